@@ -1,0 +1,191 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/spf13/pflag"
+)
+
+// Exit codes of the whole CLI.
+const (
+	exitOK          = 0   // success
+	exitFailed      = 1   // the work failed: a step, a check, a damaged file
+	exitUsage       = 2   // usage or runbook error
+	exitHost        = 3   // could not reach or trust the host
+	exitInterrupted = 130 // Ctrl-C or quit
+)
+
+// IO is the command's standard streams, injectable for tests.
+type IO struct {
+	In       io.Reader
+	Out, Err io.Writer
+	// TTY is the controlling terminal when stdin is one (nil otherwise).
+	TTY *os.File
+}
+
+// StdIO returns the process's own streams.
+func StdIO() *IO {
+	st := &IO{In: os.Stdin, Out: os.Stdout, Err: os.Stderr}
+	if isTerminal(os.Stdin) {
+		st.TTY = os.Stdin
+	}
+	return st
+}
+
+// command is one subcommand. run gets the arguments after its name.
+type command struct {
+	name    string
+	summary string
+	run     func(ctx context.Context, st *IO, args []string) error
+}
+
+// commands is the subcommand table; `runbook FILE.lua` is `runbook run FILE.lua`.
+func commands() []command {
+	return []command{
+		{"run", "run a runbook, recorded (the default: runbook FILE.lua)", runRun},
+		{"steps", "list a runbook's steps and commands without running anything", runSteps},
+		{"list", "list the runbooks built into runbook", runList},
+		{"info", "describe a recording and report every problem in it", runInfo},
+		{"convert", "convert or repair a recording (ttyrec, asciicast, nh, text)", runConvert},
+		{"play", "play a recording in this terminal", runPlay},
+		{"render", "print the screen of a recording at a moment", runRender},
+		{"check", "verify a recording: sound, not stale, as the runbook expects", runCheck},
+		{"export", "publish a recording as a web page or an animated SVG", runExport},
+		{"doc", "make a guide page from a runbook and its recording", runDoc},
+		{"version", "print runbook's version", runVersion},
+	}
+}
+
+// Main runs the CLI and returns the process exit code.
+func Main(args []string, st *IO) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	err := dispatch(ctx, st, args)
+	if err == nil {
+		return exitOK
+	}
+	code := exitCode(err)
+	if !errors.Is(err, errSilent) {
+		fmt.Fprintf(st.Err, "runbook: %v\n", err)
+	}
+	if code == exitUsage && errors.As(err, new(*usageError)) {
+		fmt.Fprintln(st.Err, "Run 'runbook help' for usage.")
+	}
+	return code
+}
+
+func dispatch(ctx context.Context, st *IO, args []string) error {
+	if len(args) == 0 {
+		usage(st.Err)
+		return &usageError{msg: "no runbook or command given"}
+	}
+	switch args[0] {
+	case "help", "-h", "--help":
+		if len(args) > 1 {
+			for _, c := range commands() {
+				if c.name == args[1] {
+					return c.run(ctx, st, []string{"--help"})
+				}
+			}
+		}
+		usage(st.Out)
+		return nil
+	case "--version", "-V":
+		return runVersion(ctx, st, nil)
+	}
+	for _, c := range commands() {
+		if c.name == args[0] {
+			return c.run(ctx, st, args[1:])
+		}
+	}
+	// Anything else is a runbook: flags may come before or after it.
+	return runRun(ctx, st, args)
+}
+
+func usage(w io.Writer) {
+	fmt.Fprint(w, `runbook runs install guides written as Lua runbooks — on this machine or
+over SSH — records every session as a ttyrec file, and replays, checks and
+publishes those recordings as documentation.
+
+Usage:
+  runbook FILE.lua [flags]        run a runbook (same as: runbook run FILE.lua)
+  runbook COMMAND [args] [flags]
+
+Commands:
+`)
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
+	}
+	fmt.Fprint(w, `
+Run 'runbook COMMAND --help' for a command's flags and examples.
+
+Exit codes: 0 success, 1 the work failed (a step, a check, a damaged file),
+2 usage or runbook error, 3 could not reach or trust the host, 130 interrupted.
+`)
+}
+
+// usageError is a mistake in how runbook was called (exit 2).
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func usagef(format string, a ...any) error { return &usageError{msg: fmt.Sprintf(format, a...)} }
+
+// errSilent wraps an error whose message was already shown to the user.
+var errSilent = errors.New("already reported")
+
+// exitCode maps an error to the CLI's exit code table. Packages give their
+// typed errors an ExitCode method; cmd decides the rest here.
+func exitCode(err error) int {
+	var coder interface{ ExitCode() int }
+	switch {
+	case errors.As(err, new(*usageError)):
+		return exitUsage
+	case errors.As(err, &coder):
+		return coder.ExitCode()
+	case errors.Is(err, context.Canceled):
+		return exitInterrupted
+	case errors.Is(err, pflag.ErrHelp):
+		return exitOK
+	}
+	return exitFailed
+}
+
+// newFlags makes a flag set for a subcommand whose --help prints use, the
+// flags, and then more (examples). Flags may come before or after arguments.
+func newFlags(st *IO, name, use, more string) *pflag.FlagSet {
+	fs := pflag.NewFlagSet(name, pflag.ContinueOnError)
+	fs.SetOutput(st.Err)
+	fs.SortFlags = false
+	fs.Usage = func() {
+		w := st.Out
+		fmt.Fprintf(w, "Usage: %s\n\n", use)
+		fmt.Fprintf(w, "Flags:\n%s", fs.FlagUsages())
+		if more != "" {
+			fmt.Fprintf(w, "\n%s\n", strings.TrimSpace(more))
+		}
+	}
+	return fs
+}
+
+// parseFlags parses args and turns flag mistakes into usage errors; --help
+// prints the usage and returns pflag.ErrHelp (exit 0).
+func parseFlags(fs *pflag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, pflag.ErrHelp) {
+			return errSilentHelp
+		}
+		return &usageError{msg: fs.Name() + ": " + err.Error()}
+	}
+	return nil
+}
+
+// errSilentHelp ends a command after --help printed its usage: exit 0.
+var errSilentHelp = fmt.Errorf("%w: %w", errSilent, pflag.ErrHelp)

@@ -1,0 +1,75 @@
+// Package target defines what the engine needs from a place to run
+// commands — this machine or a host over SSH — and implements it for this
+// machine. The SSH implementation lives in engine/ssh.
+//
+// It must not import the engine, the stdlib or the player.
+package target
+
+import (
+	"context"
+	"io"
+)
+
+// Target is a machine the engine runs a runbook on.
+type Target interface {
+	// Name is the host name used in recordings, indexes and messages
+	// ("local" for this machine, else the name the user gave, e.g. "andromeda").
+	Name() string
+
+	// Shell starts an interactive login shell on a new pty of the given
+	// size. The engine bootstraps its own shell driver inside it before it
+	// starts recording, so what the shell prints first is not recorded.
+	Shell(ctx context.Context, opts ShellOptions) (Session, error)
+
+	// Exec runs cmd through `sh -c` on the side channel: never shown,
+	// never recorded, with the same privileges as the session (under sudo
+	// when the session is). stdin may be nil. A non-zero exit status is
+	// not an error: it is in the result. Errors are for failing to run.
+	Exec(ctx context.Context, cmd string, stdin io.Reader) (ExecResult, error)
+
+	// Close ends every session and the connection.
+	Close() error
+}
+
+// ShellOptions says how to start the session's shell.
+type ShellOptions struct {
+	Cols, Rows int
+	// Env is extra environment for the shell (NAME=value). Over SSH it
+	// may be set with `env` in front of the shell rather than SendEnv.
+	Env []string
+	// Command, when set, is run instead of the user's login shell; the
+	// engine uses it to start bash with its own rcfile. It is a shell
+	// command line, run by the target's `sh -c` (locally) or as the SSH
+	// session's command.
+	Command string
+}
+
+// Session is a live terminal: what the shell prints comes out of Read,
+// keystrokes go in through Write.
+type Session interface {
+	io.Reader // terminal output; io.EOF when the session ended
+	io.Writer // keyboard input
+	// Resize changes the terminal size (SIGWINCH / window-change).
+	Resize(cols, rows int) error
+	// Close ends the session (hangs up the pty).
+	Close() error
+}
+
+// ExecResult is the outcome of a side-channel command.
+type ExecResult struct {
+	Stdout, Stderr []byte
+	Exit           int
+}
+
+// LostError reports that the connection to a host broke, mid-session or on
+// the side channel. The engine names the step and command; this names the host.
+type LostError struct {
+	Host string
+	Err  error
+}
+
+func (e *LostError) Error() string { return "connection to " + e.Host + " lost: " + e.Err.Error() }
+func (e *LostError) Unwrap() error { return e.Err }
+
+// ExitCode maps a lost connection to the CLI's "the work failed" code.
+func (e *LostError) ExitCode() int { return 1 }

@@ -1,0 +1,72 @@
+package stdlib
+
+import (
+	"context"
+)
+
+// Host is what the stdlib modules need from the engine. The engine
+// implements it; the stdlib never imports the engine.
+type Host interface {
+	// Name is the target's name ("local", "andromeda"), for messages.
+	Name() string
+
+	// Run types cmd into the recorded session, exactly as sh() does, and
+	// waits for it. Use it for the command that really makes a change, so
+	// the recording reads like a person doing it by hand. A non-zero exit
+	// is in the result, not an error; errors are for failing to run
+	// (cancelled, connection lost).
+	Run(ctx context.Context, cmd string, opts RunOptions) (RunResult, error)
+
+	// Exec runs cmd through `sh -c` on the side channel: not shown, not
+	// recorded, same privileges as the session. It runs even in a dry
+	// run, so use it only to read state.
+	Exec(ctx context.Context, cmd string, stdin []byte) (stdout []byte, exit int, err error)
+
+	// ReadLocal reads a file on the user's machine (for file.upload).
+	ReadLocal(path string) ([]byte, error)
+
+	// DryRun reports whether this is a --dry-run: nothing may change.
+	DryRun() bool
+	// ShowDiff reports whether diffs are shown (--diff, and always in a dry run).
+	ShowDiff() bool
+
+	// Show prints text to the user's display only (diffs, "would change"
+	// notes). It is never recorded.
+	Show(text string)
+
+	// Changed records the outcome of one operation in the current step:
+	// op is "file.line" etc., target what it acted on, changed whether it
+	// changed (or, in a dry run, would change) something.
+	Changed(op, target string, changed bool)
+
+	// Secrets returns the values that must be masked ("****") wherever they
+	// would be shown or recorded.
+	Secrets() []string
+}
+
+// RunOptions are the options of one recorded command.
+type RunOptions struct {
+	// OK lists accepted exit statuses; empty means {0}.
+	OK []int
+	// Op names the stdlib operation, for the index ("file.write").
+	Op string
+	// Answers maps prompt texts (substring of output) to replies typed
+	// when they appear; Secret answers are never recorded or shown.
+	Answers []Answer
+	// Env is extra environment for this command only (NAME=value), passed
+	// without showing secret values on the command line.
+	Env []string
+}
+
+// Answer is a reply typed when Prompt appears in a command's output.
+type Answer struct {
+	Prompt string
+	Reply  string
+	Secret bool
+}
+
+// RunResult is the outcome of a recorded command.
+type RunResult struct {
+	Exit   int
+	Output string // CR LF → LF, escape sequences removed
+}
