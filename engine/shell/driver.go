@@ -1,0 +1,420 @@
+// Package shell drives an interactive bash on a target's pty the way a
+// person would: it types each command (as a bracketed paste, so any text
+// runs exactly as written), knows from marks the shell prints when the
+// command started, ended and with which status, and passes on what the
+// terminal shows — marks stripped, secrets masked — to the recorder and the
+// display.
+//
+// It imports the target contract only: not the engine's Lua side, the
+// stdlib, the recorder or the player.
+package shell
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/runbook-dev/runbook/engine/target"
+)
+
+// Options say how to start the session.
+type Options struct {
+	Cols, Rows int
+	// Prompt is the PS1 shown in the recording (bash syntax); empty means
+	// DefaultPrompt.
+	Prompt string
+	// Nonce authenticates marks; empty means a random one. Tests inject it.
+	Nonce string
+	// Env is exported in the shell without appearing on any command line.
+	Env map[string]string
+	// Secrets are masked ("****") in everything passed on.
+	Secrets []string
+	// StartTimeout bounds the wait for the first prompt (default 30s).
+	StartTimeout time.Duration
+}
+
+// Output receives what the terminal shows, from the session's reader
+// goroutine, in order. It must not keep p.
+type Output interface {
+	Write(p []byte) (int, error)
+}
+
+// Driver is a running shell session.
+type Driver struct {
+	sess   target.Session
+	filter *Filter
+	out    Output
+
+	notify chan struct{} // poked (never blocking) when the state changes
+	done   chan struct{} // closed when the reader ends
+
+	mu        sync.Mutex
+	live      bool // after the first prompt: output is passed on
+	prompts   int  // prompt marks seen
+	conts     int  // continuation (PS2) marks seen
+	ends      int  // end marks seen
+	status    int  // status of the last end mark
+	running   bool // a command of ours is running: capture its output
+	capturing bool
+	capture   capture
+	answers   []Answer
+	answerAt  int // capture offset searched for answers so far
+	readErr   error
+	outErr    error
+	lastChunk time.Time
+}
+
+// Answer is a reply typed when Prompt appears in a command's output.
+type Answer struct {
+	Prompt, Reply string
+	Secret        bool
+}
+
+// Start starts bash with the engine's startup file on t and waits for its
+// first prompt. What the shell prints before that prompt is not passed on.
+func Start(ctx context.Context, t target.Target, opts Options, out Output) (*Driver, error) {
+	nonce := opts.Nonce
+	if nonce == "" {
+		var b [12]byte
+		if _, err := rand.Read(b[:]); err != nil {
+			return nil, fmt.Errorf("session nonce: %w", err)
+		}
+		nonce = hex.EncodeToString(b[:])
+	}
+	rc := RCFile(nonce, opts.Prompt, opts.Env)
+	// Put the startup file in place through the side channel, so the
+	// same bootstrap works on this machine and over SSH.
+	res, err := t.Exec(ctx, `umask 077; f=$(mktemp "${TMPDIR:-/tmp}/runbook-rc.XXXXXXXX") && cat >"$f" && printf %s "$f"`, strings.NewReader(rc))
+	if err != nil {
+		return nil, fmt.Errorf("%s: put the session's startup file in place: %w", t.Name(), err)
+	}
+	if res.Exit != 0 {
+		return nil, fmt.Errorf("%s: put the session's startup file in place: exit %d: %s", t.Name(), res.Exit, bytes.TrimSpace(res.Stderr))
+	}
+	rcPath := strings.TrimSpace(string(res.Stdout))
+	sess, err := t.Shell(ctx, target.ShellOptions{
+		Cols: opts.Cols, Rows: opts.Rows,
+		Command: "exec bash --noprofile --rcfile " + Quote(rcPath) + " -i",
+	})
+	if err != nil {
+		t.Exec(context.WithoutCancel(ctx), "rm -f "+Quote(rcPath), nil)
+		return nil, fmt.Errorf("%s: start the session's shell: %w", t.Name(), err)
+	}
+	d := &Driver{
+		sess:   sess,
+		filter: NewFilter(nonce),
+		out:    out,
+		notify: make(chan struct{}, 1),
+		done:   make(chan struct{}),
+	}
+	for _, s := range opts.Secrets {
+		d.filter.AddSecret(s)
+	}
+	go d.read()
+
+	timeout := opts.StartTimeout
+	if timeout == 0 {
+		timeout = 30 * time.Second
+	}
+	wctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	if err := d.wait(wctx, func() bool { return d.prompts > 0 }); err != nil {
+		d.Close()
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, fmt.Errorf("%s: the session's bash showed no prompt: %w", t.Name(), err)
+	}
+	return d, nil
+}
+
+// AddSecret masks s in everything passed on from now on.
+func (d *Driver) AddSecret(s string) { d.filter.AddSecret(s) }
+
+// read is the reader goroutine: it owns the session's output.
+func (d *Driver) read() {
+	defer close(d.done)
+	buf := make([]byte, 64*1024)
+	for {
+		n, err := d.sess.Read(buf)
+		if n > 0 {
+			d.filter.Feed(buf[:n], d.text, d.mark)
+		}
+		if err != nil {
+			d.filter.Flush(d.text)
+			d.mu.Lock()
+			if errors.Is(err, io.EOF) {
+				err = ErrEnded
+			}
+			d.readErr = err
+			d.mu.Unlock()
+			d.poke()
+			return
+		}
+	}
+}
+
+// ErrEnded reports that the shell exited (or the pty hung up).
+var ErrEnded = errors.New("the session's shell ended")
+
+func (d *Driver) text(p []byte) {
+	d.mu.Lock()
+	live, capturing := d.live, d.capturing
+	if capturing {
+		d.capture.add(p)
+	}
+	var due []Answer
+	if capturing && len(d.answers) > 0 {
+		due = d.dueAnswers()
+	}
+	d.mu.Unlock()
+	if live {
+		if _, err := d.out.Write(p); err != nil {
+			d.mu.Lock()
+			if d.outErr == nil {
+				d.outErr = err
+			}
+			d.mu.Unlock()
+		}
+	}
+	for _, a := range due {
+		go d.sess.Write([]byte(a.Reply + "\r"))
+	}
+}
+
+// dueAnswers returns the answers whose prompt appeared since the last
+// search; each answer is typed once per appearance. Called with d.mu held.
+func (d *Driver) dueAnswers() []Answer {
+	text := d.capture.head.Bytes()
+	if d.answerAt > len(text) {
+		return nil
+	}
+	var due []Answer
+	best := -1
+	for _, a := range d.answers {
+		if i := bytes.Index(text[d.answerAt:], []byte(a.Prompt)); i >= 0 {
+			due = append(due, a)
+			best = max(best, d.answerAt+i+len(a.Prompt))
+		}
+	}
+	if best >= 0 {
+		d.answerAt = best
+	}
+	return due
+}
+
+func (d *Driver) mark(m Mark) {
+	d.mu.Lock()
+	switch m.Kind {
+	case MarkPrompt:
+		d.prompts++
+		d.live = true
+		d.capturing = false
+	case MarkContinue:
+		d.conts++
+	case MarkStart:
+		if d.running {
+			d.capturing = true
+		}
+	case MarkEnd:
+		d.ends++
+		d.capturing = false
+		if n, err := strconv.Atoi(m.Arg); err == nil {
+			d.status = n
+		}
+	}
+	d.mu.Unlock()
+	d.poke()
+}
+
+func (d *Driver) poke() {
+	select {
+	case d.notify <- struct{}{}:
+	default:
+	}
+}
+
+// wait blocks until cond (called with d.mu held) is true, ctx ends or the
+// session ends.
+func (d *Driver) wait(ctx context.Context, cond func() bool) error {
+	for {
+		d.mu.Lock()
+		ok, rerr := cond(), d.readErr
+		d.mu.Unlock()
+		if ok {
+			return nil
+		}
+		if rerr != nil {
+			return rerr
+		}
+		select {
+		case <-d.notify:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// Result is the outcome of one command.
+type Result struct {
+	Exit   int
+	Output string // the command's output: CR LF → LF, escape sequences removed
+	// Raw is the output as the terminal got it (marks stripped, secrets masked).
+	Raw      []byte
+	TimedOut bool
+}
+
+// RunOptions are the options of one command.
+type RunOptions struct {
+	// Timeout interrupts the command (Ctrl-C) when it runs longer; 0: none.
+	Timeout time.Duration
+	Answers []Answer
+}
+
+// IncompleteError reports a command the shell could not finish reading
+// (an unclosed quote, heredoc or block): it was interrupted.
+type IncompleteError struct{ Cmd string }
+
+func (e *IncompleteError) Error() string {
+	return "the shell waited for more input (unclosed quote, heredoc or block?); the command was interrupted"
+}
+
+// Run types cmd at the prompt and waits for the next prompt. A non-zero
+// exit is in the result; errors are for cancellation (the command is
+// interrupted with Ctrl-C first), an incomplete command and a lost session.
+func (d *Driver) Run(ctx context.Context, cmd string, opts RunOptions) (Result, error) {
+	cmd = strings.TrimRight(cmd, "\n")
+	for _, a := range opts.Answers {
+		if a.Secret {
+			d.filter.AddSecret(a.Reply)
+		}
+	}
+	d.mu.Lock()
+	prompts, conts, ends := d.prompts, d.conts, d.ends
+	d.running = true
+	d.capture = capture{}
+	d.answers = opts.Answers
+	d.answerAt = 0
+	d.mu.Unlock()
+	defer func() {
+		d.mu.Lock()
+		d.running, d.capturing, d.answers = false, false, nil
+		d.mu.Unlock()
+	}()
+
+	if err := d.send(ctx, "\x1b[200~"+cmd+"\x1b[201~\r"); err != nil {
+		return Result{}, err
+	}
+	wctx, cancel := ctx, context.CancelFunc(func() {})
+	if opts.Timeout > 0 {
+		wctx, cancel = context.WithTimeout(ctx, opts.Timeout)
+	}
+	defer cancel()
+	incomplete := false
+	err := d.wait(wctx, func() bool {
+		incomplete = d.conts > conts
+		return d.prompts > prompts || incomplete
+	})
+	timedOut := err != nil && ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded)
+	if incomplete || timedOut || (err != nil && ctx.Err() != nil) {
+		// Interrupt it as a person would, and wait for the prompt so the
+		// recording shows it; a stuck shell gets a few more tries.
+		if ierr := d.interrupt(context.WithoutCancel(ctx), prompts); ierr != nil && err == nil {
+			err = ierr
+		}
+	}
+	d.mu.Lock()
+	res := Result{Exit: -1, Raw: d.capture.bytes()}
+	if d.ends > ends {
+		res.Exit = d.status
+	}
+	d.mu.Unlock()
+	res.Output = CleanText(res.Raw)
+	switch {
+	case incomplete:
+		return res, &IncompleteError{Cmd: cmd}
+	case timedOut:
+		res.TimedOut = true
+		return res, nil
+	}
+	return res, err
+}
+
+// Comment shows text at the prompt as shell comment lines.
+func (d *Driver) Comment(ctx context.Context, text string) error {
+	var lines []string
+	for _, l := range strings.Split(strings.TrimRight(text, "\n"), "\n") {
+		lines = append(lines, "# "+l)
+	}
+	_, err := d.Run(ctx, strings.Join(lines, "\n"), RunOptions{})
+	return err
+}
+
+// interrupt sends Ctrl-C until a prompt newer than the one counted in
+// prompts shows, trying a few times over a few seconds.
+func (d *Driver) interrupt(ctx context.Context, prompts int) error {
+	for try := 0; try < 4; try++ {
+		if err := d.send(ctx, "\x03"); err != nil {
+			return err
+		}
+		wctx, cancel := context.WithTimeout(ctx, time.Second)
+		err := d.wait(wctx, func() bool { return d.prompts > prompts })
+		cancel()
+		if err == nil {
+			return nil
+		}
+		if !errors.Is(err, context.DeadlineExceeded) {
+			return err
+		}
+	}
+	return errors.New("the command did not stop on Ctrl-C")
+}
+
+// Interrupt sends Ctrl-C to the session.
+func (d *Driver) Interrupt(ctx context.Context) error { return d.send(ctx, "\x03") }
+
+// send writes s to the session without outliving ctx.
+func (d *Driver) send(ctx context.Context, s string) error {
+	errc := make(chan error, 1)
+	go func() {
+		_, err := io.WriteString(d.sess, s)
+		errc <- err
+	}()
+	select {
+	case err := <-errc:
+		if err != nil {
+			return fmt.Errorf("type into the session: %w", err)
+		}
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-d.done:
+		return ErrEnded
+	}
+}
+
+// OutputErr returns the first error writing what the terminal showed to
+// the Output (a full disk, a closed display).
+func (d *Driver) OutputErr() error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.outErr
+}
+
+// Close ends the session and waits for its reader to pass on the last bytes.
+func (d *Driver) Close() error {
+	err := d.sess.Close()
+	select {
+	case <-d.done:
+	case <-time.After(5 * time.Second):
+	}
+	return err
+}

@@ -1,0 +1,196 @@
+package shell
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/runbook-dev/runbook/engine/target"
+)
+
+// sink collects what the terminal showed.
+type sink struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (s *sink) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.buf.Write(p)
+}
+
+func (s *sink) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.buf.String()
+}
+
+func startBash(t *testing.T, opts Options) (*Driver, *sink) {
+	t.Helper()
+	if opts.Nonce == "" {
+		opts.Nonce = "testnonce42"
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	t.Cleanup(cancel)
+	loc := target.NewLocal()
+	t.Cleanup(func() { loc.Close() })
+	out := &sink{}
+	d, err := Start(ctx, loc, opts, out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	return d, out
+}
+
+func TestRunCommandsInOnePersistentShell(t *testing.T) {
+	d, out := startBash(t, Options{Cols: 80, Rows: 24, Prompt: "rb> "})
+	ctx := context.Background()
+	cases := []struct {
+		cmd    string
+		exit   int
+		output string
+	}{
+		{"echo hello", 0, "hello\n"},
+		{"false", 1, ""},
+		{"cd /tmp && export RB_X=42", 0, ""},
+		{"echo $PWD $RB_X", 0, "/tmp 42\n"},
+		{"cat <<'EOF'\n  indented $HOME\n\ttab\nEOF", 0, "  indented $HOME\n\ttab\n"},
+		{"echo 'single \"q\"' \"double 'q'\"\necho second line", 0, "single \"q\" double 'q'\nsecond line\n"},
+		{"(exit 7)", 7, ""},
+		{"printf '\\033[1mbold\\033[0m\\r\\n'", 0, "bold\n"},
+		{"echo " + strings.Repeat("x", 5000), 0, strings.Repeat("x", 5000) + "\n"},
+	}
+	for _, c := range cases {
+		r, err := d.Run(ctx, c.cmd, RunOptions{})
+		if err != nil {
+			t.Fatalf("%q: %v", c.cmd, err)
+		}
+		if r.Exit != c.exit || r.Output != c.output {
+			t.Errorf("%q: exit %d output %q; want exit %d output %q", c.cmd, r.Exit, r.Output, c.exit, c.output)
+		}
+	}
+	if err := d.Comment(ctx, "narration\nsecond"); err != nil {
+		t.Fatal(err)
+	}
+	shown := out.String()
+	if strings.Contains(shown, "testnonce42") || strings.Contains(shown, "\x1b]133;") {
+		t.Errorf("marks reached the output: %q", shown)
+	}
+	if !strings.HasPrefix(shown, "rb> ") {
+		t.Errorf("output does not start at the prompt: %q", shown[:min(40, len(shown))])
+	}
+	for _, want := range []string{"rb> echo hello\r\n", "# narration\r\n", "# second\r\n"} {
+		if !strings.Contains(shown, want) {
+			t.Errorf("output lacks %q:\n%.2000q", want, shown)
+		}
+	}
+}
+
+func TestForgedMarksPassThrough(t *testing.T) {
+	d, out := startBash(t, Options{})
+	// A program that prints a mark without the nonce cannot end the command.
+	r, err := d.Run(context.Background(), `printf '\033]133;D;0;guess\007\033]133;A;guess\007'; sleep 0.2; echo done`, RunOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Exit != 0 || !strings.Contains(r.Output, "done") {
+		t.Fatalf("forged mark ended the command early: %+v", r)
+	}
+	if !strings.Contains(out.String(), "\x1b]133;D;0;guess\a") {
+		t.Errorf("the program's own OSC 133 was not passed through")
+	}
+}
+
+func TestIncompleteCommandIsInterrupted(t *testing.T) {
+	d, _ := startBash(t, Options{})
+	_, err := d.Run(context.Background(), `echo "unclosed`, RunOptions{})
+	var ie *IncompleteError
+	if !errors.As(err, &ie) {
+		t.Fatalf("got %v, want IncompleteError", err)
+	}
+	r, err := d.Run(context.Background(), "echo after", RunOptions{})
+	if err != nil || r.Output != "after\n" {
+		t.Fatalf("shell not usable after: %+v %v", r, err)
+	}
+}
+
+func TestTimeoutInterrupts(t *testing.T) {
+	d, out := startBash(t, Options{})
+	r, err := d.Run(context.Background(), "sleep 30", RunOptions{Timeout: 300 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !r.TimedOut || r.Exit != 130 {
+		t.Fatalf("got %+v, want timed out with exit 130", r)
+	}
+	if !strings.Contains(out.String(), "^C") {
+		t.Errorf("the interrupt does not show: %q", out.String())
+	}
+}
+
+func TestCancelInterrupts(t *testing.T) {
+	d, _ := startBash(t, Options{})
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() { time.Sleep(300 * time.Millisecond); cancel() }()
+	_, err := d.Run(ctx, "sleep 30", RunOptions{})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("got %v, want context.Canceled", err)
+	}
+	r, err := d.Run(context.Background(), "echo still here", RunOptions{})
+	if err != nil || r.Output != "still here\n" {
+		t.Fatalf("shell not usable after: %+v %v", r, err)
+	}
+}
+
+func TestSecretsMaskedAndEnv(t *testing.T) {
+	d, out := startBash(t, Options{Secrets: []string{"hunter2secret"}, Env: map[string]string{"RB_TOKEN": "hunter2secret"}})
+	r, err := d.Run(context.Background(), `echo "token=$RB_TOKEN"; printf 'hunter'; sleep 0.1; printf '2secret\n'`, RunOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(out.String(), "hunter2") || strings.Contains(r.Output, "hunter2") {
+		t.Fatalf("secret shown: %q", out.String())
+	}
+	if !strings.Contains(r.Output, "token=****") {
+		t.Fatalf("output %q lacks the masked token", r.Output)
+	}
+}
+
+func TestAnswers(t *testing.T) {
+	d, out := startBash(t, Options{})
+	r, err := d.Run(context.Background(), `read -s -p "Password: " pw; echo; echo "got ${#pw} chars"`, RunOptions{
+		Answers: []Answer{{Prompt: "Password: ", Reply: "s3cr3tvalue", Secret: true}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(r.Output, "got 11 chars") {
+		t.Fatalf("answer not typed: %q", r.Output)
+	}
+	if strings.Contains(out.String(), "s3cr3tvalue") {
+		t.Fatal("secret answer shown")
+	}
+}
+
+func TestRCFileRemovesItself(t *testing.T) {
+	d, _ := startBash(t, Options{Env: map[string]string{"RB_S": "x"}})
+	r, err := d.Run(context.Background(), `ls "${TMPDIR:-/tmp}" | grep -c runbook-rc || true`, RunOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = r
+	entries, _ := os.ReadDir(os.TempDir())
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), "runbook-rc.") {
+			// Other tests' sessions may be starting; only ours must be gone.
+			t.Logf("found %s (maybe another session's)", e.Name())
+		}
+	}
+}

@@ -1,0 +1,180 @@
+package shell
+
+import (
+	"bytes"
+	"sort"
+	"sync"
+)
+
+// markPrefix starts every mark the engine's shell prints: an OSC 133
+// sequence ("ESC ] 133 ; KIND ; [ARG ;] NONCE BEL"), the convention
+// terminals use for shell integration.
+var markPrefix = []byte("\x1b]133;")
+
+// maxMark bounds a mark's length: a longer OSC 133 cannot be ours and is
+// passed through as the program's output.
+const maxMark = 128
+
+// Mark kinds printed by the rcfile.
+const (
+	MarkPrompt   = 'A' // PS1: the shell waits for a command
+	MarkContinue = 'B' // PS2: the shell wants more of an incomplete command
+	MarkStart    = 'C' // PS0: a command line was read and starts running
+	MarkEnd      = 'D' // PROMPT_COMMAND: the last command ended; Arg is $?
+)
+
+// Mark is one shell mark found in the output stream.
+type Mark struct {
+	Kind byte
+	Arg  string
+}
+
+// Filter splits a shell's output into what the terminal shows and the
+// marks, and masks secrets in what it shows. Marks carry the session's
+// nonce: an OSC 133 without it is a program's output and passes through.
+//
+// Bytes that may be the start of a mark or of a secret are held back until
+// the next Feed shows what they are, so neither is ever cut in two.
+type Filter struct {
+	nonce []byte
+
+	mu      sync.Mutex
+	secrets [][]byte // longest first
+
+	held []byte
+}
+
+// NewFilter returns a filter for marks carrying nonce.
+func NewFilter(nonce string) *Filter {
+	return &Filter{nonce: []byte(nonce)}
+}
+
+// AddSecret masks s ("****") in everything the filter passes on from now on.
+func (f *Filter) AddSecret(s string) {
+	if s == "" {
+		return
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, x := range f.secrets {
+		if string(x) == s {
+			return
+		}
+	}
+	f.secrets = append(f.secrets, []byte(s))
+	sort.SliceStable(f.secrets, func(i, j int) bool { return len(f.secrets[i]) > len(f.secrets[j]) })
+}
+
+// Feed processes p, calling text for what the terminal shows and mark for
+// each mark, in stream order. text's argument is only valid during the call.
+func (f *Filter) Feed(p []byte, text func([]byte), mark func(Mark)) {
+	f.mu.Lock()
+	secrets := f.secrets
+	f.mu.Unlock()
+
+	buf := p
+	if len(f.held) > 0 {
+		buf = append(f.held, p...)
+		f.held = nil
+	}
+	for len(buf) > 0 {
+		i := bytes.Index(buf, markPrefix)
+		if i < 0 {
+			break
+		}
+		end := bytes.IndexByte(buf[i+len(markPrefix):min(len(buf), i+maxMark)], '\a')
+		if end < 0 {
+			if len(buf)-i < maxMark {
+				// The mark may end in the next chunk.
+				f.emit(buf[:i], secrets, true, text)
+				f.held = append([]byte(nil), buf[i:]...)
+				return
+			}
+			f.emit(buf[:i+len(markPrefix)], secrets, true, text)
+			buf = buf[i+len(markPrefix):]
+			continue
+		}
+		body := buf[i+len(markPrefix) : i+len(markPrefix)+end]
+		next := buf[i+len(markPrefix)+end+1:]
+		if m, ok := f.parse(body); ok {
+			f.emit(buf[:i], secrets, true, text)
+			mark(m)
+		} else {
+			f.emit(buf[:i+len(markPrefix)+end+1], secrets, true, text)
+		}
+		buf = next
+	}
+	// Hold back a tail that may begin a mark.
+	keep := partialSuffix(buf, markPrefix)
+	f.emit(buf[:len(buf)-keep], secrets, false, text)
+	if keep > 0 {
+		f.held = append(f.held, buf[len(buf)-keep:]...)
+	}
+}
+
+// Flush passes on whatever is held back (at the end of the stream).
+func (f *Filter) Flush(text func([]byte)) {
+	f.mu.Lock()
+	secrets := f.secrets
+	f.mu.Unlock()
+	h := f.held
+	f.held = nil
+	f.emit(h, secrets, true, text)
+}
+
+// parse reads "KIND;[ARG;]NONCE".
+func (f *Filter) parse(body []byte) (Mark, bool) {
+	if len(body) < 2 || body[1] != ';' || !bytes.HasSuffix(body, f.nonce) {
+		return Mark{}, false
+	}
+	rest := body[2 : len(body)-len(f.nonce)]
+	m := Mark{Kind: body[0]}
+	if len(rest) > 0 {
+		if rest[len(rest)-1] != ';' {
+			return Mark{}, false
+		}
+		m.Arg = string(rest[:len(rest)-1])
+	}
+	return m, true
+}
+
+// emit masks secrets in p and passes it on. When final is false, a tail
+// that may begin a secret is held back for the next Feed (in front of
+// anything already held).
+func (f *Filter) emit(p []byte, secrets [][]byte, final bool, text func([]byte)) {
+	if len(secrets) == 0 {
+		if len(p) > 0 {
+			text(p)
+		}
+		return
+	}
+	for _, s := range secrets {
+		if bytes.Contains(p, s) {
+			p = bytes.ReplaceAll(p, s, []byte("****"))
+		}
+	}
+	if !final {
+		keep := 0
+		for _, s := range secrets {
+			keep = max(keep, partialSuffix(p, s))
+		}
+		if keep > 0 {
+			f.held = append(append([]byte(nil), p[len(p)-keep:]...), f.held...)
+			p = p[:len(p)-keep]
+		}
+	}
+	if len(p) > 0 {
+		text(p)
+	}
+}
+
+// partialSuffix returns the length of the longest proper prefix of pat
+// that p ends with.
+func partialSuffix(p, pat []byte) int {
+	for n := min(len(pat)-1, len(p)); n > 0; n-- {
+		if bytes.Equal(p[len(p)-n:], pat[:n]) {
+			return n
+		}
+	}
+	return 0
+}

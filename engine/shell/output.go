@@ -1,0 +1,95 @@
+package shell
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+)
+
+// captureHalf bounds what is kept of one command's output: its first and
+// last captureHalf bytes. A 200 MB cat is recorded whole; only what the
+// runbook gets back as r.output is cut in the middle.
+const captureHalf = 4 << 20
+
+// capture keeps a command's output as the terminal got it.
+type capture struct {
+	head bytes.Buffer
+	tail []byte // ring of the last captureHalf bytes once head is full
+	cut  int64  // bytes dropped between head and tail
+}
+
+func (c *capture) add(p []byte) {
+	if room := captureHalf - c.head.Len(); room > 0 {
+		n := min(room, len(p))
+		c.head.Write(p[:n])
+		p = p[n:]
+	}
+	if len(p) == 0 {
+		return
+	}
+	c.tail = append(c.tail, p...)
+	if over := len(c.tail) - captureHalf; over > 0 {
+		c.cut += int64(over)
+		c.tail = append(c.tail[:0], c.tail[over:]...)
+	}
+}
+
+func (c *capture) bytes() []byte {
+	if len(c.tail) == 0 {
+		return append([]byte(nil), c.head.Bytes()...)
+	}
+	b := append([]byte(nil), c.head.Bytes()...)
+	if c.cut > 0 {
+		b = append(b, fmt.Sprintf("\r\n[... %d bytes not kept ...]\r\n", c.cut)...)
+	}
+	return append(b, c.tail...)
+}
+
+// CleanText turns terminal output into plain text: escape sequences
+// (CSI, OSC, DCS and two-byte ESC sequences) removed, CR LF turned into LF,
+// and other control characters but tab and newline dropped.
+func CleanText(p []byte) string {
+	var b strings.Builder
+	b.Grow(len(p))
+	for i := 0; i < len(p); i++ {
+		c := p[i]
+		switch {
+		case c == 0x1b && i+1 < len(p):
+			i = skipEscape(p, i)
+		case c == 0x1b:
+		case c == '\r' && i+1 < len(p) && p[i+1] == '\n':
+		case c == '\n' || c == '\t':
+			b.WriteByte(c)
+		case c < 0x20 || c == 0x7f:
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}
+
+// skipEscape returns the index of the last byte of the escape sequence
+// starting at p[i] (an ESC).
+func skipEscape(p []byte, i int) int {
+	switch p[i+1] {
+	case '[': // CSI: parameters and intermediates, then a final byte @..~
+		j := i + 2
+		for j < len(p) && (p[j] < 0x40 || p[j] > 0x7e) {
+			j++
+		}
+		return min(j, len(p)-1)
+	case ']', 'P', '_', '^', 'X': // strings ended by BEL or ST (ESC \)
+		for j := i + 2; j < len(p); j++ {
+			if p[j] == '\a' {
+				return j
+			}
+			if p[j] == 0x1b && j+1 < len(p) && p[j+1] == '\\' {
+				return j + 1
+			}
+		}
+		return len(p) - 1
+	case '(', ')', '*', '+', '#', '%': // designate charset etc.: one more byte
+		return min(i+2, len(p)-1)
+	}
+	return i + 1
+}

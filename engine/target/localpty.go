@@ -1,0 +1,168 @@
+package target
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/creack/pty"
+)
+
+// Local is this machine as a Target: the session is a shell on a new pty,
+// the side channel a plain `sh -c`.
+type Local struct {
+	mu       sync.Mutex
+	sessions []*localSession
+}
+
+// NewLocal returns the Target for this machine.
+func NewLocal() *Local { return &Local{} }
+
+// Name is "local": recordings of this machine are named NAME-local-STAMP.
+func (l *Local) Name() string { return "local" }
+
+// Shell starts opts.Command (or the user's login shell) on a new pty of
+// opts.Cols x opts.Rows. The shell gets its own session and controlling
+// terminal, so the user's Ctrl-C reaches runbook, not the shell: the engine
+// decides to pass it on through the pty.
+func (l *Local) Shell(ctx context.Context, opts ShellOptions) (Session, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	var cmd *exec.Cmd
+	if opts.Command != "" {
+		cmd = exec.Command("/bin/sh", "-c", opts.Command)
+	} else {
+		sh := os.Getenv("SHELL")
+		if sh == "" {
+			sh = "/bin/sh"
+		}
+		cmd = exec.Command(sh, "-l")
+	}
+	cmd.Env = append(os.Environ(), opts.Env...)
+	cols, rows := opts.Cols, opts.Rows
+	if cols <= 0 {
+		cols = 80
+	}
+	if rows <= 0 {
+		rows = 24
+	}
+	cmd.Env = append(cmd.Env, "TERM="+termName(), fmt.Sprintf("COLUMNS=%d", cols), fmt.Sprintf("LINES=%d", rows))
+	f, err := pty.StartWithSize(cmd, &pty.Winsize{Cols: uint16(cols), Rows: uint16(rows)})
+	if err != nil {
+		return nil, fmt.Errorf("start local shell on a pty: %w", err)
+	}
+	s := &localSession{f: f, cmd: cmd, waited: make(chan struct{})}
+	go func() {
+		s.waitErr = cmd.Wait()
+		close(s.waited)
+	}()
+	l.mu.Lock()
+	l.sessions = append(l.sessions, s)
+	l.mu.Unlock()
+	return s, nil
+}
+
+// termName is the TERM the session's shell sees: the user's, or xterm when
+// there is none (CI, cron), so programs still draw as on a usual terminal.
+func termName() string {
+	if t := os.Getenv("TERM"); t != "" && t != "dumb" {
+		return t
+	}
+	return "xterm-256color"
+}
+
+// Exec runs cmd with `sh -c` on this machine, outside the recorded session.
+func (l *Local) Exec(ctx context.Context, cmd string, stdin io.Reader) (ExecResult, error) {
+	c := exec.CommandContext(ctx, "/bin/sh", "-c", cmd)
+	var out, errb bytes.Buffer
+	c.Stdin, c.Stdout, c.Stderr = stdin, &out, &errb
+	err := c.Run()
+	res := ExecResult{Stdout: out.Bytes(), Stderr: errb.Bytes()}
+	var ee *exec.ExitError
+	switch {
+	case err == nil:
+	case ctx.Err() != nil:
+		return res, fmt.Errorf("local exec %q: %w", cmd, ctx.Err())
+	case errors.As(err, &ee):
+		res.Exit = ee.ExitCode()
+		if res.Exit < 0 { // killed by a signal: report it as a shell would
+			if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+				res.Exit = 128 + int(ws.Signal())
+			}
+		}
+	default:
+		return res, fmt.Errorf("local exec %q: %w", cmd, err)
+	}
+	return res, nil
+}
+
+// Close hangs up every session this target started.
+func (l *Local) Close() error {
+	l.mu.Lock()
+	ss := l.sessions
+	l.sessions = nil
+	l.mu.Unlock()
+	var first error
+	for _, s := range ss {
+		if err := s.Close(); err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
+}
+
+// localSession is a shell on a pty of this machine.
+type localSession struct {
+	f       *os.File
+	cmd     *exec.Cmd
+	waited  chan struct{}
+	waitErr error
+	once    sync.Once
+}
+
+// Read returns what the shell printed. Linux reports the end of a pty whose
+// last writer is gone as EIO; callers see io.EOF.
+func (s *localSession) Read(p []byte) (int, error) {
+	n, err := s.f.Read(p)
+	if err != nil && n == 0 && !errors.Is(err, io.EOF) {
+		if errors.Is(err, syscall.EIO) || errors.Is(err, os.ErrClosed) {
+			return 0, io.EOF
+		}
+	}
+	return n, err
+}
+
+func (s *localSession) Write(p []byte) (int, error) { return s.f.Write(p) }
+
+func (s *localSession) Resize(cols, rows int) error {
+	return pty.Setsize(s.f, &pty.Winsize{Cols: uint16(cols), Rows: uint16(rows)})
+}
+
+// Close hangs up the pty, as closing a terminal window does: the shell and
+// its jobs get SIGHUP. A shell that ignores it is killed after a grace time.
+func (s *localSession) Close() error {
+	s.once.Do(func() {
+		if s.cmd.Process != nil {
+			// The shell leads its own process group (pty.Start sets Setsid).
+			_ = syscall.Kill(-s.cmd.Process.Pid, syscall.SIGHUP)
+		}
+		s.f.Close()
+		select {
+		case <-s.waited:
+		case <-time.After(2 * time.Second):
+			if s.cmd.Process != nil {
+				_ = syscall.Kill(-s.cmd.Process.Pid, syscall.SIGKILL)
+			}
+			<-s.waited
+		}
+	})
+	return nil
+}
