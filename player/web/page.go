@@ -1,0 +1,65 @@
+package web
+
+import (
+	"embed"
+	"fmt"
+	"html/template"
+	"io"
+	"time"
+)
+
+//go:embed assets/page.html assets/page.css assets/page.js
+var assets embed.FS
+
+var pageTmpl = template.Must(template.New("page.html").ParseFS(assets, "assets/page.html"))
+
+// WritePage writes m as one self-contained HTML page: no request leaves it
+// (its Content-Security-Policy forbids any), so it plays offline, from a
+// file or from any web server.
+func WritePage(w io.Writer, m *Movie) error {
+	d, err := encodeData(m)
+	if err != nil {
+		return err
+	}
+	packed, err := packData(d)
+	if err != nil {
+		return err
+	}
+	css, err := assets.ReadFile("assets/page.css")
+	if err != nil {
+		return err
+	}
+	js, err := assets.ReadFile("assets/page.js")
+	if err != nil {
+		return err
+	}
+	title := m.Title
+	if title == "" {
+		title = "Terminal recording"
+	}
+	v := struct {
+		Title, Host, StartedAt, Length string
+		Duration                       float64
+		CSS                            template.CSS
+		JS                             template.JS
+		Data                           string
+		Steps                          []Step
+	}{
+		Title: title, Host: m.Host, StartedAt: m.StartedAt, Length: clock(m.Duration),
+		Duration: m.Duration, CSS: template.CSS(css), JS: template.JS(js), Data: packed, Steps: m.Steps,
+	}
+	if err := pageTmpl.Execute(w, v); err != nil {
+		return fmt.Errorf("write page: %w", err)
+	}
+	return nil
+}
+
+// clock formats seconds as m:ss or h:mm:ss, as the page's player does.
+func clock(sec float64) string {
+	d := time.Duration(sec) * time.Second
+	h, m, s := int(d.Hours()), int(d.Minutes())%60, int(d.Seconds())%60
+	if h > 0 {
+		return fmt.Sprintf("%d:%02d:%02d", h, m, s)
+	}
+	return fmt.Sprintf("%d:%02d", m, s)
+}
