@@ -37,7 +37,7 @@ func (t *Terminal) readKey(ctx context.Context) (key, error) {
 	}
 	b := buf[:n]
 	k, used := decodeKey(b)
-	t.unread(b[used:])
+	t.Unread(b[used:])
 	return k, nil
 }
 

@@ -154,8 +154,9 @@ func (t *Terminal) Read(ctx context.Context, p []byte) (int, error) {
 	}
 }
 
-// unread gives bytes back to the keyboard: the next Read returns them first.
-func (t *Terminal) unread(b []byte) {
+// Unread gives bytes back to the keyboard: the next Read returns them
+// first (typeahead after a hand-over key belongs to whoever reads next).
+func (t *Terminal) Unread(b []byte) {
 	if len(b) == 0 {
 		return
 	}
