@@ -1,0 +1,328 @@
+package recording
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"time"
+)
+
+// maxLine bounds one asciicast line (one event), so a damaged file without
+// newlines cannot exhaust memory.
+const maxLine = 64 << 20
+
+// castHeader is the union of the asciicast v1, v2 and v3 headers.
+type castHeader struct {
+	Version   int     `json:"version"`
+	Width     int     `json:"width"`
+	Height    int     `json:"height"`
+	Timestamp float64 `json:"timestamp"`
+	Duration  float64 `json:"duration"`
+	IdleLimit float64 `json:"idle_time_limit"`
+	Command   string  `json:"command"`
+	Title     string  `json:"title"`
+	Term      struct {
+		Cols int    `json:"cols"`
+		Rows int    `json:"rows"`
+		Type string `json:"type"`
+	} `json:"term"`
+	Stdout []json.RawMessage `json:"stdout"` // v1 only
+}
+
+func (h *castHeader) header() Header {
+	hd := Header{Cols: h.Width, Rows: h.Height, Title: h.Title, Command: h.Command}
+	if h.Version == 3 {
+		hd.Cols, hd.Rows = h.Term.Cols, h.Term.Rows
+	}
+	hd.Format = fmt.Sprintf("asciicast-v%d", h.Version)
+	if h.Timestamp > 0 {
+		sec, frac := math.Modf(h.Timestamp)
+		hd.StartedAt = time.Unix(int64(sec), int64(frac*1e9)).UTC()
+	}
+	if h.IdleLimit > 0 {
+		hd.IdleLimit = secondsToDuration(h.IdleLimit)
+	}
+	return hd
+}
+
+func secondsToDuration(s float64) time.Duration {
+	return time.Duration(math.Round(s * 1e9))
+}
+
+// castReader reads asciicast v2 and v3 line by line in constant memory, and
+// v1 (one JSON document) whole. It is lenient: a line that is not valid JSON
+// is repaired when it is termrec's known mistake, skipped otherwise, and
+// listed by Problems either way; only a cut last line ends the reading with
+// an error.
+type castReader struct {
+	br       *bufio.Reader
+	closer   io.Closer
+	name     string
+	hdr      Header
+	version  int
+	line     int
+	long     []byte // a line longer than the bufio buffer
+	data     []byte // decoded event data
+	t        time.Duration
+	problems problemList
+	err      error
+
+	v1     []json.RawMessage // v1 events
+	v1next int
+}
+
+func newCastReader(src io.Reader, name string, closer io.Closer, want int) (*castReader, error) {
+	c := &castReader{br: bufio.NewReaderSize(src, readBufSize), closer: closer, name: name}
+	// The header is the first line that is not blank or a comment.
+	var first []byte
+	for {
+		l, err := c.readLine()
+		if err != nil && len(l) == 0 {
+			if err == io.EOF {
+				return nil, c.formatErr(ProblemDamaged, true, "no asciicast header")
+			}
+			return nil, err
+		}
+		t := bytes.TrimSpace(l)
+		if len(t) == 0 || t[0] == '#' {
+			if err != nil {
+				return nil, c.formatErr(ProblemDamaged, true, "no asciicast header")
+			}
+			continue
+		}
+		first = append([]byte(nil), t...)
+		break
+	}
+	var h castHeader
+	if err := json.Unmarshal(first, &h); err != nil {
+		fixed, at := repairJSON(first)
+		if at >= 0 && json.Unmarshal(fixed, &h) == nil {
+			c.problem(ProblemRepaired, c.line, "header is invalid JSON (%v); read as repaired", err)
+		} else if first[0] == '{' {
+			// Not a one-line header: a v1 document spread over lines.
+			return c, c.readV1(first)
+		} else {
+			return nil, c.formatErr(ProblemDamaged, false, "header is not JSON: %v", err)
+		}
+	}
+	switch h.Version {
+	case 1:
+		return c, c.readV1(first)
+	case 2, 3:
+	default:
+		return nil, c.formatErr(ProblemDamaged, false, "unsupported asciicast version %d", h.Version)
+	}
+	if want != 0 && want != h.Version {
+		return nil, c.formatErr(ProblemDamaged, false, "asciicast v%d, not v%d as asked", h.Version, want)
+	}
+	c.version = h.Version
+	c.hdr = h.header()
+	return c, nil
+}
+
+// readV1 reads a whole v1 document whose first line is first.
+func (c *castReader) readV1(first []byte) error {
+	startLine := c.line
+	rest, err := io.ReadAll(io.LimitReader(c.br, 1<<30))
+	if err != nil {
+		return fmt.Errorf("read %s: %w", c.name, err)
+	}
+	doc := append(append(first, '\n'), rest...)
+	c.version = 1
+	var h castHeader
+	if jerr := json.Unmarshal(doc, &h); jerr != nil {
+		fixed, at := repairJSON(doc)
+		if at < 0 || json.Unmarshal(fixed, &h) != nil {
+			line := startLine
+			var se *json.SyntaxError
+			if errors.As(jerr, &se) {
+				line = startLine - 1 + lineOf(doc, int(se.Offset))
+			}
+			trunc := errors.Is(jerr, io.ErrUnexpectedEOF) || strings_HasSuffixEOF(jerr)
+			c.line = line
+			return c.formatErr(ProblemDamaged, trunc, "invalid asciicast v1 JSON: %v", jerr)
+		}
+		c.problem(ProblemRepaired, startLine-1+lineOf(doc, at), "invalid JSON (%v); read as repaired", jerr)
+	}
+	if h.Version != 1 {
+		return c.formatErr(ProblemDamaged, false, "a multi-line document with version %d (want asciicast v1)", h.Version)
+	}
+	c.version = 1
+	c.hdr = h.header()
+	c.v1 = h.Stdout
+	return nil
+}
+
+func strings_HasSuffixEOF(err error) bool {
+	return err != nil && bytes.HasSuffix([]byte(err.Error()), []byte("unexpected end of JSON input"))
+}
+
+func (c *castReader) Header() Header { return c.hdr }
+
+func (c *castReader) Problems() ([]*FormatError, int) { return c.problems.list, c.problems.total }
+
+func (c *castReader) Close() error {
+	if c.closer != nil {
+		return c.closer.Close()
+	}
+	return nil
+}
+
+func (c *castReader) formatErr(kind string, trunc bool, format string, a ...any) *FormatError {
+	return &FormatError{Name: c.name, Format: c.formatName(), Offset: -1, Line: c.line, Frame: -1, Truncated: trunc, Kind: kind, Msg: fmt.Sprintf(format, a...)}
+}
+
+func (c *castReader) formatName() string {
+	if c.version == 0 {
+		return "asciicast"
+	}
+	return fmt.Sprintf("asciicast-v%d", c.version)
+}
+
+func (c *castReader) problem(kind string, line int, format string, a ...any) {
+	c.problems.add(&FormatError{Name: c.name, Format: c.formatName(), Offset: -1, Line: line, Frame: -1, Kind: kind, Msg: fmt.Sprintf(format, a...)})
+}
+
+// readLine returns the next line without its newline; at the end of input
+// it returns the last (unterminated) line with io.EOF.
+func (c *castReader) readLine() ([]byte, error) {
+	c.line++
+	l, err := c.br.ReadSlice('\n')
+	if err == bufio.ErrBufferFull {
+		c.long = append(c.long[:0], l...)
+		for err == bufio.ErrBufferFull {
+			if len(c.long) > maxLine {
+				return nil, c.formatErr(ProblemDamaged, false, "line longer than %d bytes", maxLine)
+			}
+			l, err = c.br.ReadSlice('\n')
+			c.long = append(c.long, l...)
+		}
+		l = c.long
+	}
+	if err == nil {
+		return l[:len(l)-1], nil
+	}
+	if err == io.EOF {
+		return l, io.EOF
+	}
+	return l, fmt.Errorf("read %s: %w", c.name, err)
+}
+
+func (c *castReader) Next() (Event, error) {
+	if c.err != nil {
+		return Event{}, c.err
+	}
+	if c.version == 1 {
+		return c.nextV1()
+	}
+	for {
+		l, err := c.readLine()
+		if err != nil && err != io.EOF {
+			c.err = err
+			return Event{}, err
+		}
+		atEOF := err == io.EOF
+		t := bytes.TrimSpace(l)
+		if len(t) == 0 || t[0] == '#' {
+			if atEOF {
+				c.err = io.EOF
+				return Event{}, io.EOF
+			}
+			continue
+		}
+		ev, ok, perr := c.parseEvent(t)
+		if perr != nil {
+			if atEOF {
+				// A cut last line: every whole event before it was read.
+				c.err = c.formatErr(ProblemTruncated, true, "last line is cut short: %v", perr)
+				return Event{}, c.err
+			}
+			c.problem(ProblemBadLine, c.line, "invalid event, skipped: %v", perr)
+			continue
+		}
+		if atEOF {
+			c.err = io.EOF
+		}
+		if ok {
+			return ev, nil
+		}
+		if atEOF {
+			return Event{}, io.EOF
+		}
+	}
+}
+
+// parseEvent decodes one event line; ok is false for codes we skip.
+func (c *castReader) parseEvent(l []byte) (Event, bool, error) {
+	secs, code, data, repaired, ok := parseEventLine(l, c.data[:0])
+	if !ok {
+		var raw []json.RawMessage
+		if err := json.Unmarshal(l, &raw); err != nil {
+			fixed, at := repairJSON(l)
+			if at < 0 || json.Unmarshal(fixed, &raw) != nil {
+				return Event{}, false, err
+			}
+			repaired = true
+		}
+		if len(raw) < 3 {
+			return Event{}, false, fmt.Errorf("want [time, code, data], got %d elements", len(raw))
+		}
+		var cs string
+		if err := json.Unmarshal(raw[0], &secs); err != nil {
+			return Event{}, false, fmt.Errorf("bad time %s", raw[0])
+		}
+		if err := json.Unmarshal(raw[1], &cs); err != nil || len(cs) != 1 {
+			return Event{}, false, fmt.Errorf("bad event code %s", raw[1])
+		}
+		code = cs[0]
+		var ds string
+		if err := json.Unmarshal(raw[2], &ds); err == nil {
+			data = append(c.data[:0], ds...)
+		} else {
+			data = append(c.data[:0], bytes.TrimSpace(raw[2])...)
+		}
+	}
+	c.data = data
+	if repaired {
+		c.problem(ProblemRepaired, c.line, "invalid JSON escape read as a literal backslash")
+	}
+	if math.IsNaN(secs) || math.IsInf(secs, 0) {
+		return Event{}, false, fmt.Errorf("bad time %v", secs)
+	}
+	d := secondsToDuration(secs)
+	if c.version == 3 {
+		c.t += d // v3 stores the interval since the previous event
+	} else {
+		c.t = d
+	}
+	switch EventKind(code) {
+	case Output, Input, Mark, Resize, Exit:
+		return Event{Time: c.t, Kind: EventKind(code), Data: data}, true, nil
+	}
+	return Event{}, false, nil // unknown codes are ignored, as the spec says
+}
+
+func (c *castReader) nextV1() (Event, error) {
+	for c.v1next < len(c.v1) {
+		raw := c.v1[c.v1next]
+		c.v1next++
+		var pair []json.RawMessage
+		var secs float64
+		var s string
+		if json.Unmarshal(raw, &pair) != nil || len(pair) != 2 ||
+			json.Unmarshal(pair[0], &secs) != nil || json.Unmarshal(pair[1], &s) != nil {
+			c.problem(ProblemBadLine, 0, "stdout entry %d is not [delay, data], skipped", c.v1next-1)
+			continue
+		}
+		c.t += secondsToDuration(secs) // v1 stores delays
+		c.data = append(c.data[:0], s...)
+		return Event{Time: c.t, Kind: Output, Data: c.data}, nil
+	}
+	c.v1 = nil
+	c.err = io.EOF
+	return Event{}, io.EOF
+}

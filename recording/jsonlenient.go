@@ -1,0 +1,222 @@
+package recording
+
+import (
+	"strconv"
+	"unicode/utf16"
+	"unicode/utf8"
+)
+
+// This file holds the small JSON pieces the asciicast reader needs to be
+// both fast (a hand-written parser for the one line shape asciicast events
+// have) and forgiving (termrec writes backslashes unescaped and leaves
+// trailing commas in headers).
+
+// appendJSONString decodes the JSON string starting at s[i] == '"' onto dst.
+// It returns the new dst, the index after the closing quote, whether an
+// invalid escape had to be read as a literal backslash, and ok=false when
+// there is no closing quote.
+func appendJSONString(dst, s []byte, i int) (out []byte, next int, repaired, ok bool) {
+	i++ // opening quote
+	for {
+		j := i
+		for j < len(s) && s[j] != '"' && s[j] != '\\' {
+			j++
+		}
+		dst = append(dst, s[i:j]...)
+		if j >= len(s) {
+			return dst, j, repaired, false
+		}
+		if s[j] == '"' {
+			return dst, j + 1, repaired, true
+		}
+		// backslash
+		if j+1 >= len(s) {
+			return dst, j, repaired, false
+		}
+		c := s[j+1]
+		i = j + 2
+		switch c {
+		case '"', '\\', '/':
+			dst = append(dst, c)
+		case 'b':
+			dst = append(dst, '\b')
+		case 'f':
+			dst = append(dst, '\f')
+		case 'n':
+			dst = append(dst, '\n')
+		case 'r':
+			dst = append(dst, '\r')
+		case 't':
+			dst = append(dst, '\t')
+		case 'u':
+			r, n := hex4(s, j+2)
+			if n == 0 {
+				dst = append(dst, '\\', 'u')
+				repaired = true
+				continue
+			}
+			i = j + 6
+			if utf16.IsSurrogate(r) {
+				if r2, n2 := hex4(s, i+2); n2 > 0 && i+1 < len(s) && s[i] == '\\' && s[i+1] == 'u' {
+					if d := utf16.DecodeRune(r, r2); d != utf8.RuneError {
+						r = d
+						i += 6
+					} else {
+						r = utf8.RuneError
+					}
+				} else {
+					r = utf8.RuneError
+				}
+			}
+			dst = utf8.AppendRune(dst, r)
+		default:
+			// Not a JSON escape: termrec wrote a literal backslash.
+			dst = append(dst, '\\')
+			i = j + 1
+			repaired = true
+		}
+	}
+}
+
+func hex4(s []byte, i int) (rune, int) {
+	if i+4 > len(s) {
+		return 0, 0
+	}
+	var r rune
+	for _, c := range s[i : i+4] {
+		switch {
+		case c >= '0' && c <= '9':
+			r = r<<4 | rune(c-'0')
+		case c >= 'a' && c <= 'f':
+			r = r<<4 | rune(c-'a'+10)
+		case c >= 'A' && c <= 'F':
+			r = r<<4 | rune(c-'A'+10)
+		default:
+			return 0, 0
+		}
+	}
+	return r, 4
+}
+
+func skipWS(s []byte, i int) int {
+	for i < len(s) && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == '\n') {
+		i++
+	}
+	return i
+}
+
+// parseEventLine parses `[time, "code", "data"]`. data is appended to buf.
+// ok is false when the line is not of that shape (the caller then tries
+// encoding/json); repaired is true when an invalid escape was read as text.
+func parseEventLine(line, buf []byte) (t float64, code byte, data []byte, repaired, ok bool) {
+	i := skipWS(line, 0)
+	if i >= len(line) || line[i] != '[' {
+		return
+	}
+	i = skipWS(line, i+1)
+	j := i
+	for j < len(line) && (line[j] >= '0' && line[j] <= '9' || line[j] == '.' || line[j] == '-' || line[j] == '+' || line[j] == 'e' || line[j] == 'E') {
+		j++
+	}
+	var err error
+	if t, err = strconv.ParseFloat(string(line[i:j]), 64); err != nil {
+		return
+	}
+	i = skipWS(line, j)
+	if i >= len(line) || line[i] != ',' {
+		return
+	}
+	i = skipWS(line, i+1)
+	if i+2 >= len(line) || line[i] != '"' || line[i+2] != '"' || line[i+1] == '\\' {
+		return
+	}
+	code = line[i+1]
+	i = skipWS(line, i+3)
+	if i >= len(line) || line[i] != ',' {
+		return
+	}
+	i = skipWS(line, i+1)
+	if i >= len(line) || line[i] != '"' {
+		return
+	}
+	var sok bool
+	data, i, repaired, sok = appendJSONString(buf, line, i)
+	if !sok {
+		return
+	}
+	i = skipWS(line, i)
+	if i >= len(line) || line[i] != ']' {
+		return
+	}
+	if i = skipWS(line, i+1); i != len(line) {
+		return
+	}
+	ok = true
+	return
+}
+
+// repairJSON fixes what termrec gets wrong in JSON: backslashes that start
+// no valid escape are doubled, and commas before } or ] are dropped. It
+// returns the fixed text and the offset of the first fix (-1: none).
+func repairJSON(s []byte) ([]byte, int) {
+	out := make([]byte, 0, len(s)+16)
+	first := -1
+	fix := func(i int) {
+		if first < 0 {
+			first = i
+		}
+	}
+	in := false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if in {
+			switch c {
+			case '"':
+				in = false
+			case '\\':
+				if i+1 < len(s) {
+					switch n := s[i+1]; n {
+					case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+						out = append(out, c, n)
+						i++
+						continue
+					case 'u':
+						if _, ok := hex4(s, i+2); ok > 0 {
+							out = append(out, c, n)
+							i++
+							continue
+						}
+					}
+				}
+				fix(i)
+				out = append(out, '\\', '\\')
+				continue
+			}
+			out = append(out, c)
+			continue
+		}
+		switch c {
+		case '"':
+			in = true
+		case ',':
+			j := skipWS(s, i+1)
+			if j < len(s) && (s[j] == '}' || s[j] == ']') {
+				fix(i)
+				continue
+			}
+		}
+		out = append(out, c)
+	}
+	return out, first
+}
+
+// lineOf returns the 1-based line of offset off in s.
+func lineOf(s []byte, off int) int {
+	n := 1
+	for _, c := range s[:min(off, len(s))] {
+		if c == '\n' {
+			n++
+		}
+	}
+	return n
+}

@@ -1,0 +1,305 @@
+package recording
+
+import (
+	"encoding/binary"
+	"fmt"
+	"io"
+	"sync"
+	"time"
+)
+
+// WriterOptions configure a ttyrec Writer.
+type WriterOptions struct {
+	// Cols and Rows are announced in the first frame as
+	// ESC % G ESC [ 8 ; ROWS ; COLS t (termrec's convention, which tty-player
+	// and asciinema-player read to size themselves). 0: no announcement.
+	Cols, Rows int
+	// Clock stamps the frames; nil: the real clock.
+	Clock Clock
+	// IdleLimit, when > 0, records any longer gap between frames as exactly
+	// the limit (the time beyond it is cut and listed by Pauses).
+	IdleLimit time.Duration
+}
+
+// maxChunk bounds one frame's payload; a bigger write becomes several frames
+// with the same stamp, split between UTF-8 characters. termrec only detects
+// ttyrec when the first frame is under 64 KiB, and players read each frame
+// in one piece.
+const maxChunk = 32 << 10
+
+// Writer writes a ttyrec recording as it happens.
+//
+// A frame's stamp is the wall-clock time at NewWriter plus the monotonic time
+// elapsed since, minus the time cut out (pauses, gaps beyond the idle
+// limit). Stamps never go backwards, usec is always < 1e6, no frame is
+// empty, and no UTF-8 character is split across frames.
+//
+// Buffering: none. Each frame (header and payload) goes to the underlying
+// io.Writer in a single Write call, so a crash or kill leaves a file that is
+// whole up to its last frame. The only bytes held back are the first bytes
+// of a UTF-8 character whose rest has not been written yet (at most 3);
+// Close writes them out.
+//
+// A Writer is safe for concurrent use: the engine writes output from one
+// goroutine and pauses or reads Elapsed from another.
+type Writer struct {
+	mu    sync.Mutex
+	w     io.Writer
+	clock Clock
+	limit time.Duration
+
+	start     time.Time     // wall clock (with monotonic reading) at NewWriter
+	startUsec int64         // start, in µs since the epoch
+	cut       time.Duration // time cut out so far
+	paused    bool
+	pausedPos time.Duration
+	pausedAt  time.Time
+	reason    string
+
+	lastPos  time.Duration // timeline position of the last frame
+	lastUsec int64         // stamp of the last frame, µs since the epoch
+	held     []byte
+	frame    []byte
+	pauses   []Pause
+	frames   int
+	err      error
+}
+
+// NewWriter starts a recording on w and writes the size announcement frame
+// at once (when Cols and Rows are set).
+func NewWriter(w io.Writer, opt WriterOptions) (*Writer, error) {
+	c := opt.Clock
+	if c == nil {
+		c = RealClock
+	}
+	start := c.Now()
+	tw := &Writer{w: w, clock: c, limit: opt.IdleLimit, start: start, startUsec: start.UnixMicro(), held: make([]byte, 0, 4)}
+	tw.lastUsec = tw.startUsec
+	if opt.Cols > 0 && opt.Rows > 0 {
+		if err := tw.writeFrame(tw.startUsec, SizeAnnouncement(opt.Cols, opt.Rows)); err != nil {
+			return nil, err
+		}
+	}
+	return tw, nil
+}
+
+// SizeAnnouncement is the first frame termrec writes for a terminal of the
+// given size: UTF-8 mode, then the xterm "resize to ROWS;COLS" request.
+func SizeAnnouncement(cols, rows int) []byte {
+	return fmt.Appendf(nil, "\x1b%%G\x1b[8;%d;%dt", rows, cols)
+}
+
+// rawPos is the timeline position at now, before the idle limit.
+func (w *Writer) rawPos(now time.Time) time.Duration {
+	if w.paused {
+		return w.pausedPos
+	}
+	return now.Sub(w.start) - w.cut
+}
+
+// advance returns the timeline position at now, cutting any gap beyond the
+// idle limit (and noting the cut).
+func (w *Writer) advance(now time.Time) time.Duration {
+	pos := w.rawPos(now)
+	if w.limit > 0 && !w.paused && pos-w.lastPos > w.limit {
+		extra := pos - w.lastPos - w.limit
+		w.cut += extra
+		pos -= extra
+		w.pauses = append(w.pauses, Pause{At: SecondsOf(pos), Cut: SecondsOf(extra), Reason: "idle"})
+	}
+	if pos < w.lastPos {
+		// The monotonic clock never goes back, but a ManualClock can.
+		pos = w.lastPos
+	}
+	return pos
+}
+
+// Write records p as one frame (more when p is over 32 KiB) stamped now.
+// An incomplete UTF-8 character at the end of p is held back and sent with
+// the next write. It always accepts all of p unless the underlying writer
+// failed.
+func (w *Writer) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.err != nil {
+		return 0, w.err
+	}
+	data := p
+	if len(w.held) > 0 {
+		data = append(append([]byte(nil), w.held...), p...)
+		w.held = w.held[:0]
+	}
+	if k := incompleteTail(data); k > 0 {
+		w.held = append(w.held[:0], data[len(data)-k:]...)
+		data = data[:len(data)-k]
+	}
+	if len(data) == 0 {
+		return len(p), nil
+	}
+	pos := w.advance(w.clock.Now())
+	if err := w.emit(pos, data); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+// WriteAt records p at position at on the recording's timeline, ignoring the
+// clock: for conversions, whose times come from another recording. Stamps
+// still never go backwards; the idle limit and pauses do not apply.
+func (w *Writer) WriteAt(at time.Duration, p []byte) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.err != nil {
+		return w.err
+	}
+	data := p
+	if len(w.held) > 0 {
+		data = append(append([]byte(nil), w.held...), p...)
+		w.held = w.held[:0]
+	}
+	if k := incompleteTail(data); k > 0 {
+		w.held = append(w.held[:0], data[len(data)-k:]...)
+		data = data[:len(data)-k]
+	}
+	if len(data) == 0 {
+		return nil
+	}
+	if at < w.lastPos {
+		at = w.lastPos
+	}
+	return w.emit(at, data)
+}
+
+// emit writes data at timeline position pos, in chunks of at most maxChunk.
+func (w *Writer) emit(pos time.Duration, data []byte) error {
+	usec := w.startUsec + int64(pos/time.Microsecond)
+	if usec < w.lastUsec {
+		usec = w.lastUsec
+	}
+	for len(data) > 0 {
+		n := splitPoint(data, maxChunk)
+		if err := w.writeFrame(usec, data[:n]); err != nil {
+			return err
+		}
+		data = data[n:]
+	}
+	w.lastPos = pos
+	return nil
+}
+
+// writeFrame writes one frame with a single Write call.
+func (w *Writer) writeFrame(usec int64, p []byte) error {
+	w.frame = w.frame[:0]
+	w.frame = binary.LittleEndian.AppendUint32(w.frame, uint32(usec/1e6))
+	w.frame = binary.LittleEndian.AppendUint32(w.frame, uint32(usec%1e6))
+	w.frame = binary.LittleEndian.AppendUint32(w.frame, uint32(len(p)))
+	w.frame = append(w.frame, p...)
+	if _, err := w.w.Write(w.frame); err != nil {
+		w.err = fmt.Errorf("write ttyrec frame %d: %w", w.frames, err)
+		return w.err
+	}
+	w.lastUsec = usec
+	w.frames++
+	return nil
+}
+
+// Pause stops the recording's clock: the time until Resume is cut out
+// entirely (listed by Pauses with reason "paused"). Output written while
+// paused is stamped at the moment of the pause.
+func (w *Writer) Pause() { w.PauseFor("paused") }
+
+// PauseFor is Pause with the reason to list in the index ("prompt",
+// "editor", "paused", "reconnect").
+func (w *Writer) PauseFor(reason string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.paused {
+		return
+	}
+	now := w.clock.Now()
+	w.pausedPos = w.advance(now)
+	w.pausedAt = now
+	w.paused = true
+	w.reason = reason
+}
+
+// Resume restarts the clock after Pause.
+func (w *Writer) Resume() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if !w.paused {
+		return
+	}
+	d := w.clock.Now().Sub(w.pausedAt)
+	if d < 0 {
+		d = 0
+	}
+	w.paused = false
+	// Cut the pause, and any idle time before it that advance already cut
+	// stays cut: the position picks up exactly at pausedPos.
+	w.cut = w.clock.Now().Sub(w.start) - w.pausedPos
+	if d > 0 {
+		w.pauses = append(w.pauses, Pause{At: SecondsOf(w.pausedPos), Cut: SecondsOf(d), Reason: w.reason})
+	}
+}
+
+// Paused reports whether the clock is paused.
+func (w *Writer) Paused() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.paused
+}
+
+// Elapsed is the position on the recording's own timeline now: what the
+// index stores for steps and commands. It already accounts for the idle
+// limit, so it never runs ahead of the next frame's stamp.
+func (w *Writer) Elapsed() time.Duration {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	pos := w.rawPos(w.clock.Now())
+	if w.limit > 0 && !w.paused && pos-w.lastPos > w.limit {
+		pos = w.lastPos + w.limit
+	}
+	if pos < w.lastPos {
+		pos = w.lastPos
+	}
+	return pos
+}
+
+// StartedAt is the wall-clock time the recording started (its first stamp).
+func (w *Writer) StartedAt() time.Time { return w.start.Round(0) }
+
+// Pauses lists the time cut out so far (pauses and idle-limit cuts), for
+// the index.
+func (w *Writer) Pauses() []Pause {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return append([]Pause(nil), w.pauses...)
+}
+
+// Frames is the number of frames written (the size announcement included).
+func (w *Writer) Frames() int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.frames
+}
+
+// Close writes any held-back bytes as a last frame. It does not close the
+// underlying writer, which the caller owns.
+func (w *Writer) Close() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.err != nil {
+		return w.err
+	}
+	if len(w.held) > 0 {
+		data := append([]byte(nil), w.held...)
+		w.held = w.held[:0]
+		pos := w.lastPos
+		if w.clock != nil {
+			pos = max(pos, w.advance(w.clock.Now()))
+		}
+		return w.emit(pos, data)
+	}
+	return nil
+}
