@@ -1,0 +1,293 @@
+package screen
+
+import (
+	"strings"
+)
+
+// MaxSize bounds the columns and rows a Screen accepts, so a hostile size
+// announcement cannot make it allocate gigabytes.
+const MaxSize = 4096
+
+type pen struct {
+	fg, bg Color
+	attr   Attr
+}
+
+// saved is what DECSC (ESC 7) keeps and DECRC (ESC 8) brings back.
+type saved struct {
+	ok       bool
+	x, y     int
+	pen      pen
+	g        [2]byte
+	gl       int
+	origin   bool
+	autowrap bool
+}
+
+// Screen is a terminal's visible state. It is not safe for concurrent use.
+// Writes never fail, never block and never panic.
+type Screen struct {
+	cols, rows int
+	main, alt  [][]cell
+	lines      [][]cell // main or alt
+	wrapped    []bool   // per row of lines: continued on the next row
+	mainWrap   []bool
+	altWrap    []bool
+	altActive  bool
+
+	// x may equal cols: the cursor sits past the last column and the next
+	// printable character wraps first (tmux's representation).
+	x, y int
+	pen  pen
+
+	top, bot int // scroll region, inclusive
+
+	autowrap, insert, origin, cursorVisible, lnm bool
+
+	tabs []bool
+	g    [2]byte // designated G0/G1 sets: 'B' ASCII, '0' DEC graphics
+	gl   int     // which of g is invoked (SI/SO)
+
+	decsc    saved // ESC 7 / CSI s
+	altSaved saved // ?1049h
+
+	title string
+	last  rune // last printed character, for REP
+
+	combs *combTable
+
+	p parser
+}
+
+// New returns a blank screen of cols×rows cells. Sizes are clamped to
+// 1..MaxSize.
+func New(cols, rows int) *Screen {
+	s := &Screen{combs: newCombTable()}
+	s.p.reset()
+	s.setSize(cols, rows)
+	s.reset()
+	return s
+}
+
+func clampSize(n int) int {
+	if n < 1 {
+		return 1
+	}
+	if n > MaxSize {
+		return MaxSize
+	}
+	return n
+}
+
+func blankRow(cols int, bg Color) []cell {
+	row := make([]cell, cols)
+	for i := range row {
+		row[i] = cell{r: ' ', bg: bg, w: 1}
+	}
+	return row
+}
+
+func (s *Screen) setSize(cols, rows int) {
+	s.cols, s.rows = clampSize(cols), clampSize(rows)
+	s.main = make([][]cell, s.rows)
+	s.alt = make([][]cell, s.rows)
+	for i := range s.main {
+		s.main[i] = blankRow(s.cols, DefaultColor)
+		s.alt[i] = blankRow(s.cols, DefaultColor)
+	}
+	s.mainWrap = make([]bool, s.rows)
+	s.altWrap = make([]bool, s.rows)
+	s.lines, s.wrapped = s.main, s.mainWrap
+	s.altActive = false
+}
+
+// reset is RIS: everything back to power-on, screen cleared.
+func (s *Screen) reset() {
+	s.pen = pen{}
+	s.x, s.y = 0, 0
+	s.top, s.bot = 0, s.rows-1
+	s.autowrap, s.insert, s.origin, s.lnm = true, false, false, false
+	s.cursorVisible = true
+	s.g = [2]byte{'B', 'B'}
+	s.gl = 0
+	s.decsc = saved{}
+	s.resetTabs()
+	s.clearRect(0, 0, s.cols, s.rows)
+	for i := range s.wrapped {
+		s.wrapped[i] = false
+	}
+	s.last = 0
+}
+
+func (s *Screen) resetTabs() {
+	s.tabs = make([]bool, s.cols)
+	for i := 8; i < s.cols; i += 8 {
+		s.tabs[i] = true
+	}
+}
+
+// Size returns the screen's size in cells.
+func (s *Screen) Size() (cols, rows int) { return s.cols, s.rows }
+
+// Title returns the window title last set with OSC 0 or 2.
+func (s *Screen) Title() string { return s.title }
+
+// AltScreen reports whether the alternate screen (full-screen programs) is
+// showing.
+func (s *Screen) AltScreen() bool { return s.altActive }
+
+// Cell returns the cell at col, row (0-based). Outside the screen it
+// returns a blank cell.
+func (s *Screen) Cell(col, row int) Cell {
+	if col < 0 || row < 0 || col >= s.cols || row >= s.rows {
+		return Cell{Rune: ' ', Width: 1}
+	}
+	return s.export(s.lines[row][col])
+}
+
+// Cursor returns the cursor's cell and whether it is shown.
+func (s *Screen) Cursor() (col, row int, visible bool) {
+	x := s.x
+	if x >= s.cols {
+		x = s.cols - 1
+	}
+	return x, s.y, s.cursorVisible
+}
+
+// Resize changes the screen size, keeping the top-left content (no reflow),
+// like a recording's resize event.
+func (s *Screen) Resize(cols, rows int) {
+	cols, rows = clampSize(cols), clampSize(rows)
+	if cols == s.cols && rows == s.rows {
+		return
+	}
+	fit := func(old [][]cell, wrap []bool) ([][]cell, []bool) {
+		out := make([][]cell, rows)
+		ow := make([]bool, rows)
+		for i := range out {
+			out[i] = blankRow(cols, DefaultColor)
+			if i < len(old) {
+				copy(out[i], old[i])
+				ow[i] = wrap[i]
+				if cols < len(old[i]) && out[i][cols-1].w == 2 {
+					out[i][cols-1] = cell{r: ' ', w: 1, bg: out[i][cols-1].bg}
+				}
+			}
+		}
+		return out, ow
+	}
+	s.main, s.mainWrap = fit(s.main, s.mainWrap)
+	s.alt, s.altWrap = fit(s.alt, s.altWrap)
+	if s.altActive {
+		s.lines, s.wrapped = s.alt, s.altWrap
+	} else {
+		s.lines, s.wrapped = s.main, s.mainWrap
+	}
+	s.cols, s.rows = cols, rows
+	s.top, s.bot = 0, rows-1
+	s.x = min(s.x, cols-1)
+	s.y = min(s.y, rows-1)
+	oldTabs := s.tabs
+	s.resetTabs()
+	copy(s.tabs, oldTabs)
+}
+
+// Line returns row's text, trailing blanks trimmed. Wide characters appear
+// once; combining marks follow their base character.
+func (s *Screen) Line(row int) string {
+	if row < 0 || row >= s.rows {
+		return ""
+	}
+	var b strings.Builder
+	s.appendLine(&b, row)
+	return b.String()
+}
+
+func (s *Screen) appendLine(b *strings.Builder, row int) {
+	line := s.lines[row]
+	end := len(line)
+	for end > 0 && line[end-1].r == ' ' && line[end-1].comb == 0 {
+		end--
+	}
+	for _, c := range line[:end] {
+		if c.w == 0 {
+			continue
+		}
+		b.WriteRune(c.r)
+		if c.comb != 0 {
+			b.WriteString(s.combs.get(c.comb))
+		}
+	}
+}
+
+// Text returns the whole screen as text: one line per row, trailing blanks
+// trimmed per row, rows joined with "\n" (no final newline), as tmux's
+// capture-pane prints it.
+func (s *Screen) Text() string {
+	var b strings.Builder
+	b.Grow(s.rows * (s.cols + 1))
+	for row := 0; row < s.rows; row++ {
+		if row > 0 {
+			b.WriteByte('\n')
+		}
+		s.appendLine(&b, row)
+	}
+	return b.String()
+}
+
+// State is a copy of a Screen's whole state, for keyframes.
+type State struct {
+	s Screen
+}
+
+// Bytes estimates the memory a State holds, for bounding keyframes.
+func (st *State) Bytes() int {
+	const cellSize = 20
+	return 2*st.s.cols*st.s.rows*cellSize + 256
+}
+
+func copyGrid(g [][]cell) [][]cell {
+	if len(g) == 0 {
+		return nil
+	}
+	cols := len(g[0])
+	flat := make([]cell, len(g)*cols)
+	out := make([][]cell, len(g))
+	for i, row := range g {
+		out[i] = flat[i*cols : (i+1)*cols : (i+1)*cols]
+		copy(out[i], row)
+	}
+	return out
+}
+
+func (s *Screen) clone() Screen {
+	c := *s
+	c.main = copyGrid(s.main)
+	c.alt = copyGrid(s.alt)
+	c.mainWrap = append([]bool(nil), s.mainWrap...)
+	c.altWrap = append([]bool(nil), s.altWrap...)
+	if s.altActive {
+		c.lines, c.wrapped = c.alt, c.altWrap
+	} else {
+		c.lines, c.wrapped = c.main, c.mainWrap
+	}
+	c.tabs = append([]bool(nil), s.tabs...)
+	c.p = s.p.clone()
+	// combs is shared and append-only: an index never changes meaning.
+	return c
+}
+
+// Snapshot copies the screen's whole state, parser included, so Restore
+// continues exactly where the snapshot was taken.
+func (s *Screen) Snapshot() *State { return &State{s: s.clone()} }
+
+// Restore puts the screen back to st. st stays usable for later restores.
+func (s *Screen) Restore(st *State) {
+	*s = st.s.clone()
+}
+
+// Clone returns an independent copy of the screen.
+func (s *Screen) Clone() *Screen {
+	c := s.clone()
+	return &c
+}
