@@ -1,11 +1,231 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/runbook-dev/runbook/recording"
 )
 
-// PENDING: replaced by the issue that implements "runbook convert".
+const convertUse = "runbook convert IN OUT [--idle-limit DUR] [--speed X] [--cut FROM-TO]... [--redact REGEX]... [--format FORMAT] [--cast-v3]"
+
+const convertMore = `
+Reads ttyrec (also .gz), termrec's nh (.nh) and asciicast v1/v2/v3 (.cast;
+v1 files end in .json); writes by OUT's extension: .ttyrec, .cast (asciicast
+v2; --cast-v3 for v3), .txt (a plain transcript without control sequences),
+.raw (the output bytes alone, as 'asciinema cat' prints them). "-" is
+standard input or output, so convert works in pipes.
+
+The same command repairs a recording: stamps that go backwards are fixed
+(the backwards step takes no time, as ttyplay plays it), --idle-limit
+shortens long pauses, --cut removes stretches of time, and every byte of
+output is kept. Problems read past are reported on stderr. A damaged input
+is converted up to the damage and the exit status is 1.
+
+Examples:
+  runbook convert old.ttyrec fixed.ttyrec --idle-limit 2s
+  runbook convert demo.ttyrec demo.cast
+  runbook convert talk.cast talk.txt
+  runbook convert demo.ttyrec - --to cast | gzip > demo.cast.gz
+  zcat old.ttyrec.gz | runbook convert - new.cast --format ttyrec
+  runbook convert demo.cast short.ttyrec --cut 10s-1m --speed 1.5
+  runbook convert demo.ttyrec public.ttyrec --redact 'token=[A-Za-z0-9]+'
+`
+
 func runConvert(ctx context.Context, st *IO, args []string) error {
-	return errors.New("convert: not implemented yet")
+	fs := newFlags(st, "convert", convertUse, convertMore)
+	idle := fs.String("idle-limit", "", "shorten every pause longer than `DUR` to DUR (e.g. 2s)")
+	speed := fs.Float64("speed", 1, "play `X` times as fast (0.5: half speed)")
+	cuts := fs.StringArray("cut", nil, "remove the time between `FROM-TO` (e.g. 1m-1m30s or 60-90); repeatable")
+	redacts := fs.StringArray("redact", nil, "mask text matching `REGEX` with * (layout kept); repeatable")
+	format := fs.String("format", "", "format of whichever side is \"-\" or has no known extension")
+	from := fs.String("from", "", "input format: ttyrec, nh, asciicast, asciicast-v1/v2/v3")
+	to := fs.String("to", "", "output format: ttyrec, cast, cast-v3, txt, raw")
+	castV3 := fs.Bool("cast-v3", false, "write asciicast v3 for .cast")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 2 {
+		return usagef("convert: want IN and OUT (usage: %s)", convertUse)
+	}
+	in, out := fs.Arg(0), fs.Arg(1)
+
+	inFmt := *from
+	if inFmt == "" {
+		if in != "-" {
+			inFmt = recording.FormatOf(in)
+		}
+		if inFmt == "" && *format != "" && (in == "-" || recording.OutputFormatOf(out) != "" || out != "-") {
+			inFmt = *format
+		}
+		if inFmt == "" && in == "-" {
+			return usagef("convert: reading standard input needs --format or --from")
+		}
+	}
+	outFmt := *to
+	if outFmt == "" && out != "-" {
+		outFmt = recording.OutputFormatOf(out)
+	}
+	if outFmt == "" && *format != "" && (out == "-" || filepath.Ext(out) != "") {
+		outFmt = *format
+	}
+	if outFmt == "" {
+		if out == "-" {
+			return usagef("convert: writing standard output needs --to (or --format)")
+		}
+		return usagef("convert: cannot tell the output format of %s: use .ttyrec, .cast, .txt, .raw or --to", out)
+	}
+	if *castV3 {
+		switch strings.ToLower(outFmt) {
+		case "asciicast-v2", "asciicast", "cast", "cast-v2", "v2":
+			outFmt = "asciicast-v3"
+		}
+	}
+
+	opt := recording.RetimeOptions{Speed: *speed}
+	if *speed <= 0 {
+		return usagef("convert: --speed must be > 0")
+	}
+	if *idle != "" {
+		d, err := recording.ParseTime(*idle)
+		if err != nil || d <= 0 {
+			return usagef("convert: --idle-limit %q: want a positive duration such as 2s", *idle)
+		}
+		opt.IdleLimit = d
+	}
+	for _, c := range *cuts {
+		s, err := recording.ParseSpan(c)
+		if err != nil {
+			return usagef("convert: --%v", err)
+		}
+		opt.Cuts = append(opt.Cuts, s)
+	}
+	var res []*regexp.Regexp
+	for _, r := range *redacts {
+		re, err := regexp.Compile(r)
+		if err != nil {
+			return usagef("convert: --redact %q: %v", r, err)
+		}
+		res = append(res, re)
+	}
+
+	src, err := recording.Open(in, inFmt)
+	if err != nil {
+		var fe *recording.FormatError
+		if errors.As(err, &fe) {
+			return err
+		}
+		return usagef("convert: %v", err)
+	}
+	defer src.Close()
+	rt := recording.Retime(src, opt)
+	if _, err := recording.NewEventWriter(io.Discard, outFmt, rt.Header()); err != nil {
+		return usagef("convert: %v", err)
+	}
+
+	// Write to a temporary file renamed at the end, so OUT is never left
+	// half-written and may even be IN (a repair in place).
+	var dst io.Writer
+	var tmp *os.File
+	if out == "-" {
+		dst = st.Out
+	} else {
+		tmp, err = os.CreateTemp(filepath.Dir(out), "."+filepath.Base(out)+".*")
+		if err != nil {
+			return fmt.Errorf("convert: %w", err)
+		}
+		defer func() {
+			if tmp != nil {
+				tmp.Close()
+				os.Remove(tmp.Name())
+			}
+		}()
+		dst = tmp
+	}
+	bw := bufio.NewWriterSize(dst, 256<<10)
+	ew, err := recording.NewEventWriter(bw, outFmt, rt.Header())
+	if err != nil {
+		return fmt.Errorf("convert: %w", err)
+	}
+	n, readErr := copyEvents(ctx, ew, rt, res)
+	if err := ew.Close(); err != nil {
+		return fmt.Errorf("convert: write %s: %w", out, err)
+	}
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("convert: write %s: %w", out, err)
+	}
+	if tmp != nil {
+		if err := tmp.Close(); err != nil {
+			return fmt.Errorf("convert: write %s: %w", out, err)
+		}
+		mode := os.FileMode(0o644)
+		if fi, err := os.Stat(out); err == nil {
+			mode = fi.Mode().Perm()
+		}
+		os.Chmod(tmp.Name(), mode)
+		if err := os.Rename(tmp.Name(), out); err != nil {
+			return fmt.Errorf("convert: %w", err)
+		}
+		tmp = nil
+	}
+	problems, total := recording.Problems(rt)
+	for _, p := range problems {
+		fmt.Fprintf(st.Err, "runbook: convert: warning: %v\n", p)
+	}
+	if more := total - len(problems); more > 0 {
+		fmt.Fprintf(st.Err, "runbook: convert: warning: ... and %d more problems\n", more)
+	}
+	if readErr != nil {
+		return fmt.Errorf("convert: %w (wrote the %d events before it to %s)", readErr, n, out)
+	}
+	return nil
 }
+
+// copyEvents copies every event from r to w, masking what the redactions
+// match, and returns how many it wrote and the error that ended the
+// reading (nil at the clean end).
+func copyEvents(ctx context.Context, w recording.EventWriter, r recording.EventReader, res []*regexp.Regexp) (int, error) {
+	n := 0
+	for {
+		if n&1023 == 0 {
+			if err := ctx.Err(); err != nil {
+				return n, err
+			}
+		}
+		ev, err := r.Next()
+		if err == io.EOF {
+			return n, nil
+		}
+		if err != nil {
+			return n, err
+		}
+		if len(res) > 0 && ev.Kind != recording.Resize && ev.Kind != recording.Exit {
+			ev.Data = redact(ev.Data, res)
+		}
+		if err := w.WriteEvent(ev); err != nil {
+			return n, err
+		}
+		n++
+	}
+}
+
+// redact replaces each match with as many * as it had characters, so the
+// screen's layout is unchanged. A secret split across two events is only
+// caught if each half matches: redact before recording where possible.
+func redact(b []byte, res []*regexp.Regexp) []byte {
+	for _, re := range res {
+		b = re.ReplaceAllFunc(b, func(m []byte) []byte {
+			return []byte(strings.Repeat("*", utf8.RuneCount(m)))
+		})
+	}
+	return b
+}
+

@@ -2,10 +2,218 @@ package main
 
 import (
 	"context"
-	"errors"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/runbook-dev/runbook/recording"
 )
 
-// PENDING: replaced by the issue that implements "runbook info".
+const infoUse = "runbook info REC... [--format FORMAT] [--gaps N] [--json]"
+
+const infoMore = `
+Describes a recording — ttyrec (also .gz), termrec's nh, asciicast v1/v2/v3 —
+and reports every problem in it: a cut or damaged tail (with its byte offset
+or line), stamps going backwards, usec fields ≥ 1000000, zero-length frames,
+invalid asciicast lines. Duration is first to last frame, as stored.
+
+Exit status: 0 when every file is sound, 1 when any has problems, 2 when
+one cannot be read as a recording at all.
+
+Examples:
+  runbook info recordings/demo.ttyrec
+  runbook info old.ttyrec --gaps 10          # the ten longest pauses
+  runbook info talk.cast --json | jq .duration
+  zcat x.ttyrec.gz | runbook info - --format ttyrec
+`
+
 func runInfo(ctx context.Context, st *IO, args []string) error {
-	return errors.New("info: not implemented yet")
+	fs := newFlags(st, "info", infoUse, infoMore)
+	format := fs.String("format", "", "read as this format: ttyrec, nh, asciicast (default: from the extension, else the content)")
+	nGaps := fs.Int("gaps", 3, "how many of the longest gaps to list")
+	asJSON := fs.Bool("json", false, "print JSON (one object per file, one per line)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() == 0 {
+		return usagef("info: no recording given (usage: %s)", infoUse)
+	}
+	if *nGaps < 0 {
+		return usagef("info: --gaps must be ≥ 0")
+	}
+	bad := 0
+	for _, path := range fs.Args() {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if path == "-" && *format == "" {
+			return usagef("info: reading standard input needs --format")
+		}
+		s, err := recording.Stat(path, *format, *nGaps)
+		if err != nil {
+			return &usageError{msg: fmt.Sprintf("info: %v", err)}
+		}
+		if *asJSON {
+			printInfoJSON(st.Out, path, s)
+		} else {
+			if len(fs.Args()) > 1 && path != fs.Arg(0) {
+				fmt.Fprintln(st.Out)
+			}
+			printInfo(st.Out, path, s)
+		}
+		if s.HasProblems() {
+			bad++
+		}
+	}
+	if bad > 0 {
+		return fmt.Errorf("%w: %d of %d recordings have problems", errSilent, bad, fs.NArg())
+	}
+	return nil
+}
+
+func secs(d time.Duration) string { return fmt.Sprintf("%.3fs", d.Seconds()) }
+
+func printInfo(w io.Writer, path string, s *recording.Stats) {
+	h := s.Header
+	fmt.Fprintf(w, "file:      %s\n", path)
+	fmt.Fprintf(w, "format:    %s\n", h.Format)
+	unit := "events"
+	if h.Format == "ttyrec" {
+		unit = "frames"
+	}
+	fmt.Fprintf(w, "%-10s %d", unit+":", s.Frames)
+	if len(s.Kinds) > 1 {
+		var parts []string
+		for _, k := range []recording.EventKind{recording.Output, recording.Input, recording.Mark, recording.Resize, recording.Exit} {
+			if n := s.Kinds[k]; n > 0 {
+				parts = append(parts, fmt.Sprintf("%d %c", n, k))
+			}
+		}
+		fmt.Fprintf(w, " (%s)", strings.Join(parts, ", "))
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintf(w, "bytes:     %d output", s.Bytes)
+	if s.FileBytes >= 0 {
+		fmt.Fprintf(w, ", %d in the file", s.FileBytes)
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintf(w, "duration:  %s\n", secs(s.Duration))
+	if h.Cols > 0 {
+		fmt.Fprintf(w, "terminal:  %dx%d\n", h.Cols, h.Rows)
+	} else {
+		fmt.Fprintf(w, "terminal:  unknown\n")
+	}
+	if !h.StartedAt.IsZero() {
+		fmt.Fprintf(w, "started:   %s\n", h.StartedAt.UTC().Format(time.RFC3339Nano))
+	}
+	if h.IdleLimit > 0 {
+		fmt.Fprintf(w, "idle limit: %s\n", secs(h.IdleLimit))
+	}
+	if h.Title != "" {
+		fmt.Fprintf(w, "title:     %s\n", h.Title)
+	}
+	if len(s.Gaps) > 0 {
+		fmt.Fprintf(w, "longest gaps:\n")
+		for _, g := range s.Gaps {
+			fmt.Fprintf(w, "  %10s before %s %d at %s\n", secs(g.Len), strings.TrimSuffix(unit, "s"), g.Before, secs(g.At))
+		}
+	}
+	if !s.HasProblems() {
+		fmt.Fprintf(w, "problems:  none\n")
+		return
+	}
+	fmt.Fprintf(w, "problems:  %d\n", s.ProblemCount+btoi(s.Damage != nil))
+	for _, p := range s.Problems {
+		fmt.Fprintf(w, "  %s\n", p.Error())
+	}
+	if more := s.ProblemCount - len(s.Problems); more > 0 {
+		fmt.Fprintf(w, "  ... and %d more\n", more)
+	}
+	if s.Damage != nil {
+		fmt.Fprintf(w, "  %s (read up to there)\n", s.Damage.Error())
+	}
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+type infoProblem struct {
+	Kind      string `json:"kind"`
+	Offset    *int64 `json:"offset,omitempty"`
+	Line      int    `json:"line,omitempty"`
+	Frame     *int   `json:"frame,omitempty"`
+	Truncated bool   `json:"truncated,omitempty"`
+	Message   string `json:"message"`
+}
+
+type infoGap struct {
+	Before int     `json:"before"`
+	At     float64 `json:"at"`
+	Len    float64 `json:"len"`
+}
+
+type infoJSON struct {
+	File         string         `json:"file"`
+	Format       string         `json:"format"`
+	Frames       int            `json:"frames"`
+	Kinds        map[string]int `json:"kinds,omitempty"`
+	Bytes        int64          `json:"bytes"`
+	FileBytes    *int64         `json:"file_bytes,omitempty"`
+	Duration     float64        `json:"duration"`
+	Cols         int            `json:"cols"`
+	Rows         int            `json:"rows"`
+	StartedAt    *time.Time     `json:"started_at,omitempty"`
+	IdleLimit    float64        `json:"idle_limit,omitempty"`
+	Title        string         `json:"title,omitempty"`
+	Gaps         []infoGap      `json:"gaps"`
+	ProblemCount int            `json:"problem_count"`
+	Problems     []infoProblem  `json:"problems"`
+}
+
+func printInfoJSON(w io.Writer, path string, s *recording.Stats) {
+	h := s.Header
+	j := infoJSON{File: path, Format: h.Format, Frames: s.Frames, Bytes: s.Bytes, Duration: s.Duration.Seconds(),
+		Cols: h.Cols, Rows: h.Rows, IdleLimit: h.IdleLimit.Seconds(), Title: h.Title, Gaps: []infoGap{}, Problems: []infoProblem{}}
+	if len(s.Kinds) > 0 {
+		j.Kinds = map[string]int{}
+		for k, n := range s.Kinds {
+			j.Kinds[string(rune(k))] = n
+		}
+	}
+	if s.FileBytes >= 0 {
+		j.FileBytes = &s.FileBytes
+	}
+	if !h.StartedAt.IsZero() {
+		t := h.StartedAt.UTC()
+		j.StartedAt = &t
+	}
+	for _, g := range s.Gaps {
+		j.Gaps = append(j.Gaps, infoGap{g.Before, g.At.Seconds(), g.Len.Seconds()})
+	}
+	add := func(p *recording.FormatError) {
+		ip := infoProblem{Kind: p.Kind, Line: p.Line, Truncated: p.Truncated, Message: p.Error()}
+		if p.Offset >= 0 {
+			ip.Offset = &p.Offset
+		}
+		if p.Frame >= 0 {
+			ip.Frame = &p.Frame
+		}
+		j.Problems = append(j.Problems, ip)
+	}
+	for _, p := range s.Problems {
+		add(p)
+	}
+	j.ProblemCount = s.ProblemCount
+	if s.Damage != nil {
+		add(s.Damage)
+		j.ProblemCount++
+	}
+	b, _ := json.Marshal(j)
+	fmt.Fprintf(w, "%s\n", b)
 }

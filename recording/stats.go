@@ -1,0 +1,184 @@
+package recording
+
+import (
+	"errors"
+	"io"
+	"os"
+	"sort"
+	"time"
+)
+
+// Gap is a stretch with no events: Len long, ending at the event numbered
+// Before (0-based), which is at At since the start.
+type Gap struct {
+	Before int
+	At     time.Duration
+	Len    time.Duration
+}
+
+// Stats describe a recording for `runbook info`.
+type Stats struct {
+	Header Header
+	// Frames counts ttyrec frames (every one, the size announcement and
+	// zero-length ones included) or, for other formats, events.
+	Frames int
+	// Kinds counts events by kind (other formats than ttyrec).
+	Kinds map[EventKind]int
+	// Bytes is the payload (output) bytes.
+	Bytes int64
+	// FileBytes is the file's size, -1 when unknown (a pipe, gzip).
+	FileBytes int64
+	// Duration is the time from the first frame to the last, as stored
+	// (what tty-player and termtime show).
+	Duration time.Duration
+	// Gaps are the longest gaps, longest first.
+	Gaps []Gap
+	// Problems are the problems read past (first ones) and their total;
+	// Damage is what ended the reading early, if anything.
+	Problems     []*FormatError
+	ProblemCount int
+	Damage       *FormatError
+}
+
+// HasProblems reports whether the file is anything but sound.
+func (s *Stats) HasProblems() bool { return s.ProblemCount > 0 || s.Damage != nil }
+
+type gapTop struct {
+	n    int
+	gaps []Gap
+}
+
+func (g *gapTop) add(x Gap) {
+	if x.Len <= 0 || g.n == 0 {
+		return
+	}
+	if len(g.gaps) == g.n && x.Len <= g.gaps[len(g.gaps)-1].Len {
+		return
+	}
+	i := sort.Search(len(g.gaps), func(i int) bool { return g.gaps[i].Len < x.Len })
+	g.gaps = append(g.gaps, Gap{})
+	copy(g.gaps[i+1:], g.gaps[i:])
+	g.gaps[i] = x
+	if len(g.gaps) > g.n {
+		g.gaps = g.gaps[:g.n]
+	}
+}
+
+// Stat reads a whole recording and describes it, listing its nGaps longest
+// gaps. A damaged file is described up to the damage (Stats.Damage); err
+// is only for files that cannot be read at all. ttyrec files are scanned
+// header by header without reading the payloads.
+func Stat(path, format string, nGaps int) (*Stats, error) {
+	if format == "" && path != "-" {
+		format = FormatOf(path)
+	}
+	nf, err := normalFormat(format)
+	if err != nil {
+		return nil, err
+	}
+	if nf == "ttyrec" && path != "-" {
+		return statTtyrec(path, nGaps)
+	}
+	r, err := Open(path, format)
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	if _, ok := r.(*ttyrecEvents); ok && path != "-" {
+		// Sniffed as ttyrec: scan it the fast way.
+		r.Close()
+		return statTtyrec(path, nGaps)
+	}
+	return StatEvents(r, nGaps)
+}
+
+// StatEvents describes what r reads (see Stat).
+func StatEvents(r EventReader, nGaps int) (*Stats, error) {
+	st := &Stats{Header: r.Header(), Kinds: map[EventKind]int{}, FileBytes: -1}
+	top := gapTop{n: nGaps}
+	var first, last time.Duration
+	for {
+		ev, err := r.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			var fe *FormatError
+			if errors.As(err, &fe) {
+				st.Damage = fe
+				break
+			}
+			return nil, err
+		}
+		if st.Frames == 0 {
+			first = ev.Time
+		} else {
+			top.add(Gap{Before: st.Frames, At: ev.Time - first, Len: ev.Time - last})
+		}
+		last = ev.Time
+		st.Frames++
+		st.Kinds[ev.Kind]++
+		if ev.Kind == Output {
+			st.Bytes += int64(len(ev.Data))
+		}
+	}
+	st.Duration = last - first
+	st.Gaps = top.gaps
+	st.Problems, st.ProblemCount = Problems(r)
+	return st, nil
+}
+
+func statTtyrec(path string, nGaps int) (*Stats, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	head, src, err := peek(f, 2)
+	if err != nil {
+		return nil, err
+	}
+	if len(head) == 2 && head[0] == 0x1f && head[1] == 0x8b {
+		r, err := newEventReader(f, "ttyrec", path, nil)
+		if err != nil {
+			return nil, err
+		}
+		return StatEvents(r, nGaps)
+	}
+	rd := NewReader(src, path)
+	st := &Stats{Header: Header{Format: "ttyrec"}, FileBytes: rd.Size()}
+	top := gapTop{n: nGaps}
+	var first, prev time.Duration
+	for {
+		fr, err := rd.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			var fe *FormatError
+			if errors.As(err, &fe) {
+				st.Damage = fe
+				break
+			}
+			return nil, err
+		}
+		t := fr.Time()
+		if st.Frames == 0 {
+			first = t
+			if fr.Sec != 0 || fr.Usec != 0 {
+				st.Header.StartedAt = time.Unix(int64(fr.Sec), int64(fr.Usec)*1000).UTC()
+			}
+			st.Header.Cols, st.Header.Rows, _ = parseSizeAnnouncement(fr.Data)
+			rd.SkipPayloads(true)
+		} else {
+			top.add(Gap{Before: st.Frames, At: t - first, Len: t - prev})
+		}
+		prev = t
+		st.Frames++
+	}
+	st.Bytes = rd.Bytes()
+	st.Duration = prev - first
+	st.Gaps = top.gaps
+	st.Problems, st.ProblemCount = rd.Problems()
+	return st, nil
+}
