@@ -171,7 +171,8 @@ func encodeData(m *Movie) (*pageData, error) {
 	return d, nil
 }
 
-// packData encodes d as gzip-compressed JSON in base64: the form the page
+// packData encodes d as gzip-compressed JSON in unpadded URL-safe base64
+// (no character html/template would escape): the form the page
 // embeds and decompresses with the browser's own DecompressionStream.
 func packData(d *pageData) (string, error) {
 	var buf bytes.Buffer
@@ -187,5 +188,5 @@ func packData(d *pageData) (string, error) {
 	if err := zw.Close(); err != nil {
 		return "", fmt.Errorf("compress page data: %w", err)
 	}
-	return base64.StdEncoding.EncodeToString(buf.Bytes()), nil
+	return base64.RawURLEncoding.EncodeToString(buf.Bytes()), nil
 }

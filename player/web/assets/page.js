@@ -68,7 +68,7 @@
     for (var k = 0; k < l.length; k += 2) {
       var text = l[k], st = l[k + 1], wide = st < 0;
       if (wide) st = -st - 1;
-      var chars = Array.from(text), w = wide ? 2 : 1;
+      var chars = cells(text), w = wide ? 2 : 1;
       var cls = st > 0 ? "s" + st : "";
       if (cc >= col && cc < col + chars.length * w) {
         var ci = Math.floor((cc - col) / w);
@@ -83,10 +83,20 @@
     if (cc >= col) out += (cc > col ? " ".repeat(cc - col) : "") + '<span class="cur"> </span>';
     return out;
   }
+  // cells splits text into one string per character cell: a character
+  // with the combining marks drawn over it.
+  var MARK = /\p{M}/u;
+  function cells(text) {
+    var out = [];
+    Array.from(text).forEach(function (c) {
+      if (out.length && MARK.test(c)) out[out.length - 1] += c; else out.push(c);
+    });
+    return out;
+  }
   function span(text, cls, wide) {
     if (!text) return "";
     if (wide) {
-      return Array.from(text).map(function (c) { return '<span class="w ' + cls + '">' + esc(c) + "</span>"; }).join("");
+      return cells(text).map(function (c) { return '<span class="w ' + cls + '">' + esc(c) + "</span>"; }).join("");
     }
     return cls ? '<span class="' + cls + '">' + esc(text) + "</span>" : esc(text);
   }
@@ -306,7 +316,7 @@
   }
 
   async function load() {
-    var raw = $("rb-data").textContent.trim();
+    var raw = $("rb-data").textContent.trim().replace(/-/g, "+").replace(/_/g, "/");
     var bin = Uint8Array.from(atob(raw), function (c) { return c.charCodeAt(0); });
     var stream = new Blob([bin]).stream().pipeThrough(new DecompressionStream("gzip"));
     return JSON.parse(await new Response(stream).text());

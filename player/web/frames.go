@@ -1,0 +1,156 @@
+package web
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/runbook-dev/runbook/player/screen"
+)
+
+// Frames builds a movie's frames by feeding a recording's output through
+// the player's terminal emulator, keeping one frame per moment the screen
+// (or its cursor) changed. Every event is kept, none merged, so the page at
+// any time shows the screen `runbook render --at` computes for that time.
+type Frames struct {
+	scr        *screen.Screen
+	frames     []Frame
+	cols, rows int
+	last       float64
+}
+
+// NewFrames starts with a blank cols×rows screen.
+func NewFrames(cols, rows int) *Frames {
+	return &Frames{scr: screen.New(cols, rows), cols: cols, rows: rows}
+}
+
+// Output feeds the bytes written at time at (seconds on the recording's
+// timeline; never earlier than the previous call's).
+func (f *Frames) Output(at float64, p []byte) {
+	f.scr.Write(p)
+	f.capture(at)
+}
+
+// Resize changes the terminal's size at time at.
+func (f *Frames) Resize(at float64, cols, rows int) {
+	f.scr.Resize(cols, rows)
+	c, r := f.scr.Size()
+	f.cols, f.rows = max(f.cols, c), max(f.rows, r)
+	f.capture(at)
+}
+
+// Size returns the largest size the screen had.
+func (f *Frames) Size() (cols, rows int) { return f.cols, f.rows }
+
+// List returns the frames so far; the first one is at time 0.
+func (f *Frames) List() []Frame {
+	if len(f.frames) == 0 {
+		return []Frame{f.snapshot(0)}
+	}
+	return f.frames
+}
+
+// Screen returns the emulator, showing the state after the last output.
+func (f *Frames) Screen() *screen.Screen { return f.scr }
+
+func (f *Frames) capture(at float64) {
+	if at < f.last {
+		at = f.last
+	}
+	f.last = at
+	fr := f.snapshot(at)
+	if len(f.frames) == 0 && at > 0 {
+		// The screen is blank until the first output.
+		f.frames = append(f.frames, Frame{At: 0, Lines: make([]Line, len(fr.Lines)), Cursor: Cursor{Visible: true}})
+	}
+	if n := len(f.frames); n > 0 {
+		prev := &f.frames[n-1]
+		if prev.At == at {
+			// Output at the same moment: the later state is what shows.
+			*prev = fr
+			if n > 1 && sameScreen(f.frames[n-2], fr) {
+				f.frames = f.frames[:n-1]
+			}
+			return
+		}
+		if sameScreen(*prev, fr) {
+			return
+		}
+	}
+	f.frames = append(f.frames, fr)
+}
+
+func sameScreen(a, b Frame) bool {
+	return a.Cursor == b.Cursor && slices.EqualFunc(a.Lines, b.Lines, func(x, y Line) bool { return slices.Equal(x, y) })
+}
+
+// snapshot reads the emulator's screen as styled runs.
+func (f *Frames) snapshot(at float64) Frame {
+	cols, rows := f.scr.Size()
+	fr := Frame{At: at, Lines: make([]Line, rows)}
+	var sb strings.Builder
+	for r := 0; r < rows; r++ {
+		var line Line
+		var cur Span
+		flush := func() {
+			if sb.Len() > 0 {
+				cur.Text = sb.String()
+				line = append(line, cur)
+				sb.Reset()
+			}
+		}
+		for c := 0; c < cols; c++ {
+			cell := f.scr.Cell(c, r)
+			if cell.Width == 0 {
+				continue // the second cell of a wide character
+			}
+			st := Style{FG: colorOf(cell.FG), BG: colorOf(cell.BG), Attrs: attrsOf(cell)}
+			wide := cell.Width == 2
+			if sb.Len() > 0 && (st != cur.Style || wide != cur.Wide) {
+				flush()
+			}
+			cur.Style, cur.Wide = st, wide
+			sb.WriteString(cell.Text())
+		}
+		flush()
+		// Trailing default blanks carry nothing.
+		for len(line) > 0 {
+			last := &line[len(line)-1]
+			if last.Style != (Style{FG: DefaultColor, BG: DefaultColor}) || last.Wide {
+				break
+			}
+			last.Text = strings.TrimRight(last.Text, " ")
+			if last.Text != "" {
+				break
+			}
+			line = line[:len(line)-1]
+		}
+		fr.Lines[r] = line
+	}
+	col, row, vis := f.scr.Cursor()
+	fr.Cursor = Cursor{Col: col, Row: row, Visible: vis}
+	return fr
+}
+
+func colorOf(c screen.Color) Color {
+	if n, ok := c.Index(); ok {
+		return Color(n)
+	}
+	if r, g, b, ok := c.RGB(); ok {
+		return RGB(r, g, b)
+	}
+	return DefaultColor
+}
+
+func attrsOf(c screen.Cell) Attr {
+	var a Attr
+	for _, x := range []struct {
+		on bool
+		a  Attr
+	}{{c.Bold, Bold}, {c.Faint, Faint}, {c.Italic, Italic}, {c.Underline, Underline},
+		{c.Blink, Blink}, {c.Reverse, Inverse}, {c.Invisible, Invisible}, {c.Strike, Strike}} {
+		if x.on {
+			a |= x.a
+		}
+	}
+	return a
+}
