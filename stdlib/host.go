@@ -2,6 +2,7 @@ package stdlib
 
 import (
 	"context"
+	"time"
 )
 
 // Host is what the stdlib modules need from the engine. The engine
@@ -69,4 +70,12 @@ type Answer struct {
 type RunResult struct {
 	Exit   int
 	Output string // CR LF → LF, escape sequences removed
+}
+
+// Rebooter is implemented by a Host that can reboot its target: type the
+// reboot command into the session, and with wait, reconnect when the
+// host is back (within timeout), the recording noting the gap.
+// host.reboot fails clearly on a Host that does not implement it.
+type Rebooter interface {
+	Reboot(ctx context.Context, wait bool, timeout time.Duration) error
 }

@@ -1,0 +1,221 @@
+package stdlib
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+
+	lua "github.com/yuin/gopher-lua"
+)
+
+var _ = documentModule("apt", `Debian packages, with the apt-get (or aptitude) command a person
+would type, non-interactive: debconf takes its defaults (or the answers given with debconf=),
+changed configuration files keep the local version, and a package already installed is never
+reinstalled. The fact is dpkg-query's status.`)
+
+func (m *Modules) aptFuncs() map[string]lua.LGFunction {
+	return map[string]lua.LGFunction{
+		"install":   m.aptInstall,
+		"remove":    m.aptRemove,
+		"update":    m.aptUpdate,
+		"installed": m.aptInstalled,
+	}
+}
+
+// pkgName is what a package argument may be: name, name:arch.
+var pkgName = regexp.MustCompile(`^[a-z0-9][a-z0-9+.-]*(:[a-z0-9-]+)?$`)
+
+func (o *op) packages(n int) []string {
+	pkgs := o.stringList(o.L.Get(n), "packages")
+	if len(pkgs) == 0 {
+		o.fail("no packages given")
+	}
+	for _, p := range pkgs {
+		if !pkgName.MatchString(p) {
+			o.fail("%q is not a package name", p)
+		}
+	}
+	o.target = strings.Join(pkgs, " ")
+	return pkgs
+}
+
+// installed returns which of pkgs dpkg has installed ("ii").
+func (o *op) installed(pkgs []string) map[string]bool {
+	out, _ := o.exec("dpkg-query -W -f='${binary:Package} ${Package} ${db:Status-Abbrev}\\n' -- "+shqAll(pkgs)+" 2>/dev/null", nil)
+	have := map[string]bool{}
+	for _, l := range strings.Split(string(out), "\n") {
+		f := strings.Fields(l)
+		if len(f) >= 3 && strings.HasPrefix(f[2], "ii") {
+			have[f[0]] = true
+			have[f[1]] = true
+		}
+	}
+	return have
+}
+
+func shqAll(ss []string) string {
+	q := make([]string, len(ss))
+	for i, s := range ss {
+		q[i] = shq(s)
+	}
+	return strings.Join(q, " ")
+}
+
+var _ = document("apt", "install", `apt.install(pkgs [, {release=, tool="apt-get"|"aptitude", update=false, recommends=true, debconf={...}}]) -> changed`,
+	`Installs the packages (a name, a space-separated string or a list) that are not installed
+yet. release is apt's -t (the guide's "stretch-backports"); update=true runs apt.update() first;
+recommends=false adds --no-install-recommends; debconf is a list of debconf-set-selections lines
+("pkg question type value") set before installing. In a dry run apt's simulation shows what
+would be installed, and later operations on files the packages would bring say they depend on it.`)
+
+func (m *Modules) aptInstall(L *lua.LState) int {
+	o := m.newOp(L, "apt.install", "")
+	pkgs := o.packages(1)
+	opt := o.options(2, "release", "tool", "update", "recommends", "debconf")
+	release := opt.str("release", "")
+	tool := opt.oneOf("tool", "apt-get", "aptitude")
+	debconf := opt.strings("debconf")
+	have := o.installed(pkgs)
+	var missing []string
+	for _, p := range pkgs {
+		if !have[p] {
+			missing = append(missing, p)
+		}
+	}
+	if len(missing) == 0 {
+		L.Push(o.done(false, opt.notify()))
+		return 1
+	}
+	args := []string{"-y"}
+	if release != "" {
+		args = append(args, "-t", shq(release))
+	}
+	if !opt.boolean("recommends", true) {
+		if tool == "aptitude" {
+			args = append(args, "--without-recommends")
+		} else {
+			args = append(args, "--no-install-recommends")
+		}
+	}
+	if o.m.host.DryRun() {
+		// apt-get's simulation reads the package lists and changes nothing.
+		out, code := o.exec("apt-get install -s "+strings.Join(args[1:], " ")+" "+shqAll(missing)+" 2>&1", nil)
+		if code != 0 {
+			o.fail("apt-get cannot install it%s", outputTail(string(out)))
+		}
+		var inst []string
+		for _, l := range strings.Split(string(out), "\n") {
+			if f := strings.Fields(l); len(f) >= 2 && f[0] == "Inst" {
+				inst = append(inst, f[1])
+			}
+		}
+		o.note("would install %s (%d packages in all: %s)", strings.Join(missing, " "), len(inst), strings.Join(inst, " "))
+		o.wouldChange("apt.install " + strings.Join(missing, " "))
+		L.Push(o.done(true, opt.notify()))
+		return 1
+	}
+	if opt.boolean("update", false) {
+		o.aptGetUpdate()
+	}
+	if len(debconf) > 0 {
+		o.run("debconf-set-selections <<'EOF'\n"+strings.Join(debconf, "\n")+"\nEOF", RunOptions{})
+	}
+	cmd := "DEBIAN_FRONTEND=noninteractive " + tool + " " + strings.Join(args, " ") +
+		" -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold install " + shqAll(missing)
+	o.run(cmd, RunOptions{})
+	have = o.installed(missing)
+	for _, p := range missing {
+		if !have[p] {
+			o.fail("%s is still not installed after %s", p, tool)
+		}
+	}
+	L.Push(o.done(true, opt.notify()))
+	return 1
+}
+
+var _ = document("apt", "remove", `apt.remove(pkgs [, {purge=false}]) -> changed`,
+	`Removes the packages that are installed (purge=true also removes their configuration files).`)
+
+func (m *Modules) aptRemove(L *lua.LState) int {
+	o := m.newOp(L, "apt.remove", "")
+	pkgs := o.packages(1)
+	opt := o.options(2, "purge")
+	have := o.installed(pkgs)
+	var present []string
+	for _, p := range pkgs {
+		if have[p] {
+			present = append(present, p)
+		}
+	}
+	if len(present) == 0 {
+		L.Push(o.done(false, opt.notify()))
+		return 1
+	}
+	verb := "remove"
+	if opt.boolean("purge", false) {
+		verb = "purge"
+	}
+	if o.m.host.DryRun() {
+		o.note("would %s %s", verb, strings.Join(present, " "))
+		o.wouldChange("apt.remove " + strings.Join(present, " "))
+		L.Push(o.done(true, opt.notify()))
+		return 1
+	}
+	o.run("DEBIAN_FRONTEND=noninteractive apt-get -y "+verb+" "+shqAll(present), RunOptions{})
+	have = o.installed(present)
+	for _, p := range present {
+		if have[p] {
+			o.fail("%s is still installed after apt-get %s", p, verb)
+		}
+	}
+	L.Push(o.done(true, opt.notify()))
+	return 1
+}
+
+var _ = document("apt", "update", `apt.update([{max_age=SECONDS}]) -> changed`,
+	`Runs apt-get update, unless the package lists are younger than max_age seconds. It reports a
+change when the lists it fetched differ from those it had.`)
+
+func (m *Modules) aptUpdate(L *lua.LState) int {
+	o := m.newOp(L, "apt.update", "")
+	opt := o.options(1, "max_age")
+	if maxAge := opt.number("max_age", -1); maxAge >= 0 {
+		out, _ := o.exec(`now=$(date +%s); t=$(stat -c %Y /var/lib/apt/lists/*Release 2>/dev/null | sort -n | tail -1); echo $((now - ${t:-0}))`, nil)
+		var age float64
+		if _, err := fmt.Sscan(strings.TrimSpace(string(out)), &age); err == nil && age < maxAge {
+			L.Push(o.done(false, opt.notify()))
+			return 1
+		}
+	}
+	if o.m.host.DryRun() {
+		o.note("would run apt-get update")
+		L.Push(o.done(true, opt.notify()))
+		return 1
+	}
+	L.Push(o.done(o.aptGetUpdate(), opt.notify()))
+	return 1
+}
+
+// aptGetUpdate runs apt-get update and reports whether the lists changed.
+func (o *op) aptGetUpdate() bool {
+	const sum = `cat /var/lib/apt/lists/*Release 2>/dev/null | cksum`
+	before, _ := o.exec(sum, nil)
+	o.run("apt-get update", RunOptions{})
+	after, _ := o.exec(sum, nil)
+	return string(before) != string(after)
+}
+
+var _ = document("apt", "installed", `apt.installed(pkg) -> bool`,
+	`Whether dpkg has the package installed (read through the side channel).`)
+
+func (m *Modules) aptInstalled(L *lua.LState) int {
+	o := m.newOp(L, "apt.installed", "")
+	pkgs := o.packages(1)
+	have := o.installed(pkgs)
+	all := true
+	for _, p := range pkgs {
+		all = all && have[p]
+	}
+	L.Push(lua.LBool(all))
+	return 1
+}

@@ -1,0 +1,255 @@
+package stdlib
+
+import (
+	"fmt"
+	"strings"
+)
+
+// A unified diff written here rather than borrowed: the stdlib must show
+// exactly what an operation changes, the way `diff -u` would, and it only
+// ever compares two small texts.
+
+// edit is one line of an edit script: ' ' kept, '-' removed, '+' added.
+type edit struct {
+	kind byte
+	text string // the line, with its "\n" unless it is a last line without one
+}
+
+// splitLines cuts b into lines that keep their "\n", so a last line
+// without one differs from the same line with one.
+func splitLines(b []byte) []string {
+	s := string(b)
+	var out []string
+	for s != "" {
+		i := strings.IndexByte(s, '\n')
+		if i < 0 {
+			out = append(out, s)
+			break
+		}
+		out = append(out, s[:i+1])
+		s = s[i+1:]
+	}
+	return out
+}
+
+// diffLines returns an edit script turning a into b: common head and tail
+// first (line edits in long files are cheap), Myers in between.
+func diffLines(a, b []string) []edit {
+	p := 0
+	for p < len(a) && p < len(b) && a[p] == b[p] {
+		p++
+	}
+	s := 0
+	for s < len(a)-p && s < len(b)-p && a[len(a)-1-s] == b[len(b)-1-s] {
+		s++
+	}
+	out := make([]edit, 0, len(a)+len(b)-p-s)
+	for _, l := range a[:p] {
+		out = append(out, edit{' ', l})
+	}
+	out = append(out, myers(a[p:len(a)-s], b[p:len(b)-s])...)
+	for _, l := range a[len(a)-s:] {
+		out = append(out, edit{' ', l})
+	}
+	return out
+}
+
+// maxEdits bounds the Myers search; past it the middle is shown as all
+// removed then all added, which is still a correct diff.
+const maxEdits = 2000
+
+func myers(a, b []string) []edit {
+	n, m := len(a), len(b)
+	replaceAll := func() []edit {
+		out := make([]edit, 0, n+m)
+		for _, l := range a {
+			out = append(out, edit{'-', l})
+		}
+		for _, l := range b {
+			out = append(out, edit{'+', l})
+		}
+		return out
+	}
+	if n == 0 || m == 0 {
+		return replaceAll()
+	}
+	max := n + m
+	off := max
+	v := make([]int, 2*max+2)
+	var trace [][]int
+	found := -1
+	for d := 0; d <= max && d <= maxEdits; d++ {
+		trace = append(trace, append([]int(nil), v...))
+		for k := -d; k <= d; k += 2 {
+			var x int
+			if k == -d || (k != d && v[off+k-1] < v[off+k+1]) {
+				x = v[off+k+1]
+			} else {
+				x = v[off+k-1] + 1
+			}
+			y := x - k
+			for x < n && y < m && a[x] == b[y] {
+				x++
+				y++
+			}
+			v[off+k] = x
+			if x >= n && y >= m {
+				found = d
+				break
+			}
+		}
+		if found >= 0 {
+			break
+		}
+	}
+	if found < 0 {
+		return replaceAll()
+	}
+	var rev []edit
+	x, y := n, m
+	for d := found; d >= 0; d-- {
+		v := trace[d]
+		k := x - y
+		var pk int
+		if k == -d || (k != d && v[off+k-1] < v[off+k+1]) {
+			pk = k + 1
+		} else {
+			pk = k - 1
+		}
+		px := v[off+pk]
+		py := px - pk
+		for x > px && y > py {
+			x--
+			y--
+			rev = append(rev, edit{' ', a[x]})
+		}
+		if d > 0 {
+			if x == px {
+				y--
+				rev = append(rev, edit{'+', b[y]})
+			} else {
+				x--
+				rev = append(rev, edit{'-', a[x]})
+			}
+		}
+	}
+	out := make([]edit, len(rev))
+	for i, e := range rev {
+		out[len(rev)-1-i] = e
+	}
+	return out
+}
+
+// ANSI colours of a diff, as git shows them.
+const (
+	colBold  = "\x1b[1m"
+	colRed   = "\x1b[31m"
+	colGreen = "\x1b[32m"
+	colCyan  = "\x1b[36m"
+	colReset = "\x1b[0m"
+)
+
+// Unified returns the unified diff (3 lines of context) turning old into
+// new, headed "--- name" / "+++ name", or "" when they are equal. With
+// color it is coloured as git colours it.
+func Unified(name string, old, new []byte, color bool) string {
+	if string(old) == string(new) {
+		return ""
+	}
+	es := diffLines(splitLines(old), splitLines(new))
+	paint := func(c, s string) string {
+		if !color {
+			return s
+		}
+		return c + s + colReset
+	}
+	var sb strings.Builder
+	sb.WriteString(paint(colBold, "--- "+name) + "\n")
+	sb.WriteString(paint(colBold, "+++ "+name) + "\n")
+	const ctx = 3
+	// aLine/bLine: 1-based line numbers at the start of es[i].
+	i := 0
+	aLine, bLine := 1, 1
+	for i < len(es) {
+		// Find the next change.
+		j := i
+		aj, bj := aLine, bLine
+		for j < len(es) && es[j].kind == ' ' {
+			j++
+			aj++
+			bj++
+		}
+		if j == len(es) {
+			break
+		}
+		// Hunk start: up to ctx kept lines before the change.
+		start := j - ctx
+		if start < i {
+			start = i
+		}
+		aStart, bStart := aj-(j-start), bj-(j-start)
+		// Hunk end: extend while changes are within 2*ctx kept lines.
+		end := j
+		for end < len(es) {
+			if es[end].kind != ' ' {
+				end++
+				continue
+			}
+			k := end
+			for k < len(es) && es[k].kind == ' ' {
+				k++
+			}
+			if k == len(es) || k-end > 2*ctx {
+				end += min(ctx, k-end)
+				break
+			}
+			end = k
+		}
+		var aN, bN int
+		for _, e := range es[start:end] {
+			if e.kind != '+' {
+				aN++
+			}
+			if e.kind != '-' {
+				bN++
+			}
+		}
+		sb.WriteString(paint(colCyan, fmt.Sprintf("@@ -%s +%s @@", hunkRange(aStart, aN), hunkRange(bStart, bN))) + "\n")
+		for _, e := range es[start:end] {
+			line := string(e.kind) + strings.TrimSuffix(e.text, "\n")
+			switch e.kind {
+			case '-':
+				line = paint(colRed, line)
+			case '+':
+				line = paint(colGreen, line)
+			}
+			sb.WriteString(line + "\n")
+			if !strings.HasSuffix(e.text, "\n") {
+				sb.WriteString("\\ No newline at end of file\n")
+			}
+		}
+		// Advance the line counters past the hunk.
+		for _, e := range es[i:end] {
+			if e.kind != '+' {
+				aLine++
+			}
+			if e.kind != '-' {
+				bLine++
+			}
+		}
+		i = end
+	}
+	return sb.String()
+}
+
+// hunkRange formats "start,count" as diff -u does: an empty range starts
+// at the line before it, and a count of 1 is left out.
+func hunkRange(start, n int) string {
+	switch n {
+	case 0:
+		return fmt.Sprintf("%d,0", start-1)
+	case 1:
+		return fmt.Sprintf("%d", start)
+	}
+	return fmt.Sprintf("%d,%d", start, n)
+}

@@ -1,0 +1,568 @@
+package stdlib
+
+import (
+	"bytes"
+	"regexp"
+	"strings"
+
+	lua "github.com/yuin/gopher-lua"
+)
+
+var _ = documentModule("file", `Files on the host: whole files, single lines, managed blocks,
+comments, directories. Paths are absolute. Mode and owner stay as they are unless asked for
+(mode="0644", owner=, group=); content ends exactly as asked. Line edits are typed as sed -i
+commands, whole files as a heredoc into PATH.runbook-tmp then mv (base64 when the content is not
+plain text), and the file is read back afterwards to prove it.`)
+
+func (m *Modules) fileFuncs() map[string]lua.LGFunction {
+	return map[string]lua.LGFunction{
+		"write":     m.fileWrite,
+		"line":      m.fileLine,
+		"block":     m.fileBlock,
+		"comment":   m.fileComment,
+		"uncomment": m.fileUncomment,
+		"replace":   m.fileReplace,
+		"exists":    m.fileExists,
+		"read":      m.fileRead,
+		"mkdir":     m.fileMkdir,
+		"touch":     m.fileTouch,
+		"remove":    m.fileRemove,
+		"upload":    m.fileUpload,
+	}
+}
+
+var _ = document("file", "write", `file.write(path, content [, {mode=, owner=, group=}]) -> changed`,
+	`Makes the file at path hold exactly content (a string; any bytes), creating it if needed (its
+directory must exist). Mode and owner are kept unless given.`)
+
+func (m *Modules) fileWrite(L *lua.LState) int {
+	o := m.newOp(L, "file.write", "")
+	p := o.checkPath(1)
+	content := []byte(o.checkContent(2))
+	opt := o.options(3, "mode", "owner", "group")
+	L.Push(lua.LBool(o.setFile(o.state(p), content, opt.attrs(), false, opt.notify())))
+	return 1
+}
+
+// checkContent reads argument n as content: any string, even empty.
+func (o *op) checkContent(n int) string {
+	v := o.L.Get(n)
+	s, ok := v.(lua.LString)
+	if !ok {
+		o.fail("content must be a string, got %s", v.Type())
+	}
+	return string(s)
+}
+
+var _ = document("file", "line", `file.line(path, {line=, regexp=, after=, before=, state="present"|"absent", create=false, mode=, owner=, group=}) -> changed`,
+	`Makes sure one line is in the file (like Ansible's lineinfile). With regexp, the last line
+matching it is replaced by line; when none matches and line is not already there, line is added
+after the last line matching after (or "EOF", the default) or before the last line matching
+before (or "BOF"). state="absent" removes every line matching regexp (or equal to line).
+A missing file is an error unless create=true.`)
+
+func (m *Modules) fileLine(L *lua.LState) int {
+	o := m.newOp(L, "file.line", "")
+	p := o.checkPath(1)
+	if L.Get(2).Type() != lua.LTTable {
+		o.fail("argument #2 must be a table {line=, regexp=, ...}, got %s", L.Get(2).Type())
+	}
+	opt := o.options(2, "line", "regexp", "after", "before", "state", "create", "mode", "owner", "group")
+	state := opt.oneOf("state", "present", "absent")
+	line := opt.str("line", "")
+	re := o.regexpOpt(opt, "regexp")
+	if state == "present" && !opt.has("line") {
+		o.fail("line= is required (unless state=\"absent\")")
+	}
+	if state == "absent" && re == nil && !opt.has("line") {
+		o.fail("state=\"absent\" needs regexp= or line=")
+	}
+	if strings.Contains(line, "\n") {
+		o.fail("line= must be one line; use file.block for several")
+	}
+	if opt.has("after") && opt.has("before") {
+		o.fail("give after= or before=, not both")
+	}
+	st, ok := o.editable(p, opt.boolean("create", false), opt.notify())
+	if !ok {
+		L.Push(lua.LTrue)
+		return 1
+	}
+	ls := toLines(st.content)
+	var out []string
+	if state == "absent" {
+		for _, l := range ls {
+			if re != nil && re.MatchString(l) || re == nil && l == line {
+				continue
+			}
+			out = append(out, l)
+		}
+	} else {
+		out = append(out, ls...)
+		at := lastMatch(ls, re)
+		switch {
+		case at >= 0:
+			out[at] = line
+		case indexOf(ls, line) >= 0:
+		default:
+			out = insertLine(o, opt, out, line)
+		}
+	}
+	L.Push(lua.LBool(o.setFile(st, keepIfSame(st.content, ls, out), opt.attrs(), true, opt.notify())))
+	return 1
+}
+
+// insertLine adds line after the last match of after= (default: at the
+// end) or before the last match of before=.
+func insertLine(o *op, opt opts, ls []string, line string) []string {
+	pos := len(ls)
+	if b := opt.str("before", ""); b != "" {
+		if b == "BOF" {
+			pos = 0
+		} else if at := lastMatch(ls, o.regexpOpt(opt, "before")); at >= 0 {
+			pos = at
+		}
+	} else if a := opt.str("after", "EOF"); a != "EOF" {
+		if at := lastMatch(ls, o.regexpOpt(opt, "after")); at >= 0 {
+			pos = at + 1
+		}
+	}
+	out := append([]string{}, ls[:pos]...)
+	out = append(out, line)
+	return append(out, ls[pos:]...)
+}
+
+// editable reads a file an edit works on. A missing file is created empty
+// with create; in a dry run, a file an earlier operation may create makes
+// the edit depend on it (ok=false: the operation is done).
+func (o *op) editable(p string, create bool, notify []*handler) (*fstate, bool) {
+	st := o.state(p)
+	switch st.kind {
+	case 'f':
+		return st, true
+	case 'n', 'N':
+		if create && st.kind == 'n' {
+			return st, true
+		}
+		if dep := o.dependsOn(); dep != "" {
+			o.note("would edit it once it exists: depends on %s", dep)
+			o.done(true, notify)
+			return nil, false
+		}
+		if st.kind == 'N' {
+			o.fail("no such file (nor directory %s)", dirOf(st.path))
+		}
+		o.fail("no such file")
+	case 'd':
+		o.fail("is a directory")
+	case 'u':
+		o.fail("cannot read it (permission denied)")
+	}
+	o.fail("is not a regular file")
+	return nil, false
+}
+
+func (o *op) regexpOpt(opt opts, key string) *regexp.Regexp {
+	s := opt.str(key, "")
+	if s == "" {
+		return nil
+	}
+	re, err := regexp.Compile(s)
+	if err != nil {
+		o.fail("%s= is not a valid regular expression: %v", key, err)
+	}
+	return re
+}
+
+func (o *op) checkRegexp(n int, what string) *regexp.Regexp {
+	s := o.checkString(n, what)
+	re, err := regexp.Compile(s)
+	if err != nil {
+		o.fail("%s is not a valid regular expression: %v", what, err)
+	}
+	return re
+}
+
+func lastMatch(ls []string, re *regexp.Regexp) int {
+	if re == nil {
+		return -1
+	}
+	for i := len(ls) - 1; i >= 0; i-- {
+		if re.MatchString(ls[i]) {
+			return i
+		}
+	}
+	return -1
+}
+
+func indexOf(ls []string, s string) int {
+	for i, l := range ls {
+		if l == s {
+			return i
+		}
+	}
+	return -1
+}
+
+// toLines splits content into lines without their newlines.
+func toLines(b []byte) []string {
+	ls := splitLines(b)
+	for i, l := range ls {
+		ls[i] = strings.TrimSuffix(l, "\n")
+	}
+	return ls
+}
+
+// keepIfSame returns the new content for lines out: the old bytes when
+// the lines did not change (a missing last newline is not "fixed"
+// behind the user's back), else every line ended by a newline.
+func keepIfSame(old []byte, before, out []string) []byte {
+	if len(before) == len(out) {
+		same := true
+		for i := range out {
+			if before[i] != out[i] {
+				same = false
+				break
+			}
+		}
+		if same {
+			return old
+		}
+	}
+	var b bytes.Buffer
+	for _, l := range out {
+		b.WriteString(l + "\n")
+	}
+	return b.Bytes()
+}
+
+var _ = document("file", "block", `file.block(path, content [, {marker=, state="present"|"absent", after=, before=, create=false, mode=, owner=, group=}]) -> changed`,
+	`Keeps several lines together between two marker lines (like Ansible's blockinfile). marker
+is a line with {mark} where BEGIN and END go; the default is "# {mark} RUNBOOK MANAGED BLOCK".
+An existing block is replaced in place; a new one goes at the end, or after/before the last line
+matching after=/before= ("BOF" for the start). state="absent" removes the block.`)
+
+func (m *Modules) fileBlock(L *lua.LState) int {
+	o := m.newOp(L, "file.block", "")
+	p := o.checkPath(1)
+	content := o.checkContent(2)
+	opt := o.options(3, "marker", "state", "after", "before", "create", "mode", "owner", "group")
+	marker := opt.str("marker", "# {mark} RUNBOOK MANAGED BLOCK")
+	if !strings.Contains(marker, "{mark}") || strings.Contains(marker, "\n") {
+		o.fail("marker= must be one line holding {mark}, got %q", marker)
+	}
+	begin := strings.ReplaceAll(marker, "{mark}", "BEGIN")
+	end := strings.ReplaceAll(marker, "{mark}", "END")
+	state := opt.oneOf("state", "present", "absent")
+	st, ok := o.editable(p, opt.boolean("create", false), opt.notify())
+	if !ok {
+		L.Push(lua.LTrue)
+		return 1
+	}
+	ls := toLines(st.content)
+	var block []string
+	if state == "present" {
+		block = append([]string{begin}, toLines([]byte(content))...)
+		block = append(block, end)
+	}
+	bi, ei := indexOf(ls, begin), indexOf(ls, end)
+	var out []string
+	switch {
+	case bi >= 0 && ei > bi:
+		out = append(append(append(out, ls[:bi]...), block...), ls[ei+1:]...)
+	case bi >= 0 || ei >= 0:
+		o.fail("has only one of the marker lines %q and %q; fix it by hand", begin, end)
+	case state == "absent":
+		out = ls
+	default:
+		pos := len(ls)
+		if b := opt.str("before", ""); b == "BOF" {
+			pos = 0
+		} else if b != "" {
+			if at := lastMatch(ls, o.regexpOpt(opt, "before")); at >= 0 {
+				pos = at
+			}
+		} else if a := opt.str("after", ""); a != "" && a != "EOF" {
+			if at := lastMatch(ls, o.regexpOpt(opt, "after")); at >= 0 {
+				pos = at + 1
+			}
+		}
+		out = append(append(append(out, ls[:pos]...), block...), ls[pos:]...)
+	}
+	L.Push(lua.LBool(o.setFile(st, keepIfSame(st.content, ls, out), opt.attrs(), true, opt.notify())))
+	return 1
+}
+
+var _ = document("file", "comment", `file.comment(path, pattern [, {prefix="# "}]) -> changed`,
+	`Comments out every line that matches pattern and is not a comment yet, by putting prefix in
+front of it.`)
+
+func (m *Modules) fileComment(L *lua.LState) int {
+	o := m.newOp(L, "file.comment", "")
+	p := o.checkPath(1)
+	re := o.checkRegexp(2, "pattern")
+	opt := o.options(3, "prefix")
+	prefix := opt.str("prefix", "# ")
+	mark := strings.TrimSpace(prefix)
+	if mark == "" {
+		o.fail("prefix= must hold a comment marker")
+	}
+	st, ok := o.editable(p, false, opt.notify())
+	if !ok {
+		L.Push(lua.LTrue)
+		return 1
+	}
+	ls := toLines(st.content)
+	out := append([]string{}, ls...)
+	for i, l := range ls {
+		if !strings.HasPrefix(strings.TrimSpace(l), mark) && re.MatchString(l) {
+			out[i] = prefix + l
+		}
+	}
+	L.Push(lua.LBool(o.setFile(st, keepIfSame(st.content, ls, out), attrs{mode: -1}, true, opt.notify())))
+	return 1
+}
+
+var _ = document("file", "uncomment", `file.uncomment(path, pattern [, {marker="#"}]) -> changed`,
+	`Uncomments every commented line whose text (after the comment marker and the spaces that
+follow it) matches pattern: the guide's "uncomment XEN_OVERRIDE_GRUB_DEFAULT=0". Indentation
+before the marker is kept.`)
+
+func (m *Modules) fileUncomment(L *lua.LState) int {
+	o := m.newOp(L, "file.uncomment", "")
+	p := o.checkPath(1)
+	re := o.checkRegexp(2, "pattern")
+	opt := o.options(3, "marker")
+	marker := opt.str("marker", "#")
+	if strings.TrimSpace(marker) == "" {
+		o.fail("marker= must not be blank")
+	}
+	commented := regexp.MustCompile(`^(\s*)(?:` + regexp.QuoteMeta(marker) + `)+\s*(.*)$`)
+	st, ok := o.editable(p, false, opt.notify())
+	if !ok {
+		L.Push(lua.LTrue)
+		return 1
+	}
+	ls := toLines(st.content)
+	out := append([]string{}, ls...)
+	for i, l := range ls {
+		if sm := commented.FindStringSubmatch(l); sm != nil && sm[2] != "" && re.MatchString(sm[2]) {
+			out[i] = sm[1] + sm[2]
+		}
+	}
+	L.Push(lua.LBool(o.setFile(st, keepIfSame(st.content, ls, out), attrs{mode: -1}, true, opt.notify())))
+	return 1
+}
+
+var _ = document("file", "replace", `file.replace(path, pattern, repl) -> changed`,
+	`Replaces every match of pattern (multi-line mode: ^ and $ match at each line) by repl, in
+which $1 or ${name} stand for the pattern's groups (Go's regexp.Expand).`)
+
+func (m *Modules) fileReplace(L *lua.LState) int {
+	o := m.newOp(L, "file.replace", "")
+	p := o.checkPath(1)
+	pat := o.checkString(2, "pattern")
+	re, err := regexp.Compile("(?m)" + pat)
+	if err != nil {
+		o.fail("pattern is not a valid regular expression: %v", err)
+	}
+	repl := o.checkContent(3)
+	opt := o.options(4)
+	st, ok := o.editable(p, false, opt.notify())
+	if !ok {
+		L.Push(lua.LTrue)
+		return 1
+	}
+	out := re.ReplaceAll(st.content, []byte(repl))
+	L.Push(lua.LBool(o.setFile(st, out, attrs{mode: -1}, true, opt.notify())))
+	return 1
+}
+
+var _ = document("file", "exists", `file.exists(path) -> bool`,
+	`Whether something is at path (read through the side channel; in a dry run, as earlier
+operations would have left it).`)
+
+func (m *Modules) fileExists(L *lua.LState) int {
+	o := m.newOp(L, "file.exists", "")
+	L.Push(lua.LBool(o.state(o.checkPath(1)).exists()))
+	return 1
+}
+
+var _ = document("file", "read", `file.read(path) -> string|nil`,
+	`The content of the file at path, or nil when there is none (read through the side channel,
+not recorded).`)
+
+func (m *Modules) fileRead(L *lua.LState) int {
+	o := m.newOp(L, "file.read", "")
+	st := o.state(o.checkPath(1))
+	switch st.kind {
+	case 'f':
+		L.Push(lua.LString(st.content))
+	case 'n', 'N':
+		L.Push(lua.LNil)
+	case 'd':
+		o.fail("is a directory")
+	default:
+		o.fail("cannot read it")
+	}
+	return 1
+}
+
+var _ = document("file", "mkdir", `file.mkdir(path [, {mode=, owner=, group=}]) -> changed`,
+	`Makes sure a directory (and its parents) exists, with mkdir -p, and has the mode and owner
+given.`)
+
+func (m *Modules) fileMkdir(L *lua.LState) int {
+	o := m.newOp(L, "file.mkdir", "")
+	p := o.checkPath(1)
+	opt := o.options(2, "mode", "owner", "group")
+	a := opt.attrs()
+	st := o.state(p)
+	switch st.kind {
+	case 'd', 'n', 'N':
+	default:
+		o.fail("exists and is not a directory")
+	}
+	L.Push(lua.LBool(o.setNode(st, 'd', a, "mkdir -p", opt.notify())))
+	return 1
+}
+
+var _ = document("file", "touch", `file.touch(path [, {mode=, owner=, group=}]) -> changed`,
+	`Makes sure a file exists (an empty one if it did not), with the mode and owner given; an
+existing file's content and times are left alone, so running it again changes nothing.`)
+
+func (m *Modules) fileTouch(L *lua.LState) int {
+	o := m.newOp(L, "file.touch", "")
+	p := o.checkPath(1)
+	opt := o.options(2, "mode", "owner", "group")
+	st := o.state(p)
+	switch st.kind {
+	case 'f', 'u', 'n':
+	case 'N':
+		if dep := o.dependsOn(); dep != "" {
+			o.note("would create it once its directory exists: depends on %s", dep)
+			L.Push(o.done(true, opt.notify()))
+			return 1
+		}
+		o.fail("no such directory %s", dirOf(st.path))
+	default:
+		o.fail("exists and is not a regular file")
+	}
+	L.Push(lua.LBool(o.setNode(st, 'f', opt.attrs(), "touch", opt.notify())))
+	return 1
+}
+
+// setNode makes a directory or an empty file exist (with create, "mkdir
+// -p" or "touch") and have the attributes asked for.
+func (o *op) setNode(st *fstate, kind byte, a attrs, create string, notify []*handler) bool {
+	id := o.identity()
+	want := *st
+	want.kind = kind
+	if !st.exists() {
+		want.mode = 0o666 &^ id.umask
+		if kind == 'd' {
+			want.mode = 0o777 &^ id.umask
+		}
+		want.owner, want.group = id.user, id.group
+		want.content = nil
+	}
+	if a.mode >= 0 {
+		want.mode = a.mode
+	}
+	if a.owner != "" {
+		want.owner = a.owner
+	}
+	if a.group != "" {
+		want.group = a.group
+	}
+	have := *st
+	if !st.exists() {
+		// What create leaves, before any chmod/chown.
+		have.mode, have.owner, have.group = 0o666&^id.umask, id.user, id.group
+		if kind == 'd' {
+			have.mode = 0o777 &^ id.umask
+		}
+	}
+	attrsCmd := attrCommands(&have, &want, st.path)
+	if st.exists() && attrsCmd == "" {
+		return bool(o.done(false, notify))
+	}
+	if o.m.host.DryRun() {
+		if !st.exists() {
+			o.note("would create it")
+		} else {
+			o.note("would set %s", attrText(st, &want))
+		}
+		o.remember(&want)
+		return bool(o.done(true, notify))
+	}
+	var cmds []string
+	if !st.exists() {
+		cmds = append(cmds, create+" "+shq(st.path))
+	}
+	if attrsCmd != "" {
+		cmds = append(cmds, attrsCmd)
+	}
+	o.run(strings.Join(cmds, " && "), RunOptions{})
+	o.verify(&want, !st.exists() && a.mode < 0)
+	return bool(o.done(true, notify))
+}
+
+var _ = document("file", "remove", `file.remove(path [, {recursive=false}]) -> changed`,
+	`Makes sure nothing is at path, with rm (rm -r for a directory, which needs recursive=true).`)
+
+func (m *Modules) fileRemove(L *lua.LState) int {
+	o := m.newOp(L, "file.remove", "")
+	p := o.checkPath(1)
+	opt := o.options(2, "recursive")
+	st := o.state(p)
+	if !st.exists() {
+		L.Push(o.done(false, opt.notify()))
+		return 1
+	}
+	cmd := "rm -f " + shq(p)
+	if st.kind == 'd' {
+		if !opt.boolean("recursive", false) {
+			o.fail("is a directory (give recursive=true to remove it and everything in it)")
+		}
+		cmd = "rm -rf " + shq(p)
+	}
+	if o.m.host.DryRun() {
+		o.note("would remove it")
+		if st.kind == 'f' {
+			o.showDiff(p, st.content, nil)
+		}
+		o.remember(&fstate{path: p, kind: 'n'})
+		L.Push(o.done(true, opt.notify()))
+		return 1
+	}
+	o.run(cmd, RunOptions{})
+	if o.state(p).exists() {
+		o.fail("still exists after %s", cmd)
+	}
+	if st.kind == 'f' {
+		o.showDiff(p, st.content, nil)
+	}
+	L.Push(o.done(true, opt.notify()))
+	return 1
+}
+
+var _ = document("file", "upload", `file.upload(local_path, remote_path [, {mode=, owner=, group=}]) -> changed`,
+	`Copies a file from the machine runbook runs on to the host (part 1 of the guide installs
+root's authorized key this way), exactly as file.write would write its content.`)
+
+func (m *Modules) fileUpload(L *lua.LState) int {
+	o := m.newOp(L, "file.upload", "")
+	local := o.checkString(1, "local path")
+	o.L.Replace(1, o.L.Get(2))
+	p := o.checkPath(1)
+	o.L.Replace(2, lua.LString(local))
+	content, err := m.host.ReadLocal(local)
+	if err != nil {
+		o.fail("reading %s on this machine: %v", local, err)
+	}
+	opt := o.options(3, "mode", "owner", "group")
+	st := o.state(p)
+	L.Push(lua.LBool(o.setFile(st, content, opt.attrs(), false, opt.notify())))
+	return 1
+}

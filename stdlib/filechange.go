@@ -1,0 +1,267 @@
+package stdlib
+
+import (
+	"bytes"
+	"encoding/base64"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+)
+
+// Making a file's content, mode and owner what an operation wants, with
+// the commands a person would type: sed -i for a few line edits, a
+// heredoc into a temporary file then mv for whole files (base64 when a
+// heredoc cannot carry the content exactly), chmod/chown for attributes.
+// The state is read again afterwards, so a command that did not do
+// exactly what was asked fails the operation instead of passing silently.
+
+// attrs are the mode and owner an operation asks for (-1/"": keep, or the
+// session's default for a new file).
+type attrs struct {
+	mode         int
+	owner, group string
+}
+
+func (p opts) attrs() attrs {
+	return attrs{mode: p.mode("mode"), owner: p.str("owner", ""), group: p.str("group", "")}
+}
+
+// stageLimit is the size past which content is not typed into the
+// session but staged through the side channel, then moved into place by
+// the visible command: a megabyte of base64 helps no reader of a recording.
+const stageLimit = 64 << 10
+
+// setFile makes st (a file, or missing) hold content with attributes a;
+// edit prefers sed line edits over a whole-file write. It returns whether
+// anything changed (or would, in a dry run).
+func (o *op) setFile(st *fstate, content []byte, a attrs, edit bool, notify []*handler) bool {
+	switch st.kind {
+	case 'd':
+		o.fail("is a directory")
+	case 'o':
+		o.fail("exists and is not a regular file")
+	case 'u':
+		o.fail("cannot read it (permission denied)")
+	case 'N':
+		if dep := o.dependsOn(); dep != "" {
+			o.note("would write it once its directory exists: depends on %s", dep)
+			return bool(o.done(true, notify))
+		}
+		o.fail("no such directory %s", dirOf(st.path))
+	}
+	exists := st.kind == 'f'
+	id := o.identity()
+	want := fstate{path: st.path, kind: 'f', content: content, mode: st.mode, owner: st.owner, group: st.group}
+	if !exists {
+		want.mode, want.owner, want.group = 0o666&^id.umask, id.user, id.group
+	}
+	if a.mode >= 0 {
+		want.mode = a.mode
+	}
+	if a.owner != "" {
+		want.owner = a.owner
+	}
+	if a.group != "" {
+		want.group = a.group
+	}
+	contentChanged := !exists || !bytes.Equal(st.content, content)
+	attrsChanged := exists && (want.mode != st.mode || want.owner != st.owner || want.group != st.group)
+	if !contentChanged && !attrsChanged {
+		return bool(o.done(false, notify))
+	}
+	old := st.content
+	if o.m.host.DryRun() {
+		switch {
+		case !exists:
+			o.note("would create it (%d bytes, mode %04o)", len(content), want.mode)
+		case contentChanged:
+			o.note("would change it")
+		}
+		if attrsChanged {
+			o.note("would set %s", attrText(st, &want))
+		}
+		o.showDiff(st.path, old, content)
+		o.remember(&want)
+		return bool(o.done(true, notify))
+	}
+
+	var cmd string
+	var env []string
+	chown := ownerSpec(want.owner, want.group, id.user, id.group)
+	switch {
+	case !contentChanged:
+		cmd = attrCommands(st, &want, st.path)
+	case exists && edit:
+		if exprs, ok := sedEdit(old, content); ok {
+			cmd = sedCommand(exprs, st.path)
+			if a := attrCommands(st, &want, st.path); a != "" {
+				cmd += " && " + a
+			}
+		}
+	}
+	if cmd == "" {
+		tmp := st.path + ".runbook-tmp"
+		var fill string
+		fill, env = o.fillCommand(tmp, content)
+		steps := []string{}
+		if exists || a.mode >= 0 {
+			steps = append(steps, fmt.Sprintf("chmod %04o %s", want.mode, shq(tmp)))
+		}
+		if chown != "" {
+			steps = append(steps, "chown "+chown+" "+shq(tmp))
+		}
+		steps = append(steps, "mv -f "+shq(tmp)+" "+shq(st.path))
+		cmd = fill + " && " + strings.Join(steps, " && ")
+		if i := strings.IndexByte(fill, '\n'); i >= 0 {
+			// A heredoc: the rest of the command goes on its first line.
+			cmd = fill[:i] + " && " + strings.Join(steps, " && ") + fill[i:]
+		}
+	}
+	o.run(cmd, RunOptions{Env: env})
+	o.verify(&want, !exists && a.mode < 0)
+	o.showDiff(st.path, old, content)
+	return bool(o.done(true, notify))
+}
+
+// verify reads the file again and fails the operation when it is not
+// exactly as wanted (anyMode: a new file whose mode the session's umask
+// decided).
+func (o *op) verify(want *fstate, anyMode bool) {
+	got := o.state(want.path)
+	switch {
+	case got.kind != want.kind:
+		o.fail("after the change it is %s, not %s", kindText(got.kind), kindText(want.kind))
+	case want.kind == 'f' && !bytes.Equal(got.content, want.content):
+		o.fail("after the change its content differs from what was asked:\n%s", Unified(want.path, want.content, got.content, false))
+	case !anyMode && got.mode != want.mode:
+		o.fail("after the change its mode is %04o, not %04o", got.mode, want.mode)
+	case got.owner != want.owner || got.group != want.group:
+		o.fail("after the change it is owned by %s:%s, not %s:%s", got.owner, got.group, want.owner, want.group)
+	}
+}
+
+func kindText(k byte) string {
+	switch k {
+	case 'f':
+		return "a file"
+	case 'd':
+		return "a directory"
+	case 'n', 'N':
+		return "missing"
+	}
+	return "something else"
+}
+
+// attrText describes an attribute change: "mode 0600, owner root:root".
+func attrText(old, want *fstate) string {
+	var parts []string
+	if old.mode != want.mode {
+		parts = append(parts, fmt.Sprintf("mode %04o (was %04o)", want.mode, old.mode))
+	}
+	if old.owner != want.owner || old.group != want.group {
+		parts = append(parts, fmt.Sprintf("owner %s:%s (was %s:%s)", want.owner, want.group, old.owner, old.group))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// attrCommands are the chmod/chown that take p from old's attributes to want's.
+func attrCommands(old, want *fstate, p string) string {
+	var cmds []string
+	if old.mode != want.mode {
+		cmds = append(cmds, fmt.Sprintf("chmod %04o %s", want.mode, shq(p)))
+	}
+	if s := ownerSpec(want.owner, want.group, old.owner, old.group); s != "" {
+		cmds = append(cmds, "chown "+s+" "+shq(p))
+	}
+	return strings.Join(cmds, " && ")
+}
+
+// ownerSpec is chown's argument to go from owner:group have to want, "" if equal.
+func ownerSpec(owner, group, haveOwner, haveGroup string) string {
+	switch {
+	case owner != haveOwner && group != haveGroup:
+		return shq(owner + ":" + group)
+	case owner != haveOwner:
+		return shq(owner)
+	case group != haveGroup:
+		return shq(":" + group)
+	}
+	return ""
+}
+
+// fillCommand is the command that writes content into tmp: a heredoc when
+// it carries the content exactly, base64 when it cannot, an environment
+// variable when the content holds a secret (never typed, never recorded),
+// and a staged copy for content too large to type.
+func (o *op) fillCommand(tmp string, content []byte) (cmd string, env []string) {
+	switch {
+	case o.m.hasSecret(content):
+		return "printf '%s' \"$RUNBOOK_CONTENT\" | base64 -d > " + shq(tmp),
+			[]string{"RUNBOOK_CONTENT=" + base64.StdEncoding.EncodeToString(content)}
+	case len(content) > stageLimit:
+		if _, code := o.exec("cat > "+shq(tmp), content); code != 0 {
+			o.fail("staging %d bytes in %s failed (exit %d)", len(content), tmp, code)
+		}
+		return fmt.Sprintf(": staged %d bytes in %s", len(content), shq(tmp)), nil
+	case len(content) == 0:
+		return ": > " + shq(tmp), nil
+	case heredocSafe(content):
+		d := delimiter(content)
+		return "cat > " + shq(tmp) + " <<'" + d + "'\n" + string(content) + d, nil
+	}
+	enc := base64.StdEncoding.EncodeToString(content)
+	var sb strings.Builder
+	for len(enc) > 76 {
+		sb.WriteString(enc[:76] + "\n")
+		enc = enc[76:]
+	}
+	sb.WriteString(enc + "\n")
+	d := delimiter(content)
+	return "base64 -d > " + shq(tmp) + " <<'" + d + "'\n" + sb.String() + d, nil
+}
+
+// heredocSafe reports whether content typed in a quoted heredoc arrives
+// exactly: text ending in a newline, no control bytes but tabs, no very
+// long lines.
+func heredocSafe(b []byte) bool {
+	if len(b) == 0 || b[len(b)-1] != '\n' || !utf8.Valid(b) {
+		return false
+	}
+	for _, l := range splitLines(b) {
+		if !typeable(strings.TrimSuffix(l, "\n")) {
+			return false
+		}
+	}
+	return true
+}
+
+// typeable reports whether a line can be typed into the session exactly.
+func typeable(l string) bool {
+	if len(l) > 1000 || !utf8.ValidString(l) {
+		return false
+	}
+	for _, r := range l {
+		if r < 0x20 && r != '\t' || r == 0x7f || r >= 0x80 && r < 0xa0 {
+			return false
+		}
+	}
+	return true
+}
+
+// delimiter picks a heredoc delimiter that no line of content equals.
+func delimiter(content []byte) string {
+	d := "EOF"
+	for i := 1; ; i++ {
+		if !bytes.Contains(append([]byte("\n"), content...), []byte("\n"+d+"\n")) {
+			return d
+		}
+		d = fmt.Sprintf("EOF%d", i)
+	}
+}
+
+func dirOf(p string) string {
+	if i := strings.LastIndexByte(p, '/'); i > 0 {
+		return p[:i]
+	}
+	return "/"
+}
