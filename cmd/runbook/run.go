@@ -2,10 +2,270 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/runbook-dev/runbook/engine"
+	"github.com/runbook-dev/runbook/engine/target"
+	"github.com/runbook-dev/runbook/runbooks"
+	"github.com/spf13/pflag"
+	"golang.org/x/term"
 )
 
-// PENDING: replaced by the issue that implements "runbook run".
+const runUse = "runbook [run] FILE.lua [flags]"
+
+const runMore = `
+A runbook is a Lua file of named steps. Each step's commands are typed into
+one bash session on a real terminal, shown live, and recorded (ttyrec, with
+a .ttyrec.json index beside it) under recordings/ as
+NAME-HOST-YYYYMMDDTHHMMSSZ.ttyrec. A name that is not a file is looked up
+among the runbooks built into runbook (see: runbook list).
+
+Examples:
+  runbook runbooks/demo.lua
+  runbook demo --set greeting=bonjour
+  runbook x.lua --only 3 --record recordings/x.ttyrec
+  runbook x.lua --from "Install packages" --quiet
+  runbook x.lua --dry-run            # change nothing, show what would change
+  runbook x.lua --no-record --json   # machine-readable recap on stdout
+
+Exit codes: 0 all steps ok, 1 a step failed, 2 usage or runbook error,
+3 host unreachable or untrusted, 130 interrupted (the recording stays valid).`
+
+// runFlags are the flags of `runbook run`.
+type runFlags struct {
+	set       []string
+	record    string
+	noRecord  bool
+	idleLimit time.Duration
+	from      string
+	only      string
+	cols      int
+	rows      int
+	quiet     bool
+	jsonOut   bool
+	dryRun    bool
+	diff      bool
+	version   bool
+	targets   targetFlags
+}
+
 func runRun(ctx context.Context, st *IO, args []string) error {
-	return errors.New("run: not implemented yet")
+	var f runFlags
+	fs := newFlags(st, "run", runUse, runMore)
+	fs.StringArrayVar(&f.set, "set", nil, "set a runbook parameter: `name=value` (repeatable)")
+	fs.StringVar(&f.record, "record", "", "record to `FILE` (default recordings/NAME-HOST-STAMP.ttyrec)")
+	fs.BoolVar(&f.noRecord, "no-record", false, "do not record")
+	fs.DurationVar(&f.idleLimit, "idle-limit", 0, "record pauses longer than `DUR` as DUR (e.g. 2s; 0: keep them)")
+	fs.StringVar(&f.from, "from", "", "start at `STEP` (name or number)")
+	fs.StringVar(&f.only, "only", "", "run only `STEP` (name or number)")
+	fs.IntVar(&f.cols, "cols", 0, "terminal width (default: your terminal's, else 80)")
+	fs.IntVar(&f.rows, "rows", 0, "terminal height (default: your terminal's, else 24)")
+	fs.BoolVarP(&f.quiet, "quiet", "q", false, "show only step lines and the recap, not the session")
+	fs.BoolVar(&f.jsonOut, "json", false, "print a machine-readable recap on stdout (the session goes to stderr)")
+	fs.BoolVar(&f.dryRun, "dry-run", false, "change nothing: show what would run and change (records only with --record)")
+	fs.BoolVar(&f.diff, "diff", false, "show the diff of every file a step changes")
+	fs.BoolVar(&f.version, "version", false, "print runbook's version and exit")
+	addTargetFlags(fs, &f.targets)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if f.version {
+		return runVersion(ctx, st, nil)
+	}
+	if fs.NArg() != 1 {
+		if fs.NArg() == 0 {
+			return usagef("run: no runbook given (try: runbook runbooks/demo.lua, or runbook list)")
+		}
+		return usagef("run: one runbook at a time, got %q", fs.Args())
+	}
+	if f.record != "" && f.noRecord {
+		return usagef("run: --record and --no-record together")
+	}
+	if f.from != "" && f.only != "" {
+		return usagef("run: --from and --only together")
+	}
+	set, err := parseSet(f.set)
+	if err != nil {
+		return err
+	}
+	rbk, err := resolveRunbook(st, fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	targets, err := chooseTargets(ctx, &f.targets)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		for _, t := range targets {
+			t.Close()
+		}
+	}()
+
+	display := st.Out
+	if f.jsonOut {
+		display = st.Err
+	}
+	displayTTY := st.TTY != nil && isTerminalWriter(display)
+	cols, rows := f.cols, f.rows
+	if st.TTY != nil && (cols == 0 || rows == 0) {
+		if w, h, err := term.GetSize(int(st.TTY.Fd())); err == nil {
+			cols, rows = pick(cols, w), pick(rows, h)
+		}
+	}
+	opts := engine.Options{
+		Path: rbk.shown, Source: rbk.src, Dir: rbk.dir,
+		Set: set, Ask: asker(st),
+		IdleLimit: f.idleLimit, From: f.from, Only: f.only,
+		Cols: cols, Rows: rows, DryRun: f.dryRun, Diff: f.diff,
+		Display: display, DisplayTTY: displayTTY, Quiet: f.quiet,
+	}
+	switch {
+	case f.noRecord:
+	case f.record != "":
+		opts.Record = f.record
+	case f.dryRun:
+		// A dry run changes nothing, and leaves no recording behind either.
+	default:
+		opts.RecordDir = "recordings"
+	}
+
+	var reports []*engine.Report
+	var firstErr error
+	for _, t := range targets {
+		o := opts
+		o.Target = t
+		if len(targets) > 1 && o.Record != "" {
+			ext := filepath.Ext(o.Record)
+			o.Record = strings.TrimSuffix(o.Record, ext) + "-" + t.Name() + ext
+		}
+		rep, err := engine.Run(ctx, o)
+		reports = append(reports, rep)
+		if rep.Runbook != "" {
+			fmt.Fprintln(display, rep.Recap())
+		}
+		if err != nil && firstErr == nil {
+			firstErr = err
+		}
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	if f.jsonOut {
+		enc := json.NewEncoder(st.Out)
+		enc.SetIndent("", "  ")
+		var v any = reports
+		if len(reports) == 1 {
+			v = reports[0]
+		}
+		if err := enc.Encode(v); err != nil {
+			return fmt.Errorf("write --json recap: %w", err)
+		}
+	}
+	return firstErr
+}
+
+// targetFlags choose where a runbook runs. The SSH part adds --host,
+// --hosts, --forks and --sudo here (addTargetFlags, chooseTargets).
+type targetFlags struct{}
+
+// addTargetFlags registers the flags that choose targets.
+func addTargetFlags(fs *pflag.FlagSet, f *targetFlags) {}
+
+// chooseTargets returns the targets the flags name: this machine when
+// none is named.
+func chooseTargets(ctx context.Context, f *targetFlags) ([]target.Target, error) {
+	return []target.Target{target.NewLocal()}, nil
+}
+
+func pick(flag, detected int) int {
+	if flag > 0 {
+		return flag
+	}
+	return detected
+}
+
+func isTerminalWriter(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && isTerminal(f)
+}
+
+// parseSet reads --set name=value pairs.
+func parseSet(pairs []string) (map[string]string, error) {
+	set := map[string]string{}
+	for _, kv := range pairs {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || k == "" {
+			return nil, usagef("--set %q: want name=value", kv)
+		}
+		set[k] = v
+	}
+	return set, nil
+}
+
+// runbookSource is a runbook found by name or path.
+type runbookSource struct {
+	shown string // as messages and the index name it
+	src   []byte
+	dir   string // for require(); "" for a built-in
+}
+
+// resolveRunbook finds arg as a file, else among the built-in runbooks. A
+// file wins over a built-in of the same name, and the user is told.
+func resolveRunbook(st *IO, arg string) (*runbookSource, error) {
+	b, err := os.ReadFile(arg)
+	if err == nil {
+		if _, _, builtin := runbooks.Lookup(filepath.Base(arg)); builtin && !strings.ContainsRune(arg, '/') {
+			fmt.Fprintf(st.Err, "runbook: running the file ./%s, not the built-in runbook of the same name\n", arg)
+		}
+		return &runbookSource{shown: arg, src: b, dir: filepath.Dir(arg)}, nil
+	}
+	if !errors.Is(err, os.ErrNotExist) {
+		return nil, &engine.RunbookError{Msg: fmt.Sprintf("read runbook %s: %v", arg, err)}
+	}
+	if shown, src, ok := runbooks.Lookup(arg); ok {
+		return &runbookSource{shown: shown, src: src}, nil
+	}
+	return nil, usagef("%s: no such runbook file, and no built-in runbook of that name (see: runbook list)", arg)
+}
+
+// asker asks for missing parameters at the terminal; nil without one.
+func asker(st *IO) engine.Asker {
+	if st.TTY == nil {
+		return nil
+	}
+	return func(p *engine.Param) (string, error) {
+		doc := ""
+		if p.Doc != "" {
+			doc = " (" + p.Doc + ")"
+		}
+		fmt.Fprintf(st.Err, "%s%s: ", p.Name, doc)
+		if p.Secret {
+			b, err := term.ReadPassword(int(st.TTY.Fd()))
+			fmt.Fprintln(st.Err)
+			return string(b), err
+		}
+		var line []byte
+		buf := make([]byte, 1)
+		for {
+			n, err := st.TTY.Read(buf)
+			if n == 1 {
+				if buf[0] == '\n' {
+					break
+				}
+				line = append(line, buf[0])
+			}
+			if err != nil {
+				return "", err
+			}
+		}
+		return strings.TrimRight(string(line), "\r"), nil
+	}
 }

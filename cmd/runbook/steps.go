@@ -2,10 +2,94 @@ package main
 
 import (
 	"context"
-	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/runbook-dev/runbook/engine"
 )
 
-// PENDING: replaced by the issue that implements "runbook steps".
+const stepsMore = `
+Lists the steps, their narration and the commands they type, without
+running anything: commands return exit 0 and no output, and nothing is read
+from any host. A command marked (computed) is built by the runbook at run
+time (from parameters, facts or earlier output), so the run may type
+something else; a step whose commands depend on what the host says stops
+the listing with a note.
+
+Examples:
+  runbook steps runbooks/demo.lua
+  runbook steps demo --set greeting=bonjour`
+
 func runSteps(ctx context.Context, st *IO, args []string) error {
-	return errors.New("steps: not implemented yet")
+	fs := newFlags(st, "steps", "runbook steps FILE.lua [flags]", stepsMore)
+	set := fs.StringArray("set", nil, "set a runbook parameter: `name=value` (repeatable)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return usagef("steps: want one runbook, got %d arguments", fs.NArg())
+	}
+	values, err := parseSet(*set)
+	if err != nil {
+		return err
+	}
+	rbk, err := resolveRunbook(st, fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	rb, plan, err := engine.Plan(ctx, engine.Options{Path: rbk.shown, Source: rbk.src, Dir: rbk.dir, Set: values})
+	if err != nil {
+		return err
+	}
+	w := st.Out
+	title := rb.Name
+	if rb.Title != "" {
+		title += " — " + rb.Title
+	}
+	fmt.Fprintf(w, "%s (%s)\n", title, rb.Path)
+	for _, p := range rb.Params {
+		var notes []string
+		if p.Required {
+			notes = append(notes, "required")
+		} else if p.Secret {
+			notes = append(notes, "has a default")
+		} else {
+			notes = append(notes, fmt.Sprintf("default %q", p.Default))
+		}
+		if p.Secret {
+			notes = append(notes, "secret")
+		}
+		if p.Type != "string" {
+			notes = append(notes, p.Type)
+		}
+		doc := ""
+		if p.Doc != "" {
+			doc = ": " + p.Doc
+		}
+		fmt.Fprintf(w, "  param %s (%s)%s\n", p.Name, strings.Join(notes, ", "), doc)
+	}
+	for _, ps := range plan {
+		fmt.Fprintf(w, "\n%d. %s  [%s]\n", ps.Step.N, ps.Step.Name, ps.Step.FileLine)
+		for _, it := range ps.Items {
+			if it.Comment != "" {
+				for _, l := range strings.Split(it.Comment, "\n") {
+					fmt.Fprintf(w, "   # %s\n", l)
+				}
+				continue
+			}
+			mark := ""
+			if it.Computed {
+				mark = "   (computed)"
+			}
+			lines := strings.Split(it.Command, "\n")
+			fmt.Fprintf(w, "   $ %s%s\n", lines[0], mark)
+			for _, l := range lines[1:] {
+				fmt.Fprintf(w, "     %s\n", l)
+			}
+		}
+		if ps.Stopped != "" {
+			fmt.Fprintf(w, "   … the rest depends on the run: %s\n", ps.Stopped)
+		}
+	}
+	return nil
 }

@@ -1,0 +1,70 @@
+package engine
+
+import (
+	"fmt"
+	"strings"
+)
+
+// StepFailedError reports a step that failed: a command's exit status was
+// not accepted, its expected output did not appear, or it timed out.
+type StepFailedError struct {
+	Step      int
+	Name      string
+	FileLine  string // where the failing call is ("runbooks/x.lua:12")
+	Command   string // masked
+	Exit      int
+	Reason    string
+	Recording string // "" when not recording
+}
+
+func (e *StepFailedError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "step %d %q failed", e.Step, e.Name)
+	if e.FileLine != "" {
+		fmt.Fprintf(&b, " at %s", e.FileLine)
+	}
+	fmt.Fprintf(&b, ": %s", e.Reason)
+	if e.Recording != "" {
+		fmt.Fprintf(&b, " (recording: %s)", e.Recording)
+	}
+	return b.String()
+}
+
+// ExitCode: the work failed.
+func (e *StepFailedError) ExitCode() int { return 1 }
+
+// RunbookError is a mistake in the runbook: a syntax or runtime error, a
+// wrong argument, a bad or missing parameter. Msg names file:line (and the
+// step, when in one).
+type RunbookError struct{ Msg string }
+
+func (e *RunbookError) Error() string { return e.Msg }
+
+// ExitCode: usage or runbook error.
+func (e *RunbookError) ExitCode() int { return 2 }
+
+func runbookErrorf(format string, a ...any) error {
+	return &RunbookError{Msg: fmt.Sprintf(format, a...)}
+}
+
+// InterruptedError reports a run stopped by Ctrl-C (or SIGTERM): the
+// running command was interrupted and the recording closed cleanly.
+type InterruptedError struct {
+	Step      int
+	Name      string
+	Recording string
+}
+
+func (e *InterruptedError) Error() string {
+	msg := "interrupted"
+	if e.Step > 0 {
+		msg += fmt.Sprintf(" in step %d %q", e.Step, e.Name)
+	}
+	if e.Recording != "" {
+		msg += " (recording: " + e.Recording + ")"
+	}
+	return msg
+}
+
+// ExitCode: interrupted.
+func (e *InterruptedError) ExitCode() int { return 130 }

@@ -1,0 +1,98 @@
+package engine
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/runbook-dev/runbook/engine/shell"
+	"github.com/runbook-dev/runbook/stdlib"
+)
+
+// host is the engine as the stdlib sees it (stdlib.Host).
+type host struct{ r *runner }
+
+var _ stdlib.Host = (*host)(nil)
+
+// errPlanExec: `runbook steps` runs nothing, not even reads.
+var errPlanExec = errors.New("listing steps runs nothing on the host; the rest of this step depends on its state")
+
+func (h *host) Name() string { return h.r.opts.Target.Name() }
+
+// Run types cmd into the recorded session, as sh() does, and records it in
+// the index under opts.Op. It must be called from a stdlib function, on the
+// Lua goroutine, inside a step.
+func (h *host) Run(ctx context.Context, cmd string, opts stdlib.RunOptions) (stdlib.RunResult, error) {
+	r := h.r
+	if r.inStep == nil {
+		return stdlib.RunResult{}, errors.New("commands may only run inside a step")
+	}
+	o := shOptions{ok: opts.OK, op: opts.Op}
+	if len(opts.Env) > 0 {
+		o.env = map[string]string{}
+		for _, kv := range opts.Env {
+			k, v, _ := cut(kv, '=')
+			o.env[k] = v
+		}
+	}
+	for _, a := range opts.Answers {
+		o.answers = append(o.answers, shell.Answer{Prompt: a.Prompt, Reply: a.Reply, Secret: a.Secret})
+		if a.Secret {
+			r.secrets = append(r.secrets, a.Reply)
+		}
+	}
+	// The stdlib decides what a failure is: the status is not checked here.
+	res, _, _, err := r.command(ctx, cmd, o, false)
+	return stdlib.RunResult{Exit: res.Exit, Output: res.Output}, err
+}
+
+func cut(s string, sep byte) (string, string, bool) {
+	for i := 0; i < len(s); i++ {
+		if s[i] == sep {
+			return s[:i], s[i+1:], true
+		}
+	}
+	return s, "", false
+}
+
+// Exec runs cmd on the target's side channel: not shown, not recorded.
+func (h *host) Exec(ctx context.Context, cmd string, stdin []byte) ([]byte, int, error) {
+	if h.r.opts.Plan {
+		return nil, 0, errPlanExec
+	}
+	var in io.Reader
+	if stdin != nil {
+		in = bytes.NewReader(stdin)
+	}
+	res, err := h.r.opts.Target.Exec(ctx, cmd, in)
+	return res.Stdout, res.Exit, err
+}
+
+// ReadLocal reads a file on the user's machine, relative to the runbook's
+// directory when not absolute.
+func (h *host) ReadLocal(path string) ([]byte, error) {
+	if !filepath.IsAbs(path) && h.r.opts.Dir != "" {
+		path = filepath.Join(h.r.opts.Dir, path)
+	}
+	return os.ReadFile(path)
+}
+
+func (h *host) DryRun() bool   { return h.r.opts.DryRun }
+func (h *host) ShowDiff() bool { return h.r.opts.Diff || h.r.opts.DryRun }
+
+func (h *host) Show(text string) {
+	if h.r.ex != nil {
+		h.r.ex.note(h.r.mask(text))
+	}
+}
+
+func (h *host) Changed(op, target string, changed bool) {
+	if changed && h.r.inStep != nil {
+		h.r.inStep.changed = true
+	}
+}
+
+func (h *host) Secrets() []string { return append([]string(nil), h.r.secrets...) }

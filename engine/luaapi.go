@@ -1,0 +1,317 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/runbook-dev/runbook/engine/shell"
+	"github.com/runbook-dev/runbook/recording"
+	lua "github.com/yuin/gopher-lua"
+)
+
+// shOptions are sh()'s options.
+type shOptions struct {
+	ok      []int
+	timeout time.Duration
+	retries int
+	delay   time.Duration
+	expect  []string
+	probe   bool
+	cwd     string
+	env     map[string]string
+	op      string
+	answers []shell.Answer
+}
+
+var shOptionNames = []string{"ok", "timeout", "retries", "delay", "expect", "probe", "cwd", "env"}
+
+// luaSh types a command into the session and waits for it.
+//
+//	sh(cmd [, {ok={0,...}, timeout=secs|"5m", retries=n, delay=secs|"2s",
+//	          expect="text"|{...}, probe=bool, cwd="dir", env={NAME="value"}}])
+//	  -> {exit=n, output="text", dry=bool}
+//
+// A non-zero exit not listed in ok, an expected text missing from the
+// output, or a timeout (the command is interrupted as with Ctrl-C) fails
+// the step, after the retries. probe marks a read-only command: it runs
+// even in a dry run.
+func (r *runner) luaSh(L *lua.LState) int {
+	cmd := L.CheckString(1)
+	var o shOptions
+	if t, ok := L.Get(2).(*lua.LTable); ok {
+		o = parseShOptions(L, t)
+	} else if L.Get(2) != lua.LNil {
+		L.ArgError(2, "want a table of options {ok=, timeout=, retries=, delay=, expect=, probe=, cwd=, env=}")
+	}
+	r.requireStep(L, "sh")
+	ctx := L.Context()
+	res, dry, reason, err := r.command(ctx, cmd, o, true)
+	switch {
+	case err != nil && ctx != nil && ctx.Err() != nil:
+		L.RaiseError("interrupted")
+	case err != nil:
+		var ie *shell.IncompleteError
+		if errors.As(err, &ie) {
+			r.fail(L, r.mask(cmd), res.Exit, fmt.Sprintf("command %q: %v", r.mask(cmd), err))
+		}
+		L.RaiseError("command %q: %v", r.mask(cmd), err)
+	case reason != "":
+		r.fail(L, r.mask(cmd), res.Exit, reason)
+	}
+	t := L.NewTable()
+	t.RawSetString("exit", lua.LNumber(res.Exit))
+	t.RawSetString("output", lua.LString(res.Output))
+	if dry {
+		t.RawSetString("dry", lua.LTrue)
+	}
+	L.Push(t)
+	return 1
+}
+
+func parseShOptions(L *lua.LState, t *lua.LTable) shOptions {
+	var o shOptions
+	t.ForEach(func(k, v lua.LValue) {
+		name := k.String()
+		switch name {
+		case "ok":
+			switch v := v.(type) {
+			case lua.LNumber:
+				o.ok = []int{int(v)}
+			case *lua.LTable:
+				v.ForEach(func(_, e lua.LValue) {
+					n, isNum := e.(lua.LNumber)
+					if !isNum {
+						L.ArgError(2, "ok: want exit statuses, e.g. {0, 1}")
+					}
+					o.ok = append(o.ok, int(n))
+				})
+			default:
+				L.ArgError(2, "ok: want exit statuses, e.g. {0, 1}")
+			}
+		case "timeout":
+			o.timeout = luaDuration(L, name, v)
+		case "delay":
+			o.delay = luaDuration(L, name, v)
+		case "retries":
+			n, isNum := v.(lua.LNumber)
+			if !isNum || n < 0 {
+				L.ArgError(2, "retries: want a number ≥ 0")
+			}
+			o.retries = int(n)
+		case "expect":
+			switch v := v.(type) {
+			case lua.LString:
+				o.expect = []string{string(v)}
+			case *lua.LTable:
+				v.ForEach(func(_, e lua.LValue) { o.expect = append(o.expect, e.String()) })
+			default:
+				L.ArgError(2, "expect: want a text or a list of texts")
+			}
+		case "probe":
+			o.probe = lua.LVAsBool(v)
+		case "cwd":
+			o.cwd = v.String()
+		case "env":
+			et, isTable := v.(*lua.LTable)
+			if !isTable {
+				L.ArgError(2, "env: want a table {NAME=\"value\"}")
+			}
+			o.env = map[string]string{}
+			et.ForEach(func(k, v lua.LValue) { o.env[k.String()] = lua.LVAsString(v) })
+		default:
+			L.ArgError(2, fmt.Sprintf("unknown option %q (known: %s)", name, strings.Join(shOptionNames, ", ")))
+		}
+	})
+	return o
+}
+
+// luaDuration reads seconds (a number) or a Go duration ("1m30s").
+func luaDuration(L *lua.LState, name string, v lua.LValue) time.Duration {
+	switch v := v.(type) {
+	case lua.LNumber:
+		return time.Duration(float64(v) * float64(time.Second))
+	case lua.LString:
+		d, err := time.ParseDuration(string(v))
+		if err == nil {
+			return d
+		}
+	}
+	L.ArgError(2, name+": want seconds or a duration like \"90s\" or \"5m\"")
+	return 0
+}
+
+func (r *runner) requireStep(L *lua.LState, fn string) {
+	if r.inStep == nil {
+		L.RaiseError("%s() may only be called inside a step", fn)
+	}
+}
+
+// typedCommand is cmd with its working directory and environment, as
+// typed: a subshell, so the session's own directory and variables stay.
+func typedCommand(cmd, cwd string, env map[string]string) string {
+	if cwd == "" && len(env) == 0 {
+		return cmd
+	}
+	var pre []string
+	if cwd != "" {
+		pre = append(pre, "cd "+shell.Quote(cwd)+" || exit")
+	}
+	if len(env) > 0 {
+		names := make([]string, 0, len(env))
+		for k := range env {
+			names = append(names, k)
+		}
+		sort.Strings(names)
+		var as []string
+		for _, k := range names {
+			as = append(as, k+"="+shell.Quote(env[k]))
+		}
+		pre = append(pre, "export "+strings.Join(as, " "))
+	}
+	if strings.Contains(cmd, "\n") {
+		return "(" + strings.Join(pre, "\n") + "\n" + cmd + "\n)"
+	}
+	return "(" + strings.Join(pre, "; ") + "; " + cmd + ")"
+}
+
+// command runs one command of the current step, with its retries, and
+// records it in the index. strict checks the exit status against o.ok
+// (sh does; the stdlib checks for itself). It returns the result, why the
+// command failed ("" when it did not), and an error when it could not run
+// (interrupted, incomplete, session lost). dry is true when a dry run
+// only showed it.
+func (r *runner) command(ctx context.Context, cmd string, o shOptions, strict bool) (res shell.Result, dry bool, reason string, err error) {
+	sr := r.inStep
+	text := r.mask(cmd)
+	typed := typedCommand(cmd, o.cwd, o.env)
+	if r.opts.DryRun && !o.probe && !r.opts.Plan {
+		r.ex.note("would run: " + r.mask(typed))
+		sr.ix.Commands = append(sr.ix.Commands, recording.Command{Text: text, Skipped: true, Op: o.op, OK: o.ok, Expect: o.expect})
+		return shell.Result{}, true, "", nil
+	}
+	pc := &PendingCommand{Step: sr.step, Steps: r.steps, Text: text, Op: o.op, Probe: o.probe, Recorder: r.ex.pauser(), Show: r.ex.note}
+	if hook := r.opts.BeforeCommand; hook != nil && !r.opts.Plan {
+		if err := hook(ctx, pc); err != nil {
+			return res, false, "", err
+		}
+	}
+	entry := recording.Command{Text: text, Op: o.op, OK: o.ok, Expect: o.expect}
+	if pc.Text != text {
+		entry.EditedFrom, entry.Text = text, pc.Text
+		typed = typedCommand(pc.Text, o.cwd, o.env)
+	}
+	if m := r.mask(typed); m != entry.Text {
+		entry.Typed = m
+	}
+	if pc.Skip {
+		entry.Skipped = true
+		entry.Start = recording.SecondsOf(r.ex.elapsed())
+		entry.End = entry.Start
+		sr.ix.Commands = append(sr.ix.Commands, entry)
+		return shell.Result{}, false, "", nil
+	}
+	ok := o.ok
+	if len(ok) == 0 {
+		ok = []int{0}
+	}
+	for attempt := 0; ; attempt++ {
+		entry.Start = recording.SecondsOf(r.ex.elapsed())
+		res, err = r.ex.run(ctx, typed, shell.RunOptions{Timeout: o.timeout, Answers: o.answers})
+		entry.End = recording.SecondsOf(r.ex.elapsed())
+		entry.Exit = res.Exit
+		sr.ix.Commands = append(sr.ix.Commands, entry)
+		if err != nil {
+			return res, false, "", err
+		}
+		reason = ""
+		switch {
+		case res.TimedOut:
+			reason = fmt.Sprintf("command %q timed out after %v and was interrupted", text, o.timeout)
+		case strict && !contains(ok, res.Exit):
+			reason = fmt.Sprintf("command %q exited with status %d", text, res.Exit)
+			if len(o.ok) > 0 {
+				reason += fmt.Sprintf(" (accepted: %v)", o.ok)
+			}
+		default:
+			for _, e := range o.expect {
+				if !strings.Contains(res.Output, e) {
+					reason = fmt.Sprintf("output of %q lacks the expected %q", text, r.mask(e))
+					break
+				}
+			}
+		}
+		if reason == "" || attempt >= o.retries {
+			if reason != "" && o.retries > 0 {
+				reason += fmt.Sprintf(" (after %d tries)", attempt+1)
+			}
+			return res, false, reason, nil
+		}
+		if o.delay > 0 {
+			select {
+			case <-time.After(o.delay):
+			case <-ctx.Done():
+				return res, false, "", ctx.Err()
+			}
+		}
+	}
+}
+
+func contains(list []int, n int) bool {
+	for _, x := range list {
+		if x == n {
+			return true
+		}
+	}
+	return false
+}
+
+// luaComment narrates: the text is shown at the prompt as a shell comment.
+//
+//	comment(text)
+func (r *runner) luaComment(L *lua.LState) int {
+	text := L.CheckString(1)
+	r.requireStep(L, "comment")
+	sr := r.inStep
+	sr.ix.Comments = append(sr.ix.Comments, r.mask(text))
+	if sr.plan != nil {
+		sr.plan.Items = append(sr.plan.Items, PlanItem{Comment: text})
+		return 0
+	}
+	if err := r.ex.comment(L.Context(), text); err != nil {
+		if L.Context() != nil && L.Context().Err() != nil {
+			L.RaiseError("interrupted")
+		}
+		L.RaiseError("comment: %v", err)
+	}
+	return 0
+}
+
+// luaSkip ends the step as skipped; the reason is shown and recorded.
+//
+//	skip(reason)
+func (r *runner) luaSkip(L *lua.LState) int {
+	reason := L.OptString(1, "skipped")
+	r.requireStep(L, "skip")
+	r.skip = &reason
+	r.raised = lua.LString("skip: " + reason)
+	L.Error(r.raised, 0)
+	return 0
+}
+
+// luaPrint shows its arguments to the user only: never recorded.
+//
+//	print(...)
+func (r *runner) luaPrint(L *lua.LState) int {
+	var parts []string
+	for i := 1; i <= L.GetTop(); i++ {
+		parts = append(parts, L.ToStringMeta(L.Get(i)).String())
+	}
+	if r.ex != nil {
+		r.ex.note(r.mask(strings.Join(parts, "\t")))
+	}
+	return 0
+}

@@ -1,0 +1,96 @@
+package engine
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/runbook-dev/runbook/engine/shell"
+	"github.com/runbook-dev/runbook/recording"
+)
+
+// PlannedStep is a step as `runbook steps` shows it: its comments and
+// commands, found by walking the step without running anything.
+type PlannedStep struct {
+	Step  *Step
+	Items []PlanItem
+	// Stopped is set when the walk could not go on: the rest of the step
+	// depends on what commands return (or on the host's state).
+	Stopped string
+}
+
+// PlanItem is one comment or command.
+type PlanItem struct {
+	Comment string
+	Command string
+	// Computed: the command text is not written as such in the runbook
+	// (it is built from parameters, facts or other commands' output).
+	Computed bool
+	Probe    bool
+}
+
+// planSession is the executor of a plan: it collects, runs nothing.
+type planSession struct{ r *runner }
+
+func (p *planSession) run(ctx context.Context, typed string, o shell.RunOptions) (shell.Result, error) {
+	sr := p.r.inStep
+	sr.plan.Items = append(sr.plan.Items, PlanItem{
+		Command:  typed,
+		Computed: !strings.Contains(string(p.r.rb.src), firstLine(typed)),
+	})
+	return shell.Result{}, nil
+}
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
+
+func (p *planSession) comment(ctx context.Context, text string) error { return nil }
+func (p *planSession) elapsed() time.Duration                         { return 0 }
+func (p *planSession) note(text string)                               {}
+func (p *planSession) pauser() Pauser                                 { return nopPauser{} }
+
+type nopPauser struct{}
+
+func (nopPauser) PauseFor(string) {}
+func (nopPauser) Resume()         {}
+
+// Plan loads a runbook and walks its steps without running anything:
+// commands return exit 0 and no output, the stdlib sees a dry run whose
+// side channel is closed.
+func Plan(ctx context.Context, opts Options) (*Runbook, []*PlannedStep, error) {
+	opts.Plan, opts.DryRun = true, true
+	r, err := load(&opts)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer r.L.Close()
+	r.ex = &planSession{r: r}
+	r.steps = len(r.rb.Steps)
+	var out []*PlannedStep
+	for _, s := range r.rb.Steps {
+		ps := &PlannedStep{Step: s}
+		sr := &stepRun{step: s, ix: &recording.Step{}, plan: ps}
+		o := r.runStep(ctx, sr)
+		if o.err != nil || o.status == recording.StatusSkipped {
+			ps.Stopped = o.reason
+		}
+		out = append(out, ps)
+	}
+	return r.rb, out, nil
+}
+
+// Load reads a runbook's declarations (metadata, parameters, steps)
+// without running any step.
+func Load(opts Options) (*Runbook, error) {
+	opts.Plan, opts.DryRun = true, true
+	r, err := load(&opts)
+	if err != nil {
+		return nil, err
+	}
+	r.L.Close()
+	return r.rb, nil
+}

@@ -1,0 +1,269 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/runbook-dev/runbook/engine/shell"
+	"github.com/runbook-dev/runbook/recording"
+)
+
+// Report is the outcome of a run: the recap, and what --json prints.
+type Report struct {
+	Runbook   string        `json:"runbook"`
+	Path      string        `json:"path"`
+	Host      string        `json:"host"`
+	Recording string        `json:"recording,omitempty"`
+	Index     string        `json:"index,omitempty"`
+	DryRun    bool          `json:"dry_run,omitempty"`
+	Steps     []StepReport  `json:"steps"`
+	OK        int           `json:"ok"`
+	Changed   int           `json:"changed"`
+	Failed    int           `json:"failed"`
+	Skipped   int           `json:"skipped"`
+	Duration  float64       `json:"duration"` // seconds of wall-clock time
+	Stopped   string        `json:"stopped,omitempty"`
+	Error     string        `json:"error,omitempty"`
+	took      time.Duration //
+}
+
+// StepReport is one step in the Report.
+type StepReport struct {
+	N        int     `json:"n"`
+	Name     string  `json:"name"`
+	Status   string  `json:"status"`
+	Reason   string  `json:"reason,omitempty"`
+	Commands int     `json:"commands"`
+	Duration float64 `json:"duration"`
+}
+
+// Recap is the one-line summary shown at the end of a run.
+func (rep *Report) Recap() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s on %s: ", rep.Runbook, rep.Host)
+	if rep.DryRun {
+		b.WriteString("dry run, ")
+	}
+	fmt.Fprintf(&b, "%d ok, %d changed, %d failed, %d skipped in %s",
+		rep.OK, rep.Changed, rep.Failed, rep.Skipped, rep.took.Round(time.Millisecond))
+	if rep.Stopped != "" {
+		fmt.Fprintf(&b, " (stopped: %s)", rep.Stopped)
+	}
+	if rep.Recording != "" {
+		fmt.Fprintf(&b, "; recording %s", rep.Recording)
+	}
+	return b.String()
+}
+
+// Run runs a runbook on opts.Target, recording the session to opts.Record.
+// The report is returned even with an error (a failed step, an interrupted
+// run); the recording and index are complete and valid either way.
+func Run(ctx context.Context, opts Options) (*Report, error) {
+	began := time.Now()
+	rep := &Report{Path: opts.Path, Host: opts.Target.Name(), DryRun: opts.DryRun}
+	r, err := load(&opts)
+	if err != nil {
+		return rep, err
+	}
+	defer r.L.Close()
+	rb := r.rb
+	rep.Runbook = rb.Name
+	steps, err := r.selectSteps()
+	if err != nil {
+		return rep, err
+	}
+	r.steps = len(rb.Steps)
+
+	display := opts.Display
+	if opts.Quiet {
+		display = nil
+	}
+	cols, rows := opts.Cols, opts.Rows
+	if cols <= 0 {
+		cols = 80
+	}
+	if rows <= 0 {
+		rows = 24
+	}
+	if opts.Record == "" && opts.RecordDir != "" {
+		now := time.Now()
+		if opts.Clock != nil {
+			now = opts.Clock.Now()
+		}
+		opts.Record = filepath.Join(opts.RecordDir, fmt.Sprintf("%s-%s-%s.ttyrec",
+			fileSafe(rb.Name), fileSafe(opts.Target.Name()), now.UTC().Format("20060102T150405Z")))
+	}
+	tee, err := newTee(opts.Record, recording.WriterOptions{Cols: cols, Rows: rows, Clock: opts.Clock, IdleLimit: opts.IdleLimit}, display)
+	if err != nil {
+		return rep, err
+	}
+	progress := func(s string) {
+		if opts.Quiet && opts.Display != nil {
+			fmt.Fprintln(opts.Display, s)
+			return
+		}
+		tee.note(s)
+	}
+	env := map[string]string{}
+	for _, p := range rb.Params {
+		if p.Secret && p.Env != "" {
+			env[p.Env] = p.Value
+		}
+	}
+	d, err := shell.Start(ctx, opts.Target, shell.Options{
+		Cols: cols, Rows: rows, Prompt: rb.Prompt, Nonce: opts.Nonce,
+		Env: env, Secrets: r.secrets,
+	}, tee)
+	if err != nil {
+		tee.Close()
+		if ctx.Err() != nil {
+			return rep, &InterruptedError{}
+		}
+		return rep, err
+	}
+	r.ex = &liveSession{d: d, tee: tee}
+	if opts.Record != "" {
+		rep.Recording = opts.Record
+		rep.Index = recording.IndexPath(opts.Record)
+	}
+
+	ix := &recording.Index{
+		Version:   recording.IndexVersion,
+		Term:      recording.Term{Cols: cols, Rows: rows},
+		IdleLimit: recording.SecondsOf(opts.IdleLimit),
+		Runbook:   &recording.Runbook{Name: rb.Name, Path: rb.Path, SHA256: rb.SHA256},
+		Host:      opts.Target.Name(),
+	}
+	writeIndex := func() error {
+		if opts.Record == "" {
+			return nil
+		}
+		if w := tee.writer(); w != nil {
+			ix.StartedAt = w.StartedAt()
+			ix.Pauses = w.Pauses()
+		}
+		return recording.WriteIndex(rep.Index, ix)
+	}
+	if err := writeIndex(); err != nil {
+		d.Close()
+		tee.Close()
+		return rep, err
+	}
+
+	var runErr error
+	var failedStep *Step
+	for i, s := range steps {
+		progress(stepLine(i+1, len(steps), s, opts.DryRun, opts.DisplayTTY))
+		ixs := recording.Step{N: s.N, Name: s.Name, FileLine: s.FileLine, SourceSHA256: s.SourceSHA256,
+			Start: recording.SecondsOf(tee.Elapsed())}
+		sr := &stepRun{step: s, ix: &ixs}
+		t0 := time.Now()
+		o := r.runStep(ctx, sr)
+		ixs.End = recording.SecondsOf(tee.Elapsed())
+		ixs.Status, ixs.Reason = o.status, o.reason
+		ix.Steps = append(ix.Steps, ixs)
+		rep.Steps = append(rep.Steps, StepReport{N: s.N, Name: s.Name, Status: o.status, Reason: o.reason,
+			Commands: len(ixs.Commands), Duration: time.Since(t0).Seconds()})
+		switch o.status {
+		case recording.StatusOK:
+			rep.OK++
+		case recording.StatusChanged:
+			rep.Changed++
+		case recording.StatusSkipped:
+			rep.Skipped++
+			progress(fmt.Sprintf("   skipped: %s", o.reason))
+		case recording.StatusFailed:
+			rep.Failed++
+		}
+		if err := writeIndex(); err != nil && runErr == nil {
+			runErr = err
+		}
+		if o.err != nil {
+			runErr, failedStep = o.err, s
+			break
+		}
+	}
+	if runErr == nil {
+		// on_change handlers queued at the runbook's level.
+		r.inStep = nil
+		if err := r.mods.EndStep(r.L); err != nil {
+			runErr = runbookErrorf("%s: %s", rb.Path, luaMessage(err))
+		}
+	}
+
+	// The end: hang up the shell, then close the recording, so the last
+	// bytes the shell printed are in it.
+	d.Close()
+	if err := d.OutputErr(); err != nil && runErr == nil {
+		runErr = fmt.Errorf("record the session: %w", err)
+	}
+	closeErr := tee.Close()
+	if closeErr != nil && runErr == nil {
+		runErr = closeErr
+	}
+	switch {
+	case ctx.Err() != nil:
+		ie := &InterruptedError{Recording: rep.Recording}
+		if failedStep != nil {
+			ie.Step, ie.Name = failedStep.N, failedStep.Name
+		}
+		runErr = ie
+		rep.Stopped = "interrupted"
+	case runErr != nil:
+		var sf *StepFailedError
+		if errors.As(runErr, &sf) {
+			sf.Recording = rep.Recording
+		}
+		rep.Stopped = "failed"
+		if failedStep != nil {
+			rep.Stopped = fmt.Sprintf("step %d %q failed", failedStep.N, failedStep.Name)
+		}
+	}
+	if rep.Stopped != "" {
+		ix.Stopped = &recording.Stopped{At: recording.SecondsOf(tee.Elapsed()), Reason: rep.Stopped}
+		if w := tee.writer(); w != nil {
+			ix.Stopped.At = recording.SecondsOf(w.Elapsed())
+		}
+	}
+	if err := writeIndex(); err != nil && runErr == nil {
+		runErr = err
+	}
+	if runErr != nil {
+		rep.Error = runErr.Error()
+	}
+	rep.took = time.Since(began)
+	rep.Duration = rep.took.Seconds()
+	if display != nil {
+		// Leave the user's terminal as it was: the session's bash turned
+		// bracketed paste on; end the last prompt's line.
+		tee.raw("\x1b[0m\x1b[?2004l\r\n")
+	}
+	return rep, runErr
+}
+
+func stepLine(i, n int, s *Step, dry, tty bool) string {
+	pre := ""
+	if dry {
+		pre = "dry run: "
+	}
+	line := fmt.Sprintf("── %sstep %d/%d: %s", pre, i, n, s.Name)
+	if tty {
+		return "\x1b[1m" + line + "\x1b[0m"
+	}
+	return line
+}
+
+// fileSafe keeps a name usable in a file name.
+func fileSafe(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '-', r == '_', r == '.':
+			return r
+		}
+		return '_'
+	}, s)
+}

@@ -1,0 +1,233 @@
+package engine
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/runbook-dev/runbook/engine/shell"
+	"github.com/runbook-dev/runbook/engine/target"
+	"github.com/runbook-dev/runbook/recording"
+	"github.com/runbook-dev/runbook/stdlib"
+	lua "github.com/yuin/gopher-lua"
+)
+
+// Options configure one run of a runbook on one target.
+type Options struct {
+	// Path names the runbook in messages; Source is its text; Dir is where
+	// require() looks for modules ("" for a built-in runbook).
+	Path   string
+	Source []byte
+	Dir    string
+
+	Target target.Target
+	Set    map[string]string // --set name=value
+	Ask    Asker             // nil: no terminal to ask at
+
+	Record string // recording path; "" records nothing (unless RecordDir)
+	// RecordDir, when Record is "", names the recording
+	// RecordDir/NAME-HOST-YYYYMMDDTHHMMSSZ.ttyrec (UTC).
+	RecordDir string
+	IdleLimit time.Duration
+	From      string // --from STEP (name or number)
+	Only      string // --only STEP
+	Cols      int
+	Rows      int
+	DryRun    bool
+	Diff      bool
+
+	// Display shows the session as it happens (nil: nothing); Quiet shows
+	// only the step lines and the recap there.
+	Display    io.Writer
+	DisplayTTY bool // the display is a terminal: step lines in bold
+	Quiet      bool
+
+	BeforeCommand BeforeCommand
+	Clock         recording.Clock // nil: the real clock
+	Nonce         string          // nil: random (tests inject one)
+
+	// Plan loads and walks the steps without running anything (runbook steps).
+	Plan bool
+}
+
+// runner is one runbook loaded in one Lua state for one target.
+type runner struct {
+	L       *lua.LState
+	rb      *Runbook
+	opts    *Options
+	mods    *stdlib.Modules
+	ex      executor
+	secrets []string
+
+	inStep *stepRun
+	steps  int // how many steps this run runs
+
+	raised lua.LValue // the error value raised for a failure or skip
+	failed *StepFailedError
+	skip   *string
+}
+
+// stepRun is the step now running.
+type stepRun struct {
+	step    *Step
+	ix      *recording.Step
+	changed bool
+	plan    *PlannedStep
+}
+
+// executor is where commands go: the live session or a plan.
+type executor interface {
+	run(ctx context.Context, typed string, o shell.RunOptions) (shell.Result, error)
+	comment(ctx context.Context, text string) error
+	elapsed() time.Duration
+	note(text string)
+	pauser() Pauser
+}
+
+// load reads the runbook: its top level runs (declaring metadata,
+// parameters and steps) in a fresh sandboxed state.
+func load(opts *Options) (*runner, error) {
+	r := &runner{opts: opts, rb: newRunbook(opts.Path, opts.Source)}
+	L := newSandbox(opts.Dir)
+	r.L = L
+	L.SetGlobal("runbook", L.NewFunction(r.luaRunbook))
+	L.SetGlobal("step", L.NewFunction(r.luaStep))
+	L.SetGlobal("sh", L.NewFunction(r.luaSh))
+	L.SetGlobal("comment", L.NewFunction(r.luaComment))
+	L.SetGlobal("skip", L.NewFunction(r.luaSkip))
+	L.SetGlobal("print", L.NewFunction(r.luaPrint))
+	r.mods = stdlib.Open(L, &host{r: r})
+	// params exists even without runbook{}: --set then names an unknown one.
+	if err := r.resolveParams(L); err != nil {
+		L.Close()
+		return nil, &RunbookError{Msg: opts.Path + ": " + err.Error()}
+	}
+	fn, err := L.Load(bytes.NewReader(opts.Source), opts.Path)
+	if err != nil {
+		L.Close()
+		return nil, &RunbookError{Msg: luaMessage(err)}
+	}
+	L.Push(fn)
+	if err := L.PCall(0, 0, nil); err != nil {
+		L.Close()
+		return nil, &RunbookError{Msg: luaMessage(err)}
+	}
+	return r, nil
+}
+
+// luaMessage is a Lua error as a runbook author wants it: file:line and the
+// message, no Go stack.
+func luaMessage(err error) string {
+	var ae *lua.ApiError
+	if errors.As(err, &ae) {
+		msg := ae.Object.String()
+		if ae.Type == lua.ApiErrorSyntax {
+			msg = strings.TrimPrefix(msg, "<string>")
+		}
+		return strings.TrimSpace(msg)
+	}
+	return err.Error()
+}
+
+// selectSteps returns the steps this run runs (--from, --only).
+func (r *runner) selectSteps() ([]*Step, error) {
+	steps := r.rb.Steps
+	if r.opts.Only != "" {
+		s, ok := r.rb.Find(r.opts.Only)
+		if !ok {
+			return nil, runbookErrorf("%s: --only %q: no such step%s", r.rb.Path, r.opts.Only, stepList(r.rb))
+		}
+		return []*Step{s}, nil
+	}
+	if r.opts.From != "" {
+		s, ok := r.rb.Find(r.opts.From)
+		if !ok {
+			return nil, runbookErrorf("%s: --from %q: no such step%s", r.rb.Path, r.opts.From, stepList(r.rb))
+		}
+		return steps[s.N-1:], nil
+	}
+	return steps, nil
+}
+
+func stepList(rb *Runbook) string {
+	if len(rb.Steps) == 0 {
+		return " (the runbook has no steps)"
+	}
+	var b strings.Builder
+	b.WriteString(" (steps:")
+	for _, s := range rb.Steps {
+		fmt.Fprintf(&b, " %d %q", s.N, s.Name)
+	}
+	b.WriteString(")")
+	return b.String()
+}
+
+// outcome of one step.
+type outcome struct {
+	status string
+	reason string
+	err    error // stops the run: failure, runbook error, interruption
+}
+
+// runStep calls a step's function and classifies how it ended.
+func (r *runner) runStep(ctx context.Context, sr *stepRun) outcome {
+	r.inStep, r.failed, r.skip, r.raised = sr, nil, nil, nil
+	defer func() { r.inStep = nil }()
+	L := r.L
+	L.SetContext(ctx)
+	defer L.RemoveContext()
+	L.Push(sr.step.fn)
+	err := L.PCall(0, 0, nil)
+	if err == nil {
+		err = r.mods.EndStep(L)
+	}
+	switch {
+	case err == nil && sr.changed:
+		return outcome{status: recording.StatusChanged}
+	case err == nil:
+		return outcome{status: recording.StatusOK}
+	case ctx.Err() != nil:
+		return outcome{status: recording.StatusFailed, reason: "interrupted", err: ctx.Err()}
+	}
+	var ae *lua.ApiError
+	if errors.As(err, &ae) && r.raised != nil && ae.Object == r.raised {
+		if r.skip != nil {
+			return outcome{status: recording.StatusSkipped, reason: *r.skip}
+		}
+		if r.failed != nil {
+			return outcome{status: recording.StatusFailed, reason: r.failed.Reason, err: r.failed}
+		}
+	}
+	// A Lua error, or a session error surfaced through a stdlib call.
+	var lost *target.LostError
+	if errors.As(err, &lost) {
+		return outcome{status: recording.StatusFailed, reason: lost.Error(), err: lost}
+	}
+	msg := luaMessage(err)
+	return outcome{status: recording.StatusFailed, reason: msg,
+		err: runbookErrorf("%s (in step %d %q)", msg, sr.step.N, sr.step.Name)}
+}
+
+// fail ends the current step as failed: it raises a Lua error the step
+// function cannot mistake for its own.
+func (r *runner) fail(L *lua.LState, cmd string, exit int, reason string) {
+	where := whereLine(L)
+	sr := r.inStep
+	r.failed = &StepFailedError{Step: sr.step.N, Name: sr.step.Name, FileLine: where, Command: cmd, Exit: exit, Reason: reason}
+	r.raised = lua.LString(where + ": " + reason)
+	L.Error(r.raised, 0)
+}
+
+// mask replaces secret values in s.
+func (r *runner) mask(s string) string {
+	for _, sec := range r.secrets {
+		if sec != "" {
+			s = strings.ReplaceAll(s, sec, "****")
+		}
+	}
+	return s
+}
