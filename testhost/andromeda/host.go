@@ -1,0 +1,370 @@
+package andromeda
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"golang.org/x/crypto/ssh"
+	"golang.org/x/sys/unix"
+)
+
+// Options say how to bring andromeda up.
+type Options struct {
+	// Name names the instance's run directory (cache/run/NAME). The
+	// testhost command uses "andromeda"; empty picks a unique name, so
+	// test packages running in parallel each have their own instance.
+	Name string
+	// Cache is the cache directory; empty means CacheDir().
+	Cache string
+	// Log gets progress lines (building, extracting); nil discards them.
+	Log io.Writer
+	// Detach leaves the instance running after this process ends (the
+	// testhost command). Otherwise it goes down when this process ends,
+	// however it ends.
+	Detach bool
+	// DiskSize, when not zero, attaches a sparse disk image of that many
+	// bytes on a loop device that andromeda sees at the same /dev path.
+	DiskSize int64
+}
+
+// Host is a running andromeda.
+type Host struct {
+	dir   string
+	state runState
+	Tree  TreeStatus // how Up found the cache
+
+	child  *exec.Cmd      // the supervisor, when this process started it
+	stdin  io.WriteCloser // its stdin: closing it (or dying) ends it
+	exited chan struct{}
+}
+
+// ErrUp reports that an instance of that name is already running.
+var ErrUp = errors.New("already up")
+
+// Up builds (or reuses the cached) tree, boots andromeda and returns once
+// it is booted and reachable over SSH.
+func Up(ctx context.Context, opts Options) (*Host, error) {
+	if opts.Log == nil {
+		opts.Log = io.Discard
+	}
+	if os.Geteuid() != 0 {
+		return nil, errors.New("testhost: andromeda needs root (namespaces, mounts, nspawn)")
+	}
+	cache := opts.Cache
+	if cache == "" {
+		var err error
+		if cache, err = CacheDir(); err != nil {
+			return nil, err
+		}
+	}
+	name := opts.Name
+	if name == "" {
+		var b [4]byte
+		rand.Read(b[:])
+		name = fmt.Sprintf("test-%d-%s", os.Getpid(), hex.EncodeToString(b[:]))
+	}
+	dir := filepath.Join(cache, "run", name)
+	if h, err := Open(dir); err == nil {
+		return h, fmt.Errorf("andromeda %s: %w (ssh config %s)", name, ErrUp, h.SSHConfig())
+	}
+	// A run directory without a live supervisor is what a killed run left.
+	os.RemoveAll(dir)
+
+	m, err := readMirrors("/etc/apt")
+	if err != nil {
+		return nil, err
+	}
+	t, status, err := ensureTree(ctx, cache, opts.Log)
+	if err != nil {
+		return nil, err
+	}
+	ns, err := ensureNspawn(ctx, cache)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, err
+	}
+	if err := makeKeys(dir); err != nil {
+		return nil, err
+	}
+	cfg := runConfig{Name: name, Tree: t.Dir, Nspawn: ns, Mirrors: m, Watch: !opts.Detach, DiskSize: opts.DiskSize}
+	b, _ := json.MarshalIndent(cfg, "", "  ")
+	if err := os.WriteFile(filepath.Join(dir, fileConfig), b, 0o600); err != nil {
+		return nil, err
+	}
+
+	self, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	logf, err := os.Create(filepath.Join(dir, fileLog))
+	if err != nil {
+		return nil, err
+	}
+	defer logf.Close()
+	readyR, readyW, err := os.Pipe()
+	if err != nil {
+		return nil, err
+	}
+	defer readyR.Close()
+	cmd := exec.Command(self)
+	cmd.Env = append(os.Environ(), envSupervise+"="+dir)
+	cmd.Stdout, cmd.Stderr = logf, logf
+	cmd.ExtraFiles = []*os.File{readyW}
+	// Its own session (Ctrl-C in a terminal is for us, not for it) and its
+	// own mount namespace (its mounts are seen by it alone and vanish
+	// with it).
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Unshareflags: syscall.CLONE_NEWNS}
+	h := &Host{dir: dir, Tree: status, exited: make(chan struct{})}
+	if !opts.Detach {
+		if h.stdin, err = cmd.StdinPipe(); err != nil {
+			return nil, err
+		}
+	}
+	if err := cmd.Start(); err != nil {
+		readyW.Close()
+		return nil, fmt.Errorf("start andromeda's supervisor: %w", err)
+	}
+	readyW.Close()
+	h.child = cmd
+	go func() { cmd.Wait(); close(h.exited) }()
+
+	line := make(chan string, 1)
+	go func() {
+		s, _ := bufio.NewReader(readyR).ReadString('\n')
+		line <- strings.TrimSpace(s)
+	}()
+	select {
+	case <-ctx.Done():
+		h.Down(context.Background())
+		return nil, fmt.Errorf("andromeda up: %w", ctx.Err())
+	case l := <-line:
+		if !strings.HasPrefix(l, "ready ") {
+			<-h.exited
+			os.RemoveAll(dir)
+			if l == "" {
+				l = "supervisor ended without a word"
+			}
+			return nil, fmt.Errorf("andromeda up: %s", strings.TrimPrefix(l, "error "))
+		}
+	}
+	if err := h.readState(); err != nil {
+		h.Down(context.Background())
+		return nil, err
+	}
+	if opts.Detach {
+		h.child.Process.Release()
+		h.child = nil
+	}
+	return h, nil
+}
+
+// Open returns the running instance whose run directory is dir, or an
+// error when none answers there.
+func Open(dir string) (*Host, error) {
+	h := &Host{dir: dir}
+	if err := h.readState(); err != nil {
+		return nil, err
+	}
+	if _, err := h.control(context.Background(), "status"); err != nil {
+		return nil, err
+	}
+	return h, nil
+}
+
+// OpenName opens the instance of that name in the default cache.
+func OpenName(name string) (*Host, error) {
+	cache, err := CacheDir()
+	if err != nil {
+		return nil, err
+	}
+	return Open(filepath.Join(cache, "run", name))
+}
+
+func (h *Host) readState() error {
+	b, err := os.ReadFile(filepath.Join(h.dir, fileState))
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(b, &h.state)
+}
+
+// SSHConfig is the path of an ssh_config in which `Host andromeda` reaches
+// this instance (as root, with the run's key, checking the run's host key).
+func (h *Host) SSHConfig() string { return filepath.Join(h.dir, fileSSHConfig) }
+
+// Addr is where sshd answers on this machine: 127.0.0.1:PORT.
+func (h *Host) Addr() string { return net.JoinHostPort("127.0.0.1", strconv.Itoa(h.state.Port)) }
+
+// Dir is the run directory (keys, ssh_config, console.log, supervisor.log).
+func (h *Host) Dir() string { return h.dir }
+
+// PID is the supervisor's process id.
+func (h *Host) PID() int { return h.state.PID }
+
+// Disk is the loop device attached for the install guide ("" for none).
+func (h *Host) Disk() string { return h.state.Disk }
+
+// Status is "up", "booting" or "off" (powered off from inside).
+func (h *Host) Status(ctx context.Context) (string, error) { return h.control(ctx, "status") }
+
+// Reset reboots andromeda onto a clean overlay: every change since Up is
+// gone; the keys, the port and the ssh_config stay.
+func (h *Host) Reset(ctx context.Context) error {
+	_, err := h.control(ctx, "reset")
+	return err
+}
+
+func (h *Host) control(ctx context.Context, cmd string) (string, error) {
+	var d net.Dialer
+	c, err := d.DialContext(ctx, "unix", filepath.Join(h.dir, fileControl))
+	if err != nil {
+		return "", fmt.Errorf("andromeda %s: %w", cmd, err)
+	}
+	defer c.Close()
+	stop := context.AfterFunc(ctx, func() { c.Close() })
+	defer stop()
+	fmt.Fprintln(c, cmd)
+	reply, err := bufio.NewReader(c).ReadString('\n')
+	if err != nil {
+		return "", fmt.Errorf("andromeda %s: %w", cmd, err)
+	}
+	reply = strings.TrimSpace(reply)
+	if strings.HasPrefix(reply, "error ") {
+		return "", fmt.Errorf("andromeda %s: %s", cmd, strings.TrimPrefix(reply, "error "))
+	}
+	return reply, nil
+}
+
+// Down stops andromeda and removes everything it made but the cache; it
+// returns once the supervisor is gone.
+func (h *Host) Down(ctx context.Context) error {
+	pid := h.state.PID
+	if h.child != nil {
+		pid = h.child.Process.Pid
+	}
+	var pidfd int = -1
+	if pid > 0 {
+		if fd, err := unix.PidfdOpen(pid, 0); err == nil {
+			pidfd = fd
+			defer unix.Close(fd)
+		}
+	}
+	if _, err := h.control(ctx, "down"); err != nil && pid > 0 && pidfd >= 0 {
+		unix.PidfdSendSignal(pidfd, unix.SIGTERM, nil, 0)
+	}
+	if h.stdin != nil {
+		h.stdin.Close()
+	}
+	var err error
+	switch {
+	case h.child != nil:
+		select {
+		case <-h.exited:
+		case <-ctx.Done():
+			err = ctx.Err()
+		}
+	case pidfd >= 0:
+		err = waitPidfd(ctx, pidfd)
+	}
+	if rerr := os.RemoveAll(h.dir); err == nil {
+		err = rerr
+	}
+	if err != nil {
+		return fmt.Errorf("andromeda down: %w", err)
+	}
+	return nil
+}
+
+func waitPidfd(ctx context.Context, fd int) error {
+	for {
+		n, err := unix.Poll([]unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}, 100)
+		if err != nil && err != unix.EINTR {
+			return err
+		}
+		if n > 0 {
+			return nil
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+	}
+}
+
+// Result is what a command inside printed and its exit status.
+type Result struct {
+	Stdout, Stderr string
+	Exit           int
+}
+
+// Exec runs cmd inside andromeda as root (through sh -c, over SSH with the
+// run's key). A non-zero exit status is in Result, not an error.
+func (h *Host) Exec(ctx context.Context, cmd string) (Result, error) {
+	return h.ExecAs(ctx, "root", cmd, nil, nil, nil)
+}
+
+// ExecAs runs cmd as user. With stdout/stderr writers the output streams
+// to them instead of being collected.
+func (h *Host) ExecAs(ctx context.Context, user, cmd string, stdin io.Reader, stdout, stderr io.Writer) (Result, error) {
+	var res Result
+	cfg, err := clientConfig(h.dir, user)
+	if err != nil {
+		return res, err
+	}
+	var d net.Dialer
+	conn, err := d.DialContext(ctx, "tcp", h.Addr())
+	if err != nil {
+		return res, fmt.Errorf("ssh dial andromeda (%s): %w", h.Addr(), err)
+	}
+	defer conn.Close()
+	stop := context.AfterFunc(ctx, func() { conn.Close() })
+	defer stop()
+	c, chans, reqs, err := ssh.NewClientConn(conn, h.Addr(), cfg)
+	if err != nil {
+		return res, fmt.Errorf("ssh andromeda: %w", err)
+	}
+	client := ssh.NewClient(c, chans, reqs)
+	defer client.Close()
+	sess, err := client.NewSession()
+	if err != nil {
+		return res, fmt.Errorf("ssh andromeda: session: %w", err)
+	}
+	defer sess.Close()
+	var outb, errb bytes.Buffer
+	sess.Stdin = stdin
+	sess.Stdout, sess.Stderr = &outb, &errb
+	if stdout != nil {
+		sess.Stdout = stdout
+	}
+	if stderr != nil {
+		sess.Stderr = stderr
+	}
+	err = sess.Run(cmd)
+	res.Stdout, res.Stderr = outb.String(), errb.String()
+	var exit *ssh.ExitError
+	switch {
+	case errors.As(err, &exit):
+		res.Exit = exit.ExitStatus()
+	case err != nil:
+		if ctx.Err() != nil {
+			err = ctx.Err()
+		}
+		return res, fmt.Errorf("andromeda: run %q: %w", cmd, err)
+	}
+	return res, nil
+}
