@@ -1,0 +1,145 @@
+package stdlib_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+
+	"github.com/runbook-dev/runbook/stdlib"
+	lua "github.com/yuin/gopher-lua"
+)
+
+// bashHost is a stdlib.Host on this machine that runs every command in a
+// real bash (Run) or sh (Exec): real processes, real files, no canned
+// answers. It keeps what ran, what was shown and what changed, so tests
+// can check what a person watching the session would have seen.
+type bashHost struct {
+	dry, diff bool
+	secrets   []string
+	dir       string // working directory of both channels
+
+	runs    []string // commands typed into the "session"
+	execs   int      // side-channel reads
+	shown   strings.Builder
+	changes []change
+}
+
+type change struct {
+	op, target string
+	changed    bool
+}
+
+func (h *bashHost) Name() string { return "local" }
+
+func (h *bashHost) Run(ctx context.Context, cmd string, opts stdlib.RunOptions) (stdlib.RunResult, error) {
+	if h.dry {
+		return stdlib.RunResult{}, errors.New("Run called in a dry run: " + cmd)
+	}
+	h.runs = append(h.runs, cmd)
+	c := exec.CommandContext(ctx, "bash", "-c", cmd)
+	c.Dir = h.dir
+	c.Env = append(os.Environ(), opts.Env...)
+	out, err := c.CombinedOutput()
+	var ee *exec.ExitError
+	switch {
+	case errors.As(err, &ee):
+		return stdlib.RunResult{Exit: ee.ExitCode(), Output: string(out)}, nil
+	case err != nil:
+		return stdlib.RunResult{}, err
+	}
+	return stdlib.RunResult{Output: string(out)}, nil
+}
+
+func (h *bashHost) Exec(ctx context.Context, cmd string, stdin []byte) ([]byte, int, error) {
+	h.execs++
+	c := exec.CommandContext(ctx, "sh", "-c", cmd)
+	c.Dir = h.dir
+	if stdin != nil {
+		c.Stdin = bytes.NewReader(stdin)
+	}
+	out, err := c.Output()
+	var ee *exec.ExitError
+	switch {
+	case errors.As(err, &ee):
+		return out, ee.ExitCode(), nil
+	case err != nil:
+		return nil, 0, err
+	}
+	return out, 0, nil
+}
+
+func (h *bashHost) ReadLocal(path string) ([]byte, error) { return os.ReadFile(path) }
+func (h *bashHost) DryRun() bool                          { return h.dry }
+func (h *bashHost) ShowDiff() bool                        { return h.diff || h.dry }
+func (h *bashHost) Show(text string)                      { h.shown.WriteString(text) }
+func (h *bashHost) Secrets() []string                     { return h.secrets }
+func (h *bashHost) Changed(op, target string, changed bool) {
+	h.changes = append(h.changes, change{op, target, changed})
+}
+
+// nChanged counts the operations that changed something.
+func (h *bashHost) nChanged() int {
+	n := 0
+	for _, c := range h.changes {
+		if c.changed {
+			n++
+		}
+	}
+	return n
+}
+
+// runLua runs script (named test.lua, so errors say test.lua:LINE) with
+// the stdlib open on h, then ends the step and the runbook as the engine
+// does. vars become Lua globals (paths of the test's directory).
+func runLua(t *testing.T, h stdlib.Host, script string, vars map[string]string) error {
+	t.Helper()
+	L := lua.NewState()
+	defer L.Close()
+	L.SetContext(context.Background())
+	m := stdlib.Open(L, h)
+	for k, v := range vars {
+		L.SetGlobal(k, lua.LString(v))
+	}
+	fn, err := L.Load(strings.NewReader(script), "test.lua")
+	if err != nil {
+		return err
+	}
+	L.Push(fn)
+	if err := L.PCall(0, 0, nil); err != nil {
+		return err
+	}
+	if err := m.EndStep(L); err != nil {
+		return err
+	}
+	return m.EndRunbook(L)
+}
+
+func mustRun(t *testing.T, h stdlib.Host, script string, vars map[string]string) {
+	t.Helper()
+	if err := runLua(t, h, script, vars); err != nil {
+		t.Fatalf("runbook failed: %v", err)
+	}
+}
+
+func readFile(t *testing.T, p string) string {
+	t.Helper()
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func writeFile(t *testing.T, p, content string, mode os.FileMode) {
+	t.Helper()
+	if err := os.WriteFile(p, []byte(content), mode); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(p, mode); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,422 @@
+package stdlib_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+)
+
+// grub is /etc/default/grub as Debian ships it, enough of it for the
+// guide's edits.
+const grub = `# If you change this file, run 'update-grub' afterwards to update
+# /boot/grub/grub.cfg.
+
+GRUB_DEFAULT=0
+GRUB_TIMEOUT=5
+GRUB_DISTRIBUTOR=` + "`lsb_release -i -s 2> /dev/null || echo Debian`" + `
+GRUB_CMDLINE_LINUX_DEFAULT="quiet"
+GRUB_CMDLINE_LINUX=""
+
+# Uncomment to disable graphical terminal (grub-pc only)
+#GRUB_TERMINAL=console
+`
+
+const xenCfg = `# The Xen hypervisor entries come first in the menu.
+#
+#XEN_OVERRIDE_GRUB_DEFAULT=0
+
+# Default Xen boot options
+GRUB_CMDLINE_XEN_DEFAULT=""
+`
+
+// converge is one operation (or a few) on one file: it must change the file
+// into want with a command like cmd, show a diff, change nothing in a dry
+// run, and change nothing when run again.
+type converge struct {
+	name    string
+	initial string // "" with missing=true: no file at first
+	missing bool
+	script  string // Lua; F is the file's path
+	want    string
+	cmd     string // a substring of the visible command
+}
+
+var converges = []converge{
+	{
+		name:    "line replaces the last match of regexp",
+		initial: grub,
+		script:  `file.line(F, {regexp="^GRUB_CMDLINE_LINUX=", line='GRUB_CMDLINE_LINUX="$_CMDLINE_LINUX"'})`,
+		want:    strings.Replace(grub, `GRUB_CMDLINE_LINUX=""`, `GRUB_CMDLINE_LINUX="$_CMDLINE_LINUX"`, 1),
+		cmd:     `sed -i '8c\GRUB_CMDLINE_LINUX="$_CMDLINE_LINUX"' `,
+	},
+	{
+		name:    "line appends at the end",
+		initial: grub,
+		script:  `file.line(F, {regexp="^GRUB_CMDLINE_XEN_DEFAULT=", line='GRUB_CMDLINE_XEN_DEFAULT="dom0_mem=512M,max:512M dom0_max_vcpus=1 dom0_vcpus_pin"'})`,
+		want:    grub + `GRUB_CMDLINE_XEN_DEFAULT="dom0_mem=512M,max:512M dom0_max_vcpus=1 dom0_vcpus_pin"` + "\n",
+		cmd:     `sed -i '11a\GRUB_CMDLINE_XEN_DEFAULT=`,
+	},
+	{
+		name:    "line inserts after a match",
+		initial: grub,
+		script:  `file.line(F, {line='_CMDLINE_LINUX="net.ifnames=1"', after="^GRUB_CMDLINE_LINUX_DEFAULT="})`,
+		want:    strings.Replace(grub, "\"quiet\"\n", "\"quiet\"\n_CMDLINE_LINUX=\"net.ifnames=1\"\n", 1),
+		cmd:     `sed -i '7a\_CMDLINE_LINUX="net.ifnames=1"'`,
+	},
+	{
+		name:    "line inserts before the first line",
+		initial: grub,
+		script:  `file.line(F, {line="# managed by runbook", before="BOF"})`,
+		want:    "# managed by runbook\n" + grub,
+		cmd:     `sed -i '1i\# managed by runbook'`,
+	},
+	{
+		name:    "line keeps indentation, backslashes and quotes",
+		initial: "a\nb\n",
+		script:  `file.line(F, {regexp="^b", line="    it's a \\back\\slash\\"})`,
+		want:    "a\n    it's a \\back\\slash\\\n",
+		cmd:     `sed -i '2c\    it'\''s a \\back\\slash\\'`,
+	},
+	{
+		name:    "line absent removes every match",
+		initial: grub,
+		script:  `file.line(F, {regexp="^GRUB_(DEFAULT|TIMEOUT)=", state="absent"})`,
+		want:    strings.Replace(grub, "GRUB_DEFAULT=0\nGRUB_TIMEOUT=5\n", "", 1),
+		cmd:     `sed -i '4,5d'`,
+	},
+	{
+		name:    "line on a missing file with create",
+		missing: true,
+		script:  `file.line(F, {line="TOOLSTACK=xl", create=true})`,
+		want:    "TOOLSTACK=xl\n",
+		cmd:     "cat > ",
+	},
+	{
+		name:    "line on a file without a final newline",
+		initial: "XENDOMAINS_SAVE=/var/lib/xen/save",
+		script:  `file.line(F, {regexp="^XENDOMAINS_SAVE=", line="XENDOMAINS_SAVE="})`,
+		want:    "XENDOMAINS_SAVE=\n",
+		cmd:     "cat > ",
+	},
+	{
+		name:    "uncomment (the guide's xen.cfg)",
+		initial: xenCfg,
+		script:  `file.uncomment(F, "XEN_OVERRIDE_GRUB_DEFAULT=0")`,
+		want:    strings.Replace(xenCfg, "#XEN_OVERRIDE", "XEN_OVERRIDE", 1),
+		cmd:     `sed -i '3s/^#//'`,
+	},
+	{
+		name:    "comment",
+		initial: grub,
+		script:  `file.comment(F, "^GRUB_TIMEOUT=")`,
+		want:    strings.Replace(grub, "GRUB_TIMEOUT=5", "# GRUB_TIMEOUT=5", 1),
+		cmd:     `sed -i '5s/^/# /'`,
+	},
+	{
+		name:    "replace with groups",
+		initial: grub,
+		script:  `file.replace(F, '^(GRUB_CMDLINE_LINUX_DEFAULT)="quiet"$', '$1="quiet modprobe.blacklist=nouveau"')`,
+		want:    strings.Replace(grub, `"quiet"`, `"quiet modprobe.blacklist=nouveau"`, 1),
+		cmd:     `sed -i '7c\GRUB_CMDLINE_LINUX_DEFAULT="quiet modprobe.blacklist=nouveau"'`,
+	},
+	{
+		name:    "block added then kept",
+		initial: "auto lo\niface lo inet loopback\n",
+		script:  `file.block(F, "auto xenbr0\niface xenbr0 inet dhcp\n   bridge_ports eno1\n")`,
+		want:    "auto lo\niface lo inet loopback\n# BEGIN RUNBOOK MANAGED BLOCK\nauto xenbr0\niface xenbr0 inet dhcp\n   bridge_ports eno1\n# END RUNBOOK MANAGED BLOCK\n",
+		cmd:     "2a\\\n# BEGIN RUNBOOK MANAGED BLOCK\\\nauto xenbr0",
+	},
+	{
+		name:    "block replaced in place",
+		initial: "a\n# BEGIN RUNBOOK MANAGED BLOCK\nold\n# END RUNBOOK MANAGED BLOCK\nz\n",
+		script:  `file.block(F, "new1\nnew2\n")`,
+		want:    "a\n# BEGIN RUNBOOK MANAGED BLOCK\nnew1\nnew2\n# END RUNBOOK MANAGED BLOCK\nz\n",
+		cmd:     "sed -i '3c\\\nnew1\\\nnew2' ",
+	},
+	{
+		name:    "write a new file",
+		missing: true,
+		script:  "file.write(F, [[\n[Unit]\nDescription=DHCP and DNS caching server for %i.\nAfter=network-pre.target\n\n[Service]\nExecStart=/usr/sbin/dnsmasq -k --conf-file=/var/lib/dnsmasq/%i/dnsmasq.conf\nExecReload=/bin/kill -HUP $MAINPID\n]])",
+		want:    "[Unit]\nDescription=DHCP and DNS caching server for %i.\nAfter=network-pre.target\n\n[Service]\nExecStart=/usr/sbin/dnsmasq -k --conf-file=/var/lib/dnsmasq/%i/dnsmasq.conf\nExecReload=/bin/kill -HUP $MAINPID\n",
+		cmd:     "<<'EOF' && mv -f ",
+	},
+	{
+		name:    "write content holding EOF lines and tabs",
+		initial: "old\n",
+		script:  `file.write(F, "all:\n\techo hi\nEOF\nEOF1\n")`,
+		want:    "all:\n\techo hi\nEOF\nEOF1\n",
+		cmd:     "<<'EOF2' && chmod 0640 ",
+	},
+	{
+		name:    "write content no heredoc can carry",
+		initial: "old\n",
+		script:  `file.write(F, "no final newline\r\n\0\27[31m")`,
+		want:    "no final newline\r\n\x00\x1b[31m",
+		cmd:     "base64 -d > ",
+	},
+	{
+		name:    "write an empty file",
+		initial: "old\n",
+		script:  `file.write(F, "")`,
+		want:    "",
+		cmd:     ": > ",
+	},
+}
+
+func TestConverge(t *testing.T) {
+	for _, c := range converges {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			f := filepath.Join(dir, "target.conf")
+			if !c.missing {
+				writeFile(t, f, c.initial, 0o640)
+			}
+			vars := map[string]string{"F": f}
+
+			// A dry run changes nothing, says what would change and shows the diff.
+			dry := &bashHost{dry: true, dir: dir}
+			mustRun(t, dry, c.script, vars)
+			if c.missing {
+				if _, err := os.Stat(f); !os.IsNotExist(err) {
+					t.Fatalf("dry run created the file (%v)", err)
+				}
+			} else if got := readFile(t, f); got != c.initial {
+				t.Fatalf("dry run changed the file:\n%q", got)
+			}
+			if dry.nChanged() == 0 {
+				t.Errorf("dry run reports no change")
+			}
+			if !strings.Contains(dry.shown.String(), "+++ "+f) {
+				t.Errorf("dry run shows no diff:\n%s", dry.shown.String())
+			}
+
+			// The real run changes it exactly, with a visible command.
+			h := &bashHost{diff: true, dir: dir}
+			mustRun(t, h, c.script, vars)
+			if got := readFile(t, f); got != c.want {
+				t.Fatalf("content after the run:\n%q\nwant\n%q\ncommands: %q", got, c.want, h.runs)
+			}
+			if len(h.runs) == 0 || !strings.Contains(strings.Join(h.runs, "\n"), c.cmd) {
+				t.Errorf("visible commands %q do not contain %q", h.runs, c.cmd)
+			}
+			if h.nChanged() == 0 {
+				t.Errorf("run reports no change")
+			}
+			if !strings.Contains(h.shown.String(), "+++ "+f) {
+				t.Errorf("--diff shows no diff:\n%s", h.shown.String())
+			}
+			if !c.missing {
+				fi, err := os.Stat(f)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if fi.Mode().Perm() != 0o640 {
+					t.Errorf("mode changed to %v", fi.Mode())
+				}
+			}
+			if _, err := os.Stat(f + ".runbook-tmp"); !os.IsNotExist(err) {
+				t.Errorf("temporary file left behind")
+			}
+
+			// Again: nothing to do, nothing typed.
+			again := &bashHost{diff: true, dir: dir}
+			mustRun(t, again, c.script, vars)
+			if len(again.runs) != 0 || again.nChanged() != 0 {
+				t.Errorf("second run typed %q, changes %v", again.runs, again.changes)
+			}
+			if got := readFile(t, f); got != c.want {
+				t.Fatalf("second run changed the content to %q", got)
+			}
+		})
+	}
+}
+
+func TestWriteModeAndOwner(t *testing.T) {
+	dir := t.TempDir()
+	f := filepath.Join(dir, "secret.key")
+	vars := map[string]string{"F": f}
+	script := `file.write(F, "key\n", {mode="0600", owner="nobody", group="nogroup"})`
+	if os.Getuid() != 0 {
+		script = `file.write(F, "key\n", {mode=600})`
+	}
+	h := &bashHost{dir: dir}
+	mustRun(t, h, script, vars)
+	fi, err := os.Stat(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode().Perm() != 0o600 {
+		t.Errorf("mode %v, want 0600", fi.Mode())
+	}
+	if os.Getuid() == 0 {
+		st := fi.Sys().(*syscall.Stat_t)
+		if st.Uid != 65534 {
+			t.Errorf("owner uid %d, want nobody", st.Uid)
+		}
+	}
+	again := &bashHost{dir: dir}
+	mustRun(t, again, script, vars)
+	if len(again.runs) != 0 {
+		t.Errorf("second run typed %q", again.runs)
+	}
+	// Only the mode differs: chmod alone, content untouched.
+	if err := os.Chmod(f, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	fix := &bashHost{dir: dir}
+	mustRun(t, fix, script, vars)
+	if len(fix.runs) != 1 || !strings.HasPrefix(fix.runs[0], "chmod 0600 ") {
+		t.Errorf("mode fix typed %q, want one chmod", fix.runs)
+	}
+}
+
+func TestSecretContentNeverTyped(t *testing.T) {
+	dir := t.TempDir()
+	f := filepath.Join(dir, "auth.conf")
+	h := &bashHost{dir: dir, diff: true, secrets: []string{"s3cr3t-pw"}}
+	mustRun(t, h, `file.write(F, "user=admin\npassword=s3cr3t-pw\n")`, map[string]string{"F": f})
+	if got := readFile(t, f); got != "user=admin\npassword=s3cr3t-pw\n" {
+		t.Fatalf("content %q", got)
+	}
+	for _, r := range h.runs {
+		if strings.Contains(r, "s3cr3t") || strings.Contains(r, "czNjcjN0") {
+			t.Errorf("the secret is in the typed command %q", r)
+		}
+	}
+	if strings.Contains(h.shown.String(), "s3cr3t") {
+		t.Errorf("the secret is in the shown diff:\n%s", h.shown.String())
+	}
+	if !strings.Contains(h.shown.String(), "password=****") {
+		t.Errorf("the diff does not show the masked line:\n%s", h.shown.String())
+	}
+}
+
+func TestLargeContentStaged(t *testing.T) {
+	dir := t.TempDir()
+	f := filepath.Join(dir, "big.bin")
+	h := &bashHost{dir: dir}
+	mustRun(t, h, `file.write(F, string.rep("0123456789abcdef", 10000))`, map[string]string{"F": f})
+	if got := readFile(t, f); got != strings.Repeat("0123456789abcdef", 10000) {
+		t.Fatalf("content of %d bytes differs", len(got))
+	}
+	if len(h.runs) != 1 || len(h.runs[0]) > 300 || !strings.Contains(h.runs[0], "mv -f ") {
+		t.Errorf("large content typed as %.300q", h.runs)
+	}
+}
+
+func TestDirsAndFiles(t *testing.T) {
+	dir := t.TempDir()
+	d := filepath.Join(dir, "var/lib/dnsmasq/virbr1")
+	vars := map[string]string{"D": d}
+	script := `
+		file.mkdir(D, {mode="0750"})
+		file.touch(D .. "/leases")
+		file.write(D .. "/hostsfile", "00:16:3e:ee:ee:01,192.168.100.254\n")
+		assert(file.exists(D .. "/leases"))
+		assert(file.read(D .. "/hostsfile") == "00:16:3e:ee:ee:01,192.168.100.254\n", "read")
+		assert(file.read(D .. "/nothing") == nil)
+		file.remove(D .. "/gone")
+	`
+	// A dry run on nothing: each operation sees what the earlier ones would create.
+	dry := &bashHost{dry: true, dir: dir}
+	mustRun(t, dry, script, vars)
+	if _, err := os.Stat(filepath.Join(dir, "var")); !os.IsNotExist(err) {
+		t.Fatalf("dry run created something")
+	}
+	if dry.nChanged() != 3 {
+		t.Errorf("dry run: %d would-change, want 3 (%v)", dry.nChanged(), dry.changes)
+	}
+	writeFile(t, filepath.Join(dir, "gone"), "x", 0o644)
+	h := &bashHost{dir: dir}
+	mustRun(t, h, strings.ReplaceAll(script, `D .. "/gone"`, `"`+filepath.Join(dir, "gone")+`"`), vars)
+	fi, err := os.Stat(d)
+	if err != nil || !fi.IsDir() || fi.Mode().Perm() != 0o750 {
+		t.Fatalf("directory: %v %v", fi, err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "gone")); !os.IsNotExist(err) {
+		t.Errorf("file.remove left the file")
+	}
+	want := []string{"mkdir -p " + d + " && chmod 0750 " + d, "touch " + d + "/leases"}
+	for i, w := range want {
+		if i >= len(h.runs) || h.runs[i] != w {
+			t.Errorf("command %d: %q, want %q", i, h.runs, w)
+		}
+	}
+	again := &bashHost{dir: dir}
+	mustRun(t, again, script, vars)
+	if len(again.runs) != 0 || again.nChanged() != 0 {
+		t.Errorf("second run typed %q", again.runs)
+	}
+}
+
+func TestDryRunSeesEarlierChanges(t *testing.T) {
+	dir := t.TempDir()
+	f := filepath.Join(dir, "grub")
+	writeFile(t, f, grub, 0o644)
+	dry := &bashHost{dry: true, dir: dir}
+	mustRun(t, dry, `
+		file.line(F, {regexp="^GRUB_TIMEOUT=", line="GRUB_TIMEOUT=1"})
+		file.line(F, {regexp="^GRUB_TIMEOUT=", line="GRUB_TIMEOUT=1"})
+	`, map[string]string{"F": f})
+	// The second edit sees the first one's result, so it has nothing to do.
+	if len(dry.changes) < 2 || !dry.changes[0].changed || dry.changes[1].changed {
+		t.Errorf("changes %v", dry.changes)
+	}
+	if !strings.Contains(dry.shown.String(), "+GRUB_TIMEOUT=1") {
+		t.Errorf("no diff shown:\n%s", dry.shown.String())
+	}
+}
+
+func TestDryRunDependsOnEarlierChange(t *testing.T) {
+	dir := t.TempDir()
+	f := filepath.Join(dir, "grub.d/xen.cfg")
+	// host.reboot in a dry run is a change whose effect on files is
+	// unknown, as a package install is: later edits of missing files
+	// depend on it rather than fail.
+	dry := &bashHost{dry: true, dir: dir}
+	mustRun(t, dry, `
+		host.reboot()
+		file.uncomment(F, "XEN_OVERRIDE_GRUB_DEFAULT=0")
+		file.line(F, {line="x"})
+	`, map[string]string{"F": f})
+	if dry.nChanged() != 3 {
+		t.Errorf("changes %v", dry.changes)
+	}
+	if !strings.Contains(dry.shown.String(), "depends on host.reboot") {
+		t.Errorf("shown:\n%s", dry.shown.String())
+	}
+	// Without an earlier change, the same edit is an error.
+	err := runLua(t, &bashHost{dry: true, dir: dir}, `file.uncomment(F, "X")`, map[string]string{"F": f})
+	if err == nil || !strings.Contains(err.Error(), "test.lua:1: file.uncomment "+f+": no such file") {
+		t.Errorf("error %v", err)
+	}
+}
+
+func TestErrorsNameFileLine(t *testing.T) {
+	dir := t.TempDir()
+	f := filepath.Join(dir, "f")
+	writeFile(t, f, "a\n", 0o644)
+	cases := []struct{ script, want string }{
+		{"\n\nfile.line('/nonexistent/grub', {line='x'})", "test.lua:3: file.line /nonexistent/grub: no such file (nor directory /nonexistent)"},
+		{"file.line(F, {line='x', regex='^x'})", "test.lua:1: file.line " + f + ": unknown option regex (known: after, before, create, group, line, mode, notify, owner, regexp, state)"},
+		{"file.line(F, {regexp='('})", "test.lua:1: file.line " + f + ": regexp= is not a valid regular expression"},
+		{"file.line('relative', {line='x'})", "test.lua:1: file.line relative: path must be absolute"},
+		{"file.write(F, 42)", "test.lua:1: file.write " + f + ": content must be a string, got number"},
+		{"file.write(F, 'x', {mode='rw'})", `option mode must be an octal mode like "0644", got rw`},
+		{"file.line(F, {line='x', state='gone'})", `option state must be one of present, absent, got "gone"`},
+		{"file.mkdir(F)", "test.lua:1: file.mkdir " + f + ": exists and is not a directory"},
+		{"file.write(F .. '/x/y', 'x')", "no such directory " + f + "/x"},
+		{"net.cidr('300.1.1.1/24')", `test.lua:1: net.cidr: "300.1.1.1/24" is not a CIDR`},
+		{"file.line(F, {line='x', notify='nobody'})", `notify: no handler named "nobody"`},
+		{"apt.install('Bad Name!')", `test.lua:1: apt.install: "Bad" is not a package name`},
+		{"systemd.unit('dnsmasq@', 'x')", `give the unit's full file name`},
+	}
+	for _, c := range cases {
+		err := runLua(t, &bashHost{dir: dir}, c.script, map[string]string{"F": f})
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s:\n got %v\nwant %s", c.script, err, c.want)
+		}
+	}
+}
