@@ -311,4 +311,3 @@ func (t *TextWriter) Close() error {
 	}
 	return nil
 }
-

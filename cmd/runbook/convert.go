@@ -228,4 +228,3 @@ func redact(b []byte, res []*regexp.Regexp) []byte {
 	}
 	return b
 }
-
