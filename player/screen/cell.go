@@ -57,6 +57,11 @@ const (
 	AttrReverse
 	AttrInvisible
 	AttrStrike
+
+	// attrCharset marks a character drawn from the DEC graphics set;
+	// kept for tests (tmux's capture-pane prints such cells as the ASCII
+	// byte received) and not exported.
+	attrCharset Attr = 1 << 15
 )
 
 // Cell is what one character cell of the screen shows. Colours and
@@ -96,7 +101,7 @@ type cell struct {
 }
 
 func (s *Screen) export(c cell) Cell {
-	out := Cell{Rune: c.r, Width: int(c.w), FG: c.fg, BG: c.bg, Attrs: c.attr}
+	out := Cell{Rune: c.r, Width: int(c.w), FG: c.fg, BG: c.bg, Attrs: c.attr &^ attrCharset}
 	if c.comb != 0 {
 		out.Combining = s.combs.get(c.comb)
 	}

@@ -49,7 +49,7 @@ func (s *Screen) csiDispatch(final byte) {
 	case 'H', 'f':
 		s.moveTo(p.param(1, 1)-1, n-1)
 	case 'I':
-		s.forwardTab(min(n, s.cols))
+		// CHT: tmux 3.3 does not implement it, and tmux is the reference.
 	case 'J':
 		s.eraseDisplay(p.param(0, 0))
 	case 'K':

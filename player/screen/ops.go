@@ -64,7 +64,7 @@ func (s *Screen) scrollUp(top, bot, n int) {
 	rows := s.lines[top : bot+1]
 	wr := s.wrapped[top : bot+1]
 	// Rotate, reusing the rows that leave as the blank ones that enter.
-	gone := make([][]cell, n)
+	gone := s.scratch(n)
 	copy(gone, rows[:n])
 	copy(rows, rows[n:])
 	copy(wr, wr[n:])
@@ -78,6 +78,14 @@ func (s *Screen) scrollUp(top, bot, n int) {
 	}
 }
 
+// scratch returns a reusable slice of n row headers for rotating rows.
+func (s *Screen) scratch(n int) [][]cell {
+	if cap(s.spare) < n {
+		s.spare = make([][]cell, n)
+	}
+	return s.spare[:n]
+}
+
 // scrollDown moves rows top..bot down by n, blank rows entering at top.
 func (s *Screen) scrollDown(top, bot, n int) {
 	if n <= 0 || top > bot {
@@ -86,7 +94,7 @@ func (s *Screen) scrollDown(top, bot, n int) {
 	n = min(n, bot-top+1)
 	rows := s.lines[top : bot+1]
 	wr := s.wrapped[top : bot+1]
-	gone := make([][]cell, n)
+	gone := s.scratch(n)
 	copy(gone, rows[len(rows)-n:])
 	copy(rows[n:], rows[:len(rows)-n])
 	copy(wr[n:], wr[:len(wr)-n])
@@ -104,9 +112,11 @@ func (s *Screen) scrollDown(top, bot, n int) {
 // not fit, joining combining marks to the previous cell, filling the second
 // cell of a wide character.
 func (s *Screen) print(r rune) {
+	attr := s.pen.attr
 	if r < 0x80 && s.g[s.gl] == '0' {
 		if g, ok := decGraphics[byte(r)]; ok {
 			r = g
+			attr |= attrCharset
 		}
 	}
 	w := 1
@@ -133,7 +143,7 @@ func (s *Screen) print(r rune) {
 	row := s.lines[s.y]
 	s.splitWide(row, s.x)
 	s.splitWide(row, s.x+w)
-	row[s.x] = cell{r: r, fg: s.pen.fg, bg: s.pen.bg, attr: s.pen.attr, w: uint8(w)}
+	row[s.x] = cell{r: r, fg: s.pen.fg, bg: s.pen.bg, attr: attr, w: uint8(w)}
 	if w == 2 {
 		row[s.x+1] = cell{fg: s.pen.fg, bg: s.pen.bg, attr: s.pen.attr, w: 0}
 	}
@@ -161,9 +171,11 @@ func (s *Screen) printASCII(b []byte) {
 		s.splitWide(row, s.x)
 		s.splitWide(row, s.x+n)
 		dst := row[s.x : s.x+n]
+		src := b[:len(dst)]
 		for i := range dst {
-			c.r = rune(b[i])
-			dst[i] = c
+			d := &dst[i]
+			*d = c
+			d.r = rune(src[i])
 		}
 		s.x += n
 		s.last = rune(b[n-1])
@@ -229,12 +241,6 @@ func (s *Screen) backTab(n int) {
 				break
 			}
 		}
-	}
-}
-
-func (s *Screen) forwardTab(n int) {
-	for ; n > 0 && s.x < s.cols-1; n-- {
-		s.tab()
 	}
 }
 
@@ -414,6 +420,12 @@ func (s *Screen) altOn(withCursor bool) {
 		return
 	}
 	s.altActive = true
+	if len(s.alt) != s.rows {
+		s.alt = make([][]cell, s.rows)
+		for i := range s.alt {
+			s.alt[i] = blankRow(s.cols, DefaultColor)
+		}
+	}
 	s.lines, s.wrapped = s.alt, s.altWrap
 	s.clearRect(0, 0, s.cols, s.rows)
 	for i := range s.wrapped {

@@ -11,6 +11,8 @@ import "unicode/utf8"
 const (
 	maxParams = 32
 	maxNumber = 65535
+	// tmux ignores a sequence with a parameter past INT_MAX.
+	tooBig = 1<<31 - 1
 	maxOSC    = 4096
 )
 
@@ -33,6 +35,8 @@ type parser struct {
 	sub     [maxParams]bool // params[i] followed a ':' (a sub-parameter)
 	n       int             // params in use
 	digits  bool            // the current param has digits
+	big     bool            // a parameter passed tooBig: ignore the sequence
+	raw     int64           // the current parameter before clamping
 	priv    byte            // '?', '>', '<' or '=' leading a CSI
 	inter   byte            // last intermediate byte
 	osc     []byte
@@ -51,7 +55,7 @@ func (p *parser) reset() {
 }
 
 func (p *parser) clearParams() {
-	p.n, p.digits, p.priv, p.inter = 0, false, 0, 0
+	p.n, p.digits, p.priv, p.inter, p.big, p.raw = 0, false, 0, 0, false, 0
 	p.params[0], p.sub[0] = 0, false
 }
 
@@ -268,17 +272,20 @@ func (s *Screen) csiByte(c byte) {
 			p.n = 1
 			p.params[0], p.sub[0] = 0, false
 		}
-		v := p.params[p.n-1]*10 + int(c-'0')
-		if v > maxNumber {
-			v = maxNumber
+		if p.raw <= tooBig {
+			p.raw = p.raw*10 + int64(c-'0')
 		}
-		p.params[p.n-1] = v
+		if p.raw > tooBig {
+			p.big = true
+		}
+		p.params[p.n-1] = int(min(p.raw, maxNumber))
 		p.digits = true
 	case c == ';' || c == ':':
 		if p.n == 0 {
 			p.n = 1
 			p.params[0], p.sub[0] = 0, false
 		}
+		p.raw = 0
 		if p.n < maxParams {
 			p.params[p.n] = 0
 			p.sub[p.n] = c == ':'
@@ -295,7 +302,9 @@ func (s *Screen) csiByte(c byte) {
 		p.inter = c
 	case c >= 0x40 && c < 0x7f:
 		p.st = stGround
-		s.csiDispatch(c)
+		if !p.big {
+			s.csiDispatch(c)
+		}
 	default:
 		p.st = stCSIIgnore
 	}

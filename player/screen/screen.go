@@ -55,6 +55,7 @@ type Screen struct {
 	last  rune // last printed character, for REP
 
 	combs *combTable
+	spare [][]cell // scratch for scrolling
 
 	p parser
 }
@@ -243,7 +244,11 @@ type State struct {
 // Bytes estimates the memory a State holds, for bounding keyframes.
 func (st *State) Bytes() int {
 	const cellSize = 20
-	return 2*st.s.cols*st.s.rows*cellSize + 256
+	n := 1
+	if st.s.altActive {
+		n = 2
+	}
+	return n*st.s.cols*st.s.rows*cellSize + 256
 }
 
 func copyGrid(g [][]cell) [][]cell {
@@ -263,7 +268,11 @@ func copyGrid(g [][]cell) [][]cell {
 func (s *Screen) clone() Screen {
 	c := *s
 	c.main = copyGrid(s.main)
-	c.alt = copyGrid(s.alt)
+	c.alt = nil // altOn clears it anyway: only worth copying while shown
+	if s.altActive {
+		c.alt = copyGrid(s.alt)
+	}
+	c.spare = nil
 	c.mainWrap = append([]bool(nil), s.mainWrap...)
 	c.altWrap = append([]bool(nil), s.altWrap...)
 	if s.altActive {

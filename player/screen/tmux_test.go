@@ -190,7 +190,7 @@ func compareWithTmux(t *testing.T, path string, check func(i, n int) bool) {
 		}
 		want := ref.capture()
 		checked++
-		if got := s.Text(); got != want {
+		if got := tmuxText(s); got != want {
 			t.Fatalf("%s: screen differs from tmux after frame %d (%q):\n%s",
 				filepath.Base(path), i, f.data, lineDiff(want, got))
 		}
@@ -252,4 +252,31 @@ func TestMatchesTmuxRealworldSampled(t *testing.T) {
 			})
 		})
 	}
+}
+
+// tmuxText is Text as tmux's capture-pane prints it: line-drawing cells
+// (DEC graphics) as the ASCII byte the program sent.
+func tmuxText(s *Screen) string {
+	back := map[rune]rune{}
+	for b, r := range decGraphics {
+		back[r] = rune(b)
+	}
+	rows := make([]string, s.rows)
+	for y := range rows {
+		var b strings.Builder
+		for _, c := range s.lines[y] {
+			switch {
+			case c.w == 0:
+			case c.attr&attrCharset != 0:
+				b.WriteRune(back[c.r])
+			default:
+				b.WriteRune(c.r)
+				if c.comb != 0 {
+					b.WriteString(s.combs.get(c.comb))
+				}
+			}
+		}
+		rows[y] = strings.TrimRight(b.String(), " ")
+	}
+	return strings.Join(rows, "\n")
 }
