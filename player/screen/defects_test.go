@@ -43,7 +43,7 @@ func TestVT10xDefects(t *testing.T) {
 		{name: "ED 1 clears row 0 from row 1", in: "aaa\r\nbbbb\x1b[2D\x1b[1J", want: "\n   b"},
 		{name: "insert mode", in: "abc\r\x1b[4hX\x1b[4lY", want: "XYbc"},
 		{name: "long sequence not cut at 256 bytes",
-			in:   "\x1b[" + strings.Repeat("0;", 200) + "31mred", want: "red",
+			in: "\x1b[" + strings.Repeat("0;", 200) + "31mred", want: "red",
 			check: func(t *testing.T, s *Screen) {
 				if c := s.Cell(0, 0); c.FG != Indexed(1) {
 					t.Errorf("fg %v, want 1 (red)", c.FG)

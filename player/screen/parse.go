@@ -13,7 +13,7 @@ const (
 	maxNumber = 65535
 	// tmux ignores a sequence with a parameter past INT_MAX.
 	tooBig = 1<<31 - 1
-	maxOSC    = 4096
+	maxOSC = 4096
 )
 
 type pstate uint8
