@@ -1,6 +1,9 @@
 package engine
 
-import "context"
+import (
+	"context"
+	"io"
+)
 
 // BeforeCommand is called before each command is typed into the session
 // (step mode plugs in here). It may change c.Text (the command is then
@@ -19,6 +22,10 @@ type PendingCommand struct {
 	Comment  bool   // a comment line, not a command
 	Skip     bool   // set by the hook: do not run it, record it as skipped
 	Recorder Pauser
+	// Keyboard types into the live session (step mode's shell hand-over);
+	// Ended is closed when the session's shell ends. Both nil in a plan.
+	Keyboard io.Writer
+	Ended    <-chan struct{}
 	// Show prints to the user's display only (never recorded).
 	Show func(text string)
 }

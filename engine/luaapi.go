@@ -58,7 +58,11 @@ func (r *runner) luaSh(L *lua.LState) int {
 		if errors.As(err, &ie) {
 			r.fail(L, r.mask(cmd), res.Exit, fmt.Sprintf("command %q: %v", r.mask(cmd), err))
 		}
-		L.RaiseError("command %q: %v", r.mask(cmd), err)
+		// Keep the error's type (a quit at the step prompt, a lost
+		// connection) for the run loop and the exit code.
+		r.fatal = err
+		r.raised = lua.LString(whereLine(L) + ": " + r.mask(err.Error()))
+		L.Error(r.raised, 0)
 	case reason != "":
 		r.fail(L, r.mask(cmd), res.Exit, reason)
 	}
@@ -194,6 +198,9 @@ func (r *runner) command(ctx context.Context, cmd string, o shOptions, strict bo
 		return shell.Result{}, true, "", nil
 	}
 	pc := &PendingCommand{Step: sr.step, Steps: r.steps, Text: text, Op: o.op, Probe: o.probe, Recorder: r.ex.pauser(), Show: r.ex.note}
+	if ls, ok := r.ex.(*liveSession); ok {
+		pc.Keyboard, pc.Ended = ls.d.Keyboard(), ls.d.Ended()
+	}
 	if hook := r.opts.BeforeCommand; hook != nil && !r.opts.Plan {
 		if err := hook(ctx, pc); err != nil {
 			return res, false, "", err

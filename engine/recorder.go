@@ -23,6 +23,7 @@ type tee struct {
 	w       *recording.Writer // made at the first write: the first prompt
 	closed  bool
 	display io.Writer // nil: nothing shown
+	tty     bool      // the display is a terminal
 	// promptTail holds the last line shown, so a note printed between
 	// commands can put the prompt back under itself.
 	lastLine []byte
@@ -30,8 +31,8 @@ type tee struct {
 }
 
 // newTee opens the recording at path ("" for none).
-func newTee(path string, wopts recording.WriterOptions, display io.Writer) (*tee, error) {
-	t := &tee{path: path, wopts: wopts, display: display}
+func newTee(path string, wopts recording.WriterOptions, display io.Writer, tty bool) (*tee, error) {
+	t := &tee{path: path, wopts: wopts, display: display, tty: tty}
 	if path != "" {
 		if dir := filepath.Dir(path); dir != "" {
 			if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -105,7 +106,11 @@ func (t *tee) note(text string) {
 		return
 	}
 	var b strings.Builder
-	b.WriteString("\r\x1b[K")
+	if t.tty {
+		b.WriteString("\r\x1b[K") // over the prompt, which comes back below
+	} else {
+		b.WriteString("\r\n")
+	}
 	b.WriteString(strings.ReplaceAll(strings.TrimRight(text, "\n"), "\n", "\r\n"))
 	b.WriteString("\r\n")
 	b.Write(t.lastLine)

@@ -97,7 +97,7 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 		opts.Record = filepath.Join(opts.RecordDir, fmt.Sprintf("%s-%s-%s.ttyrec",
 			fileSafe(rb.Name), fileSafe(opts.Target.Name()), now.UTC().Format("20060102T150405Z")))
 	}
-	tee, err := newTee(opts.Record, recording.WriterOptions{Cols: cols, Rows: rows, Clock: opts.Clock, IdleLimit: opts.IdleLimit}, display)
+	tee, err := newTee(opts.Record, recording.WriterOptions{Cols: cols, Rows: rows, Clock: opts.Clock, IdleLimit: opts.IdleLimit}, display, opts.DisplayTTY)
 	if err != nil {
 		return rep, err
 	}
@@ -213,6 +213,8 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 		}
 		runErr = ie
 		rep.Stopped = "interrupted"
+	case exitCodeOf(runErr) == 130:
+		rep.Stopped = "interrupted"
 	case runErr != nil:
 		var sf *StepFailedError
 		if errors.As(runErr, &sf) {
@@ -266,4 +268,12 @@ func fileSafe(s string) string {
 		}
 		return '_'
 	}, s)
+}
+
+func exitCodeOf(err error) int {
+	var c interface{ ExitCode() int }
+	if errors.As(err, &c) {
+		return c.ExitCode()
+	}
+	return 0
 }

@@ -69,6 +69,7 @@ type runner struct {
 	raised lua.LValue // the error value raised for a failure or skip
 	failed *StepFailedError
 	skip   *string
+	fatal  error // a Go error that ended the step, kept with its type
 }
 
 // stepRun is the step now running.
@@ -101,11 +102,7 @@ func load(opts *Options) (*runner, error) {
 	L.SetGlobal("skip", L.NewFunction(r.luaSkip))
 	L.SetGlobal("print", L.NewFunction(r.luaPrint))
 	r.mods = stdlib.Open(L, &host{r: r})
-	// params exists even without runbook{}: --set then names an unknown one.
-	if err := r.resolveParams(L); err != nil {
-		L.Close()
-		return nil, &RunbookError{Msg: opts.Path + ": " + err.Error()}
-	}
+	L.SetGlobal("params", L.NewTable())
 	fn, err := L.Load(bytes.NewReader(opts.Source), opts.Path)
 	if err != nil {
 		L.Close()
@@ -115,6 +112,13 @@ func load(opts *Options) (*runner, error) {
 	if err := L.PCall(0, 0, nil); err != nil {
 		L.Close()
 		return nil, &RunbookError{Msg: luaMessage(err)}
+	}
+	if !r.rb.declared {
+		// No runbook{}: no parameters, so any --set names an unknown one.
+		if err := r.resolveParams(L); err != nil {
+			L.Close()
+			return nil, &RunbookError{Msg: opts.Path + ": " + err.Error()}
+		}
 	}
 	return r, nil
 }
@@ -175,7 +179,7 @@ type outcome struct {
 
 // runStep calls a step's function and classifies how it ended.
 func (r *runner) runStep(ctx context.Context, sr *stepRun) outcome {
-	r.inStep, r.failed, r.skip, r.raised = sr, nil, nil, nil
+	r.inStep, r.failed, r.skip, r.raised, r.fatal = sr, nil, nil, nil, nil
 	defer func() { r.inStep = nil }()
 	L := r.L
 	L.SetContext(ctx)
@@ -200,6 +204,9 @@ func (r *runner) runStep(ctx context.Context, sr *stepRun) outcome {
 		}
 		if r.failed != nil {
 			return outcome{status: recording.StatusFailed, reason: r.failed.Reason, err: r.failed}
+		}
+		if r.fatal != nil {
+			return outcome{status: recording.StatusFailed, reason: r.fatal.Error(), err: r.fatal}
 		}
 	}
 	// A Lua error, or a session error surfaced through a stdlib call.

@@ -163,7 +163,7 @@ func (d *Driver) read() {
 }
 
 // ErrEnded reports that the shell exited (or the pty hung up).
-var ErrEnded = errors.New("the session's shell ended")
+var ErrEnded = errors.New("the session's shell ended (did a command exit it?)")
 
 func (d *Driver) text(p []byte) {
 	d.mu.Lock()
@@ -377,6 +377,13 @@ func (d *Driver) interrupt(ctx context.Context, prompts int) error {
 	}
 	return errors.New("the command did not stop on Ctrl-C")
 }
+
+// Keyboard is the session's input, for a person taking over the shell
+// (step mode); the driver must not be running a command meanwhile.
+func (d *Driver) Keyboard() io.Writer { return d.sess }
+
+// Ended is closed when the session's shell has ended.
+func (d *Driver) Ended() <-chan struct{} { return d.done }
 
 // Interrupt sends Ctrl-C to the session.
 func (d *Driver) Interrupt(ctx context.Context) error { return d.send(ctx, "\x03") }
