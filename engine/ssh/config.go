@@ -1,0 +1,353 @@
+package ssh
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"os/user"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/kevinburke/ssh_config"
+)
+
+// Spec is a host as the user wrote it: alias, user@host, host:port,
+// user@host:port (or [v6addr]:port).
+type Spec struct {
+	User string
+	Host string // the alias looked up in ssh_config
+	Port int    // 0 when not given
+}
+
+// ParseSpec splits a --host value.
+func ParseSpec(s string) (Spec, error) {
+	var sp Spec
+	if s == "" {
+		return sp, fmt.Errorf("empty host")
+	}
+	if strings.HasPrefix(s, "ssh://") {
+		s = strings.TrimSuffix(strings.TrimPrefix(s, "ssh://"), "/")
+	}
+	if i := strings.LastIndex(s, "@"); i >= 0 {
+		sp.User, s = s[:i], s[i+1:]
+		if sp.User == "" {
+			return sp, fmt.Errorf("host %q: empty user before @", s)
+		}
+	}
+	host, port := s, ""
+	switch {
+	case strings.HasPrefix(s, "["):
+		h, p, err := net.SplitHostPort(s)
+		if err != nil {
+			if strings.HasSuffix(s, "]") {
+				h = strings.Trim(s, "[]")
+			} else {
+				return sp, fmt.Errorf("host %q: %v", s, err)
+			}
+		}
+		host, port = h, p
+	case strings.Count(s, ":") == 1:
+		i := strings.IndexByte(s, ':')
+		host, port = s[:i], s[i+1:]
+	}
+	if host == "" {
+		return sp, fmt.Errorf("host %q: empty host name", s)
+	}
+	if strings.ContainsAny(host, " \t/") {
+		return sp, fmt.Errorf("host %q: not a host name", host)
+	}
+	sp.Host = host
+	if port != "" {
+		n, err := strconv.Atoi(port)
+		if err != nil || n <= 0 || n > 65535 {
+			return sp, fmt.Errorf("host %q: bad port %q", s, port)
+		}
+		sp.Port = n
+	}
+	return sp, nil
+}
+
+// Name is the host's name in recordings and messages: the alias, with the
+// port when the user gave one (two hosts on one address stay apart).
+func (sp Spec) Name() string {
+	if sp.Port != 0 {
+		return net.JoinHostPort(sp.Host, strconv.Itoa(sp.Port))
+	}
+	return sp.Host
+}
+
+// settings is what ssh_config and the flags decided for one host.
+type settings struct {
+	name            string // for messages and recordings
+	alias           string
+	hostname        string
+	user            string
+	port            int
+	identities      []string
+	identitiesOnly  bool
+	identityAgent   string
+	proxyJump       string
+	userKnownHosts  []string
+	globalKnown     []string
+	strict          string // yes, no, accept-new, ask
+	hashKnownHosts  bool
+	hostKeyAlias    string
+	connectTimeout  time.Duration
+	aliveInterval   time.Duration
+	aliveCount      int
+	batchMode       bool
+	passwordPrompts int
+	passwordAuth    bool
+	kbdintAuth      bool
+	pubkeyAuth      bool
+}
+
+// configFiles is the ssh_config chain: --ssh-config alone (as ssh -F), or
+// ~/.ssh/config then /etc/ssh/ssh_config.
+type configFiles struct {
+	files []*ssh_config.Config
+	names []string
+}
+
+func loadConfigs(explicit, home string) (*configFiles, error) {
+	cf := &configFiles{}
+	paths := []string{explicit}
+	if explicit == "" {
+		paths = []string{filepath.Join(home, ".ssh", "config"), "/etc/ssh/ssh_config"}
+	}
+	for _, p := range paths {
+		f, err := os.Open(p)
+		if err != nil {
+			if os.IsNotExist(err) && explicit == "" {
+				continue
+			}
+			return nil, fmt.Errorf("ssh config: %w", err)
+		}
+		c, err := ssh_config.Decode(f)
+		f.Close()
+		if err != nil {
+			return nil, fmt.Errorf("ssh config %s: %w", p, err)
+		}
+		cf.files = append(cf.files, c)
+		cf.names = append(cf.names, p)
+	}
+	return cf, nil
+}
+
+// get returns the first value for key, as OpenSSH does: the first file and
+// the first matching Host block that sets it win.
+func (cf *configFiles) get(alias, key string) string {
+	for _, c := range cf.files {
+		v, err := c.Get(alias, key)
+		if err == nil && v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+func (cf *configFiles) getAll(alias, key string) []string {
+	var out []string
+	for _, c := range cf.files {
+		v, err := c.GetAll(alias, key)
+		if err == nil {
+			out = append(out, v...)
+		}
+	}
+	return out
+}
+
+// resolve combines the spec, the flags and ssh_config into settings.
+func resolve(sp Spec, o *Options, cf *configFiles) (*settings, error) {
+	home := o.home()
+	s := &settings{name: sp.Name(), alias: sp.Host}
+	get := func(k string) string { return cf.get(sp.Host, k) }
+
+	s.hostname = sp.Host
+	if v := get("HostName"); v != "" {
+		s.hostname = strings.ReplaceAll(v, "%h", sp.Host)
+	}
+	s.user = firstNonEmpty(o.User, sp.User, get("User"), localUser())
+	s.port = 22
+	if v := get("Port"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return nil, fmt.Errorf("ssh config: Port %q for %s: not a number", v, sp.Host)
+		}
+		s.port = n
+	}
+	if sp.Port != 0 {
+		s.port = sp.Port
+	}
+	if o.Port != 0 {
+		s.port = o.Port
+	}
+	exp := func(p string) string { return expand(p, home, s) }
+
+	for _, id := range o.Identities {
+		s.identities = append(s.identities, exp(id))
+	}
+	for _, id := range cf.getAll(sp.Host, "IdentityFile") {
+		s.identities = append(s.identities, exp(id))
+	}
+	if len(s.identities) == 0 {
+		for _, n := range []string{"id_rsa", "id_ecdsa", "id_ecdsa_sk", "id_ed25519", "id_ed25519_sk", "id_dsa"} {
+			s.identities = append(s.identities, filepath.Join(home, ".ssh", n))
+		}
+	}
+	s.identitiesOnly = isYes(get("IdentitiesOnly"))
+	s.identityAgent = get("IdentityAgent")
+	s.proxyJump = get("ProxyJump")
+	if strings.EqualFold(s.proxyJump, "none") {
+		s.proxyJump = ""
+	}
+	if v := get("UserKnownHostsFile"); v != "" {
+		for _, f := range strings.Fields(v) {
+			s.userKnownHosts = append(s.userKnownHosts, exp(f))
+		}
+	} else {
+		s.userKnownHosts = []string{filepath.Join(home, ".ssh", "known_hosts"), filepath.Join(home, ".ssh", "known_hosts2")}
+	}
+	if v := get("GlobalKnownHostsFile"); v != "" {
+		for _, f := range strings.Fields(v) {
+			s.globalKnown = append(s.globalKnown, exp(f))
+		}
+	} else {
+		s.globalKnown = []string{"/etc/ssh/ssh_known_hosts", "/etc/ssh/ssh_known_hosts2"}
+	}
+	s.strict = strings.ToLower(firstNonEmpty(get("StrictHostKeyChecking"), "ask"))
+	if o.AcceptNewHostKey && s.strict != "yes" {
+		s.strict = "accept-new"
+	}
+	s.hashKnownHosts = isYes(get("HashKnownHosts"))
+	s.hostKeyAlias = get("HostKeyAlias")
+	s.connectTimeout = 30 * time.Second
+	if v := get("ConnectTimeout"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return nil, fmt.Errorf("ssh config: ConnectTimeout %q for %s: not a number of seconds", v, sp.Host)
+		}
+		s.connectTimeout = time.Duration(n) * time.Second
+	}
+	// Keepalives are on by default (OpenSSH's are off): a run that waits
+	// on a host that vanished should end, not hang.
+	s.aliveInterval, s.aliveCount = DefaultKeepaliveInterval, DefaultKeepaliveCount
+	if v := get("ServerAliveInterval"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return nil, fmt.Errorf("ssh config: ServerAliveInterval %q for %s: not a number of seconds", v, sp.Host)
+		}
+		s.aliveInterval = time.Duration(n) * time.Second
+	}
+	if v := get("ServerAliveCountMax"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return nil, fmt.Errorf("ssh config: ServerAliveCountMax %q for %s: not a number", v, sp.Host)
+		}
+		s.aliveCount = n
+	}
+	if o.KeepaliveInterval != 0 {
+		s.aliveInterval = o.KeepaliveInterval
+	}
+	if o.KeepaliveCount != 0 {
+		s.aliveCount = o.KeepaliveCount
+	}
+	if s.aliveInterval < 0 {
+		s.aliveInterval = 0
+	}
+	s.batchMode = isYes(get("BatchMode"))
+	s.passwordPrompts = 3
+	if v := get("NumberOfPasswordPrompts"); v != "" {
+		if n, err := strconv.Atoi(v); err == nil {
+			s.passwordPrompts = n
+		}
+	}
+	s.passwordAuth = !isNo(get("PasswordAuthentication"))
+	s.kbdintAuth = !isNo(get("KbdInteractiveAuthentication")) && !isNo(get("ChallengeResponseAuthentication"))
+	s.pubkeyAuth = !isNo(get("PubkeyAuthentication"))
+	return s, nil
+}
+
+// Keepalive defaults when neither flags nor ssh_config set them.
+const (
+	DefaultKeepaliveInterval = 15 * time.Second
+	DefaultKeepaliveCount    = 3
+)
+
+// expand does ssh_config's ~ and % tokens for file names.
+func expand(p, home string, s *settings) string {
+	if p == "~" {
+		return home
+	}
+	if strings.HasPrefix(p, "~/") {
+		p = filepath.Join(home, p[2:])
+	}
+	if !strings.Contains(p, "%") {
+		return p
+	}
+	var b strings.Builder
+	for i := 0; i < len(p); i++ {
+		if p[i] != '%' || i+1 == len(p) {
+			b.WriteByte(p[i])
+			continue
+		}
+		i++
+		switch p[i] {
+		case '%':
+			b.WriteByte('%')
+		case 'd':
+			b.WriteString(home)
+		case 'h':
+			b.WriteString(s.hostname)
+		case 'n':
+			b.WriteString(s.alias)
+		case 'p':
+			b.WriteString(strconv.Itoa(s.port))
+		case 'r':
+			b.WriteString(s.user)
+		case 'u':
+			b.WriteString(localUser())
+		case 'l':
+			h, _ := os.Hostname()
+			b.WriteString(h)
+		default:
+			b.WriteByte('%')
+			b.WriteByte(p[i])
+		}
+	}
+	return b.String()
+}
+
+func localUser() string {
+	if u, err := user.Current(); err == nil {
+		return u.Username
+	}
+	return os.Getenv("USER")
+}
+
+func firstNonEmpty(v ...string) string {
+	for _, s := range v {
+		if s != "" {
+			return s
+		}
+	}
+	return ""
+}
+
+func isYes(v string) bool {
+	switch strings.ToLower(v) {
+	case "yes", "true", "on":
+		return true
+	}
+	return false
+}
+
+func isNo(v string) bool {
+	switch strings.ToLower(v) {
+	case "no", "false", "off":
+		return true
+	}
+	return false
+}
