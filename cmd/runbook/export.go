@@ -2,10 +2,133 @@ package main
 
 import (
 	"context"
-	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/runbook-dev/runbook/player/web"
+	"github.com/runbook-dev/runbook/recording"
 )
 
-// PENDING: replaced by the issue that implements "runbook export".
+const exportUse = "runbook export REC OUT.html|OUT.svg [--idle-limit DUR] [--title TEXT] [--loop] [--format html|svg]"
+
+const exportMore = `
+OUT.html is one self-contained web page that plays offline: play/pause, a
+seek bar with a mark at every step, speed, the step list with each command
+as text to select and copy, dark and light, any screen width. Its screens
+are computed now by runbook's own terminal emulator, so the page shows
+exactly what 'runbook render' shows at the same moment and seeks at once.
+Keys on the page: space play/pause, ←/→ ±5 s, [ and ] previous/next step,
+0–9 jump to 0–90%, , and . frame by frame, + and - speed, t theme.
+
+OUT.svg is an animated SVG for places that allow no scripts (a README): it
+plays once and stays on the final screen (--loop repeats it). Its text stays
+text, to select and search.
+
+Steps, markers, host and date come from the index beside the recording
+(REC.json) when there is one. REC may be ttyrec, termrec's nh or asciicast.
+OUT "-" writes to standard output (name the kind with --format). A recording
+damaged part way is published up to the damage and the exit status is 1.
+
+Examples:
+  runbook export recordings/demo.ttyrec docs/demo.html
+  runbook export recordings/xen-prereqs.ttyrec xen.svg --idle-limit 1s --loop
+  runbook export talk.cast - --format html > talk.html
+`
+
 func runExport(ctx context.Context, st *IO, args []string) error {
-	return errors.New("export: not implemented yet")
+	fs := newFlags(st, "export", exportUse, exportMore)
+	format := fs.String("format", "", "what to write: `html` or svg (default: from OUT's extension)")
+	from := fs.String("from", "", "REC's format: ttyrec, nh, asciicast (default: from its name or content)")
+	idle := fs.String("idle-limit", "", "shorten every pause longer than `DUR` to DUR (e.g. 2s)")
+	title := fs.String("title", "", "the page's title (default: the runbook's name or REC's name)")
+	loop := fs.Bool("loop", false, "svg: play again and again (default: once, then hold the final screen)")
+	fontSize := fs.Float64("font-size", 14, "svg: font size in `pixels`")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 2 {
+		return usagef("export: want REC and OUT (usage: %s)", exportUse)
+	}
+	in, out := fs.Arg(0), fs.Arg(1)
+	kind := strings.ToLower(*format)
+	if kind == "" {
+		switch strings.ToLower(filepath.Ext(out)) {
+		case ".html", ".htm":
+			kind = "html"
+		case ".svg":
+			kind = "svg"
+		default:
+			return usagef("export: cannot tell what to write from %q: name it .html or .svg, or give --format", out)
+		}
+	}
+	if kind != "html" && kind != "svg" {
+		return usagef("export: --format %q: want html or svg", *format)
+	}
+	opt := web.LoadOptions{Format: *from, Title: *title}
+	if *idle != "" {
+		d, err := recording.ParseTime(*idle)
+		if err != nil || d <= 0 {
+			return usagef("export: --idle-limit %q: want a positive time such as 2s", *idle)
+		}
+		opt.IdleLimit = d
+	}
+	if *fontSize <= 0 {
+		return usagef("export: --font-size must be positive")
+	}
+	if _, err := os.Stat(in); err != nil && in != "-" {
+		return fmt.Errorf("export: %w", err)
+	}
+
+	movie, warnings, readErr := web.Load(ctx, in, opt)
+	if movie == nil {
+		return fmt.Errorf("export %s: %w", in, readErr)
+	}
+	for _, w := range warnings {
+		fmt.Fprintf(st.Err, "runbook: export: warning: %s\n", w)
+	}
+	write := func(w io.Writer) error {
+		if kind == "svg" {
+			return web.WriteSVG(w, movie, web.SVGOptions{Loop: *loop, FontSize: *fontSize})
+		}
+		return web.WritePage(w, movie)
+	}
+	if err := writeOutput(st, out, write); err != nil {
+		return fmt.Errorf("export %s: %w", out, err)
+	}
+	if readErr != nil {
+		// Published up to the damage; the damage still fails the command.
+		return fmt.Errorf("export %s: published up to the damage: %w", in, readErr)
+	}
+	return nil
+}
+
+// writeOutput writes through a temporary file renamed into place, so OUT is
+// never left half written; "-" is standard output.
+func writeOutput(st *IO, out string, write func(io.Writer) error) error {
+	if out == "-" {
+		return write(st.Out)
+	}
+	f, err := os.CreateTemp(filepath.Dir(out), "."+filepath.Base(out)+".*.tmp")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	err = write(f)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Chmod(tmp, 0o644)
+	}
+	if err == nil {
+		err = os.Rename(tmp, out)
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	return nil
 }

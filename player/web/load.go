@@ -116,7 +116,7 @@ func Load(ctx context.Context, path string, opt LoadOptions) (m *Movie, warnings
 
 // fillFromIndex adds the index's steps, markers, host and start time.
 func fillFromIndex(m *Movie, ix *recording.Index, at timeMap) {
-	if ix.Runbook != nil && ix.Runbook.Name != "" && m.Title == "" {
+	if ix.Runbook != nil && ix.Runbook.Name != "" {
 		m.Title = ix.Runbook.Name
 	}
 	m.Host = ix.Host
