@@ -231,7 +231,7 @@ func (r *runner) command(ctx context.Context, cmd string, o shOptions, strict bo
 		entry.End = recording.SecondsOf(r.ex.elapsed())
 		entry.Exit = res.Exit
 		sr.ix.Commands = append(sr.ix.Commands, entry)
-		if err != nil {
+		if err != nil || r.opts.Plan {
 			return res, false, "", err
 		}
 		reason = ""

@@ -2,11 +2,11 @@ package engine
 
 import (
 	"context"
-	"strings"
 	"time"
 
 	"github.com/runbook-dev/runbook/engine/shell"
 	"github.com/runbook-dev/runbook/recording"
+	lua "github.com/yuin/gopher-lua"
 )
 
 // PlannedStep is a step as `runbook steps` shows it: its comments and
@@ -36,16 +36,29 @@ func (p *planSession) run(ctx context.Context, typed string, o shell.RunOptions)
 	sr := p.r.inStep
 	sr.plan.Items = append(sr.plan.Items, PlanItem{
 		Command:  typed,
-		Computed: !strings.Contains(string(p.r.rb.src), firstLine(typed)),
+		Computed: !hasConstant(sr.step.fn.Proto, typed),
 	})
 	return shell.Result{}, nil
 }
 
-func firstLine(s string) string {
-	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		return s[:i]
+// hasConstant reports whether s is a string literal of the function (or of
+// the functions inside it): a command written as such in the runbook, not
+// built at run time.
+func hasConstant(fp *lua.FunctionProto, s string) bool {
+	if fp == nil {
+		return false
 	}
-	return s
+	for _, c := range fp.Constants {
+		if str, ok := c.(lua.LString); ok && string(str) == s {
+			return true
+		}
+	}
+	for _, sub := range fp.FunctionPrototypes {
+		if hasConstant(sub, s) {
+			return true
+		}
+	}
+	return false
 }
 
 func (p *planSession) comment(ctx context.Context, text string) error { return nil }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"regexp"
 	"strings"
 	"time"
 
@@ -123,16 +124,19 @@ func load(opts *Options) (*runner, error) {
 	return r, nil
 }
 
+var syntaxErr = regexp.MustCompile(`^(.*) line:(\d+)\(column:(\d+)\) near (.*?):\s+(.*)$`)
+
 // luaMessage is a Lua error as a runbook author wants it: file:line and the
 // message, no Go stack.
 func luaMessage(err error) string {
 	var ae *lua.ApiError
 	if errors.As(err, &ae) {
-		msg := ae.Object.String()
-		if ae.Type == lua.ApiErrorSyntax {
-			msg = strings.TrimPrefix(msg, "<string>")
+		msg := strings.TrimSpace(ae.Object.String())
+		if m := syntaxErr.FindStringSubmatch(msg); m != nil {
+			// gopher-lua says "x.lua line:2(column:14) near ')':   syntax error".
+			msg = fmt.Sprintf("%s:%s:%s: %s near %s", m[1], m[2], m[3], strings.TrimSpace(m[5]), m[4])
 		}
-		return strings.TrimSpace(msg)
+		return msg
 	}
 	return err.Error()
 }
