@@ -287,4 +287,3 @@ func TestWeReadPeerRecordings(t *testing.T) {
 		})
 	}
 }
-
