@@ -153,6 +153,12 @@ const (
 // new, headed "--- name" / "+++ name", or "" when they are equal. With
 // color it is coloured as git colours it.
 func Unified(name string, old, new []byte, color bool) string {
+	return unified(name, name, old, new, color)
+}
+
+// unified is Unified with the two sides named apart ("/dev/null" for a
+// file that did not exist, as diff -N shows it).
+func unified(oldName, newName string, old, new []byte, color bool) string {
 	if string(old) == string(new) {
 		return ""
 	}
@@ -164,8 +170,8 @@ func Unified(name string, old, new []byte, color bool) string {
 		return c + s + colReset
 	}
 	var sb strings.Builder
-	sb.WriteString(paint(colBold, "--- "+name) + "\n")
-	sb.WriteString(paint(colBold, "+++ "+name) + "\n")
+	sb.WriteString(paint(colBold, "--- "+oldName) + "\n")
+	sb.WriteString(paint(colBold, "+++ "+newName) + "\n")
 	const ctx = 3
 	// aLine/bLine: 1-based line numbers at the start of es[i].
 	i := 0

@@ -145,12 +145,20 @@ func (o *op) note(format string, args ...any) {
 	o.m.host.Show(o.m.mask(o.where() + ": " + fmt.Sprintf(format, args...) + "\n"))
 }
 
-// showDiff shows the diff of a change when diffs are on.
+// showDiff shows the diff of a change when diffs are on; a nil side is
+// a file that does not exist (then named /dev/null, as diff -N does).
 func (o *op) showDiff(name string, old, new []byte) {
 	if !o.m.host.ShowDiff() {
 		return
 	}
-	if d := Unified(name, old, new, true); d != "" {
+	oldName, newName := name, name
+	if old == nil {
+		oldName = "/dev/null"
+	}
+	if new == nil {
+		newName = "/dev/null"
+	}
+	if d := unified(oldName, newName, old, new, true); d != "" {
 		o.m.host.Show(o.m.mask(d))
 	}
 }

@@ -1,0 +1,236 @@
+package stdlib_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/runbook-dev/runbook/engine"
+	"github.com/runbook-dev/runbook/engine/target"
+	"github.com/runbook-dev/runbook/recording"
+)
+
+// These tests drive real runbooks through the engine: a real bash on a
+// real pty, recorded, with the stdlib acting through the engine's Host.
+
+type syncBuf struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuf) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuf) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+type engineRun struct {
+	rep     *engine.Report
+	err     error
+	display string
+	data    string // what the recording shows
+	ix      *recording.Index
+}
+
+// runEngine runs src (saved as x.lua in dir) on tg, recorded, with
+// --set dir=DIR.
+func runEngine(t *testing.T, tg target.Target, src, dir string, dry, diff bool) engineRun {
+	t.Helper()
+	path := filepath.Join(dir, "x.lua")
+	if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rec := filepath.Join(t.TempDir(), "x.ttyrec")
+	disp := &syncBuf{}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	rep, err := engine.Run(ctx, engine.Options{
+		Path: path, Source: []byte(src), Dir: dir, Target: tg,
+		Set:    map[string]string{"dir": dir},
+		Record: rec, Display: disp, Cols: 120, Rows: 30,
+		DryRun: dry, Diff: diff,
+	})
+	r := engineRun{rep: rep, err: err, display: disp.String()}
+	f, ferr := os.Open(rec)
+	if ferr != nil {
+		t.Fatalf("recording: %v", ferr)
+	}
+	defer f.Close()
+	rd := recording.NewReader(f, rec)
+	var data []byte
+	for {
+		fr, err := rd.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatalf("read %s: %v", rec, err)
+		}
+		data = append(data, fr.Data...)
+	}
+	if probs, n := rd.Problems(); n > 0 {
+		t.Errorf("recording has %d problems, first %v", n, probs[0])
+	}
+	r.data = string(data)
+	ix, ierr := recording.ReadIndex(recording.IndexPath(rec))
+	if ierr != nil {
+		t.Fatalf("index: %v", ierr)
+	}
+	r.ix = ix
+	return r
+}
+
+// guideRunbook does what the guide's Xen part does to files, on files
+// under params.dir.
+const guideRunbook = `runbook { name = "stdlib-guide", params = {
+  dir = { doc = "where the host's files are" },
+  pw = { secret = true, default = "hunter2-not-recorded" },
+} }
+local D = params.dir
+local grub = on_change("update-grub", function()
+  sh("echo update-grub >> " .. D .. "/handler.log")
+end)
+
+step("Grub defaults", function()
+  file.line(D .. "/grub", {regexp = "^GRUB_CMDLINE_LINUX=", line = 'GRUB_CMDLINE_LINUX="$_CMDLINE_LINUX"', notify = grub})
+  file.line(D .. "/grub", {regexp = "^GRUB_CMDLINE_XEN_DEFAULT=",
+    line = 'GRUB_CMDLINE_XEN_DEFAULT="dom0_mem=512M,max:512M dom0_max_vcpus=1 dom0_vcpus_pin"', notify = grub})
+  file.uncomment(D .. "/xen.cfg", "XEN_OVERRIDE_GRUB_DEFAULT=0", {notify = "update-grub"})
+end)
+
+step("dnsmasq for virbr1", function()
+  file.mkdir(D .. "/dnsmasq/virbr1")
+  file.touch(D .. "/dnsmasq/virbr1/leases")
+  file.write(D .. "/dnsmasq/virbr1/hostsfile", "00:16:3e:ee:ee:01,192.168.100.254\n")
+  file.write(D .. "/dnsmasq/virbr1/auth", "password=" .. params.pw .. "\n", {mode = "0600"})
+end)
+`
+
+func guideFiles(t *testing.T, dir string) {
+	writeFile(t, filepath.Join(dir, "grub"), grub, 0o644)
+	writeFile(t, filepath.Join(dir, "xen.cfg"), xenCfg, 0o644)
+}
+
+// guideConverges runs the guide runbook three times on tg against dir:
+// dry run, run, run again.
+func guideConverges(t *testing.T, tg target.Target, dir string) {
+	guideFiles(t, dir)
+	wantGrub := strings.Replace(grub, `GRUB_CMDLINE_LINUX=""`, `GRUB_CMDLINE_LINUX="$_CMDLINE_LINUX"`, 1) +
+		`GRUB_CMDLINE_XEN_DEFAULT="dom0_mem=512M,max:512M dom0_max_vcpus=1 dom0_vcpus_pin"` + "\n"
+
+	// Dry run: nothing changes, diffs are shown, the recap counts would-change.
+	dry := runEngine(t, tg, guideRunbook, dir, true, false)
+	if dry.err != nil {
+		t.Fatalf("dry run: %v\n%s", dry.err, dry.display)
+	}
+	if got := readFile(t, filepath.Join(dir, "grub")); got != grub {
+		t.Fatalf("dry run changed grub")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "dnsmasq")); !os.IsNotExist(err) {
+		t.Fatalf("dry run made the directory")
+	}
+	for _, want := range []string{"+GRUB_CMDLINE_XEN_DEFAULT=", "-#XEN_OVERRIDE_GRUB_DEFAULT=0", "+password=****"} {
+		if !strings.Contains(stripANSI(dry.display), want) {
+			t.Errorf("dry run display lacks %q:\n%s", want, dry.display)
+		}
+	}
+	if dry.rep.Changed != 2 {
+		t.Errorf("dry run recap: %s", dry.rep.Recap())
+	}
+
+	// The run: every change made by a command in the recording.
+	run := runEngine(t, tg, guideRunbook, dir, false, true)
+	if run.err != nil {
+		t.Fatalf("run: %v\n%s", run.err, run.display)
+	}
+	if got := readFile(t, filepath.Join(dir, "grub")); got != wantGrub {
+		t.Errorf("grub:\n%s", got)
+	}
+	if got := readFile(t, filepath.Join(dir, "xen.cfg")); !strings.Contains(got, "\nXEN_OVERRIDE_GRUB_DEFAULT=0\n") {
+		t.Errorf("xen.cfg:\n%s", got)
+	}
+	if got := readFile(t, filepath.Join(dir, "dnsmasq/virbr1/auth")); got != "password=hunter2-not-recorded\n" {
+		t.Errorf("auth: %q", got)
+	}
+	if fi, err := os.Stat(filepath.Join(dir, "dnsmasq/virbr1/auth")); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("auth mode: %v %v", fi, err)
+	}
+	if got := readFile(t, filepath.Join(dir, "handler.log")); got != "update-grub\n" {
+		t.Errorf("handler ran %q, want once", got)
+	}
+	for _, want := range []string{"sed -i '8c\\GRUB_CMDLINE_LINUX=", "sed -i '3s/^#//' ", "mkdir -p ", "touch ", "<<'EOF' && mv -f ", "echo update-grub >> "} {
+		if !strings.Contains(run.data, want) {
+			t.Errorf("recording lacks %q", want)
+		}
+	}
+	if strings.Contains(run.data, "hunter2") || strings.Contains(run.display, "hunter2") {
+		t.Errorf("the secret reached the recording or the display")
+	}
+	if run.rep.Changed != 2 || run.rep.Failed != 0 {
+		t.Errorf("run recap: %s", run.rep.Recap())
+	}
+
+	// Again: nothing to do, nothing typed, the handler does not run.
+	again := runEngine(t, tg, guideRunbook, dir, false, true)
+	if again.err != nil {
+		t.Fatalf("second run: %v\n%s", again.err, again.display)
+	}
+	if again.rep.Changed != 0 || again.rep.OK != 2 {
+		t.Errorf("second run recap: %s", again.rep.Recap())
+	}
+	for _, s := range again.ix.Steps {
+		if len(s.Commands) != 0 {
+			t.Errorf("second run typed %+v", s.Commands)
+		}
+	}
+	if got := readFile(t, filepath.Join(dir, "handler.log")); got != "update-grub\n" {
+		t.Errorf("handler ran again: %q", got)
+	}
+}
+
+func TestGuideLocal(t *testing.T) {
+	loc := target.NewLocal()
+	defer loc.Close()
+	guideConverges(t, loc, t.TempDir())
+}
+
+func TestEngineErrorNamesRunbookLine(t *testing.T) {
+	loc := target.NewLocal()
+	defer loc.Close()
+	dir := t.TempDir()
+	src := "runbook { name = \"e\", params = { dir = {} } }\nstep(\"s\", function()\n  file.line(params.dir .. \"/grub\", {line = \"x\"})\nend)\n"
+	r := runEngine(t, loc, src, dir, false, false)
+	want := "x.lua:3: file.line " + dir + "/grub: no such file"
+	if r.err == nil || !strings.Contains(r.err.Error(), want) {
+		t.Errorf("error %v, want %q", r.err, want)
+	}
+}
+
+func stripANSI(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == 0x1b && i+1 < len(s) && s[i+1] == '[' {
+			j := i + 2
+			for j < len(s) && (s[j] < 0x40 || s[j] > 0x7e) {
+				j++
+			}
+			i = j
+			continue
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
+}
