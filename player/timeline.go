@@ -1,0 +1,155 @@
+package player
+
+import (
+	"io"
+	"sort"
+	"time"
+
+	"github.com/runbook-dev/runbook/player/screen"
+	"github.com/runbook-dev/runbook/recording"
+)
+
+// Timeline is a position in a recording together with the screen at that
+// position. It moves forward event by event and jumps anywhere: backwards
+// from the nearest keyframe, never by replaying from the start.
+type Timeline struct {
+	r      *Recording
+	scr    *screen.Screen
+	ev     *Events
+	next   Event // peeked, Data copied
+	peeked bool
+	done   bool
+	t      time.Duration
+	idx    int // index of the next event to apply
+}
+
+// Timeline returns a timeline at the recording's start (a blank screen).
+func (r *Recording) Timeline() *Timeline {
+	tl := &Timeline{r: r}
+	tl.from(r.keys[0])
+	return tl
+}
+
+func (tl *Timeline) from(k keyframe) {
+	if tl.scr == nil {
+		tl.scr = screen.New(tl.r.Cols, tl.r.Rows)
+	}
+	tl.scr.Restore(k.state)
+	tl.ev = newEvents(&tl.r.st, k.off, k.idx)
+	tl.peeked, tl.done = false, false
+	tl.t, tl.idx = k.t, k.idx
+}
+
+// Screen is the screen at the timeline's position. It changes as the
+// timeline moves; Clone it to keep a copy.
+func (tl *Timeline) Screen() *screen.Screen { return tl.scr }
+
+// Time is the timeline's position.
+func (tl *Timeline) Time() time.Duration { return tl.t }
+
+// Recording returns the recording the timeline moves through.
+func (tl *Timeline) Recording() *Recording { return tl.r }
+
+// peek returns the next event without applying it; ok is false at the end.
+func (tl *Timeline) peek() (Event, bool, error) {
+	if tl.done {
+		return Event{}, false, nil
+	}
+	if !tl.peeked {
+		ev, err := tl.ev.Next()
+		if err == io.EOF {
+			tl.done = true
+			return Event{}, false, nil
+		}
+		if err != nil {
+			return Event{}, false, err
+		}
+		ev.Data = append(tl.next.Data[:0], ev.Data...)
+		tl.next, tl.peeked = ev, true
+	}
+	return tl.next, true, nil
+}
+
+// NextTime is the time of the next event; ok is false at the end.
+func (tl *Timeline) NextTime() (t time.Duration, ok bool) {
+	ev, ok, err := tl.peek()
+	if err != nil {
+		return 0, false
+	}
+	return ev.Time, ok
+}
+
+// Next applies the next event and returns it (io.EOF at the end). The
+// event's Data is valid until the timeline moves again.
+func (tl *Timeline) Next() (Event, error) {
+	ev, ok, err := tl.peek()
+	if err != nil {
+		return Event{}, err
+	}
+	if !ok {
+		return Event{}, io.EOF
+	}
+	tl.peeked = false
+	tl.apply(ev)
+	return ev, nil
+}
+
+func (tl *Timeline) apply(ev Event) {
+	switch ev.Kind {
+	case recording.Output:
+		tl.scr.Write(ev.Data)
+	case recording.Resize:
+		if c, r, err := recording.ParseResize(ev.Data); err == nil {
+			tl.scr.Resize(c, r)
+		}
+	}
+	tl.t = ev.Time
+	tl.idx = ev.Index + 1
+}
+
+// AdvanceTo applies every event up to and including time t, and sets the
+// position to t.
+func (tl *Timeline) AdvanceTo(t time.Duration) error {
+	for {
+		ev, ok, err := tl.peek()
+		if err != nil {
+			return err
+		}
+		if !ok || ev.Time > t {
+			break
+		}
+		tl.peeked = false
+		tl.apply(ev)
+	}
+	if t > tl.t {
+		tl.t = t
+	}
+	return nil
+}
+
+// Seek moves to time t: the screen shows every event up to and including
+// t. Backwards and far forward seeks start from the nearest keyframe.
+func (tl *Timeline) Seek(t time.Duration) error {
+	t = max(t, 0)
+	keys := tl.r.keys
+	i := sort.Search(len(keys), func(i int) bool { return keys[i].t > t }) - 1
+	i = max(i, 0)
+	// Going on from here is cheaper unless a later keyframe lies between.
+	if t < tl.t || keys[i].idx > tl.idx {
+		tl.from(keys[i])
+	}
+	tl.t = min(tl.t, t)
+	return tl.AdvanceTo(t)
+}
+
+// SeekEnd moves past the last event.
+func (tl *Timeline) SeekEnd() error { return tl.Seek(tl.r.Duration) }
+
+// ScreenAt returns a copy of the screen at time t.
+func (r *Recording) ScreenAt(t time.Duration) (*screen.Screen, error) {
+	tl := r.Timeline()
+	if err := tl.Seek(t); err != nil {
+		return nil, err
+	}
+	return tl.scr, nil
+}
