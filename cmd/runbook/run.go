@@ -12,9 +12,7 @@ import (
 	"time"
 
 	"github.com/runbook-dev/runbook/engine"
-	"github.com/runbook-dev/runbook/engine/target"
 	"github.com/runbook-dev/runbook/runbooks"
-	"github.com/spf13/pflag"
 	"golang.org/x/term"
 )
 
@@ -58,7 +56,7 @@ type runFlags struct {
 
 func runRun(ctx context.Context, st *IO, args []string) error {
 	var f runFlags
-	fs := newFlags(st, "run", runUse, runMore)
+	fs := newFlags(st, "run", runUse, runMore+hostsHelp)
 	fs.StringArrayVar(&f.set, "set", nil, "set a runbook parameter: `name=value` (repeatable)")
 	fs.StringVar(&f.record, "record", "", "record to `FILE` (default recordings/NAME-HOST-STAMP.ttyrec)")
 	fs.BoolVar(&f.noRecord, "no-record", false, "do not record")
@@ -99,16 +97,6 @@ func runRun(ctx context.Context, st *IO, args []string) error {
 	if err != nil {
 		return err
 	}
-	targets, err := chooseTargets(ctx, &f.targets)
-	if err != nil {
-		return err
-	}
-	defer func() {
-		for _, t := range targets {
-			t.Close()
-		}
-	}()
-
 	display := st.Out
 	if f.jsonOut {
 		display = st.Err
@@ -137,27 +125,9 @@ func runRun(ctx context.Context, st *IO, args []string) error {
 		opts.RecordDir = "recordings"
 	}
 
-	var reports []*engine.Report
-	var firstErr error
-	for _, t := range targets {
-		o := opts
-		o.Target = t
-		if len(targets) > 1 && o.Record != "" {
-			ext := filepath.Ext(o.Record)
-			o.Record = strings.TrimSuffix(o.Record, ext) + "-" + t.Name() + ext
-		}
-		rep, err := engine.Run(ctx, o)
-		reports = append(reports, rep)
-		if rep.Runbook != "" {
-			fmt.Fprintln(display, rep.Recap())
-		}
-		if err != nil && firstErr == nil {
-			firstErr = err
-		}
-		if ctx.Err() != nil {
-			break
-		}
-	}
+	// This machine, or the hosts --host/--hosts (or the runbook) name:
+	// see hosts.go.
+	reports, firstErr := runOnTargets(ctx, st, &f.targets, opts, display)
 	if f.jsonOut {
 		enc := json.NewEncoder(st.Out)
 		enc.SetIndent("", "  ")
@@ -170,19 +140,6 @@ func runRun(ctx context.Context, st *IO, args []string) error {
 		}
 	}
 	return firstErr
-}
-
-// targetFlags choose where a runbook runs. The SSH part adds --host,
-// --hosts, --forks and --sudo here (addTargetFlags, chooseTargets).
-type targetFlags struct{}
-
-// addTargetFlags registers the flags that choose targets.
-func addTargetFlags(fs *pflag.FlagSet, f *targetFlags) {}
-
-// chooseTargets returns the targets the flags name: this machine when
-// none is named.
-func chooseTargets(ctx context.Context, f *targetFlags) ([]target.Target, error) {
-	return []target.Target{target.NewLocal()}, nil
 }
 
 func pick(flag, detected int) int {

@@ -1,0 +1,516 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/spf13/pflag"
+	"golang.org/x/term"
+
+	"github.com/runbook-dev/runbook/engine"
+	rssh "github.com/runbook-dev/runbook/engine/ssh"
+	"github.com/runbook-dev/runbook/engine/target"
+)
+
+// hostsHelp is appended to `runbook run --help`.
+const hostsHelp = `
+Hosts:
+  --host takes alias, user@host, host:port or user@host:port; an alias is
+  resolved through ~/.ssh/config and /etc/ssh/ssh_config as ssh does
+  (HostName, User, Port, IdentityFile, ProxyJump, known_hosts files,
+  StrictHostKeyChecking, ServerAliveInterval...). Authentication goes as
+  with ssh: agent, identity files (passphrase asked here), then
+  keyboard-interactive and password asked here. An unknown host is refused
+  with its fingerprint unless --accept-new-host-key; a changed host key is
+  always refused. A runbook may name its host (runbook{host=...}).
+
+  --hosts FILE has one host a line, then parameters for that host, which
+  override --set:
+      # web servers
+      andromeda greeting=bonjour
+      root@10.0.0.2:2222 greeting="guten tag"
+  Several hosts run at once (--forks at a time), each with its own
+  recording; their output is shown line by line behind "HOST | ", then a
+  combined recap.
+
+Examples:
+  runbook xen-prereqs.lua --host andromeda
+  runbook xen-prereqs.lua --host admin@andromeda:2222 --sudo
+  runbook demo --host a,b,c --forks 3 --quiet
+  runbook demo --hosts lab.txt --ssh-config ./ssh_config --accept-new-host-key`
+
+// targetFlags choose where a runbook runs: this machine, or hosts over SSH.
+type targetFlags struct {
+	hosts             []string
+	hostsFile         string
+	forks             int
+	user              string
+	port              int
+	identities        []string
+	sshConfig         string
+	acceptNew         bool
+	sudo              bool
+	keepaliveInterval time.Duration
+	keepaliveCount    int
+}
+
+// addTargetFlags registers the flags that choose targets.
+func addTargetFlags(fs *pflag.FlagSet, f *targetFlags) {
+	fs.StringSliceVar(&f.hosts, "host", nil, "run on `HOST`s over SSH: alias, user@host, host:port (comma-separated or repeated)")
+	fs.StringVar(&f.hostsFile, "hosts", "", "run on the hosts listed in `FILE`, one a line, with per-host name=value parameters")
+	fs.IntVar(&f.forks, "forks", 5, "run on at most `N` hosts at once")
+	fs.StringVar(&f.user, "user", "", "log in as `USER` (overrides user@ and ssh_config)")
+	fs.IntVar(&f.port, "port", 0, "SSH `PORT` (overrides :port and ssh_config)")
+	fs.StringArrayVarP(&f.identities, "identity", "i", nil, "identity (private key) `FILE`, tried before ssh_config's (repeatable)")
+	fs.StringVar(&f.sshConfig, "ssh-config", "", "read ssh `FILE` instead of ~/.ssh/config and /etc/ssh/ssh_config (as ssh -F)")
+	fs.BoolVar(&f.acceptNew, "accept-new-host-key", false, "trust a host not yet in known_hosts and add its key there (a changed key is still refused)")
+	fs.BoolVar(&f.sudo, "sudo", false, "run the session under sudo -i (the password is asked once, or --set sudo_password=...)")
+	fs.DurationVar(&f.keepaliveInterval, "keepalive", 0, "send an SSH keepalive every `DUR` (default: ssh_config's ServerAliveInterval, else 15s; -1s: off)")
+	fs.IntVar(&f.keepaliveCount, "keepalive-count", 0, "give a host up after `N` unanswered keepalives (default: ServerAliveCountMax, else 3)")
+}
+
+// hostJob is one host to run on, with its own parameters.
+type hostJob struct {
+	spec string
+	name string
+	set  map[string]string // from --hosts: overrides --set
+}
+
+// hostJobs lists the hosts the flags (or the runbook's host=) name; none
+// means this machine.
+func (f *targetFlags) hostJobs(defaultHost string) ([]hostJob, error) {
+	var jobs []hostJob
+	for _, h := range f.hosts {
+		h = strings.TrimSpace(h)
+		if h == "" {
+			continue
+		}
+		jobs = append(jobs, hostJob{spec: h})
+	}
+	if f.hostsFile != "" {
+		fj, err := readHostsFile(f.hostsFile)
+		if err != nil {
+			return nil, err
+		}
+		jobs = append(jobs, fj...)
+	}
+	if len(jobs) == 0 && defaultHost != "" && defaultHost != "local" {
+		jobs = append(jobs, hostJob{spec: defaultHost})
+	}
+	seen := map[string]string{}
+	for i := range jobs {
+		sp, err := rssh.ParseSpec(jobs[i].spec)
+		if err != nil {
+			return nil, usagef("--host: %v", err)
+		}
+		jobs[i].name = sp.Name()
+		if prev, dup := seen[jobs[i].name]; dup {
+			return nil, usagef("--host: %s and %s are the same host %s: each host runs once", prev, jobs[i].spec, jobs[i].name)
+		}
+		seen[jobs[i].name] = jobs[i].spec
+	}
+	if f.forks < 1 {
+		return nil, usagef("--forks %d: want at least 1", f.forks)
+	}
+	if len(jobs) == 0 && (f.user != "" || f.port != 0 || len(f.identities) > 0 || f.sshConfig != "" || f.acceptNew) {
+		return nil, usagef("--user, --port, --identity, --ssh-config and --accept-new-host-key need --host or --hosts")
+	}
+	return jobs, nil
+}
+
+// readHostsFile reads `HOST [name=value ...]` lines; # starts a comment.
+func readHostsFile(path string) ([]hostJob, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, usagef("--hosts: %v", err)
+	}
+	var jobs []hostJob
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	for n := 1; sc.Scan(); n++ {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		words, err := splitWords(line)
+		if err != nil {
+			return nil, usagef("%s:%d: %v", path, n, err)
+		}
+		j := hostJob{spec: words[0], set: map[string]string{}}
+		for _, w := range words[1:] {
+			k, v, ok := strings.Cut(w, "=")
+			if !ok || k == "" {
+				return nil, usagef("%s:%d: %q: want name=value after the host", path, n, w)
+			}
+			j.set[k] = v
+		}
+		if _, err := rssh.ParseSpec(j.spec); err != nil {
+			return nil, usagef("%s:%d: %v", path, n, err)
+		}
+		jobs = append(jobs, j)
+	}
+	return jobs, nil
+}
+
+// splitWords splits on blanks, keeping "..." and '...' together (quotes removed).
+func splitWords(s string) ([]string, error) {
+	var words []string
+	var cur strings.Builder
+	in, quote := false, byte(0)
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case quote != 0:
+			if c == quote {
+				quote = 0
+			} else if c == '\\' && quote == '"' && i+1 < len(s) {
+				i++
+				cur.WriteByte(s[i])
+			} else {
+				cur.WriteByte(c)
+			}
+		case c == '"' || c == '\'':
+			quote, in = c, true
+		case c == ' ' || c == '\t':
+			if in {
+				words = append(words, cur.String())
+				cur.Reset()
+				in = false
+			}
+		case c == '#' && !in:
+			i = len(s)
+		default:
+			cur.WriteByte(c)
+			in = true
+		}
+	}
+	if quote != 0 {
+		return nil, errors.New("unclosed quote")
+	}
+	if in {
+		words = append(words, cur.String())
+	}
+	return words, nil
+}
+
+// sshOptions turns the flags into the SSH target's options.
+func (f *targetFlags) sshOptions(st *IO, sudo bool, sudoPassword func(context.Context) (string, error)) rssh.Options {
+	return rssh.Options{
+		User: f.user, Port: f.port, Identities: f.identities, ConfigFile: f.sshConfig,
+		AcceptNewHostKey: f.acceptNew, KeepaliveInterval: f.keepaliveInterval, KeepaliveCount: f.keepaliveCount,
+		Sudo: sudo, SudoPassword: sudoPassword, Prompt: ttyPrompter(st), Warn: st.Err,
+	}
+}
+
+// ttyPrompter asks at the controlling terminal, one question at a time
+// (hosts run in parallel); nil when there is none. Secrets are read with
+// echo off and go nowhere but the SSH library.
+func ttyPrompter(st *IO) rssh.Prompter {
+	if st.TTY == nil {
+		return nil
+	}
+	var mu sync.Mutex
+	return func(ctx context.Context, prompt string, echo bool) (string, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if err := ctx.Err(); err != nil {
+			return "", err
+		}
+		fmt.Fprint(st.Err, prompt)
+		if !echo {
+			b, err := term.ReadPassword(int(st.TTY.Fd()))
+			fmt.Fprintln(st.Err)
+			return string(b), err
+		}
+		var line []byte
+		buf := make([]byte, 1)
+		for {
+			n, err := st.TTY.Read(buf)
+			if n == 1 {
+				if buf[0] == '\n' {
+					break
+				}
+				line = append(line, buf[0])
+			}
+			if err != nil {
+				return "", err
+			}
+		}
+		return strings.TrimRight(string(line), "\r"), nil
+	}
+}
+
+// onceSudoPassword gives every host the same sudo password: the
+// sudo_password parameter, else asked once at the terminal.
+func onceSudoPassword(st *IO, set map[string]string) func(context.Context) (string, error) {
+	var mu sync.Mutex
+	var pw *string
+	ask := ttyPrompter(st)
+	return func(ctx context.Context) (string, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if pw != nil {
+			return *pw, nil
+		}
+		if v, ok := set["sudo_password"]; ok {
+			pw = &v
+			return v, nil
+		}
+		if ask == nil {
+			return "", errors.New("sudo asks for a password and there is no terminal: give it with --set sudo_password=...")
+		}
+		v, err := ask(ctx, "[sudo] password (used on every host): ", false)
+		if err != nil {
+			return "", err
+		}
+		pw = &v
+		return v, nil
+	}
+}
+
+// runOnTargets runs the runbook on this machine or on every host, and
+// returns the reports in the order the hosts were named.
+func runOnTargets(ctx context.Context, st *IO, f *targetFlags, opts engine.Options, display io.Writer) ([]*engine.Report, error) {
+	// The runbook may name its host and ask for sudo.
+	var declared *engine.Runbook
+	{
+		lo := opts
+		lo.Target = target.NewLocal()
+		if rb, err := engine.Load(lo); err == nil {
+			declared = rb
+		}
+	}
+	defHost, sudo := "", f.sudo
+	if declared != nil {
+		defHost = declared.Host
+		sudo = sudo || declared.Sudo
+	}
+	jobs, err := f.hostJobs(defHost)
+	if err != nil {
+		return nil, err
+	}
+	if len(jobs) == 0 {
+		t := target.NewLocal()
+		defer t.Close()
+		opts.Target = t
+		rep, err := engine.Run(ctx, opts)
+		if rep.Runbook != "" {
+			fmt.Fprintln(display, rep.Recap())
+		}
+		return []*engine.Report{rep}, err
+	}
+	sudoPW := onceSudoPassword(st, opts.Set)
+	if len(jobs) == 1 {
+		j := jobs[0]
+		t, err := rssh.Dial(ctx, j.spec, f.sshOptions(st, sudo, sudoPW))
+		if err != nil {
+			return nil, err
+		}
+		defer t.Close()
+		o := opts
+		o.Target = t
+		o.Set = mergeSet(opts.Set, j.set)
+		rep, err := engine.Run(ctx, o)
+		if rep.Runbook != "" {
+			fmt.Fprintln(display, rep.Recap())
+		}
+		return []*engine.Report{rep}, err
+	}
+	return runMany(ctx, st, f, jobs, opts, display, sudo, sudoPW)
+}
+
+// hostResult is one host's outcome in a fan-out.
+type hostResult struct {
+	job hostJob
+	rep *engine.Report
+	err error
+}
+
+// runMany runs on several hosts, f.forks at a time. Each host's output is
+// shown a whole line at a time behind "HOST | ", and a combined recap ends it.
+func runMany(ctx context.Context, st *IO, f *targetFlags, jobs []hostJob, opts engine.Options, display io.Writer, sudo bool, sudoPW func(context.Context) (string, error)) ([]*engine.Report, error) {
+	width := 0
+	for _, j := range jobs {
+		width = max(width, len(j.name))
+	}
+	var outMu sync.Mutex
+	results := make([]hostResult, len(jobs))
+	sem := make(chan struct{}, f.forks)
+	var wg sync.WaitGroup
+	for i, j := range jobs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+				results[i] = hostResult{job: j, err: ctx.Err()}
+				return
+			}
+			defer func() { <-sem }()
+			pw := &prefixWriter{w: display, mu: &outMu, prefix: fmt.Sprintf("%-*s | ", width, j.name)}
+			defer pw.Flush()
+			t, err := rssh.Dial(ctx, j.spec, f.sshOptions(st, sudo, sudoPW))
+			if err != nil {
+				fmt.Fprintf(pw, "%v\n", err)
+				results[i] = hostResult{job: j, err: err}
+				return
+			}
+			defer t.Close()
+			o := opts
+			o.Target = t
+			o.Set = mergeSet(opts.Set, j.set)
+			o.Display, o.DisplayTTY = pw, false
+			// Nothing to ask at a terminal shared by several hosts.
+			o.Ask = nil
+			if o.Record != "" {
+				ext := filepath.Ext(o.Record)
+				o.Record = strings.TrimSuffix(o.Record, ext) + "-" + fileSafeName(j.name) + ext
+			}
+			rep, err := engine.Run(ctx, o)
+			if rep != nil && rep.Runbook != "" {
+				fmt.Fprintln(pw, rep.Recap())
+			}
+			results[i] = hostResult{job: j, rep: rep, err: err}
+		}()
+	}
+	wg.Wait()
+
+	// The combined recap: one line a host, in the order they were named.
+	fmt.Fprintf(display, "\nRecap (%d hosts):\n", len(jobs))
+	var reports []*engine.Report
+	var errs []error
+	for _, r := range results {
+		status := "ok"
+		detail := ""
+		switch {
+		case r.rep != nil && r.rep.Runbook != "":
+			reports = append(reports, r.rep)
+			detail = fmt.Sprintf("%d ok, %d changed, %d failed, %d skipped", r.rep.OK, r.rep.Changed, r.rep.Failed, r.rep.Skipped)
+			if r.rep.Recording != "" {
+				detail += "; " + r.rep.Recording
+			}
+		}
+		if r.err != nil {
+			errs = append(errs, r.err)
+			status = "failed"
+			if exitCode(r.err) == exitHost {
+				status = "unreachable"
+			} else if exitCode(r.err) == exitInterrupted {
+				status = "interrupted"
+			}
+			if detail == "" {
+				detail = firstLine(r.err.Error())
+			}
+		}
+		fmt.Fprintf(display, "  %-*s  %-11s %s\n", width, r.job.name, status, detail)
+	}
+	if len(errs) == 0 {
+		return reports, nil
+	}
+	return reports, &hostsError{errs: errs, n: len(jobs)}
+}
+
+// hostsError sums up the hosts that failed. Its exit code is the most
+// serious of theirs: interrupted, then unreachable, then failed.
+type hostsError struct {
+	errs []error
+	n    int
+}
+
+func (e *hostsError) Error() string {
+	return fmt.Sprintf("%d of %d hosts did not finish: %s", len(e.errs), e.n, firstLine(e.errs[0].Error()))
+}
+
+func (e *hostsError) ExitCode() int {
+	codes := map[int]bool{}
+	for _, err := range e.errs {
+		codes[exitCode(err)] = true
+	}
+	for _, c := range []int{exitInterrupted, exitHost, exitFailed, exitUsage} {
+		if codes[c] {
+			return c
+		}
+	}
+	return exitFailed
+}
+
+func (e *hostsError) Unwrap() []error { return e.errs }
+
+func firstLine(s string) string {
+	s, _, _ = strings.Cut(s, "\n")
+	return s
+}
+
+func mergeSet(base, over map[string]string) map[string]string {
+	if len(over) == 0 {
+		return base
+	}
+	m := make(map[string]string, len(base)+len(over))
+	for k, v := range base {
+		m[k] = v
+	}
+	keys := make([]string, 0, len(over))
+	for k := range over {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		m[k] = over[k]
+	}
+	return m
+}
+
+// fileSafeName keeps a host name usable in a file name.
+func fileSafeName(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '-' || r == '_' {
+			return r
+		}
+		return '_'
+	}, s)
+}
+
+// prefixWriter writes whole lines behind a prefix, under a lock shared by
+// all hosts, so their output never mixes within a line.
+type prefixWriter struct {
+	w      io.Writer
+	mu     *sync.Mutex
+	prefix string
+	buf    []byte
+}
+
+func (p *prefixWriter) Write(b []byte) (int, error) {
+	p.buf = append(p.buf, b...)
+	for {
+		i := bytes.IndexByte(p.buf, '\n')
+		if i < 0 {
+			break
+		}
+		line := bytes.TrimRight(p.buf[:i], "\r")
+		p.mu.Lock()
+		_, err := fmt.Fprintf(p.w, "%s%s\n", p.prefix, line)
+		p.mu.Unlock()
+		p.buf = p.buf[i+1:]
+		if err != nil {
+			return len(b), err
+		}
+	}
+	return len(b), nil
+}
+
+// Flush writes a last partial line.
+func (p *prefixWriter) Flush() {
+	if len(p.buf) > 0 {
+		p.Write([]byte("\n"))
+	}
+}

@@ -1,0 +1,184 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/runbook-dev/runbook/engine/ssh/sshtest"
+	"github.com/runbook-dev/runbook/recording"
+)
+
+// runMain runs the CLI in this process with captured output.
+func runMain(t *testing.T, args ...string) (code int, out, errOut string) {
+	t.Helper()
+	var o, e bytes.Buffer
+	code = Main(args, &IO{In: strings.NewReader(""), Out: &o, Err: &e})
+	return code, o.String(), e.String()
+}
+
+func readIndex(t *testing.T, path string) *recording.Index {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var idx recording.Index
+	if err := json.Unmarshal(b, &idx); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return &idx
+}
+
+const hostRunbook = `runbook { name = "hostcheck", params = { word = { default = "plain" } } }
+step("Where am I", function()
+  sh("echo word=" .. params.word .. " user=$(id -un)")
+  sh("sleep 0.2")
+end)
+`
+
+func TestRunOnHostThroughSSHConfigAlias(t *testing.T) {
+	srv := sshtest.Start(t, sshtest.Options{})
+	home := sshtest.ClientHome(t, srv, "andromeda", true)
+	t.Setenv("HOME", home)
+	t.Setenv("SSH_AUTH_SOCK", "")
+	dir := t.TempDir()
+	rb := filepath.Join(dir, "hostcheck.lua")
+	os.WriteFile(rb, []byte(hostRunbook), 0o644)
+	rec := filepath.Join(dir, "out.ttyrec")
+
+	code, out, errOut := runMain(t, rb, "--host", "andromeda", "--record", rec)
+	if code != 0 {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
+	}
+	if !strings.Contains(out, "word=plain user="+srv.User) {
+		t.Errorf("the session did not show the remote command's output:\n%s", out)
+	}
+	idx := readIndex(t, rec+".json")
+	if idx.Host != "andromeda" {
+		t.Errorf("index host = %q, want andromeda", idx.Host)
+	}
+	if len(idx.Steps) != 1 || idx.Steps[0].Status != "ok" {
+		t.Errorf("index steps: %+v", idx.Steps)
+	}
+	if st, err := os.Stat(rec); err != nil || st.Size() == 0 {
+		t.Errorf("recording %s: %v", rec, err)
+	}
+}
+
+func TestRunOnUntrustedOrUnreachableHostExits3(t *testing.T) {
+	srv := sshtest.Start(t, sshtest.Options{})
+	home := sshtest.ClientHome(t, srv, "andromeda", false)
+	t.Setenv("HOME", home)
+	t.Setenv("SSH_AUTH_SOCK", "")
+	dir := t.TempDir()
+	rb := filepath.Join(dir, "hostcheck.lua")
+	os.WriteFile(rb, []byte(hostRunbook), 0o644)
+
+	code, _, errOut := runMain(t, rb, "--host", "andromeda", "--no-record")
+	if code != 3 || !strings.Contains(errOut, "--accept-new-host-key") {
+		t.Errorf("unknown host: exit %d, stderr:\n%s", code, errOut)
+	}
+	// A closed port.
+	code, _, errOut = runMain(t, rb, "--host", "127.0.0.1:1", "-i", srv.ClientKey, "--no-record")
+	if code != 3 || !strings.Contains(errOut, "dial 127.0.0.1:1") {
+		t.Errorf("closed port: exit %d, stderr:\n%s", code, errOut)
+	}
+	// Accepting the new key lets it through and remembers it.
+	code, out, errOut := runMain(t, rb, "--host", "andromeda", "--accept-new-host-key", "--no-record")
+	if code != 0 {
+		t.Fatalf("accept-new: exit %d\n%s\n%s", code, out, errOut)
+	}
+	code, _, errOut = runMain(t, rb, "--host", "andromeda", "--no-record")
+	if code != 0 {
+		t.Errorf("after accept-new: exit %d\n%s", code, errOut)
+	}
+}
+
+func TestRunOnSeveralHosts(t *testing.T) {
+	const n = 3
+	home := t.TempDir()
+	var srvs []*sshtest.Server
+	for i := 0; i < n; i++ {
+		srv := sshtest.Start(t, sshtest.Options{})
+		sshtest.AddHost(t, home, srv, fmt.Sprintf("h%d", i), "")
+		sshtest.TrustHost(t, home, srv)
+		srvs = append(srvs, srv)
+	}
+	t.Setenv("HOME", home)
+	t.Setenv("SSH_AUTH_SOCK", "")
+	dir := t.TempDir()
+	rb := filepath.Join(dir, "hostcheck.lua")
+	os.WriteFile(rb, []byte(hostRunbook), 0o644)
+	hostsFile := filepath.Join(dir, "hosts.txt")
+	os.WriteFile(hostsFile, []byte("# lab\nh0 word=zero\nh1   word=\"one and a half\"\n\nh2\n"), 0o644)
+	rec := filepath.Join(dir, "multi.ttyrec")
+
+	code, out, errOut := runMain(t, rb, "--hosts", hostsFile, "--forks", "2", "--set", "word=default", "--record", rec)
+	if code != 0 {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
+	}
+	for i, want := range []string{"word=zero", "word=one and a half", "word=default"} {
+		host := fmt.Sprintf("h%d", i)
+		// Each line of a host's output carries its name.
+		found := false
+		for _, l := range strings.Split(out, "\n") {
+			if strings.Contains(l, want+" user=") && strings.HasPrefix(l, host+" | ") {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("no line %q behind %q in:\n%s", want, host+" | ", out)
+		}
+		idx := readIndex(t, filepath.Join(dir, "multi-"+host+".ttyrec.json"))
+		if idx.Host != host || len(idx.Steps) != 1 || idx.Steps[0].Status != "ok" {
+			t.Errorf("%s: index host %q steps %+v", host, idx.Host, idx.Steps)
+		}
+	}
+	if !strings.Contains(out, "Recap (3 hosts)") {
+		t.Errorf("no combined recap:\n%s", out)
+	}
+
+	// One host down: the others still run; the recap says which; exit 3.
+	srvs[1].Kill()
+	code, out, _ = runMain(t, rb, "--host", "h0,h1,h2", "--no-record")
+	if code != 3 {
+		t.Errorf("one host down: exit %d, want 3\n%s", code, out)
+	}
+	if !strings.Contains(out, "unreachable") || strings.Count(out, "1 ok, 0 changed") < 2 {
+		t.Errorf("recap with one host down:\n%s", out)
+	}
+}
+
+func TestHostsFlagErrors(t *testing.T) {
+	dir := t.TempDir()
+	rb := filepath.Join(dir, "hostcheck.lua")
+	os.WriteFile(rb, []byte(hostRunbook), 0o644)
+	bad := filepath.Join(dir, "bad.txt")
+	os.WriteFile(bad, []byte("ok-host\nh2 novalue\n"), 0o644)
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--hosts", bad}, "bad.txt:2"},
+		{[]string{"--host", "a,a"}, "same host"},
+		{[]string{"--host", "a:99999"}, "bad port"},
+		{[]string{"--user", "root"}, "need --host"},
+		{[]string{"--host", "a", "--forks", "0"}, "--forks"},
+	} {
+		code, _, errOut := runMain(t, append([]string{rb, "--no-record"}, c.args...)...)
+		if code != 2 || !strings.Contains(errOut, c.want) {
+			t.Errorf("%q: exit %d, stderr %q; want 2 and %q", c.args, code, errOut, c.want)
+		}
+	}
+	code, out, _ := runMain(t, "run", "--help")
+	for _, want := range []string{"--host", "--hosts", "--forks", "--accept-new-host-key", "--sudo", "--ssh-config", "runbook xen-prereqs.lua --host andromeda"} {
+		if code != 0 || !strings.Contains(out, want) {
+			t.Errorf("run --help lacks %q", want)
+		}
+	}
+}
