@@ -1,0 +1,70 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+var sharedDir = filepath.Join("..", "..", "..", "shared")
+
+func needShared(t *testing.T) {
+	t.Helper()
+	if _, err := os.Stat(sharedDir); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("shared recordings missing: %v", err)
+		}
+		t.Skipf("shared recordings missing: %v", err)
+	}
+}
+
+// runMain runs the CLI in-process and returns its exit code and output.
+func runMain(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := Main(args, &IO{In: strings.NewReader(""), Out: &out, Err: &errb})
+	return code, out.String(), errb.String()
+}
+
+func TestInfoExitCodes(t *testing.T) {
+	needShared(t)
+	sh := func(p string) string { return filepath.Join(sharedDir, p) }
+	tests := []struct {
+		args []string
+		code int
+		out  string
+	}{
+		{[]string{"info", sh("corpus/ttyrec.ttyrec")}, 0, "20.941s before frame 29"},
+		{[]string{"info", sh("corpus/termrec.ttyrec")}, 0, "terminal:  80x24"},
+		{[]string{"info", sh("corpus/truncated-payload.ttyrec")}, 1, "cut at byte 6935: frame 42 declares 21 bytes, 18 present"},
+		{[]string{"info", sh("corpus/termrec.cast")}, 1, "termrec.cast:8: asciicast-v2: invalid JSON escape"},
+		{[]string{"info", sh("realworld/ttrp-malformed-header.ttyrec")}, 1, "9 stray bytes after frame 3"},
+		{[]string{"info", sh("realworld/termrec-splitutf.nh")}, 0, "format:    nh"},
+		{[]string{"info", sh("realworld/asciinema-server-welcome.v1.json")}, 0, "events:    785"},
+		{[]string{"info", sh("corpus/ttyrec.ttyrec"), sh("corpus/truncated-payload.ttyrec")}, 1, "problems:  none"},
+		{[]string{"info"}, 2, ""},
+		{[]string{"info", "--gaps", "-1", "x"}, 2, ""},
+		{[]string{"info", sh("README.md-not-there")}, 2, ""},
+		{[]string{"info", "--help"}, 0, "Examples:"},
+	}
+	for _, tt := range tests {
+		code, out, errs := runMain(t, tt.args...)
+		if code != tt.code || !strings.Contains(out, tt.out) {
+			t.Errorf("runbook %s: exit %d, want %d; output lacks %q:\n%s%s", strings.Join(tt.args, " "), code, tt.code, tt.out, out, errs)
+		}
+	}
+}
+
+func TestInfoInterrupted(t *testing.T) {
+	needShared(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var out bytes.Buffer
+	err := runInfo(ctx, &IO{Out: &out, Err: &out}, []string{filepath.Join(sharedDir, "corpus/ttyrec.ttyrec")})
+	if exitCode(err) != exitInterrupted {
+		t.Errorf("cancelled info: %v (exit %d), want 130", err, exitCode(err))
+	}
+}
