@@ -2,10 +2,106 @@ package main
 
 import (
 	"context"
-	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"time"
+
+	"golang.org/x/term"
+
+	"github.com/runbook-dev/runbook/player"
 )
 
-// PENDING: replaced by the issue that implements "runbook play".
+const playUse = "runbook play REC [--speed X] [--idle-limit DUR] [--from STEP|TIME]"
+
+const playMore = `
+Plays a recording in this terminal, in real time: ttyrec (ours, ttyrec's,
+termrec's), nh, asciicast v1/v2/v3. The index beside a recording
+(NAME.ttyrec.json) gives the steps; recordings without one use their markers.
+
+Keys while playing:
+  space      pause / resume
+  .          next frame (while paused)
+  ]  [       next / previous step
+  →  ←       forward / back 5 s (backwards is instant: keyframes)
+  +  -       faster / slower
+  q          quit (also Ctrl-C)
+
+--from takes a step number or name, or a time with a unit (90s, 1m30s).
+--idle-limit shortens longer pauses while playing (default: the limit the
+recording asks for; 0 keeps every pause as recorded).
+
+Examples:
+  runbook play recordings/demo.ttyrec
+  runbook play recordings/demo.ttyrec --speed 2 --idle-limit 1s
+  runbook play recordings/demo.ttyrec --from 3
+  runbook play recordings/demo.ttyrec --from "install packages"
+  runbook play old-session.cast --from 1m30s
+`
+
 func runPlay(ctx context.Context, st *IO, args []string) error {
-	return errors.New("play: not implemented yet")
+	fs := newFlags(st, "play", playUse, playMore)
+	speed := fs.Float64("speed", 1, "play this many times faster")
+	idle := fs.String("idle-limit", "", "shorten longer pauses to this (e.g. 2s; 0: keep them)")
+	from := fs.String("from", "", "start at this step (number or name) or time (90s, 1m30s)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return usagef("play: want one recording, got %d arguments\nusage: %s", fs.NArg(), playUse)
+	}
+	if *speed <= 0 {
+		return usagef("play: --speed %v: want a positive number", *speed)
+	}
+	opt := player.PlayOptions{Speed: *speed}
+	if *idle != "" {
+		d, err := time.ParseDuration(*idle)
+		if err != nil {
+			if secs, err2 := strconv.ParseFloat(*idle, 64); err2 == nil && secs == 0 {
+				d = 0
+			} else {
+				return usagef("play: --idle-limit %q: want a duration such as 2s", *idle)
+			}
+		}
+		opt.IdleLimit = d
+		if d == 0 {
+			opt.IdleLimit = -1 // asked for none
+		}
+	}
+	rec, err := player.Open(fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	defer rec.Close()
+	if rec.Damage != nil {
+		fmt.Fprintf(st.Err, "runbook play: warning: %v (playing what was read)\n", rec.Damage)
+	}
+	if *from != "" {
+		t, err := rec.ParseWhen(*from)
+		if err != nil {
+			return usagef("play: --from: %v", err)
+		}
+		opt.From = t
+	}
+	if out, ok := st.Out.(*os.File); ok && term.IsTerminal(int(out.Fd())) {
+		if w, h, err := term.GetSize(int(out.Fd())); err == nil && (w < rec.Cols || h < rec.Rows) {
+			fmt.Fprintf(st.Err, "runbook play: warning: this terminal is %dx%d, the recording %dx%d: lines will wrap (make the window bigger)\n",
+				w, h, rec.Cols, rec.Rows)
+		}
+		// Notes go to the window title, out of the recording's way.
+		opt.Status = func(s string) { fmt.Fprintf(out, "\x1b]2;runbook play: %s\x07", s) }
+	}
+	if st.TTY != nil {
+		old, err := term.MakeRaw(int(st.TTY.Fd()))
+		if err == nil {
+			defer term.Restore(int(st.TTY.Fd()), old)
+			opt.Keys = st.TTY
+		}
+	}
+	err = player.Play(ctx, rec, st.Out, opt)
+	fmt.Fprint(st.Out, "\x1b[0m\x1b[?25h")
+	if opt.Keys != nil {
+		fmt.Fprint(st.Out, "\r\n")
+	}
+	return err
 }

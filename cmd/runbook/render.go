@@ -2,10 +2,98 @@ package main
 
 import (
 	"context"
-	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/runbook-dev/runbook/player"
 )
 
-// PENDING: replaced by the issue that implements "runbook render".
+const renderUse = "runbook render REC [--at TIME | --step N | --end] [--format text|ansi|html|svg] [-o FILE]"
+
+const renderMore = `
+Prints the screen of a recording at one moment, as the player's terminal
+emulator sees it (the same screen runbook play and the exported web page
+show). Any recording format runbook reads: ttyrec, nh, asciicast v1/v2/v3.
+
+  --at TIME    a time from the start, with a unit: 90s, 1m30s, 500ms
+  --step N     the end of step N (number or name, from the index beside
+               the recording; markers for recordings without one)
+  --end        the last screen (the default)
+
+Formats: text (rows with trailing blanks trimmed, what tmux capture-pane
+prints), ansi (text with colours, for a terminal), html (a <pre> with inline
+styles), svg (an image whose text stays selectable).
+
+Examples:
+  runbook render recordings/demo.ttyrec
+  runbook render recordings/demo.ttyrec --at 1m30s
+  runbook render recordings/demo.ttyrec --step 3 --format ansi
+  runbook render talk.cast --step install --format svg -o install.svg
+`
+
 func runRender(ctx context.Context, st *IO, args []string) error {
-	return errors.New("render: not implemented yet")
+	fs := newFlags(st, "render", renderUse, renderMore)
+	at := fs.String("at", "", "the moment, as a time with a unit (90s, 1m30s)")
+	step := fs.String("step", "", "the end of this step (number or name)")
+	end := fs.Bool("end", false, "the last screen (default)")
+	format := fs.String("format", "text", "text, ansi, html or svg")
+	out := fs.StringP("output", "o", "", "write to this file instead of standard output")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return usagef("render: want one recording, got %d arguments\nusage: %s", fs.NArg(), renderUse)
+	}
+	n := 0
+	for _, set := range []bool{*at != "", *step != "", *end} {
+		if set {
+			n++
+		}
+	}
+	if n > 1 {
+		return usagef("render: give one of --at, --step and --end")
+	}
+	switch *format {
+	case "text", "ansi", "html", "svg":
+	default:
+		return usagef("render: unknown --format %q (want text, ansi, html or svg)", *format)
+	}
+	rec, err := player.Open(fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	defer rec.Close()
+	when := rec.Duration
+	switch {
+	case *at != "":
+		d, err := time.ParseDuration(*at)
+		if err != nil || d < 0 {
+			return usagef("render: --at %q: want a time with a unit, such as 90s or 1m30s", *at)
+		}
+		when = d
+	case *step != "":
+		c, err := rec.Chapter(*step)
+		if err != nil {
+			return usagef("render: --step: %v", err)
+		}
+		when = c.End
+	}
+	scr, err := rec.ScreenAt(when)
+	if err != nil {
+		return err
+	}
+	w := st.Out
+	if *out != "" {
+		f, err := os.Create(*out)
+		if err != nil {
+			return fmt.Errorf("render: %w", err)
+		}
+		defer f.Close()
+		w = f
+	}
+	if err := player.Render(w, scr, *format); err != nil {
+		return fmt.Errorf("render %s: %w", fs.Arg(0), err)
+	}
+	return nil
 }

@@ -1,0 +1,284 @@
+package player
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/runbook-dev/runbook/player/screen"
+	"github.com/runbook-dev/runbook/recording"
+)
+
+// PlayOptions say how to play a recording in a terminal.
+type PlayOptions struct {
+	// Speed multiplies the pace (2: twice as fast); 0 means 1.
+	Speed float64
+	// IdleLimit shortens every longer pause to it when playing (0: the
+	// recording's own idle limit, if any; negative: none).
+	IdleLimit time.Duration
+	// From starts at this time (the screen there is drawn at once).
+	From time.Duration
+	// Keys, if set, is read for the controls (raw terminal input).
+	Keys io.Reader
+	// Status, if set, gets one-line notes (speed, paused, step).
+	Status func(string)
+}
+
+// Keys the player understands, from raw terminal input.
+const (
+	keyPause = iota + 1
+	keyFrame
+	keyNextStep
+	keyPrevStep
+	keyForward
+	keyBack
+	keyFaster
+	keySlower
+	keyQuit
+)
+
+// SeekStep is how far → and ← jump.
+const SeekStep = 5 * time.Second
+
+// parseKeys turns raw input into player keys.
+func parseKeys(r io.Reader, out chan<- int) {
+	br := bufio.NewReader(r)
+	defer close(out)
+	for {
+		b, err := br.ReadByte()
+		if err != nil {
+			return
+		}
+		switch b {
+		case ' ':
+			out <- keyPause
+		case '.':
+			out <- keyFrame
+		case ']':
+			out <- keyNextStep
+		case '[':
+			out <- keyPrevStep
+		case '+', '=':
+			out <- keyFaster
+		case '-', '_':
+			out <- keySlower
+		case 'q', 'Q', 3, 4: // q, Ctrl-C, Ctrl-D
+			out <- keyQuit
+			return
+		case 0x1b:
+			// Arrows: ESC [ C / ESC [ D (or ESC O C / ESC O D).
+			b1, err := br.ReadByte()
+			if err != nil {
+				return
+			}
+			if b1 != '[' && b1 != 'O' {
+				br.UnreadByte()
+				continue
+			}
+			b2, err := br.ReadByte()
+			if err != nil {
+				return
+			}
+			switch b2 {
+			case 'C':
+				out <- keyForward
+			case 'D':
+				out <- keyBack
+			}
+		}
+	}
+}
+
+// Play plays rec to out in real time (scaled by Speed), with the controls
+// when Keys is set: space pause/resume, . next frame while paused, ] and [
+// next/previous step, → and ← seek ±5 s, + and - speed, q quit. Seeking
+// redraws the screen from the emulator; playing writes the recorded bytes
+// as they were.
+func Play(ctx context.Context, rec *Recording, out io.Writer, opt PlayOptions) error {
+	speed := opt.Speed
+	if speed <= 0 {
+		speed = 1
+	}
+	idle := opt.IdleLimit
+	if idle == 0 {
+		idle = rec.Header.IdleLimit
+		if idle == 0 && rec.Index != nil {
+			idle = rec.Index.IdleLimit.Duration()
+		}
+	}
+	status := opt.Status
+	if status == nil {
+		status = func(string) {}
+	}
+	var keys chan int
+	if opt.Keys != nil {
+		keys = make(chan int, 16)
+		go parseKeys(opt.Keys, keys)
+	}
+	tl := rec.Timeline()
+	chapters := rec.Chapters()
+	if opt.From > 0 {
+		if err := tl.Seek(opt.From); err != nil {
+			return err
+		}
+		if err := Paint(out, tl.Screen()); err != nil {
+			return err
+		}
+	}
+	paused := false
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	// due is the wall-clock moment the next event should show.
+	var due time.Time
+	schedule := func() bool {
+		next, ok := tl.NextTime()
+		if !ok {
+			return false
+		}
+		gap := next - tl.Time()
+		if idle > 0 && gap > idle {
+			gap = idle
+		}
+		due = time.Now().Add(time.Duration(float64(max(gap, 0)) / speed))
+		timer.Reset(time.Until(due))
+		return true
+	}
+	seek := func(t time.Duration) error {
+		t = min(max(t, 0), rec.Duration)
+		if err := tl.Seek(t); err != nil {
+			return err
+		}
+		if err := Paint(out, tl.Screen()); err != nil {
+			return err
+		}
+		if i := ChapterAt(chapters, t); i >= 0 {
+			status(fmt.Sprintf("step %d %s", chapters[i].N, chapters[i].Name))
+		}
+		return nil
+	}
+	step := func() (bool, error) {
+		ev, err := tl.Next()
+		if err == io.EOF {
+			return false, nil
+		}
+		if err != nil {
+			return false, err
+		}
+		if ev.Kind == recording.Output {
+			if _, err := out.Write(ev.Data); err != nil {
+				return false, fmt.Errorf("play: write to terminal: %w", err)
+			}
+		}
+		return true, nil
+	}
+	more := schedule()
+	for more || paused {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-timer.C:
+			if paused {
+				continue
+			}
+			if _, err := step(); err != nil {
+				return err
+			}
+			more = schedule()
+		case k, ok := <-keys:
+			if !ok {
+				keys = nil
+				continue
+			}
+			switch k {
+			case keyQuit:
+				return nil
+			case keyPause:
+				paused = !paused
+				if paused {
+					timer.Stop()
+					status("paused")
+				} else {
+					status("playing")
+					more = schedule()
+				}
+			case keyFrame:
+				if paused {
+					if _, err := step(); err != nil {
+						return err
+					}
+				}
+			case keyFaster, keySlower:
+				if k == keyFaster {
+					speed = min(speed*2, 64)
+				} else {
+					speed = max(speed/2, 1.0/16)
+				}
+				status(fmt.Sprintf("speed %gx", speed))
+				if !paused {
+					more = schedule()
+				}
+			case keyForward, keyBack, keyNextStep, keyPrevStep:
+				target := tl.Time()
+				switch k {
+				case keyForward:
+					target += SeekStep
+				case keyBack:
+					target -= SeekStep
+				case keyNextStep:
+					for _, c := range chapters {
+						if c.Start > tl.Time() {
+							target = c.Start
+							break
+						}
+					}
+				case keyPrevStep:
+					i := ChapterAt(chapters, tl.Time())
+					// Just after a step's start, go to the one before.
+					if i >= 0 && tl.Time()-chapters[i].Start < time.Second {
+						i--
+					}
+					if i >= 0 {
+						target = chapters[i].Start
+					} else {
+						target = 0
+					}
+				}
+				if err := seek(target); err != nil {
+					return err
+				}
+				if !paused {
+					more = schedule()
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// Paint draws a whole screen on a terminal: cleared, every row at its
+// place with its colours, then the cursor where it was.
+func Paint(w io.Writer, s *screen.Screen) error {
+	bw := bufio.NewWriter(w)
+	bw.WriteString("\x1b[0m\x1b[H\x1b[2J")
+	_, rows := s.Size()
+	var row bytes.Buffer
+	for y := 0; y < rows; y++ {
+		row.Reset()
+		renderANSIRow(&row, s, y)
+		if row.Len() > 0 {
+			fmt.Fprintf(bw, "\x1b[%d;1H", y+1)
+			bw.Write(row.Bytes())
+		}
+	}
+	x, y, visible := s.Cursor()
+	fmt.Fprintf(bw, "\x1b[0m\x1b[%d;%dH", y+1, x+1)
+	if visible {
+		bw.WriteString("\x1b[?25h")
+	} else {
+		bw.WriteString("\x1b[?25l")
+	}
+	return bw.Flush()
+}
