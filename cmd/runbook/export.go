@@ -106,10 +106,14 @@ func runExport(ctx context.Context, st *IO, args []string) error {
 }
 
 // writeOutput writes through a temporary file renamed into place, so OUT is
-// never left half written; "-" is standard output.
+// never left half written, making OUT's directory if needed; "-" is
+// standard output.
 func writeOutput(st *IO, out string, write func(io.Writer) error) error {
 	if out == "-" {
 		return write(st.Out)
+	}
+	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
+		return err
 	}
 	f, err := os.CreateTemp(filepath.Dir(out), "."+filepath.Base(out)+".*.tmp")
 	if err != nil {

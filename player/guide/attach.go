@@ -1,0 +1,71 @@
+package guide
+
+// Attach adds what the recording shows to the plan: each command's output,
+// exit status and prompt, and the narration as the run wrote it. The
+// recording is the truth about what ran: commands the plan could not list
+// (computed from what the host said) are added where they ran, and a
+// command retried until it passed shows once, with its last attempt.
+func (p *Plan) Attach(rec map[int]*RecordedStep) {
+	for si := range p.Steps {
+		st := &p.Steps[si]
+		rs := rec[st.N]
+		if rs == nil {
+			continue
+		}
+		var cmds []Recorded
+		for _, c := range rs.Commands {
+			if c.Skipped {
+				continue
+			}
+			if n := len(cmds); n > 0 && cmds[n-1].Text == c.Text {
+				cmds[n-1] = c // a retry: keep the attempt that ended it
+				continue
+			}
+			cmds = append(cmds, c)
+		}
+		var comments int
+		for _, it := range st.Items {
+			if it.Comment != "" {
+				comments++
+			}
+		}
+		sameComments := comments == len(rs.Comments)
+		var items []Item
+		next, ci := 0, 0
+		for _, it := range st.Items {
+			if it.Comment != "" {
+				if sameComments {
+					it.Comment = rs.Comments[ci]
+				}
+				ci++
+				items = append(items, it)
+				continue
+			}
+			k := -1
+			for j := next; j < len(cmds); j++ {
+				if cmds[j].Text == it.Command {
+					k = j
+					break
+				}
+			}
+			if k < 0 {
+				items = append(items, it)
+				continue
+			}
+			for _, c := range cmds[next:k] {
+				items = append(items, recordedItem(c))
+			}
+			items = append(items, recordedItem(cmds[k]))
+			next = k + 1
+		}
+		for _, c := range cmds[next:] {
+			items = append(items, recordedItem(c))
+			st.Stopped = ""
+		}
+		st.Items = items
+	}
+}
+
+func recordedItem(c Recorded) Item {
+	return Item{Command: c.Text, Output: c.Output, HasOutput: true, Exit: c.Exit, Prompt: c.Prompt}
+}
