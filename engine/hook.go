@@ -26,6 +26,10 @@ type PendingCommand struct {
 	// Ended is closed when the session's shell ends. Both nil in a plan.
 	Keyboard io.Writer
 	Ended    <-chan struct{}
+	// Resize changes the live session's terminal size (nil in a plan).
+	Resize func(cols, rows int) error
+	// Narration is the step's comments so far (masked), for the prompt.
+	Narration []string
 	// Show prints to the user's display only (never recorded).
 	Show func(text string)
 }

@@ -197,9 +197,10 @@ func (r *runner) command(ctx context.Context, cmd string, o shOptions, strict bo
 		sr.ix.Commands = append(sr.ix.Commands, recording.Command{Text: text, Skipped: true, Op: o.op, OK: o.ok, Expect: o.expect})
 		return shell.Result{}, true, "", nil
 	}
-	pc := &PendingCommand{Step: sr.step, Steps: r.steps, Text: text, Op: o.op, Probe: o.probe, Recorder: r.ex.pauser(), Show: r.ex.note}
+	pc := &PendingCommand{Step: sr.step, Steps: r.steps, Text: text, Op: o.op, Probe: o.probe, Recorder: r.ex.pauser(), Show: r.ex.note,
+		Narration: sr.ix.Comments}
 	if ls, ok := r.ex.(*liveSession); ok {
-		pc.Keyboard, pc.Ended = ls.d.Keyboard(), ls.d.Ended()
+		pc.Keyboard, pc.Ended, pc.Resize = ls.d.Keyboard(), ls.d.Ended(), ls.d.Resize
 	}
 	if hook := r.opts.BeforeCommand; hook != nil && !r.opts.Plan {
 		if err := hook(ctx, pc); err != nil {

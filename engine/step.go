@@ -5,24 +5,17 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 
 	"github.com/runbook-dev/runbook/prompt"
 )
 
 // Step mode (--step): before each command and stdlib operation the run
-// loop calls StepMode.Before, which asks the user through the step prompt
-// with the recording paused, so the recording shows the session and not
-// the hesitation.
+// loop calls the BeforeCommand hook, which asks the user through the step
+// prompt with the recording paused, so the recording shows the session and
+// not the hesitation.
 
-// StepPauser is what step mode needs of the recorder: cutting the time
-// spent at the prompt or in the editor out of the recording.
-// recording.Writer implements it.
-type StepPauser interface {
-	PauseFor(reason string)
-	Resume()
-}
-
-// StepQuit is returned by StepMode.Before when the user pressed q (or
+// StepQuit is returned by the step-mode hook when the user pressed q (or
 // Ctrl-C) at the prompt: the run stops cleanly, the recording is closed,
 // and the CLI exits 130.
 type StepQuit struct {
@@ -31,7 +24,7 @@ type StepQuit struct {
 }
 
 func (e *StepQuit) Error() string {
-	return fmt.Sprintf("stopped at the step prompt of step %d (%s)", e.Step, e.Name)
+	return fmt.Sprintf("stopped at the step prompt of step %d %q", e.Step, e.Name)
 }
 
 // ExitCode: quitting at the prompt is an interruption.
@@ -48,48 +41,96 @@ type StepChoice struct {
 	EditedFrom string
 }
 
-// StepMode carries the step prompt through one run.
+// StepSession is the live session as step mode sees it: where the shell
+// hand-over types, when it has ended, and what to show the user.
+type StepSession struct {
+	Recorder Pauser
+	Keyboard io.Writer
+	Ended    <-chan struct{} // may be nil
+	// Show prints a note to the display only and puts the session's
+	// prompt line back under it; nil prints nothing.
+	Show func(text string)
+}
+
+// StepMode carries the step prompt through one run (one host).
 type StepMode struct {
 	term     *prompt.Terminal
 	prompter *prompt.Prompter
-	rec      StepPauser
-	sess     io.Writer
-	ended    <-chan struct{}
 	all      bool // `c` was pressed: ask no more
+
+	// shown counts the narration lines shown per step, so each comment is
+	// shown once, with the first command after it.
+	shownStep, shown int
+
+	resizeOnce sync.Once
+	stopResize func()
 }
 
-// NewStepMode returns step mode on the user's terminal t, pausing rec
-// around the prompt; the `s` hand-over types into sess (the live
-// session's keyboard) until ended is closed or the user presses Ctrl-].
-// ended may be nil.
-func NewStepMode(t *prompt.Terminal, rec StepPauser, sess io.Writer, ended <-chan struct{}) *StepMode {
-	s := &StepMode{term: t, prompter: prompt.New(t), rec: rec, sess: sess, ended: ended}
-	s.prompter.OnPhase = func(phase string) {
-		// Label the cut time by what the user was doing.
-		s.rec.Resume()
-		s.rec.PauseFor(phase)
+// NewStepMode returns step mode on the user's terminal t. Close stops
+// what it started (window-size forwarding).
+func NewStepMode(t *prompt.Terminal) *StepMode {
+	return &StepMode{term: t, prompter: prompt.New(t)}
+}
+
+// Close stops forwarding window sizes.
+func (s *StepMode) Close() {
+	if s.stopResize != nil {
+		s.stopResize()
 	}
-	return s
 }
 
-// Asking reports whether the prompt will still be shown (no `c` yet).
-func (s *StepMode) Asking() bool { return !s.all }
+// Hook is the engine's BeforeCommand in step mode.
+func (s *StepMode) Hook(ctx context.Context, pc *PendingCommand) error {
+	if pc.Resize != nil {
+		// From the first command on, the session follows the user's window.
+		s.resizeOnce.Do(func() { s.stopResize = ForwardResizes(s.term, pc.Resize) })
+	}
+	// A probe only reads state (it runs even in a dry run): not worth a
+	// question, and skipping it would mislead the step.
+	if pc.Probe || pc.Comment || s.all {
+		return nil
+	}
+	it := prompt.Item{Step: pc.Step.N, Steps: pc.Steps, Name: pc.Step.Name, Command: pc.Text, Op: pc.Op}
+	if s.shownStep != pc.Step.N {
+		s.shownStep, s.shown = pc.Step.N, 0
+	}
+	if s.shown < len(pc.Narration) {
+		it.Narration = pc.Narration[s.shown:]
+		s.shown = len(pc.Narration)
+	}
+	c, err := s.Before(ctx, it, StepSession{Recorder: pc.Recorder, Keyboard: pc.Keyboard, Ended: pc.Ended, Show: pc.Show})
+	if err != nil {
+		return err
+	}
+	pc.Text = c.Command
+	pc.Skip = !c.Run
+	return nil
+}
 
 // Before asks about one command (it.Command; for a stdlib operation also
-// it.Op, it.Target and it.Diff) and returns what to do. After `s` the
-// prompt comes back for the same command. The error is a *StepQuit when the
-// user quit, ctx's error when it ended, or the terminal's or session's.
-func (s *StepMode) Before(ctx context.Context, it prompt.Item) (StepChoice, error) {
+// it.Op) and returns what to do. After `s` the prompt comes back for the
+// same command. The error is a *StepQuit when the user quit, ctx's error
+// when it ended, or the terminal's or session's.
+func (s *StepMode) Before(ctx context.Context, it prompt.Item, sess StepSession) (StepChoice, error) {
 	if s.all {
 		return StepChoice{Run: true, Command: it.Command}, nil
 	}
+	rec := sess.Recorder
+	if rec == nil {
+		rec = noPause{}
+	}
+	s.prompter.OnPhase = func(phase string) {
+		// Label the cut time by what the user was doing.
+		rec.Resume()
+		rec.PauseFor(phase)
+	}
 	orig := it.Command
 	for {
-		s.rec.PauseFor(prompt.PhasePrompt)
+		rec.PauseFor(prompt.PhasePrompt)
 		d, err := s.prompter.Ask(ctx, it)
-		s.rec.Resume()
+		rec.Resume()
 		if err != nil {
-			return StepChoice{}, fmt.Errorf("step %d (%s): prompt: %w", it.Step, it.Name, err)
+			return StepChoice{}, fmt.Errorf("step %d %q: prompt: %w", it.Step, it.Name, err)
 		}
 		c := StepChoice{Run: true, Command: d.Command}
 		if d.Command != orig {
@@ -107,13 +148,23 @@ func (s *StepMode) Before(ctx context.Context, it prompt.Item) (StepChoice, erro
 		case prompt.Quit:
 			return StepChoice{}, &StepQuit{Step: it.Step, Name: it.Name}
 		case prompt.Shell:
-			if err := s.handOver(ctx); err != nil {
-				return StepChoice{}, fmt.Errorf("step %d (%s): shell: %w", it.Step, it.Name, err)
+			if sess.Keyboard == nil {
+				return StepChoice{}, fmt.Errorf("step %d %q: shell: no live session", it.Step, it.Name)
+			}
+			if err := s.handOver(ctx, sess); err != nil {
+				return StepChoice{}, fmt.Errorf("step %d %q: shell: %w", it.Step, it.Name, err)
 			}
 			// An edit made before `s` stays.
 			it.Command = d.Command
+			it.Narration = nil
 		default:
 			return StepChoice{}, errors.New("step prompt: unknown answer " + d.Action.String())
 		}
 	}
 }
+
+// noPause stands in for the recorder when nothing is recorded.
+type noPause struct{}
+
+func (noPause) PauseFor(string) {}
+func (noPause) Resume()         {}

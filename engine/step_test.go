@@ -22,6 +22,7 @@ import (
 type stepRig struct {
 	c     *console.Console
 	sm    *StepMode
+	sess  StepSession
 	rec   *recording.Writer
 	clock *recording.ManualClock
 	mu    sync.Mutex
@@ -74,7 +75,8 @@ func newStepRig(t *testing.T) *stepRig {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r.sm = NewStepMode(term, rec, sess, ended)
+	r.sm = NewStepMode(term)
+	r.sess = StepSession{Recorder: rec, Keyboard: sess, Ended: ended}
 	r.sm.prompter.Editor = "" // the inline editor, whatever the environment says
 	return r
 }
@@ -93,7 +95,7 @@ type stepResult struct {
 func (r *stepRig) before(it prompt.Item) <-chan stepResult {
 	ch := make(chan stepResult, 1)
 	go func() {
-		c, err := r.sm.Before(context.Background(), it)
+		c, err := r.sm.Before(context.Background(), it, r.sess)
 		ch <- stepResult{c, err}
 	}()
 	return ch
@@ -253,5 +255,63 @@ func TestStepEditThenShellKeepsEdit(t *testing.T) {
 	res := waitStep(t, ch)
 	if res.c.Command != "echo hello there" || res.c.EditedFrom != "echo hello" {
 		t.Fatalf("got %+v, %v", res.c, res.err)
+	}
+}
+
+func TestStepHook(t *testing.T) {
+	r := newStepRig(t)
+	step := &Step{N: 3, Name: "Grub"}
+	hook := func(pc *PendingCommand) <-chan error {
+		ch := make(chan error, 1)
+		go func() { ch <- r.sm.Hook(context.Background(), pc) }()
+		return ch
+	}
+	waitErr := func(ch <-chan error) error {
+		select {
+		case err := <-ch:
+			return err
+		case <-time.After(console.Timeout):
+			t.Fatal("hook did not return")
+		}
+		return nil
+	}
+	pc := &PendingCommand{Step: step, Steps: 7, Text: "update-grub", Recorder: r.rec, Keyboard: r.sess.Keyboard,
+		Narration: []string{"Grub must know about Xen."}}
+	ch := hook(pc)
+	r.c.Expect("step 3/7: Grub")
+	r.c.Expect("Grub must know about Xen.")
+	r.c.Expect("$ update-grub")
+	r.c.Send("n")
+	if err := waitErr(ch); err != nil || !pc.Skip || pc.Text != "update-grub" {
+		t.Fatalf("n: %+v, %v", pc, err)
+	}
+	// The same step's next command: the narration was shown already.
+	pc = &PendingCommand{Step: step, Steps: 7, Text: "file.line x", Op: "file.line", Recorder: r.rec,
+		Narration: []string{"Grub must know about Xen."}}
+	ch = hook(pc)
+	r.c.Expect("step 3/7: Grub")
+	r.c.Expect(prompt.Keys)
+	if strings.Contains(console.Strip(r.c.Output()[strings.LastIndex(r.c.Output(), "step 3/7"):]), "Grub must know") {
+		t.Errorf("narration shown twice")
+	}
+	r.c.Send("e")
+	r.c.Send("\x15echo changed\r")
+	r.c.Expect("edited: echo changed")
+	r.c.Send("y")
+	if err := waitErr(ch); err != nil || pc.Skip || pc.Text != "echo changed" {
+		t.Fatalf("e: %+v, %v", pc, err)
+	}
+	// Probes are not asked about.
+	pc = &PendingCommand{Step: step, Steps: 7, Text: "test -e /x", Probe: true, Recorder: r.rec}
+	if err := waitErr(hook(pc)); err != nil || pc.Skip {
+		t.Fatalf("probe: %+v, %v", pc, err)
+	}
+	pc = &PendingCommand{Step: step, Steps: 7, Text: "reboot", Recorder: r.rec}
+	ch = hook(pc)
+	r.c.Expect("$ reboot")
+	r.c.Send("q")
+	var q *StepQuit
+	if err := waitErr(ch); !errors.As(err, &q) || exitCodeOf(err) != 130 {
+		t.Fatalf("q: %v", err)
 	}
 }

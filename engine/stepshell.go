@@ -20,9 +20,15 @@ const handOverKey = 0x1d
 // session until Ctrl-]. The recording runs meanwhile: what the session
 // shows is recorded like any other output (the recorder's idle limit
 // applies to the user's pauses).
-func (s *StepMode) handOver(ctx context.Context) error {
-	// The hint goes to the display only, never to the session.
-	fmt.Fprint(s.term.Display(), "\r\n[shell: the session is yours; Ctrl-] returns to the step prompt]\r\n")
+func (s *StepMode) handOver(ctx context.Context, sess StepSession) error {
+	// The hint goes to the display only, never to the session; Show puts
+	// the shell's prompt line back under it, where the user types.
+	const hint = "[shell: the session is yours; Ctrl-] returns to the step prompt]"
+	if sess.Show != nil {
+		sess.Show(hint)
+	} else {
+		fmt.Fprint(s.term.Display(), "\r\n"+hint+"\r\n")
+	}
 	restore, err := s.term.MakeRaw()
 	if err != nil {
 		return err
@@ -33,10 +39,10 @@ func (s *StepMode) handOver(ctx context.Context) error {
 	// through a context, so a shell that exits ends the hand-over.
 	hctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	if s.ended != nil {
+	if sess.Ended != nil {
 		go func() {
 			select {
-			case <-s.ended:
+			case <-sess.Ended:
 				cancel()
 			case <-hctx.Done():
 			}
@@ -58,7 +64,7 @@ func (s *StepMode) handOver(ctx context.Context) error {
 			b = b[:i]
 		}
 		if len(b) > 0 {
-			if _, err := s.sess.Write(b); err != nil {
+			if _, err := sess.Keyboard.Write(b); err != nil {
 				return fmt.Errorf("type into the session: %w", err)
 			}
 		}

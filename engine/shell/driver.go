@@ -382,6 +382,9 @@ func (d *Driver) interrupt(ctx context.Context, prompts int) error {
 // (step mode); the driver must not be running a command meanwhile.
 func (d *Driver) Keyboard() io.Writer { return d.sess }
 
+// Resize changes the session's terminal size (the user's window changed).
+func (d *Driver) Resize(cols, rows int) error { return d.sess.Resize(cols, rows) }
+
 // Ended is closed when the session's shell has ended.
 func (d *Driver) Ended() <-chan struct{} { return d.done }
 
