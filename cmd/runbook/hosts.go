@@ -74,7 +74,7 @@ func addTargetFlags(fs *pflag.FlagSet, f *targetFlags) {
 	fs.StringArrayVarP(&f.identities, "identity", "i", nil, "identity (private key) `FILE`, tried before ssh_config's (repeatable)")
 	fs.StringVar(&f.sshConfig, "ssh-config", "", "read ssh `FILE` instead of ~/.ssh/config and /etc/ssh/ssh_config (as ssh -F)")
 	fs.BoolVar(&f.acceptNew, "accept-new-host-key", false, "trust a host not yet in known_hosts and add its key there (a changed key is still refused)")
-	fs.BoolVar(&f.sudo, "sudo", false, "run the session under sudo -i (the password is asked once, or --set sudo_password=...)")
+	fs.BoolVar(&f.sudo, "sudo", false, "run the session under sudo -i (password asked once, or $RUNBOOK_SUDO_PASSWORD)")
 	fs.DurationVar(&f.keepaliveInterval, "keepalive", 0, "send an SSH keepalive every `DUR` (default: ssh_config's ServerAliveInterval, else 15s; -1s: off)")
 	fs.IntVar(&f.keepaliveCount, "keepalive-count", 0, "give a host up after `N` unanswered keepalives (default: ServerAliveCountMax, else 3)")
 }
@@ -249,8 +249,9 @@ func ttyPrompter(st *IO) rssh.Prompter {
 	}
 }
 
-// onceSudoPassword gives every host the same sudo password: the
-// sudo_password parameter, else asked once at the terminal.
+// onceSudoPassword gives every host the same sudo password: the runbook's
+// sudo_password parameter (declare it secret), else $RUNBOOK_SUDO_PASSWORD,
+// else asked once at the terminal.
 func onceSudoPassword(st *IO, set map[string]string) func(context.Context) (string, error) {
 	var mu sync.Mutex
 	var pw *string
@@ -265,8 +266,12 @@ func onceSudoPassword(st *IO, set map[string]string) func(context.Context) (stri
 			pw = &v
 			return v, nil
 		}
+		if v, ok := os.LookupEnv("RUNBOOK_SUDO_PASSWORD"); ok {
+			pw = &v
+			return v, nil
+		}
 		if ask == nil {
-			return "", errors.New("sudo asks for a password and there is no terminal: give it with --set sudo_password=...")
+			return "", errors.New("sudo asks for a password and there is no terminal: set RUNBOOK_SUDO_PASSWORD, or declare a secret parameter sudo_password")
 		}
 		v, err := ask(ctx, "[sudo] password (used on every host): ", false)
 		if err != nil {

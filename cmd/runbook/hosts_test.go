@@ -8,13 +8,14 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/runbook-dev/runbook/engine/ssh/sshtest"
 	"github.com/runbook-dev/runbook/recording"
 )
 
-// runMain runs the CLI in this process with captured output.
-func runMain(t *testing.T, args ...string) (code int, out, errOut string) {
+// runHostsCLI runs the CLI in this process with captured output.
+func runHostsCLI(t *testing.T, args ...string) (code int, out, errOut string) {
 	t.Helper()
 	var o, e bytes.Buffer
 	code = Main(args, &IO{In: strings.NewReader(""), Out: &o, Err: &e})
@@ -51,7 +52,7 @@ func TestRunOnHostThroughSSHConfigAlias(t *testing.T) {
 	os.WriteFile(rb, []byte(hostRunbook), 0o644)
 	rec := filepath.Join(dir, "out.ttyrec")
 
-	code, out, errOut := runMain(t, rb, "--host", "andromeda", "--record", rec)
+	code, out, errOut := runHostsCLI(t, rb, "--host", "andromeda", "--record", rec)
 	if code != 0 {
 		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
 	}
@@ -79,21 +80,21 @@ func TestRunOnUntrustedOrUnreachableHostExits3(t *testing.T) {
 	rb := filepath.Join(dir, "hostcheck.lua")
 	os.WriteFile(rb, []byte(hostRunbook), 0o644)
 
-	code, _, errOut := runMain(t, rb, "--host", "andromeda", "--no-record")
+	code, _, errOut := runHostsCLI(t, rb, "--host", "andromeda", "--no-record")
 	if code != 3 || !strings.Contains(errOut, "--accept-new-host-key") {
 		t.Errorf("unknown host: exit %d, stderr:\n%s", code, errOut)
 	}
 	// A closed port.
-	code, _, errOut = runMain(t, rb, "--host", "127.0.0.1:1", "-i", srv.ClientKey, "--no-record")
+	code, _, errOut = runHostsCLI(t, rb, "--host", "127.0.0.1:1", "-i", srv.ClientKey, "--no-record")
 	if code != 3 || !strings.Contains(errOut, "dial 127.0.0.1:1") {
 		t.Errorf("closed port: exit %d, stderr:\n%s", code, errOut)
 	}
 	// Accepting the new key lets it through and remembers it.
-	code, out, errOut := runMain(t, rb, "--host", "andromeda", "--accept-new-host-key", "--no-record")
+	code, out, errOut := runHostsCLI(t, rb, "--host", "andromeda", "--accept-new-host-key", "--no-record")
 	if code != 0 {
 		t.Fatalf("accept-new: exit %d\n%s\n%s", code, out, errOut)
 	}
-	code, _, errOut = runMain(t, rb, "--host", "andromeda", "--no-record")
+	code, _, errOut = runHostsCLI(t, rb, "--host", "andromeda", "--no-record")
 	if code != 0 {
 		t.Errorf("after accept-new: exit %d\n%s", code, errOut)
 	}
@@ -118,7 +119,7 @@ func TestRunOnSeveralHosts(t *testing.T) {
 	os.WriteFile(hostsFile, []byte("# lab\nh0 word=zero\nh1   word=\"one and a half\"\n\nh2\n"), 0o644)
 	rec := filepath.Join(dir, "multi.ttyrec")
 
-	code, out, errOut := runMain(t, rb, "--hosts", hostsFile, "--forks", "2", "--set", "word=default", "--record", rec)
+	code, out, errOut := runHostsCLI(t, rb, "--hosts", hostsFile, "--forks", "2", "--set", "word=default", "--record", rec)
 	if code != 0 {
 		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
 	}
@@ -145,7 +146,7 @@ func TestRunOnSeveralHosts(t *testing.T) {
 
 	// One host down: the others still run; the recap says which; exit 3.
 	srvs[1].Kill()
-	code, out, _ = runMain(t, rb, "--host", "h0,h1,h2", "--no-record")
+	code, out, _ = runHostsCLI(t, rb, "--host", "h0,h1,h2", "--no-record")
 	if code != 3 {
 		t.Errorf("one host down: exit %d, want 3\n%s", code, out)
 	}
@@ -170,15 +171,76 @@ func TestHostsFlagErrors(t *testing.T) {
 		{[]string{"--user", "root"}, "need --host"},
 		{[]string{"--host", "a", "--forks", "0"}, "--forks"},
 	} {
-		code, _, errOut := runMain(t, append([]string{rb, "--no-record"}, c.args...)...)
+		code, _, errOut := runHostsCLI(t, append([]string{rb, "--no-record"}, c.args...)...)
 		if code != 2 || !strings.Contains(errOut, c.want) {
 			t.Errorf("%q: exit %d, stderr %q; want 2 and %q", c.args, code, errOut, c.want)
 		}
 	}
-	code, out, _ := runMain(t, "run", "--help")
+	code, out, _ := runHostsCLI(t, "run", "--help")
 	for _, want := range []string{"--host", "--hosts", "--forks", "--accept-new-host-key", "--sudo", "--ssh-config", "runbook xen-prereqs.lua --host andromeda"} {
 		if code != 0 || !strings.Contains(out, want) {
 			t.Errorf("run --help lacks %q", want)
 		}
+	}
+}
+
+func TestSshdKilledMidCommandKeepsRecording(t *testing.T) {
+	srv := sshtest.Start(t, sshtest.Options{})
+	home := sshtest.ClientHome(t, srv, "andromeda", true)
+	t.Setenv("HOME", home)
+	t.Setenv("SSH_AUTH_SOCK", "")
+	dir := t.TempDir()
+	started := filepath.Join(dir, "started")
+	rb := filepath.Join(dir, "long.lua")
+	os.WriteFile(rb, []byte(`runbook { name = "long" }
+step("Before", function() sh("echo first") end)
+step("Long wait", function() sh("touch `+started+`; sleep 600") end)
+step("After", function() sh("echo never") end)
+`), 0o644)
+	rec := filepath.Join(dir, "long.ttyrec")
+	done := make(chan struct{})
+	var code int
+	var out, errOut string
+	go func() {
+		code, out, errOut = runHostsCLI(t, rb, "--host", "andromeda", "--record", rec)
+		close(done)
+	}()
+	for i := 0; ; i++ {
+		if _, err := os.Stat(started); err == nil {
+			break
+		}
+		select {
+		case <-done:
+			t.Fatalf("run ended early: exit %d\n%s\n%s", code, out, errOut)
+		default:
+		}
+		if i > 3000 {
+			t.Fatal("the long command never started")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	srv.Kill()
+	select {
+	case <-done:
+	case <-time.After(60 * time.Second):
+		t.Fatal("run did not end after sshd was killed")
+	}
+	if code != 1 {
+		t.Errorf("exit %d, want 1\nstderr:\n%s", code, errOut)
+	}
+	for _, want := range []string{"andromeda", "lost"} {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("message lacks %q:\n%s", want, errOut)
+		}
+	}
+	idx := readIndex(t, rec+".json")
+	if idx.Stopped == nil {
+		t.Errorf("index does not say where the run stopped: %+v", idx)
+	}
+	if len(idx.Steps) < 2 || idx.Steps[0].Status != "ok" || idx.Steps[1].Status == "ok" {
+		t.Errorf("index steps: %+v", idx.Steps)
+	}
+	if st, err := os.Stat(rec); err != nil || st.Size() == 0 {
+		t.Errorf("recording: %v", err)
 	}
 }
