@@ -1,0 +1,400 @@
+package player
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/runbook-dev/runbook/recording"
+)
+
+// Plan is what the runbook says now, as plain data (the CLI builds it
+// from the engine, which the player must not import).
+type Plan struct {
+	Path  string
+	Steps []PlanStep
+	// Normalize are the runbook's own patterns (regexps) to blank out.
+	Normalize []string
+}
+
+// PlanStep is one step of the runbook as it is now.
+type PlanStep struct {
+	N            int
+	Name         string
+	FileLine     string
+	SourceSHA256 string
+	// Commands are the step's commands when they can be known without a
+	// host; Computed says some could not (then no command diff is shown).
+	Commands []string
+	Computed bool
+}
+
+// CheckOptions say what to check beyond soundness.
+type CheckOptions struct {
+	Plan *Plan // nil: soundness and gaps only
+	// Golden is the screens golden path ("" : NAME.screens.txt beside the
+	// recording; checked when the recording has an index with commands).
+	Golden string
+	Update bool // rewrite the golden instead of comparing
+}
+
+// Finding is one thing check found.
+type Finding struct {
+	Step     int    // 0 when not about a step
+	StepName string // "" when not about a step
+	// Kind: "damaged", "problem", "gap", "stale", "commands", "failed",
+	// "exit", "expect", "screens", "skipped" (a note, not a failure).
+	Kind string
+	Msg  string
+}
+
+func (f Finding) String() string {
+	if f.Step > 0 {
+		return fmt.Sprintf("step %d %q: %s: %s", f.Step, f.StepName, f.Kind, f.Msg)
+	}
+	return fmt.Sprintf("%s: %s", f.Kind, f.Msg)
+}
+
+// Report is the outcome of Check.
+type Report struct {
+	Failures []Finding
+	Notes    []Finding
+	// GoldenWritten is set when Update wrote the golden.
+	GoldenWritten string
+}
+
+// OK reports whether the recording passed.
+func (r *Report) OK() bool { return len(r.Failures) == 0 }
+
+func (r *Report) fail(step *recording.Step, kind, format string, a ...any) {
+	f := Finding{Kind: kind, Msg: fmt.Sprintf(format, a...)}
+	if step != nil {
+		f.Step, f.StepName = step.N, step.Name
+	}
+	r.Failures = append(r.Failures, f)
+}
+
+// GoldenPath names the screens golden of a recording: NAME.screens.txt
+// beside NAME.ttyrec.
+func GoldenPath(rec string) string {
+	base := rec
+	for _, ext := range []string{".gz", ".ttyrec", ".cast", ".json", ".nh", ".tty", ".rec"} {
+		base = strings.TrimSuffix(base, ext)
+	}
+	return base + ".screens.txt"
+}
+
+// Check verifies a recording: sound, no gap over its idle limit, and with
+// a plan: not stale, every step ended as the runbook expects, and the
+// screens golden matches.
+func Check(rec *Recording, opt CheckOptions) (*Report, error) {
+	rep := &Report{}
+	if rec.Damage != nil {
+		rep.fail(nil, "damaged", "%v", rec.Damage)
+	}
+	for _, p := range rec.Problems {
+		rep.fail(nil, "problem", "%v", p)
+	}
+	if n := rec.ProblemCount - len(rec.Problems); n > 0 {
+		rep.fail(nil, "problem", "and %d more problems (runbook info lists them)", n)
+	}
+	limit := rec.Header.IdleLimit
+	if rec.Index != nil && rec.Index.IdleLimit > 0 {
+		limit = rec.Index.IdleLimit.Duration()
+	}
+	if limit > 0 {
+		for _, g := range rec.Gaps {
+			// Stamps are kept to the microsecond: allow that much.
+			if g.Len > limit+time.Millisecond {
+				rep.fail(stepAt(rec, g.At), "gap", "%.3f s without output at %s, over the idle limit of %s",
+					g.Len.Seconds(), fmtAt(g.At), limit)
+			}
+		}
+	}
+	ix := rec.Index
+	if opt.Plan != nil {
+		if ix == nil || len(ix.Steps) == 0 {
+			rep.fail(nil, "stale", "%s has no index with steps beside it (%s): nothing to check the runbook against",
+				rec.Path, recording.IndexPath(rec.Path))
+			return rep, nil
+		}
+		checkStale(rep, ix, opt.Plan)
+	}
+	if ix != nil && len(ix.Steps) > 0 {
+		norm, err := NewNormalizer(nil)
+		if opt.Plan != nil {
+			norm, err = NewNormalizer(opt.Plan.Normalize)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("runbook normalize pattern: %w", err)
+		}
+		if err := checkOutcomes(rep, rec, norm); err != nil {
+			return nil, err
+		}
+		if err := checkGolden(rep, rec, norm, opt); err != nil {
+			return nil, err
+		}
+	}
+	return rep, nil
+}
+
+func fmtAt(t time.Duration) string { return t.Round(time.Millisecond).String() }
+
+func stepAt(rec *Recording, t time.Duration) *recording.Step {
+	if rec.Index == nil {
+		return nil
+	}
+	for i := range rec.Index.Steps {
+		s := &rec.Index.Steps[i]
+		if s.Start.Duration() <= t && t <= s.End.Duration() {
+			return s
+		}
+	}
+	return nil
+}
+
+func checkStale(rep *Report, ix *recording.Index, plan *Plan) {
+	byN := map[int]*recording.Step{}
+	for i := range ix.Steps {
+		byN[ix.Steps[i].N] = &ix.Steps[i]
+	}
+	seen := map[int]bool{}
+	for _, ps := range plan.Steps {
+		rs, ok := byN[ps.N]
+		seen[ps.N] = true
+		if !ok {
+			rs := &recording.Step{N: ps.N, Name: ps.Name}
+			rep.fail(rs, "stale", "%s declares this step, the recording does not have it: record again", ps.FileLine)
+			continue
+		}
+		if rs.Name != ps.Name {
+			rep.fail(rs, "stale", "the runbook's step %d is now %q: record again", ps.N, ps.Name)
+			continue
+		}
+		if rs.SourceSHA256 != "" && ps.SourceSHA256 != "" && rs.SourceSHA256 != ps.SourceSHA256 {
+			rep.fail(rs, "stale", "the step changed since it was recorded (%s; source hash %.12s, recorded %.12s): record again",
+				ps.FileLine, ps.SourceSHA256, rs.SourceSHA256)
+			if !ps.Computed {
+				var rec []string
+				for _, c := range rs.Commands {
+					if c.EditedFrom != "" {
+						rec = append(rec, c.EditedFrom)
+					} else {
+						rec = append(rec, c.Text)
+					}
+				}
+				if d := diffLines(rec, ps.Commands); d != "" {
+					rep.fail(rs, "commands", "commands recorded → in the runbook now:\n%s", d)
+				}
+			}
+		}
+	}
+	for _, rs := range ix.Steps {
+		if !seen[rs.N] {
+			rep.fail(&rs, "stale", "recorded, but the runbook no longer has step %d", rs.N)
+		}
+	}
+}
+
+// checkOutcomes checks each step ended as the runbook expects: status,
+// exit statuses, and expected texts in the command's output.
+func checkOutcomes(rep *Report, rec *Recording, norm *Normalizer) error {
+	for i := range rec.Index.Steps {
+		s := &rec.Index.Steps[i]
+		switch s.Status {
+		case recording.StatusSkipped:
+			rep.Notes = append(rep.Notes, Finding{Step: s.N, StepName: s.Name, Kind: "skipped", Msg: orDefault(s.Reason, "skipped on purpose")})
+			continue
+		case recording.StatusFailed:
+			rep.fail(s, "failed", "%s", orDefault(s.Reason, "the step failed when recorded"))
+		}
+		for ci, c := range s.Commands {
+			if c.Skipped {
+				continue
+			}
+			// A failed attempt followed by the same command again was
+			// retried (the runbook asked for retries): the last one counts.
+			if ci+1 < len(s.Commands) && s.Commands[ci+1].Text == c.Text && s.Commands[ci+1].Op == c.Op {
+				continue
+			}
+			ok := c.OK
+			if len(ok) == 0 {
+				ok = []int{0}
+			}
+			if !slices.Contains(ok, c.Exit) {
+				rep.fail(s, "exit", "`%s` exited %d, expected %v", c.Text, c.Exit, ok)
+			}
+			if len(c.Expect) == 0 {
+				continue
+			}
+			out, err := rec.outputBetween(c.Start.Duration(), c.End.Duration())
+			if err != nil {
+				return err
+			}
+			text := squeeze(norm.Apply(PlainText(out)))
+			for _, want := range c.Expect {
+				if !strings.Contains(text, squeeze(norm.Apply(want))) {
+					rep.fail(s, "expect", "`%s`: %q not in its output", c.Text, want)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+// outputBetween returns the output bytes of events with from ≤ time ≤ to.
+func (r *Recording) outputBetween(from, to time.Duration) ([]byte, error) {
+	var out []byte
+	ev := r.EventsFrom()
+	for {
+		e, err := ev.Next()
+		if err != nil {
+			if errors.Is(err, fs.ErrClosed) {
+				return nil, err
+			}
+			break
+		}
+		if e.Time > to {
+			break
+		}
+		if e.Time >= from && e.Kind == recording.Output {
+			out = append(out, e.Data...)
+		}
+	}
+	return out, nil
+}
+
+// Screens returns the screens golden text: the screen after each command,
+// normalised, under a heading naming step and command.
+func (r *Recording) Screens(norm *Normalizer) (string, error) {
+	var b strings.Builder
+	tl := r.Timeline()
+	for _, s := range r.Index.Steps {
+		for _, c := range s.Commands {
+			if c.Skipped {
+				continue
+			}
+			if err := tl.Seek(c.End.Duration()); err != nil {
+				return "", err
+			}
+			fmt.Fprintf(&b, "=== step %d %s: %s\n", s.N, s.Name, c.Text)
+			b.WriteString(strings.TrimRight(norm.Apply(tl.Screen().Text()), "\n"))
+			b.WriteString("\n")
+		}
+	}
+	return b.String(), nil
+}
+
+func checkGolden(rep *Report, rec *Recording, norm *Normalizer, opt CheckOptions) error {
+	path := opt.Golden
+	if path == "" {
+		path = GoldenPath(rec.Path)
+	}
+	got, err := rec.Screens(norm)
+	if err != nil {
+		return err
+	}
+	if opt.Update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			return fmt.Errorf("write screens golden: %w", err)
+		}
+		rep.GoldenWritten = path
+		return nil
+	}
+	want, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		rep.fail(nil, "screens", "no screens golden %s: run runbook check --update to write it", path)
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("read screens golden: %w", err)
+	}
+	if string(want) == got {
+		return nil
+	}
+	// Compare section by section, so the diff names the step.
+	ws, gs := sections(string(want)), sections(got)
+	for i := 0; i < max(len(ws), len(gs)); i++ {
+		var w, g section
+		if i < len(ws) {
+			w = ws[i]
+		}
+		if i < len(gs) {
+			g = gs[i]
+		}
+		if w == g {
+			continue
+		}
+		title := g.title
+		if title == "" {
+			title = w.title
+		}
+		rep.Failures = append(rep.Failures, Finding{Kind: "screens",
+			Msg: fmt.Sprintf("%s (%s): screen differs (- golden, + recording):\n%s", strings.TrimPrefix(title, "=== "), path,
+				diffLines(strings.Split(w.body, "\n"), strings.Split(g.body, "\n")))})
+	}
+	return nil
+}
+
+type section struct{ title, body string }
+
+func sections(s string) []section {
+	var out []section
+	for _, part := range strings.Split(s, "=== ")[1:] {
+		title, body, _ := strings.Cut(part, "\n")
+		out = append(out, section{"=== " + title, body})
+	}
+	return out
+}
+
+// diffLines is a small line diff (longest common subsequence): "-" for
+// lines only in a, "+" only in b, unchanged lines left out.
+func diffLines(a, b []string) string {
+	if slices.Equal(a, b) {
+		return ""
+	}
+	n, m := len(a), len(b)
+	if n*m > 4_000_000 {
+		return fmt.Sprintf("  (%d lines → %d lines)\n", n, m)
+	}
+	l := make([][]int, n+1)
+	for i := range l {
+		l[i] = make([]int, m+1)
+	}
+	for i := n - 1; i >= 0; i-- {
+		for j := m - 1; j >= 0; j-- {
+			if a[i] == b[j] {
+				l[i][j] = l[i+1][j+1] + 1
+			} else {
+				l[i][j] = max(l[i+1][j], l[i][j+1])
+			}
+		}
+	}
+	var out strings.Builder
+	i, j := 0, 0
+	for i < n || j < m {
+		switch {
+		case i < n && j < m && a[i] == b[j]:
+			i++
+			j++
+		case j < m && (i == n || l[i][j+1] >= l[i+1][j]):
+			fmt.Fprintf(&out, "  + %s\n", b[j])
+			j++
+		default:
+			fmt.Fprintf(&out, "  - %s\n", a[i])
+			i++
+		}
+	}
+	return out.String()
+}
