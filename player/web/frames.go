@@ -7,10 +7,10 @@ import (
 	"github.com/runbook-dev/runbook/player/screen"
 )
 
-// Frames builds a movie's frames by feeding a recording's output through
-// the player's terminal emulator, keeping one frame per moment the screen
-// (or its cursor) changed. Every event is kept, none merged, so the page at
-// any time shows the screen `runbook render --at` computes for that time.
+// Frames builds a movie's frames from the player's terminal emulator,
+// keeping one frame per moment the screen (or its cursor) changed. No
+// moment is merged with another, so the page at any time shows the screen
+// `runbook render --at` computes for that time.
 type Frames struct {
 	scr        *screen.Screen
 	frames     []Frame
@@ -49,8 +49,14 @@ func (f *Frames) List() []Frame {
 	return f.frames
 }
 
-// Screen returns the emulator, showing the state after the last output.
-func (f *Frames) Screen() *screen.Screen { return f.scr }
+// Capture records scr, a screen driven by someone else (the player's
+// timeline), as it is at time at.
+func (f *Frames) Capture(at float64, scr *screen.Screen) {
+	f.scr = scr
+	c, r := scr.Size()
+	f.cols, f.rows = max(f.cols, c), max(f.rows, r)
+	f.capture(at)
+}
 
 func (f *Frames) capture(at float64) {
 	if at < f.last {

@@ -2,14 +2,13 @@ package web
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"path/filepath"
 	"strings"
 	"time"
 
+	"github.com/runbook-dev/runbook/player"
 	"github.com/runbook-dev/runbook/recording"
 )
 
@@ -29,81 +28,58 @@ type LoadOptions struct {
 	Title string
 }
 
-// Load reads the recording at path through the player's emulator into a
-// Movie, with steps and markers from its index. A recording damaged part
-// way returns the movie up to the damage together with the error; problems
-// that were read past are returned in warnings.
+// Load opens the recording at path with the player (the same reading,
+// repair and emulator `runbook render` uses) and turns it into a Movie with
+// steps and markers from its index. A recording damaged part way gives the
+// movie up to the damage together with the error; problems that were read
+// past come back as warnings.
 func Load(ctx context.Context, path string, opt LoadOptions) (m *Movie, warnings []string, err error) {
+	rec, err := player.OpenWith(path, player.Options{Format: opt.Format})
+	if err != nil {
+		return nil, nil, err
+	}
+	defer rec.Close()
 	ix := opt.Index
 	if ix == nil {
-		ix, err = recording.ReadIndex(recording.IndexPath(path))
-		if err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return nil, nil, err
-		}
+		ix = rec.Index
 	}
-	r, err := recording.Open(path, opt.Format)
-	if err != nil {
-		return nil, nil, fmt.Errorf("open recording %s: %w", path, err)
-	}
-	defer r.Close()
-	rt := recording.Retime(r, recording.RetimeOptions{IdleLimit: opt.IdleLimit})
-	h := rt.Header()
-	cols, rows := h.Cols, h.Rows
-	if ix != nil && ix.Term.Cols > 0 && ix.Term.Rows > 0 {
-		cols, rows = ix.Term.Cols, ix.Term.Rows
-	}
-	if cols <= 0 || rows <= 0 {
-		cols, rows = 80, 24 // what players assume for a recording that says nothing
-	}
-	frames := NewFrames(cols, rows)
-	var last float64
-	var readErr error
-	var markers []Marker
+	frames := NewFrames(rec.Cols, rec.Rows)
+	tl := rec.Timeline()
+	frames.Capture(0, tl.Screen())
 	for n := 0; ; n++ {
 		if n%4096 == 0 && ctx.Err() != nil {
 			return nil, nil, ctx.Err()
 		}
-		ev, err := rt.Next()
+		ev, err := tl.Next()
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
-			var fe *recording.FormatError
-			if errors.As(err, &fe) && !fe.Fatal() {
-				continue
-			}
-			readErr = err
-			break
+			return nil, nil, fmt.Errorf("read recording %s: %w", path, err)
 		}
-		at := ev.Time.Seconds()
-		last = max(last, at)
-		switch ev.Kind {
-		case recording.Output:
-			frames.Output(at, ev.Data)
-		case recording.Resize:
-			if c, r, err := recording.ParseResize(ev.Data); err == nil {
-				frames.Resize(at, c, r)
-			}
-		case recording.Mark:
-			markers = append(markers, Marker{At: at, Label: string(ev.Data)})
+		if ev.Kind == recording.Output || ev.Kind == recording.Resize {
+			frames.Capture(ev.Time.Seconds(), tl.Screen())
 		}
 	}
-	problems, total := recording.Problems(rt)
-	for _, p := range problems {
+	for _, p := range rec.Problems {
 		warnings = append(warnings, p.Error())
 	}
-	if total > len(problems) {
-		warnings = append(warnings, fmt.Sprintf("%d more problems", total-len(problems)))
+	if rec.ProblemCount > len(rec.Problems) {
+		warnings = append(warnings, fmt.Sprintf("%d more problems", rec.ProblemCount-len(rec.Problems)))
 	}
-	c, rr := frames.Size()
-	m = &Movie{Cols: c, Rows: rr, Duration: last, Frames: frames.List(), Markers: markers}
-	if !h.StartedAt.IsZero() {
-		m.StartedAt = h.StartedAt.UTC().Format(time.RFC3339)
+	c, r := frames.Size()
+	m = &Movie{Cols: c, Rows: r, Duration: rec.Duration.Seconds(), Frames: frames.List(), Title: rec.Header.Title}
+	if !rec.Header.StartedAt.IsZero() {
+		m.StartedAt = rec.Header.StartedAt.UTC().Format(time.RFC3339)
 	}
-	m.Title = h.Title
+	for _, mk := range rec.Markers {
+		m.Markers = append(m.Markers, Marker{At: mk.At.Seconds(), Label: mk.Label})
+	}
 	if ix != nil {
-		shift := newTimeMap(rt.Cuts())
-		fillFromIndex(m, ix, shift)
+		fillFromIndex(m, ix)
+	}
+	if opt.IdleLimit > 0 {
+		m.LimitIdle(opt.IdleLimit.Seconds())
 	}
 	if opt.Title != "" {
 		m.Title = opt.Title
@@ -111,11 +87,11 @@ func Load(ctx context.Context, path string, opt LoadOptions) (m *Movie, warnings
 	if m.Title == "" {
 		m.Title = strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
 	}
-	return m, warnings, readErr
+	return m, warnings, rec.Damage
 }
 
-// fillFromIndex adds the index's steps, markers, host and start time.
-func fillFromIndex(m *Movie, ix *recording.Index, at timeMap) {
+// fillFromIndex adds the index's steps, host, start time and title.
+func fillFromIndex(m *Movie, ix *recording.Index) {
 	if ix.Runbook != nil && ix.Runbook.Name != "" {
 		m.Title = ix.Runbook.Name
 	}
@@ -124,45 +100,62 @@ func fillFromIndex(m *Movie, ix *recording.Index, at timeMap) {
 		m.StartedAt = ix.StartedAt.UTC().Format(time.RFC3339)
 	}
 	for _, s := range ix.Steps {
-		st := Step{N: s.N, Name: s.Name, Status: s.Status, Start: at.of(s.Start), End: at.of(s.End), Narration: s.Comments}
+		st := Step{N: s.N, Name: s.Name, Status: s.Status, Start: float64(s.Start), End: float64(s.End), Narration: s.Comments}
 		for _, c := range s.Commands {
 			if c.Skipped {
 				continue
 			}
-			st.Commands = append(st.Commands, Command{Text: c.Text, Start: at.of(c.Start), End: at.of(c.End), Exit: c.Exit})
+			st.Commands = append(st.Commands, Command{Text: c.Text, Start: float64(c.Start), End: float64(c.End), Exit: c.Exit})
 		}
 		m.Steps = append(m.Steps, st)
 	}
-	// The recording's own marks (asciicast "m" events) are already in;
-	// a ttyrec keeps its markers in the index.
-	if len(m.Markers) == 0 {
-		for _, mk := range ix.Markers {
-			m.Markers = append(m.Markers, Marker{At: at.of(mk.At), Label: mk.Label})
-		}
-	}
 }
 
-// timeMap moves times of the recording's timeline onto the published one,
-// where pauses longer than the idle limit were shortened.
-type timeMap struct {
-	// cuts are at their place on the published timeline.
-	cuts []recording.Pause
-}
-
-func newTimeMap(cuts []recording.Pause) timeMap { return timeMap{cuts: cuts} }
-
-// of maps t (seconds on the recording's timeline). A shortened pause
-// keeps its first part; a time in the part cut out lands at its end.
-func (m timeMap) of(t recording.Seconds) float64 {
-	x := float64(t)
+// LimitIdle shortens every stretch longer than limit seconds in which the
+// screen does not change to limit; steps and markers move with the time
+// around them (a time inside a shortened stretch lands at its end).
+func (m *Movie) LimitIdle(limit float64) {
+	type cut struct{ from, to, removed float64 } // on the old timeline; removed: total up to to
+	var cuts []cut
 	var removed float64
-	for _, c := range m.cuts {
-		end := float64(c.At) // where the shortened pause ends, published
-		if x >= end+removed+float64(c.Cut) {
-			removed += float64(c.Cut)
-			continue
+	for i := 1; i < len(m.Frames); i++ {
+		if gap := m.Frames[i].At - m.Frames[i-1].At; gap > limit {
+			removed += gap - limit
+			cuts = append(cuts, cut{from: m.Frames[i-1].At + limit, to: m.Frames[i].At, removed: removed})
 		}
-		return min(x-removed, end)
 	}
-	return x - removed
+	if end := len(m.Frames) - 1; end >= 0 && m.Duration-m.Frames[end].At > limit {
+		removed += m.Duration - m.Frames[end].At - limit
+		cuts = append(cuts, cut{from: m.Frames[end].At + limit, to: m.Duration, removed: removed})
+	}
+	if len(cuts) == 0 {
+		return
+	}
+	at := func(t float64) float64 {
+		var before float64
+		for _, c := range cuts {
+			if t < c.from {
+				break
+			}
+			if t < c.to {
+				return c.to - c.removed
+			}
+			before = c.removed
+		}
+		return t - before
+	}
+	for i := range m.Frames {
+		m.Frames[i].At = at(m.Frames[i].At)
+	}
+	for i := range m.Steps {
+		s := &m.Steps[i]
+		s.Start, s.End = at(s.Start), at(s.End)
+		for j := range s.Commands {
+			s.Commands[j].Start, s.Commands[j].End = at(s.Commands[j].Start), at(s.Commands[j].End)
+		}
+	}
+	for i := range m.Markers {
+		m.Markers[i].At = at(m.Markers[i].At)
+	}
+	m.Duration = at(m.Duration)
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -327,5 +328,33 @@ func TestPageInChromium(t *testing.T) {
 		if strings.HasPrefix(l, "exception") || strings.HasPrefix(l, "error") {
 			t.Errorf("page console: %s", l)
 		}
+	}
+}
+
+// TestLimitIdle shortens a long still stretch, moving steps and markers
+// with the time around them.
+func TestLimitIdle(t *testing.T) {
+	m := &Movie{Cols: 10, Rows: 2, Duration: 30,
+		Frames:  []Frame{{At: 0}, {At: 1}, {At: 21}, {At: 22}},
+		Steps:   []Step{{N: 1, Start: 0.5, End: 1}, {N: 2, Start: 10, End: 22}, {N: 3, Start: 21.5, End: 30}},
+		Markers: []Marker{{At: 25}},
+	}
+	m.LimitIdle(2)
+	var got []float64
+	for _, f := range m.Frames {
+		got = append(got, f.At)
+	}
+	if want := []float64{0, 1, 3, 4}; !slices.Equal(got, want) {
+		t.Errorf("frames at %v, want %v", got, want)
+	}
+	// A time inside a shortened stretch lands at its end.
+	if s := m.Steps[1]; s.Start != 3 || s.End != 4 {
+		t.Errorf("step 2 at %v–%v, want 3–4", s.Start, s.End)
+	}
+	if s := m.Steps[2]; s.Start != 3.5 || s.End != 6 {
+		t.Errorf("step 3 at %v–%v, want 3.5–6", s.Start, s.End)
+	}
+	if m.Markers[0].At != 6 || m.Duration != 6 {
+		t.Errorf("marker at %v, duration %v; want 6 and 6", m.Markers[0].At, m.Duration)
 	}
 }
