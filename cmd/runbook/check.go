@@ -37,7 +37,7 @@ Examples:
 // checkFailed is a recording that failed a check (exit 1).
 type checkFailed struct{ n int }
 
-func (e *checkFailed) Error() string  { return fmt.Sprintf("check: %d problems", e.n) }
+func (e *checkFailed) Error() string { return fmt.Sprintf("check: %d problems", e.n) }
 func (e *checkFailed) ExitCode() int { return exitFailed }
 
 func runCheck(ctx context.Context, st *IO, args []string) error {
