@@ -388,7 +388,7 @@ func diffLines(a, b []string) string {
 		case i < n && j < m && a[i] == b[j]:
 			i++
 			j++
-		case j < m && (i == n || l[i][j+1] >= l[i+1][j]):
+		case j < m && (i == n || l[i][j+1] > l[i+1][j]):
 			fmt.Fprintf(&out, "  + %s\n", b[j])
 			j++
 		default:
