@@ -1,0 +1,276 @@
+-- Part 4 of the guide "Kubernetes and Xen, part 1: prerequisites": turn an
+-- installed Debian server into a Xen host (dom0) with a private network for
+-- its guests. Run it as the guide's readers do:
+--   runbook xen-prereqs.lua --host andromeda
+--   runbook xen-prereqs.lua --host andromeda --step
+--   runbook xen-prereqs.lua --host andromeda --dry-run
+runbook {
+  name = "xen-prereqs",
+  title = "Xen prerequisites",
+  host = "andromeda",
+  sudo = true,
+  description = [[
+Makes a freshly installed Debian server ready to host Xen guests: the Xen
+hypervisor and tools, Xen first in the boot menu with a small, pinned dom0,
+a bridge over the physical interface, a private network for the guests with
+its own DHCP server, and the toolstack settings. Everything is idempotent:
+running it again on a configured host changes nothing. It ends by asking
+you to reboot into Xen.]],
+  normalize = {
+    "00:16:3e:[0-9a-f][0-9a-f]:[0-9a-f][0-9a-f]:[0-9a-f][0-9a-f]",
+  },
+  params = {
+    release = { default = "auto",
+      doc = "apt release to install from (-t); auto: the host's backports when its sources have them (the guide: stretch-backports)" },
+    xen_package = { default = "auto",
+      doc = "Xen metapackage; auto: xen-linux-system-amd64 on stretch and older, xen-system-amd64 later" },
+    recommends = { default = true, type = "bool",
+      doc = "install recommended packages too (false keeps the install small, as the tests do)" },
+    crypt_uuid = { default = "",
+      doc = "UUID of the LUKS partition for cryptdevice=; empty: taken from the host, left out when it has none" },
+    crypt_options = { default = "lvm:allow-discards",
+      doc = "what follows the UUID in cryptdevice= (the volume group and discard support)" },
+    dom0_mem = { default = "512M", doc = "memory given to dom0 (the rest is for guests)" },
+    dom0_vcpus = { default = 1, type = "number", doc = "CPUs given to dom0, pinned" },
+    interface = { default = "auto",
+      doc = "physical interface for the xenbr0 bridge; auto: the host's default route interface" },
+    bridge = { default = "xenbr0", doc = "bridge over the physical interface" },
+    private_net = { default = "192.168.100.0/24", doc = "the guests' private network behind dom0" },
+    private_bridge = { default = "virbr1", doc = "bridge of the private network" },
+    masquerade = { default = true, type = "bool",
+      doc = "masquerade the private network with nftables so guests reach the internet" },
+  },
+}
+
+local grub_default = "/etc/default/grub"
+
+-- The private network's addresses, from private_net.
+local net_info = net.cidr(params.private_net)
+local dom0_addr = net.cidr_host(params.private_net, 1)
+local dummy = params.private_bridge .. "-dummy"
+local dnsmasq_dir = "/var/lib/dnsmasq/" .. params.private_bridge
+
+-- Xen's package was renamed after stretch.
+local function xen_package()
+  if params.xen_package ~= "auto" then return params.xen_package end
+  local old = { wheezy = true, jessie = true, stretch = true }
+  if old[facts.os.codename or ""] then return "xen-linux-system-amd64" end
+  return "xen-system-amd64"
+end
+
+-- The guide installs from backports; use them when the host has them.
+local release_cache
+local function release()
+  if params.release ~= "auto" then return params.release end
+  if release_cache ~= nil then return release_cache or nil end
+  local want = (facts.os.codename or "") .. "-backports"
+  local r = sh("apt-cache policy | grep -q -- ' " .. want .. "/'", { probe = true, ok = { 0, 1 } })
+  release_cache = (r.exit == 0) and want or false
+  return release_cache or nil
+end
+
+-- What the boot files depend on changed in this run: regenerate them then.
+local initramfs_stale, grub_stale = false, false
+local function track(kind, changed)
+  if changed and kind == "initramfs" then initramfs_stale = true end
+  if changed then grub_stale = true end
+  return changed
+end
+
+step("Install the Xen hypervisor and tools", function()
+  comment("Xen comes as one metapackage that pulls in the hypervisor, its tools and the grub integration.")
+  local rel = release()
+  if rel then
+    comment("The host's " .. rel .. " has newer Xen packages: install from there, as the guide does.")
+  end
+  track("initramfs", apt.install(xen_package(), { release = rel, recommends = params.recommends, update = true }))
+end)
+
+step("Boot Xen first", function()
+  comment("grub lists its entries in the order of the scripts in /etc/grub.d.")
+  comment("Diverting 20_linux_xen to 08_linux_xen puts the Xen entries before the plain Linux ones, and survives package upgrades.")
+  track("grub", dpkg.divert("/etc/grub.d/20_linux_xen", { to = "/etc/grub.d/08_linux_xen", rename = true }))
+end)
+
+step("Give dom0 a small, pinned share of the machine", function()
+  local uuid = params.crypt_uuid
+  if uuid == "" then
+    local r = sh("blkid -t TYPE=crypto_LUKS -o value -s UUID", { probe = true, ok = { 0, 2 } })
+    uuid = (r.output or ""):match("^%s*([%x-]+)") or ""
+  end
+  local cmdline = "net.ifnames=1"
+  if uuid ~= "" then
+    comment("The root file system is on LUKS: the kernel line names it, and allows discards so TRIM reaches the SSD.")
+    cmdline = "cryptdevice=/dev/disk/by-uuid/" .. uuid .. ":" .. params.crypt_options .. " " .. cmdline
+  else
+    comment("This host has no LUKS partition, so the kernel line has no cryptdevice=.")
+  end
+  comment("One variable holds the kernel line, shared by the plain and the Xen entries.")
+  comment("(The guide's first line reads CMDLINE_LINUX=, a typo: the others use $_CMDLINE_LINUX.)")
+  local xen = string.format("dom0_mem=%s,max:%s dom0_max_vcpus=%d dom0_vcpus_pin",
+    params.dom0_mem, params.dom0_mem, params.dom0_vcpus)
+  local lines = {
+    { "^_CMDLINE_LINUX=", '_CMDLINE_LINUX="' .. cmdline .. '"', "^GRUB_CMDLINE_LINUX=" },
+    { "^GRUB_CMDLINE_XEN_DEFAULT=", 'GRUB_CMDLINE_XEN_DEFAULT="' .. xen .. '"' },
+    { "^GRUB_CMDLINE_LINUX=", 'GRUB_CMDLINE_LINUX="$_CMDLINE_LINUX"' },
+    { "^GRUB_CMDLINE_LINUX_XEN_REPLACE=", 'GRUB_CMDLINE_LINUX_XEN_REPLACE="$_CMDLINE_LINUX"' },
+  }
+  for _, l in ipairs(lines) do
+    track("grub", file.line(grub_default, { regexp = l[1], line = l[2], before = l[3] }))
+  end
+end)
+
+step("Silence grub's warning about the default entry", function()
+  comment("Xen's grub snippet warns at every update-grub until XEN_OVERRIDE_GRUB_DEFAULT is set.")
+  track("grub", file.uncomment("/etc/default/grub.d/xen.cfg", "^XEN_OVERRIDE_GRUB_DEFAULT=0"))
+end)
+
+step("Regenerate the initramfs and the boot menu", function()
+  if not (initramfs_stale or grub_stale) then
+    skip("nothing the initramfs or grub depend on changed in this run")
+  end
+  comment("New kernel modules need a new initramfs; the new grub settings need a new grub.cfg.")
+  if initramfs_stale then sh("update-initramfs -u -k all") end
+  sh("update-grub")
+end)
+
+step("Bridge the physical interface and add a private network", function()
+  local iface = params.interface
+  if iface == "auto" then
+    iface = facts.default_interface
+    if not iface then
+      error("no default route on " .. facts.hostname .. ": set the interface parameter (--set interface=eno1)")
+    end
+  end
+  comment("Only dom0 is reachable from outside, through " .. params.bridge .. " over " .. iface .. ".")
+  comment("The guests live on " .. params.private_net .. " behind dom0, on a bridge over a dummy interface.")
+  apt.install({ "ifupdown", "bridge-utils" }, { recommends = params.recommends })
+
+  -- The dummy's MAC is random but made once: keep the one already there.
+  local current = file.read("/etc/network/interfaces") or ""
+  local mac = current:match("link set " .. dummy:gsub("%-", "%%-") .. " address (00:16:3e:%x%x:%x%x:%x%x)")
+  if not mac then
+    mac = net.random_mac("00:16:3e")
+    comment("The dummy interface gets a random address with Xen's prefix 00:16:3e: " .. mac .. ".")
+  end
+
+  file.write("/etc/network/interfaces", table.concat({
+    "auto lo",
+    "iface lo inet loopback",
+    "",
+    "iface " .. iface .. " inet manual",
+    "",
+    "auto " .. params.bridge,
+    "iface " .. params.bridge .. " inet dhcp",
+    "    bridge_ports " .. iface,
+    "",
+    "auto " .. dummy,
+    "iface " .. dummy .. " inet manual",
+    "    pre-up /sbin/ip link add " .. dummy .. " type dummy",
+    "    up /sbin/ip link set " .. dummy .. " address " .. mac,
+    "",
+    "auto " .. params.private_bridge,
+    "iface " .. params.private_bridge .. " inet static",
+    "    bridge_ports " .. dummy,
+    "    bridge_stp on",
+    "    bridge_fd 2",
+    "    address " .. dom0_addr,
+    "    netmask " .. net_info.netmask,
+    "    up /bin/systemctl start dnsmasq@" .. params.private_bridge .. ".service || :",
+    "    down /bin/systemctl stop dnsmasq@" .. params.private_bridge .. ".service || :",
+    "",
+  }, "\n"), { mode = "0644" })
+end)
+
+step("Serve DHCP on the private network only", function()
+  comment("dnsmasq must not answer on the main interface: stop and disable its default instance.")
+  apt.install("dnsmasq", { release = release(), recommends = params.recommends })
+  systemd.stop("dnsmasq.service")
+  systemd.disable("dnsmasq.service")
+  comment("A templated unit runs one dnsmasq per private bridge, with its own configuration.")
+  systemd.unit("dnsmasq@.service", [[
+[Unit]
+Description=DHCP and DNS caching server for %i.
+After=network-pre.target
+
+[Service]
+ExecStart=/usr/sbin/dnsmasq -k --conf-file=/var/lib/dnsmasq/%i/dnsmasq.conf
+ExecReload=/bin/kill -HUP $MAINPID
+Restart=on-failure
+RestartSec=5
+
+[Install]
+WantedBy=multi-user.target
+]])
+  file.mkdir(dnsmasq_dir)
+  file.touch(dnsmasq_dir .. "/leases")
+  comment("A first static lease, used later to check the setup.")
+  local last = net.cidr_host(params.private_net, -2)
+  file.write(dnsmasq_dir .. "/hostsfile", "00:16:3e:ee:ee:01," .. last .. "\n")
+  file.write(dnsmasq_dir .. "/dnsmasq.conf", table.concat({
+    "except-interface=lo",
+    "interface=" .. params.private_bridge,
+    "bind-dynamic",
+    "",
+    "# ." .. dom0_addr:match("(%d+)$") .. " will be the address your Dom0 will be accessible from the guests",
+    "dhcp-range=" .. net.cidr_host(params.private_net, 2) .. "," .. last,
+    "",
+    "dhcp-lease-max=1000",
+    "dhcp-leasefile=" .. dnsmasq_dir .. "/leases",
+    "dhcp-hostsfile=" .. dnsmasq_dir .. "/hostsfile",
+    "dhcp-no-override",
+    "strict-order",
+    "",
+  }, "\n"))
+end)
+
+step("Masquerade the private network", function()
+  if not params.masquerade then
+    skip("masquerade=false: guests reach only dom0")
+  end
+  comment("The guide mentions it without showing it: guests reach the internet through dom0's address.")
+  apt.install("nftables", { recommends = params.recommends })
+  file.write("/etc/sysctl.d/80-xen-private-net.conf", "net.ipv4.ip_forward = 1\n")
+  file.block("/etc/nftables.conf", table.concat({
+    "table ip xen_private_nat {",
+    "\tchain postrouting {",
+    "\t\ttype nat hook postrouting priority srcnat; policy accept;",
+    "\t\tip saddr " .. net_info.network .. "/" .. net_info.prefix .. " oifname != \"" .. params.private_bridge .. "\" masquerade",
+    "\t}",
+    "}",
+  }, "\n"), { marker = "# {mark} xen private network (runbook xen-prereqs)", create = true })
+  systemd.enable("nftables.service")
+end)
+
+step("Use the xl toolstack", function()
+  comment("xl is Xen's toolstack; xend is long gone.")
+  file.line("/etc/default/xen", { regexp = [[^#?\s*TOOLSTACK=]], line = "TOOLSTACK=xl", create = true })
+end)
+
+step("Configure xend where it still exists", function()
+  local sxp = "/etc/xen/xend-config.sxp"
+  if not file.exists(sxp) then
+    skip("this Xen has no xend (" .. sxp .. " does not exist): nothing to configure")
+  end
+  comment("Old Xen versions: no network script (the bridges are ours), and a fixed, unballooned dom0.")
+  local settings = {
+    { "network-script", "(network-script /bin/true)" },
+    { "vif-script", "(vif-script vif-bridge)" },
+    { "dom0-min-mem", "(dom0-min-mem " .. (params.dom0_mem:gsub("M$", "")) .. ")" },
+    { "enable-dom0-ballooning", "(enable-dom0-ballooning no)" },
+    { "dom0-cpus", "(dom0-cpus " .. params.dom0_vcpus .. ")" },
+  }
+  for _, s in ipairs(settings) do
+    file.line(sxp, { regexp = [[^#?\s*\(]] .. s[1] .. " ", line = s[2] })
+  end
+end)
+
+step("Start and stop guests by hand", function()
+  comment("xendomains would save running guests at shutdown and restore them at boot: turn both off.")
+  file.line("/etc/default/xendomains", { regexp = [[^#?\s*XENDOMAINS_SAVE=]], line = "XENDOMAINS_SAVE=", create = true })
+  file.line("/etc/default/xendomains", { regexp = [[^#?\s*XENDOMAINS_RESTORE=]], line = "XENDOMAINS_RESTORE=false", create = true })
+end)
+
+step("Reboot into Xen", function()
+  comment("Everything is in place. Reboot into Xen when it suits you: systemctl reboot")
+end)
