@@ -260,7 +260,7 @@
       charW = probe.getBoundingClientRect().width / 100 / 100; // per px of font size
       screen.removeChild(probe);
     }
-    var avail = screen.parentElement.clientWidth - 16;
+    var avail = player.parentElement.clientWidth - 20;
     var size = Math.min(15, Math.max(4, avail / (D.cols * charW)));
     screen.style.fontSize = size.toFixed(2) + "px";
   }

@@ -1,0 +1,265 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/runbook-dev/runbook/player/web/chromium"
+	"github.com/runbook-dev/runbook/recording"
+)
+
+// publishCLI runs the CLI in this process.
+func publishCLI(t *testing.T, args ...string) (code int, out, errOut string) {
+	t.Helper()
+	var o, e bytes.Buffer
+	code = Main(args, &IO{In: strings.NewReader(""), Out: &o, Err: &e})
+	return code, o.String(), e.String()
+}
+
+// demoRecording runs the built-in demo runbook for real (bash in a pty)
+// and returns its recording, with its index beside it.
+func demoRecording(t *testing.T) string {
+	t.Helper()
+	rec := filepath.Join(t.TempDir(), "demo.ttyrec")
+	if code, _, errOut := publishCLI(t, "demo", "--record", rec, "--cols", "80", "--rows", "24", "--quiet"); code != 0 {
+		t.Fatalf("runbook demo: exit %d: %s", code, errOut)
+	}
+	return rec
+}
+
+// artefacts is where end-to-end tests leave screenshots for people.
+func artefacts(t *testing.T) string {
+	t.Helper()
+	dir := os.Getenv("RUNBOOK_ARTEFACTS")
+	if dir == "" {
+		dir = filepath.Join(os.TempDir(), "runbook-artefacts")
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// renderText is `runbook render REC --at T` (text).
+func renderText(t *testing.T, rec string, at float64) string {
+	t.Helper()
+	code, out, errOut := publishCLI(t, "render", rec, "--at", fmt.Sprintf("%.9fs", at))
+	if code != 0 {
+		t.Fatalf("runbook render --at %.9fs: exit %d: %s", at, code, errOut)
+	}
+	return strings.TrimRight(out, "\n")
+}
+
+type pageState struct {
+	Ready    bool    `json:"ready"`
+	Time     float64 `json:"time"`
+	Playing  bool    `json:"playing"`
+	Step     int     `json:"step"`
+	Duration float64 `json:"duration"`
+}
+
+// TestExportPageMatchesRender records a real run, exports it, and checks
+// in headless Chromium, with no network, that the page plays, seeks and
+// jumps to steps, and that what it shows equals `runbook render`.
+func TestExportPageMatchesRender(t *testing.T) {
+	b := chromium.ForTest(t)
+	rec := demoRecording(t)
+	ix, err := recording.ReadIndex(recording.IndexPath(rec))
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := filepath.Join(t.TempDir(), "demo.html")
+	if code, _, errOut := publishCLI(t, "export", rec, page); code != 0 {
+		t.Fatalf("runbook export: exit %d: %s", code, errOut)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	p, err := b.NewPage(ctx, 1200, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Navigate(ctx, "file://"+page); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.WaitFor(ctx, `document.getElementById("rb").dataset.ready`); err != nil {
+		t.Fatal(err)
+	}
+	var ready string
+	p.Eval(ctx, `document.getElementById("rb").dataset.ready`, &ready)
+	if ready != "true" {
+		t.Fatalf("the page did not load its recording (console: %q)", p.Console())
+	}
+	for _, u := range p.Requests() {
+		if !strings.HasPrefix(u, "file://") {
+			t.Errorf("the page requested %s", u)
+		}
+	}
+	state := func() pageState {
+		t.Helper()
+		var s pageState
+		if err := p.Eval(ctx, "RunbookPlayer.state()", &s); err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	text := func() string {
+		t.Helper()
+		var s string
+		if err := p.Eval(ctx, "RunbookPlayer.screenText()", &s); err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	check := func(what string) {
+		t.Helper()
+		s := state()
+		// Blank rows at the bottom are trimmed on both sides, as render prints.
+		if got, want := strings.TrimRight(text(), "\n"), renderText(t, rec, s.Time); got != want {
+			t.Errorf("%s (%.6fs): the page shows\n%s\nrunbook render shows\n%s", what, s.Time, got, want)
+		}
+	}
+	if len(ix.Steps) < 3 {
+		t.Fatalf("the demo recorded %d steps", len(ix.Steps))
+	}
+
+	// Play at quarter speed, so the demo's one second lasts a while, then pause.
+	if err := p.Eval(ctx, "RunbookPlayer.setSpeed(0.25)", nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.ClickSelector(ctx, "#rb-play"); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.WaitFor(ctx, `RunbookPlayer.state().time > 0.05`); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.ClickSelector(ctx, "#rb-play"); err != nil {
+		t.Fatal(err)
+	}
+	if s := state(); s.Playing {
+		t.Error("still playing after pause")
+	}
+	check("paused while playing")
+
+	// Jump to step 3 from the step list; ] goes on to step 4.
+	if err := p.ClickSelector(ctx, `.rb-step[data-n="3"] .rb-jump`); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Eval(ctx, fmt.Sprintf("RunbookPlayer.pause(); RunbookPlayer.seek(%v)", float64(ix.Steps[2].Start)), nil); err != nil {
+		t.Fatal(err)
+	}
+	if s := state(); s.Step != 3 {
+		t.Errorf("after the jump the page is at step %d", s.Step)
+	}
+	check("at step 3")
+	if err := p.Key(ctx, "]"); err != nil {
+		t.Fatal(err)
+	}
+	if s := state(); s.Step != 4 || s.Time != float64(ix.Steps[3].Start) {
+		t.Errorf("after ] the page is at step %d, %vs; want step 4 at %vs", s.Step, s.Time, ix.Steps[3].Start)
+	}
+	check("at step 4")
+	// Seek back to the start of the recording and to the middle of a step.
+	if err := p.Key(ctx, "Home"); err != nil {
+		t.Fatal(err)
+	}
+	check("at the start")
+	mid := float64(ix.Steps[1].Start+ix.Steps[1].End) / 2
+	if err := p.Eval(ctx, fmt.Sprintf("RunbookPlayer.seek(%v)", mid), nil); err != nil {
+		t.Fatal(err)
+	}
+	check("in the middle of step 2")
+	if err := p.Key(ctx, "End"); err != nil {
+		t.Fatal(err)
+	}
+	check("at the end")
+	shot := filepath.Join(artefacts(t), "export-demo-page.png")
+	if err := p.Screenshot(ctx, shot); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("screenshot of the exported page: %s", shot)
+
+	// Every command of the run is in the step list as text.
+	var cmds []string
+	if err := p.Eval(ctx, `[...document.querySelectorAll(".rb-cmd code")].map(c => c.textContent)`, &cmds); err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	for _, s := range ix.Steps {
+		for _, c := range s.Commands {
+			if !c.Skipped {
+				want = append(want, c.Text)
+			}
+		}
+	}
+	if strings.Join(cmds, "\x00") != strings.Join(want, "\x00") {
+		t.Errorf("the step list has commands\n%q\nthe index has\n%q", cmds, want)
+	}
+}
+
+// TestExportSVGFinalScreen exports the demo as an SVG and checks in
+// Chromium that the animation ends on the screen `runbook render --end`
+// prints.
+func TestExportSVGFinalScreen(t *testing.T) {
+	b := chromium.ForTest(t)
+	rec := demoRecording(t)
+	svg := filepath.Join(t.TempDir(), "demo.svg")
+	if code, _, errOut := publishCLI(t, "export", rec, svg); code != 0 {
+		t.Fatalf("runbook export: exit %d: %s", code, errOut)
+	}
+	code, want, errOut := publishCLI(t, "render", rec, "--end")
+	if code != 0 {
+		t.Fatalf("runbook render --end: exit %d: %s", code, errOut)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	p, err := b.NewPage(ctx, 900, 600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Navigate(ctx, "file://"+svg); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Eval(ctx, `document.getAnimations().forEach(a => a.finish())`, nil); err != nil {
+		t.Fatal(err)
+	}
+	// The screen in the window: rows by their y, text pieces by their x.
+	var rows []string
+	if err := p.Eval(ctx, `(() => {
+		const strip = document.querySelector(".strip");
+		const h = strip.ownerSVGElement.viewBox.baseVal.height;
+		const g = strip.children[Math.round(-new DOMMatrix(getComputedStyle(strip).transform).m42 / h)];
+		const rowH = 14 * 1.25, cw = 14 * 0.6, out = [];
+		for (const tx of g.querySelectorAll("text")) {
+			const r = Math.round((Number(tx.getAttribute("y")) - rowH * 0.8) / rowH);
+			const cells = [];
+			for (const sp of tx.querySelectorAll("tspan")) {
+				const xs = sp.getAttribute("x").split(" ").map(Number);
+				[...sp.textContent].forEach((c, k) => {
+					const col = Math.round((xs.length > 1 ? xs[k] : xs[0] + k * cw) / cw);
+					while (cells.length < col) cells.push(" ");
+					cells[col] = c;
+				});
+			}
+			while (out.length <= r) out.push("");
+			out[r] = cells.map(c => c === undefined ? " " : c).join("").replace(/ +$/, "");
+		}
+		return out;
+	})()`, &rows); err != nil {
+		t.Fatal(err)
+	}
+	got := strings.TrimRight(strings.Join(rows, "\n"), "\n")
+	if want = strings.TrimRight(want, "\n"); got != want {
+		t.Errorf("the SVG ends on\n%s\nrunbook render --end shows\n%s", got, want)
+	}
+	shot := filepath.Join(artefacts(t), "export-demo-svg.png")
+	if err := p.Screenshot(ctx, shot); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("screenshot of the exported SVG: %s", shot)
+}
