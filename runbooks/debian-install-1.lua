@@ -1,0 +1,231 @@
+-- Part 1 of the Debian install: from a live system to an installed one.
+-- Boot a Debian live image on the new machine, give it an SSH login, and
+-- run this from your own machine against the live system:
+--   runbook debian-install-1.lua --host live-andromeda --set disk=/dev/sda
+-- Hosts without device-mapper (the project's test host) use plain
+-- partitions instead of LUKS and LVM:
+--   runbook debian-install-1.lua --host andromeda --set storage=plain --set disk=/dev/loop0
+runbook {
+  name = "debian-install-1",
+  title = "Debian install, part 1: from a live system to an installed one",
+  host = "andromeda",
+  sudo = true,
+  description = [[
+Installs Debian from a live system, over SSH: partitions the disk, encrypts
+it with LUKS (discards allowed, for the SSD) holding an LVM volume group,
+makes the file systems, installs the base system with debootstrap, describes
+the disks in fstab and crypttab, installs the kernel, cryptsetup, LVM and
+grub, names the host, configures its network, and lets root in with your SSH
+key. It ends ready to reboot into the new system.]],
+  normalize = {
+    "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
+  },
+  params = {
+    disk = { default = "/dev/sda", doc = "the disk to install on: everything on it is lost" },
+    storage = { default = "luks-lvm",
+      doc = "luks-lvm (the guide: LUKS holding an LVM volume group) or plain (partitions only, for hosts without device-mapper)" },
+    luks_passphrase = { default = "", secret = true,
+      doc = "passphrase of the LUKS volume (asked for when storage=luks-lvm and not given)" },
+    vg = { default = "lvm", doc = "name of the LVM volume group (the guide's cryptdevice=...:lvm)" },
+    boot_size = { default = "512M", doc = "size of the /boot partition" },
+    root_size = { default = "40G", doc = "size of the root logical volume (luks-lvm)" },
+    swap_size = { default = "8G", doc = "size of the swap logical volume (luks-lvm)" },
+    target = { default = "/target", doc = "where the new system is mounted while installing" },
+    release = { default = "stretch", doc = "the Debian release to install (the guide: stretch)" },
+    mirror = { default = "http://deb.debian.org/debian", doc = "the Debian mirror debootstrap uses" },
+    hostname = { default = "andromeda", doc = "the new system's host name" },
+    interface = { default = "auto", doc = "network interface configured for DHCP; auto: the live system's default route interface" },
+    authorized_key = { default = "~/.ssh/id_rsa.pub",
+      doc = "public key on YOUR machine that root of the new system accepts" },
+    bootloader = { default = true, type = "bool", doc = "install grub on the disk" },
+  },
+}
+
+local luks = params.storage == "luks-lvm"
+if not luks and params.storage ~= "plain" then
+  error("storage must be luks-lvm or plain, not " .. params.storage)
+end
+local T = params.target
+
+-- /dev/sda → /dev/sda1; /dev/loop0 or /dev/nvme0n1 → /dev/loop0p1.
+local function part(n)
+  if params.disk:match("%d$") then return params.disk .. "p" .. n end
+  return params.disk .. n
+end
+local boot_dev = part(1)
+local crypt_dev = part(2)
+local crypt_name = "crypt"
+local root_dev = luks and ("/dev/" .. params.vg .. "/root") or part(2)
+local swap_dev = luks and ("/dev/" .. params.vg .. "/swap") or nil
+
+-- A device's UUID or file system type, read with blkid (nil when none).
+local function blkid(dev, tag)
+  local r = sh("blkid -s " .. tag .. " -o value " .. dev, { probe = true, ok = { 0, 2 } })
+  local v = (r.output or ""):match("^%s*(%S+)")
+  return v
+end
+
+-- Runs cmd inside the new system.
+local function chroot(cmd, opts)
+  return sh("chroot " .. T .. " " .. cmd, opts)
+end
+
+step("Install the installer's tools on the live system", function()
+  comment("The live system needs debootstrap and the disk tools; the installed one gets its own later.")
+  local pkgs = { "debootstrap", "fdisk" }
+  if luks then
+    pkgs[#pkgs + 1] = "cryptsetup"
+    pkgs[#pkgs + 1] = "lvm2"
+  end
+  apt.install(pkgs, { update = true, recommends = false })
+end)
+
+step("Partition the disk", function()
+  comment("Two partitions: a small /boot that grub can read, and the rest for the system.")
+  local r = sh("sfdisk --dump " .. params.disk, { probe = true, ok = { 0, 1 } })
+  if r.exit == 0 and r.output:match(part(2):gsub("%p", "%%%0") .. "%s*:") then
+    comment(params.disk .. " is already partitioned: leaving it as it is.")
+    return
+  end
+  sh("sfdisk " .. params.disk .. " <<'EOF'\nlabel: dos\nsize=" .. params.boot_size ..
+     ", type=83, bootable\ntype=83\nEOF")
+  sh("partprobe " .. params.disk .. " 2>/dev/null || blockdev --rereadpt " .. params.disk .. " || true")
+end)
+
+step("Encrypt the system partition", function()
+  if not luks then
+    skip("storage=plain: no LUKS (this host has no device-mapper)")
+  end
+  comment("LUKS with discards allowed, so TRIM reaches the SSD through the encryption.")
+  local pass = params.luks_passphrase
+  if pass == "" then error("storage=luks-lvm needs --set luks_passphrase=... (a secret)") end
+  local is = sh("cryptsetup isLuks " .. crypt_dev, { probe = true, ok = { 0, 1 } })
+  if is.exit ~= 0 then
+    sh("cryptsetup luksFormat --type luks1 " .. crypt_dev, { answers = {
+      ["Are you sure?"] = "YES",
+      ["Enter passphrase"] = pass,
+      ["Verify passphrase"] = pass,
+    } })
+  end
+  if not file.exists("/dev/mapper/" .. crypt_name) then
+    sh("cryptsetup open --allow-discards " .. crypt_dev .. " " .. crypt_name, { answers = {
+      ["Enter passphrase"] = pass,
+    } })
+  end
+end)
+
+step("Make the LVM volume group", function()
+  if not luks then skip("storage=plain: no LVM") end
+  comment("LVM inside LUKS: one passphrase unlocks root and swap.")
+  local vg = sh("vgs " .. params.vg, { probe = true, ok = { 0, 5 } })
+  if vg.exit ~= 0 then
+    sh("pvcreate /dev/mapper/" .. crypt_name)
+    sh("vgcreate " .. params.vg .. " /dev/mapper/" .. crypt_name)
+  end
+  if not file.exists(root_dev) then sh("lvcreate -L " .. params.root_size .. " -n root " .. params.vg) end
+  if not file.exists(swap_dev) then sh("lvcreate -L " .. params.swap_size .. " -n swap " .. params.vg) end
+end)
+
+step("Make the file systems", function()
+  comment("ext4 everywhere; a device that already has a file system keeps it.")
+  for _, fs in ipairs({ { boot_dev, "ext4", "boot" }, { root_dev, "ext4", "root" } }) do
+    if not blkid(fs[1], "TYPE") then
+      sh("mkfs.ext4 -q -L " .. fs[3] .. " " .. fs[1])
+    end
+  end
+  if swap_dev and not blkid(swap_dev, "TYPE") then sh("mkswap " .. swap_dev) end
+end)
+
+step("Mount the new system", function()
+  file.mkdir(T)
+  sh("mountpoint -q " .. T .. " || mount " .. root_dev .. " " .. T)
+  file.mkdir(T .. "/boot")
+  sh("mountpoint -q " .. T .. "/boot || mount " .. boot_dev .. " " .. T .. "/boot")
+end)
+
+step("Install the base system", function()
+  if file.exists(T .. "/etc/debian_version") then
+    comment("The base system is already in " .. T .. ".")
+    return
+  end
+  comment("debootstrap installs a minimal Debian " .. params.release .. " into " .. T .. ".")
+  sh("debootstrap --arch=amd64 " .. params.release .. " " .. T .. " " .. params.mirror, { timeout = 1800 })
+end)
+
+step("Describe the disks", function()
+  local root_uuid = blkid(root_dev, "UUID")
+  local boot_uuid = blkid(boot_dev, "UUID")
+  local lines = {
+    "# <file system> <mount point> <type> <options> <dump> <pass>",
+    "UUID=" .. root_uuid .. " / ext4 errors=remount-ro,discard 0 1",
+    "UUID=" .. boot_uuid .. " /boot ext4 defaults,discard 0 2",
+  }
+  if swap_dev then lines[#lines + 1] = "UUID=" .. blkid(swap_dev, "UUID") .. " none swap sw,discard 0 0" end
+  file.write(T .. "/etc/fstab", table.concat(lines, "\n") .. "\n")
+  if luks then
+    comment("crypttab with discard: the guide forgot it, and fstrim then silently did nothing.")
+    file.write(T .. "/etc/crypttab",
+      crypt_name .. " UUID=" .. blkid(crypt_dev, "UUID") .. " none luks,discard\n")
+  end
+end)
+
+step("Prepare to work inside the new system", function()
+  comment("The new system needs /dev, /proc and /sys to install packages and grub.")
+  for _, d in ipairs({ "dev", "proc", "sys" }) do
+    sh("mountpoint -q " .. T .. "/" .. d .. " || mount --rbind /" .. d .. " " .. T .. "/" .. d)
+  end
+  comment("No package may start a daemon on the live system while we install.")
+  file.write(T .. "/usr/sbin/policy-rc.d", "#!/bin/sh\nexit 101\n", { mode = "0755" })
+end)
+
+step("Install the kernel, disk tools and grub", function()
+  local pkgs = "linux-image-amd64 openssh-server"
+  if luks then pkgs = pkgs .. " cryptsetup cryptsetup-initramfs lvm2" end
+  if params.bootloader then
+    chroot("debconf-set-selections <<'EOF'\ngrub-pc grub-pc/install_devices multiselect " .. params.disk .. "\nEOF")
+    pkgs = pkgs .. " grub-pc"
+  end
+  local r = chroot("dpkg-query -W -f='${Status}\\n' " .. pkgs .. " 2>/dev/null | grep -vc 'ok installed'",
+                   { probe = true, ok = { 0, 1 } })
+  if r.exit == 1 then
+    comment("Everything is installed already.")
+  else
+    chroot("env DEBIAN_FRONTEND=noninteractive apt-get install -y " .. pkgs, { timeout = 1800 })
+  end
+  if params.bootloader then
+    if luks then
+      file.line(T .. "/etc/default/grub", { regexp = "^GRUB_CMDLINE_LINUX=",
+        line = 'GRUB_CMDLINE_LINUX="cryptdevice=/dev/disk/by-uuid/' .. blkid(crypt_dev, "UUID") ..
+               ':' .. params.vg .. ':allow-discards"' })
+    end
+    chroot("grub-install " .. params.disk)
+    chroot("update-grub")
+  end
+end)
+
+step("Name the host and configure its network", function()
+  local iface = params.interface
+  if iface == "auto" then iface = facts.default_interface or "eth0" end
+  file.write(T .. "/etc/hostname", params.hostname .. "\n")
+  file.line(T .. "/etc/hosts", { regexp = [[^127\.0\.1\.1\s]], line = "127.0.1.1\t" .. params.hostname, create = true })
+  file.write(T .. "/etc/network/interfaces", table.concat({
+    "auto lo",
+    "iface lo inet loopback",
+    "",
+    "auto " .. iface,
+    "iface " .. iface .. " inet dhcp",
+    "",
+  }, "\n"))
+end)
+
+step("Let root in with your SSH key", function()
+  comment("Your public key, copied from your machine: the new system needs no root password over SSH.")
+  file.mkdir(T .. "/root/.ssh", { mode = "0700" })
+  file.upload(params.authorized_key, T .. "/root/.ssh/authorized_keys", { mode = "0600" })
+end)
+
+step("Ready to reboot", function()
+  file.remove(T .. "/usr/sbin/policy-rc.d")
+  comment("The new system is installed. Reboot into it when you are ready: systemctl reboot")
+  comment("(A message that systemd cannot connect to the bus is harmless here.)")
+end)
