@@ -5,6 +5,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/hinshun/vt10x"
 )
 
 // benchInput is the output of the realworld and corpus recordings
@@ -48,5 +50,18 @@ func BenchmarkSnapshot(b *testing.B) {
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
 		s.Restore(s.Snapshot())
+	}
+}
+
+// BenchmarkVT10x is the same input through bare vt10x, the emulator this
+// package replaced (docs/emulator.md), for the ratio.
+func BenchmarkVT10x(b *testing.B) {
+	data, cols, rows := benchInput(b)
+	b.SetBytes(int64(len(data)))
+	for i := 0; i < b.N; i++ {
+		t := vt10x.New(vt10x.WithSize(cols, rows))
+		for off := 0; off < len(data); off += 4096 {
+			t.Write(data[off:min(off+4096, len(data))])
+		}
 	}
 }
