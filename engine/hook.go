@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"io"
+	"time"
 )
 
 // BeforeCommand is called before each command is typed into the session
@@ -28,6 +29,9 @@ type PendingCommand struct {
 	Ended    <-chan struct{}
 	// Resize changes the live session's terminal size (nil in a plan).
 	Resize func(cols, rows int) error
+	// WaitPrompt waits until the session's shell is back at its prompt and
+	// quiet (after the shell hand-over; nil in a plan).
+	WaitPrompt func(ctx context.Context, quiet time.Duration) error
 	// Narration is the step's comments so far (masked), for the prompt.
 	Narration []string
 	// Show prints to the user's display only (never recorded).

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"sync"
+	"time"
 
 	"github.com/runbook-dev/runbook/prompt"
 )
@@ -50,6 +51,9 @@ type StepSession struct {
 	// Show prints a note to the display only and puts the session's
 	// prompt line back under it; nil prints nothing.
 	Show func(text string)
+	// WaitPrompt waits until the shell is at its prompt and quiet; nil:
+	// do not wait.
+	WaitPrompt func(ctx context.Context, quiet time.Duration) error
 }
 
 // StepMode carries the step prompt through one run (one host).
@@ -98,7 +102,7 @@ func (s *StepMode) Hook(ctx context.Context, pc *PendingCommand) error {
 		it.Narration = pc.Narration[s.shown:]
 		s.shown = len(pc.Narration)
 	}
-	c, err := s.Before(ctx, it, StepSession{Recorder: pc.Recorder, Keyboard: pc.Keyboard, Ended: pc.Ended, Show: pc.Show})
+	c, err := s.Before(ctx, it, StepSession{Recorder: pc.Recorder, Keyboard: pc.Keyboard, Ended: pc.Ended, Show: pc.Show, WaitPrompt: pc.WaitPrompt})
 	if err != nil {
 		return err
 	}

@@ -9,6 +9,7 @@ import (
 	"os/signal"
 	"sync"
 	"syscall"
+	"time"
 
 	"github.com/runbook-dev/runbook/prompt"
 )
@@ -49,6 +50,8 @@ func (s *StepMode) handOver(ctx context.Context, sess StepSession) error {
 		}()
 	}
 	buf := make([]byte, 4096)
+	var lastSent time.Time
+	dirty := false // keys typed since the last Enter or Ctrl-C
 	for {
 		n, err := s.term.Read(hctx, buf)
 		if err != nil {
@@ -67,12 +70,90 @@ func (s *StepMode) handOver(ctx context.Context, sess StepSession) error {
 			if _, err := sess.Keyboard.Write(b); err != nil {
 				return fmt.Errorf("type into the session: %w", err)
 			}
+			lastSent = time.Now()
+			if j := bytes.LastIndexAny(b, "\r\n\x03"); j >= 0 {
+				dirty = j < len(b)-1
+			} else {
+				dirty = true
+			}
 		}
-		if i >= 0 {
+		if i < 0 {
+			continue
+		}
+		switch err := s.handBack(hctx, sess, lastSent, dirty); {
+		case err == nil:
 			fmt.Fprint(s.term.Display(), "\r\n")
 			return nil
+		case errors.Is(err, errShellBusy):
+			stepNote(sess, s, "[the shell is still busy: finish what runs there, then Ctrl-] again]")
+		case ctx.Err() == nil && hctx.Err() != nil:
+			return errSessionEnded
+		default:
+			return err
 		}
 	}
+}
+
+// errShellBusy: the shell is not at its prompt (a program still runs, or
+// it waits for the rest of a command).
+var errShellBusy = errors.New("the shell is busy")
+
+// handBack gets the shell ready for the runbook's next command: its last
+// command finished and its prompt shown (else the driver would take that
+// late prompt for the end of the next command), and a half-typed line
+// cleared (else the next command would be appended to it).
+func (s *StepMode) handBack(ctx context.Context, sess StepSession, lastSent time.Time, dirty bool) error {
+	if sess.WaitPrompt == nil {
+		return nil
+	}
+	// Give the shell time to react to the last key (the echo of an Enter).
+	if d := echoWait - time.Since(lastSent); d > 0 {
+		t := time.NewTimer(d)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		}
+	}
+	wait := func() error {
+		wctx, cancel := context.WithTimeout(ctx, busyAfter)
+		defer cancel()
+		err := sess.WaitPrompt(wctx, quietFor)
+		if err != nil && ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
+			return errShellBusy
+		}
+		return err
+	}
+	if err := wait(); err != nil {
+		return err
+	}
+	if dirty {
+		// Ctrl-E Ctrl-U: readline's end of line, then discard it.
+		if _, err := sess.Keyboard.Write([]byte{0x05, 0x15}); err != nil {
+			return fmt.Errorf("type into the session: %w", err)
+		}
+		time.Sleep(echoWait)
+		return wait()
+	}
+	return nil
+}
+
+// Hand-back timing: how long to wait for the shell to react to the last
+// key, how long it must stay quiet at its prompt, and how long before the
+// user is told it is busy.
+const (
+	echoWait  = 300 * time.Millisecond
+	quietFor  = 150 * time.Millisecond
+	busyAfter = 2 * time.Second
+)
+
+func stepNote(sess StepSession, s *StepMode, text string) {
+	if sess.Show != nil {
+		sess.Show(text)
+		return
+	}
+	fmt.Fprint(s.term.Display(), "\r\n"+text+"\r\n")
 }
 
 var errSessionEnded = errors.New("the session ended during the hand-over")

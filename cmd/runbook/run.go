@@ -51,12 +51,13 @@ type runFlags struct {
 	dryRun    bool
 	diff      bool
 	version   bool
+	step      bool
 	targets   targetFlags
 }
 
 func runRun(ctx context.Context, st *IO, args []string) error {
 	var f runFlags
-	fs := newFlags(st, "run", runUse, runMore+hostsHelp)
+	fs := newFlags(st, "run", runUse, runMore+hostsHelp+stepHelp)
 	fs.StringArrayVar(&f.set, "set", nil, "set a runbook parameter: `name=value` (repeatable)")
 	fs.StringVar(&f.record, "record", "", "record to `FILE` (default recordings/NAME-HOST-STAMP.ttyrec)")
 	fs.BoolVar(&f.noRecord, "no-record", false, "do not record")
@@ -70,6 +71,7 @@ func runRun(ctx context.Context, st *IO, args []string) error {
 	fs.BoolVar(&f.dryRun, "dry-run", false, "change nothing: show what would run and change (records only with --record)")
 	fs.BoolVar(&f.diff, "diff", false, "show the diff of every file a step changes")
 	fs.BoolVar(&f.version, "version", false, "print runbook's version and exit")
+	addStepFlag(fs, &f.step)
 	addTargetFlags(fs, &f.targets)
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -123,6 +125,14 @@ func runRun(ctx context.Context, st *IO, args []string) error {
 		// A dry run changes nothing, and leaves no recording behind either.
 	default:
 		opts.RecordDir = "recordings"
+	}
+
+	if f.step { // see step.go
+		done, err := setupStep(st, &f.targets, &opts)
+		if err != nil {
+			return err
+		}
+		defer done()
 	}
 
 	// This machine, or the hosts --host/--hosts (or the runbook) name:

@@ -70,6 +70,7 @@ type Driver struct {
 	readErr   error
 	outErr    error
 	lastChunk time.Time
+	atPrompt  bool // the last mark was a prompt (PS1): the shell waits for a command
 }
 
 // Answer is a reply typed when Prompt appears in a command's output.
@@ -147,6 +148,9 @@ func (d *Driver) read() {
 		n, err := d.sess.Read(buf)
 		if n > 0 {
 			d.filter.Feed(buf[:n], d.text, d.mark)
+			d.mu.Lock()
+			d.lastChunk = time.Now()
+			d.mu.Unlock()
 		}
 		if err != nil {
 			d.filter.Flush(d.text)
@@ -216,11 +220,14 @@ func (d *Driver) mark(m Mark) {
 	switch m.Kind {
 	case MarkPrompt:
 		d.prompts++
+		d.atPrompt = true
 		d.live = true
 		d.capturing = false
 	case MarkContinue:
 		d.conts++
+		d.atPrompt = false
 	case MarkStart:
+		d.atPrompt = false
 		if d.running {
 			d.capturing = true
 		}
@@ -381,6 +388,36 @@ func (d *Driver) interrupt(ctx context.Context, prompts int) error {
 // Keyboard is the session's input, for a person taking over the shell
 // (step mode); the driver must not be running a command meanwhile.
 func (d *Driver) Keyboard() io.Writer { return d.sess }
+
+// WaitPrompt waits until the shell sits at its prompt — the last mark it
+// printed is a prompt, and it has shown nothing for quiet since — so that
+// the next Run does not take a late prompt for its own. A person handing
+// the session back (step mode's shell) may leave a command finishing.
+func (d *Driver) WaitPrompt(ctx context.Context, quiet time.Duration) error {
+	for {
+		d.mu.Lock()
+		at, last, rerr := d.atPrompt, d.lastChunk, d.readErr
+		d.mu.Unlock()
+		if rerr != nil {
+			return rerr
+		}
+		wait := quiet
+		if at {
+			if wait = quiet - time.Since(last); wait <= 0 {
+				return nil
+			}
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-d.notify:
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		}
+		t.Stop()
+	}
+}
 
 // Resize changes the session's terminal size (the user's window changed).
 func (d *Driver) Resize(cols, rows int) error { return d.sess.Resize(cols, rows) }
