@@ -22,7 +22,7 @@ export DEBIAN_FRONTEND=noninteractive LC_ALL=C.UTF-8
 # A server's base: systemd as init, sshd, and what a guide's first commands
 # take for granted.
 debootstrap --variant=minbase \
-	--include=systemd,systemd-sysv,dbus,openssh-server,iproute2,procps,sudo,ca-certificates,less,nano,kmod,udev,ifupdown,iputils-ping,netbase \
+	--include=systemd,systemd-sysv,dbus,openssh-server,iproute2,procps,sudo,ca-certificates,less,nano,kmod,udev,ifupdown,iputils-ping,netbase,fdisk,e2fsprogs \
 	"$suite" "$tree" "$MIRROR"
 
 in_tree() { chroot "$tree" "$@"; }
@@ -120,6 +120,31 @@ CONF
 in_tree useradd --create-home --shell /bin/bash --groups sudo admin
 echo 'admin ALL=(ALL) NOPASSWD:ALL' > "$tree/etc/sudoers.d/admin"
 chmod 440 "$tree/etc/sudoers.d/admin"
+
+# This machine's kernel reads no partition tables (CONFIG_MSDOS_PARTITION
+# and CONFIG_EFI_PARTITION are unset), so after partitioning the attached
+# disk the kernel learns the partitions from partx, and the container,
+# whose /dev is its own, gets their nodes from this helper.
+cat > "$tree/usr/local/sbin/andromeda-partscan" <<'HELPER'
+#!/bin/sh
+# andromeda-partscan DISK: tell the kernel about DISK's partitions (partx)
+# and make their device nodes in this container's /dev.
+set -eu
+disk=${1:?usage: andromeda-partscan DISK}
+# Forget the old partitions (those in use stay), then learn the new ones.
+partx -d "$disk" 2>/dev/null || true
+partx -a "$disk" 2>/dev/null || partx -u "$disk"
+name=$(basename "$disk")
+for node in /dev/"$name"p*; do
+	[ -e "/sys/class/block/$(basename "$node")" ] || rm -f "$node"
+done
+for p in /sys/class/block/"$name"/"$name"p*; do
+	[ -e "$p/dev" ] || continue
+	node=/dev/$(basename "$p")
+	[ -b "$node" ] || mknod "$node" b $(tr ':' ' ' < "$p/dev")
+done
+HELPER
+chmod 755 "$tree/usr/local/sbin/andromeda-partscan"
 
 # No getty on consoles nobody reads; the boot stays quiet and fast.
 in_tree systemctl mask console-getty.service getty@tty1.service serial-getty@ttyS0.service >/dev/null 2>&1 || true

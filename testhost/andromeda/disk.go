@@ -3,6 +3,7 @@ package andromeda
 import (
 	"fmt"
 	"os"
+	"os/exec"
 
 	"golang.org/x/sys/unix"
 )
@@ -60,4 +61,27 @@ func (d *loopDisk) detach() {
 	unix.IoctlSetInt(int(d.f.Fd()), unix.LOOP_CLR_FD, 0)
 	d.f.Close()
 	os.Remove(d.img)
+}
+
+// wipe makes the disk blank again for a clean boot: the kernel forgets its
+// partitions, the backing file's blocks are punched out and the loop
+// device's buffers are dropped, so nothing of the last run is read back.
+func (d *loopDisk) wipe() error {
+	exec.Command("partx", "-d", d.dev).Run() // no partitions is fine
+	b, err := os.OpenFile(d.img, os.O_RDWR, 0)
+	if err != nil {
+		return err
+	}
+	defer b.Close()
+	st, err := b.Stat()
+	if err != nil {
+		return err
+	}
+	if err := unix.Fallocate(int(b.Fd()), unix.FALLOC_FL_PUNCH_HOLE|unix.FALLOC_FL_KEEP_SIZE, 0, st.Size()); err != nil {
+		return fmt.Errorf("wipe %s: %w", d.img, err)
+	}
+	if err := unix.IoctlSetInt(int(d.f.Fd()), unix.BLKFLSBUF, 0); err != nil {
+		return fmt.Errorf("flush %s: %w", d.dev, err)
+	}
+	return nil
 }

@@ -194,6 +194,11 @@ func (s *supervisor) startSpawner() {
 func (s *supervisor) boot(ctx context.Context, clean bool) error {
 	s.state = "booting"
 	if clean {
+		if s.disk != nil {
+			if err := s.disk.wipe(); err != nil {
+				return err
+			}
+		}
 		unix.Unmount(s.root, unix.MNT_DETACH)
 		unix.Unmount(s.mnt, unix.MNT_DETACH)
 		if err := os.MkdirAll(s.mnt, 0o700); err != nil {
@@ -223,7 +228,7 @@ func (s *supervisor) boot(ctx context.Context, clean bool) error {
 	defer console.Close()
 	args := []string{"--quiet", "--boot", "--register=no", "--keep-unit",
 		"--directory=" + s.root, "--machine=andromeda", "--hostname=andromeda",
-		"--network-namespace-path=/proc/self/fd/3",
+		"--network-namespace-path=/proc/self/fd/3", "--private-network",
 		"--link-journal=no", "--resolv-conf=off", "--timezone=off", "--console=read-only"}
 	if s.disk != nil {
 		args = append(args, "--bind="+s.disk.dev)
