@@ -1,6 +1,7 @@
 package recording
 
 import (
+	"bytes"
 	"strconv"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -16,11 +17,18 @@ import (
 // invalid escape had to be read as a literal backslash, and ok=false when
 // there is no closing quote.
 func appendJSONString(dst, s []byte, i int) (out []byte, next int, repaired, ok bool) {
-	i++ // opening quote
+	i++     // opening quote
+	q := -1 // position of the next '"' at or after i, found once and reused
 	for {
-		j := i
-		for j < len(s) && s[j] != '"' && s[j] != '\\' {
-			j++
+		if q < i {
+			q = len(s)
+			if n := bytes.IndexByte(s[i:], '"'); n >= 0 {
+				q = i + n
+			}
+		}
+		j := q
+		if k := bytes.IndexByte(s[i:q], '\\'); k >= 0 {
+			j = i + k
 		}
 		dst = append(dst, s[i:j]...)
 		if j >= len(s) {

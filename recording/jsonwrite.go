@@ -1,37 +1,90 @@
 package recording
 
-import "unicode/utf8"
+import (
+	"encoding/binary"
+	"unicode/utf8"
+)
 
 const hexDigits = "0123456789abcdef"
+
+// needsEscape marks the ASCII bytes a JSON string cannot hold as they are.
+var needsEscape = func() (t [256]bool) {
+	for c := 0; c < 0x20; c++ {
+		t[c] = true
+	}
+	t['"'], t['\\'] = true, true
+	return t
+}()
 
 // appendJSONBytes appends s as a JSON string. Invalid UTF-8 becomes U+FFFD
 // (asciicast data is text); control characters are escaped as asciinema
 // does (ESC as \u001b).
 func appendJSONBytes(dst, s []byte) []byte {
 	dst = append(dst, '"')
+	if !utf8.Valid(s) {
+		return appendJSONBytesSlow(dst, s)
+	}
+	// Valid UTF-8 (the usual case): only ASCII bytes need looking at.
+	start := 0
+	for i := 0; i < len(s); {
+		// Skip eight clean bytes at a time (no control character, quote
+		// or backslash): terminal output is mostly such runs.
+		if i+8 <= len(s) && !wordNeedsEscape(binary.LittleEndian.Uint64(s[i:])) {
+			i += 8
+			continue
+		}
+		c := s[i]
+		if needsEscape[c] {
+			dst = append(dst, s[start:i]...)
+			dst = appendEscape(dst, c)
+			start = i + 1
+		}
+		i++
+	}
+	dst = append(dst, s[start:]...)
+	return append(dst, '"')
+}
+
+const (
+	lo8 = 0x0101010101010101
+	hi8 = 0x8080808080808080
+)
+
+// wordNeedsEscape reports whether any of the eight bytes in x is below
+// 0x20, a quote or a backslash (the classic "has zero byte" bit trick).
+func wordNeedsEscape(x uint64) bool {
+	less := (x - lo8*0x20) & ^x & hi8
+	q := x ^ (lo8 * '"')
+	b := x ^ (lo8 * '\\')
+	return less|((q-lo8)&^q&hi8)|((b-lo8)&^b&hi8) != 0
+}
+
+func appendEscape(dst []byte, c byte) []byte {
+	switch c {
+	case '"', '\\':
+		return append(dst, '\\', c)
+	case '\n':
+		return append(dst, '\\', 'n')
+	case '\r':
+		return append(dst, '\\', 'r')
+	case '\t':
+		return append(dst, '\\', 't')
+	}
+	return append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+}
+
+// appendJSONBytesSlow handles input with invalid UTF-8, rune by rune.
+func appendJSONBytesSlow(dst, s []byte) []byte {
 	start := 0
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
-				continue
-			}
-			dst = append(dst, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				dst = append(dst, '\\', c)
-			case '\n':
-				dst = append(dst, '\\', 'n')
-			case '\r':
-				dst = append(dst, '\\', 'r')
-			case '\t':
-				dst = append(dst, '\\', 't')
-			default:
-				dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+			if needsEscape[c] {
+				dst = append(dst, s[start:i]...)
+				dst = appendEscape(dst, c)
+				start = i + 1
 			}
 			i++
-			start = i
 			continue
 		}
 		r, size := utf8.DecodeRune(s[i:])

@@ -1,0 +1,37 @@
+# Rows for the recording formats (issue 2): runbook info and convert
+# against ttyrec's and termrec's tools and asciinema, on a 200 MB ttyrec
+# and the .cast made from it. Sourced by bench/run.sh.
+
+input big.ttyrec 200MB
+input small.ttyrec 20MB
+[ -s "$OUT/big.cast" ] || "$RUNBOOK" convert "$OUT/big.ttyrec" "$OUT/big.cast"
+[ -s "$OUT/small.cast" ] || "$RUNBOOK" convert "$OUT/small.ttyrec" "$OUT/small.cast"
+big=$(stat -c %s "$OUT/big.ttyrec")
+bigcast=$(stat -c %s "$OUT/big.cast")
+
+row "info 200MB ttyrec" "$big" \
+	"$RUNBOOK info $OUT/big.ttyrec" \
+	ttytime "ttytime $OUT/big.ttyrec" \
+	termtime "termtime $OUT/big.ttyrec"
+
+row "ttyrec -> .cast" "$big" \
+	"$RUNBOOK convert $OUT/big.ttyrec $OUT/ours.cast" \
+	termcat "termcat $OUT/big.ttyrec $OUT/peer.cast"
+
+# asciinema cat wants a terminal even to print: both run under script.
+row ".cast -> raw output (pty)" "$bigcast" \
+	"script -qfec '$RUNBOOK convert $OUT/big.cast - --to raw' /dev/null >/dev/null" \
+	"asciinema cat" "script -qfec 'asciinema cat $OUT/big.cast' /dev/null >/dev/null"
+
+row ".cast -> raw output (pipe)" "$bigcast" \
+	"$RUNBOOK convert $OUT/big.cast - --to raw >/dev/null" \
+	"asciinema cat" "script -qfec 'asciinema cat $OUT/big.cast' /dev/null >/dev/null"
+
+row ".cast -> ttyrec" "$bigcast" \
+	"$RUNBOOK convert $OUT/big.cast $OUT/ours.ttyrec" \
+	termcat "termcat $OUT/big.cast $OUT/peer.ttyrec"
+
+rss "info (20 vs 200 MB)" "$RUNBOOK info $OUT/small.ttyrec" "$RUNBOOK info $OUT/big.ttyrec"
+rss "convert ttyrec->cast (20 vs 200 MB)" "$RUNBOOK convert $OUT/small.ttyrec $OUT/rss.cast" "$RUNBOOK convert $OUT/big.ttyrec $OUT/rss.cast"
+rss "convert cast->ttyrec (20 vs 200 MB)" "$RUNBOOK convert $OUT/small.cast $OUT/rss.ttyrec" "$RUNBOOK convert $OUT/big.cast $OUT/rss.ttyrec"
+rss "convert cast->raw (20 vs 200 MB)" "$RUNBOOK convert $OUT/small.cast - --to raw" "$RUNBOOK convert $OUT/big.cast - --to raw"

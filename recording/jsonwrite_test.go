@@ -1,0 +1,42 @@
+package recording
+
+import (
+	"encoding/json"
+	"testing"
+)
+
+// appendJSONBytes must agree with encoding/json on valid UTF-8, whatever
+// mix of bytes falls in its eight-byte words.
+func TestAppendJSONBytesMatchesEncodingJSON(t *testing.T) {
+	alphabet := []string{"a", "\x1b", "\"", "\\", "\r", "\n", "\t", "\x00", "\x1f", " ", "~", "\x7f", "✓", "é", "💩", "[", "0"}
+	for n := 0; n < 4000; n++ {
+		var s []byte
+		for k, x := 0, uint(n); k < 3+n%23; k++ {
+			s = append(s, alphabet[x%uint(len(alphabet))]...)
+			x = x*31 + uint(k) + 7
+		}
+		got := appendJSONBytes(nil, s)
+		var back string
+		if err := json.Unmarshal(got, &back); err != nil || back != string(s) {
+			t.Fatalf("%q → %s → %q (%v)", s, got, back, err)
+		}
+	}
+	if got := string(appendJSONBytes(nil, []byte("a\xffb"))); got != `"a\ufffdb"` {
+		t.Errorf("invalid byte: %s", got)
+	}
+}
+
+func FuzzAppendJSONBytes(f *testing.F) {
+	f.Add([]byte("hello \x1b[0m \"q\" \\"))
+	f.Fuzz(func(t *testing.T, s []byte) {
+		got := appendJSONBytes(nil, s)
+		var back string
+		if err := json.Unmarshal(got, &back); err != nil {
+			t.Fatalf("%q → invalid JSON %s: %v", s, got, err)
+		}
+		out, _, repaired, ok := appendJSONString(nil, got, 0)
+		if !ok || repaired || string(out) != back {
+			t.Fatalf("our decoder read %q, encoding/json %q (ok %v repaired %v)", out, back, ok, repaired)
+		}
+	})
+}
