@@ -20,7 +20,14 @@ var _ stdlib.Host = (*host)(nil)
 // errPlanExec: `runbook steps` runs nothing, not even reads.
 var errPlanExec = errors.New("listing steps runs nothing on the host; the rest of this step depends on its state")
 
-func (h *host) Name() string { return h.r.opts.Target.Name() }
+// Name is "" when listing steps (runbook steps, check, doc): there is no
+// target then, and the stdlib's messages must not name one.
+func (h *host) Name() string {
+	if h.r.opts.Target == nil {
+		return ""
+	}
+	return h.r.opts.Target.Name()
+}
 
 // Run types cmd into the recorded session, as sh() does, and records it in
 // the index under opts.Op. It must be called from a stdlib function, on the
