@@ -51,8 +51,9 @@ func Start(ctx context.Context, dir string) (*Browser, error) {
 		"--disable-background-networking", "--disable-component-update", "--disable-sync",
 		"--disable-extensions", "--disable-default-apps", "--mute-audio", "--hide-scrollbars",
 		"--no-default-browser-check", "--disable-dev-shm-usage",
-		// No page may reach the network: every name fails to resolve.
-		"--host-resolver-rules=MAP * ~NOTFOUND",
+		// No page may reach the network: every name fails to resolve
+		// (a test's own server on 127.0.0.1 stays reachable).
+		"--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
 		"--remote-debugging-address=127.0.0.1", "--remote-debugging-port=0",
 		"--user-data-dir=" + profile,
 		"--window-size=1280,900",
@@ -210,12 +211,18 @@ func (b *Browser) NewPage(ctx context.Context, width, height int) (*Page, error)
 	if err := p.SetViewport(ctx, width, height); err != nil {
 		return nil, err
 	}
-	if err := p.call(ctx, "Network.emulateNetworkConditions", map[string]any{
-		"offline": true, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1,
-	}, nil); err != nil {
+	if err := p.SetOffline(ctx, true); err != nil {
 		return nil, err
 	}
 	return p, nil
+}
+
+// SetOffline turns the emulated network off or on. Pages start offline;
+// a test that serves files from its own loopback server turns it on.
+func (p *Page) SetOffline(ctx context.Context, offline bool) error {
+	return p.call(ctx, "Network.emulateNetworkConditions", map[string]any{
+		"offline": offline, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1,
+	}, nil)
 }
 
 // SetViewport sets the page's size in CSS pixels (a phone's or a desktop's).
