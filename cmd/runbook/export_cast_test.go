@@ -366,4 +366,3 @@ func TestCastExportInAsciinemaPlayer(t *testing.T) {
 		})
 	}
 }
-
