@@ -423,3 +423,67 @@ func TestStepShellHandBack(t *testing.T) {
 		}
 	}
 }
+
+// TestStepShellIdleLimit: time in the shell is kept, but pauses there
+// longer than --idle-limit are shortened like any other.
+func TestStepShellIdleLimit(t *testing.T) {
+	r := startStep(t, nil, "--idle-limit", "300ms")
+	r.at(1, "Make a")
+	r.c.Send("s")
+	r.c.Expect("Ctrl-] returns to the step prompt")
+	r.c.Send("echo before-idle\r")
+	r.c.Expect("before-idle")
+	time.Sleep(2 * time.Second) // the user reads something
+	r.c.Send("echo after-idle\r")
+	r.c.Expect("after-idle")
+	r.c.Send("\x1d")
+	r.at(1, "Make a")
+	r.c.Send("c")
+	if code := r.exit(); code != 0 {
+		t.Fatalf("exit %d; it showed:\n%s", code, console.Strip(r.c.Output()))
+	}
+	data, dur, ix := r.recording()
+	if !bytes.Contains(data, []byte("after-idle")) {
+		t.Errorf("the shell's output is not in the recording")
+	}
+	var idle recording.Seconds
+	for _, p := range ix.Pauses {
+		if p.Reason == "idle" {
+			idle += p.Cut
+		}
+	}
+	if idle < 1.5 {
+		t.Errorf("idle time cut: %.3f s; want the 2 s pause in the shell shortened to 0.3 s\n%s", float64(idle), dumpIndex(ix))
+	}
+	if dur >= 2*time.Second {
+		t.Errorf("recording lasts %v: the idle pause was kept", dur)
+	}
+}
+
+// TestStepShellExits: the user ends the session's shell during the
+// hand-over, as a dropped connection would: the run stops with an error,
+// the recording stays valid, and the terminal is restored.
+func TestStepShellExits(t *testing.T) {
+	r := startStep(t, nil)
+	r.at(1, "Make a")
+	r.c.Send("s")
+	r.c.Expect("Ctrl-] returns to the step prompt")
+	r.c.Send("exit\r")
+	code := r.exit()
+	if code == 0 || code == 2 {
+		t.Errorf("exit %d after the shell ended; want a failure", code)
+	}
+	r.c.Expect("session ended")
+	if r.exists("a") {
+		t.Errorf("the run went on after the session ended")
+	}
+	r.recording()
+}
+
+func TestStepSeveralHosts(t *testing.T) {
+	r := startStep(t, nil, "--host", "alpha,beta")
+	if code := r.exit(); code != 2 {
+		t.Errorf("--step with two hosts: exit %d; want 2", code)
+	}
+	r.c.Expect("--step asks about one host's commands at a time")
+}
