@@ -32,12 +32,15 @@ key. It ends ready to reboot into the new system.]],
     swap_size = { default = "8G", doc = "size of the swap logical volume (luks-lvm)" },
     target = { default = "/target", doc = "where the new system is mounted while installing" },
     release = { default = "stretch", doc = "the Debian release to install (the guide: stretch)" },
-    mirror = { default = "http://deb.debian.org/debian", doc = "the Debian mirror debootstrap uses" },
+    mirror = { default = "auto",
+      doc = "the Debian mirror debootstrap uses; auto: archive.debian.org for releases moved there (stretch and older), else deb.debian.org" },
     hostname = { default = "andromeda", doc = "the new system's host name" },
     interface = { default = "auto", doc = "network interface configured for DHCP; auto: the live system's default route interface" },
     authorized_key = { default = "~/.ssh/id_rsa.pub",
       doc = "public key on YOUR machine that root of the new system accepts" },
     bootloader = { default = true, type = "bool", doc = "install grub on the disk" },
+    partscan = { default = "partprobe",
+      doc = "command that makes the kernel read the new partition table (the test host's kernel reads none: andromeda-partscan)" },
   },
 }
 
@@ -46,6 +49,19 @@ if not luks and params.storage ~= "plain" then
   error("storage must be luks-lvm or plain, not " .. params.storage)
 end
 local T = params.target
+
+-- Releases that left the main mirror live on archive.debian.org.
+local archived = { wheezy = true, jessie = true, stretch = true, buster = true }
+local mirror = params.mirror
+if mirror == "auto" then
+  mirror = archived[params.release] and "http://archive.debian.org/debian" or "http://deb.debian.org/debian"
+end
+
+-- ~/ in the key's path is your home directory, as in a shell.
+local authorized_key = params.authorized_key
+if authorized_key:sub(1, 2) == "~/" then
+  authorized_key = (os.getenv("HOME") or "") .. authorized_key:sub(2)
+end
 
 -- /dev/sda → /dev/sda1; /dev/loop0 or /dev/nvme0n1 → /dev/loop0p1.
 local function part(n)
@@ -89,7 +105,7 @@ step("Partition the disk", function()
   end
   sh("sfdisk " .. params.disk .. " <<'EOF'\nlabel: dos\nsize=" .. params.boot_size ..
      ", type=83, bootable\ntype=83\nEOF")
-  sh("partprobe " .. params.disk .. " 2>/dev/null || blockdev --rereadpt " .. params.disk .. " || true")
+  sh(params.partscan .. " " .. params.disk)
 end)
 
 step("Encrypt the system partition", function()
@@ -149,7 +165,7 @@ step("Install the base system", function()
     return
   end
   comment("debootstrap installs a minimal Debian " .. params.release .. " into " .. T .. ".")
-  sh("debootstrap --arch=amd64 " .. params.release .. " " .. T .. " " .. params.mirror, { timeout = 1800 })
+  sh("debootstrap --arch=amd64 " .. params.release .. " " .. T .. " " .. mirror, { timeout = 1800 })
 end)
 
 step("Describe the disks", function()
@@ -221,7 +237,7 @@ end)
 step("Let root in with your SSH key", function()
   comment("Your public key, copied from your machine: the new system needs no root password over SSH.")
   file.mkdir(T .. "/root/.ssh", { mode = "0700" })
-  file.upload(params.authorized_key, T .. "/root/.ssh/authorized_keys", { mode = "0600" })
+  file.upload(authorized_key, T .. "/root/.ssh/authorized_keys", { mode = "0600" })
 end)
 
 step("Ready to reboot", function()

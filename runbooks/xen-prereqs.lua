@@ -121,8 +121,12 @@ step("Give dom0 a small, pinned share of the machine", function()
 end)
 
 step("Silence grub's warning about the default entry", function()
-  comment("Xen's grub snippet warns at every update-grub until XEN_OVERRIDE_GRUB_DEFAULT is set.")
-  track("grub", file.uncomment("/etc/default/grub.d/xen.cfg", "^XEN_OVERRIDE_GRUB_DEFAULT=0"))
+  comment("Xen's grub snippet warns at every update-grub until XEN_OVERRIDE_GRUB_DEFAULT is set to 0 or 1.")
+  comment("0 keeps grub's own default entry; with Xen's entries first, that is Xen anyway.")
+  -- The guide's xen.cfg had "#XEN_OVERRIDE_GRUB_DEFAULT=0" to uncomment;
+  -- later ones have "#XEN_OVERRIDE_GRUB_DEFAULT=" with no value: set it.
+  track("grub", file.line("/etc/default/grub.d/xen.cfg",
+    { regexp = [[^#?\s*XEN_OVERRIDE_GRUB_DEFAULT=]], line = "XEN_OVERRIDE_GRUB_DEFAULT=0" }))
 end)
 
 step("Regenerate the initramfs and the boot menu", function()

@@ -1,0 +1,28 @@
+#!/bin/sh
+# record-guide.sh: the one command that remakes the guide's reference
+# recordings and pages. It brings up andromeda (the throwaway Debian test
+# host, see testhost/README.md; needs root), runs the four runbooks of the
+# guide on it for real through the runbook CLI, at 100x30 with an idle
+# limit of 2 s, writes recordings/NAME.ttyrec (+ .ttyrec.json index and
+# .screens.txt golden), checks them, and makes docs/ from the runbooks and
+# the recordings (runbook doc, runbook export). The parameters of each run
+# are in guide/parts.go; the runs are the tests of package guide, so what
+# is published is what CI checks.
+#
+# Usage:
+#   scripts/record-guide.sh          record all four parts again, then docs/
+#   scripts/record-guide.sh --docs   only make docs/ again from the recordings
+set -eu
+cd "$(dirname "$0")/.."
+case "${1:-}" in
+--docs)
+	RUNBOOK_GUIDE_DOCS=update exec go test ./guide -run '^TestDocsUpToDate$' -count=1 -v
+	;;
+"")
+	RUNBOOK_GUIDE_RECORD=1 exec go test ./guide -count=1 -timeout 60m -v
+	;;
+*)
+	echo "usage: scripts/record-guide.sh [--docs]" >&2
+	exit 2
+	;;
+esac
