@@ -51,7 +51,16 @@ and a systemd-nspawn taken out of Debian's package) is in
 $RUNBOOK_TESTHOST_CACHE, else ~/.cache/runbook/testhost.
 `
 
-const name = "andromeda"
+// name is the instance the command manages; RUNBOOK_TESTHOST_NAME lets a
+// test run the command without touching a developer's own andromeda.
+var name = envOr("RUNBOOK_TESTHOST_NAME", "andromeda")
+
+func envOr(k, def string) string {
+	if v := os.Getenv(k); v != "" {
+		return v
+	}
+	return def
+}
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

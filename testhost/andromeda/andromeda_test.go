@@ -10,7 +10,13 @@ import (
 	"time"
 )
 
-func TestMain(m *testing.M) { Main(m) }
+func TestMain(m *testing.M) {
+	if os.Getenv(envStarter) != "" {
+		starter()
+		return
+	}
+	Main(m)
+}
 
 // must runs cmd inside as root and fails the test unless it exits 0.
 func must(t *testing.T, h *Host, cmd string) string {

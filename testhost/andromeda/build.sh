@@ -22,7 +22,7 @@ export DEBIAN_FRONTEND=noninteractive LC_ALL=C.UTF-8
 # A server's base: systemd as init, sshd, and what a guide's first commands
 # take for granted.
 debootstrap --variant=minbase \
-	--include=systemd,systemd-sysv,dbus,openssh-server,iproute2,procps,sudo,ca-certificates,less,nano,kmod,udev,ifupdown,iputils-ping,netbase,fdisk,e2fsprogs \
+	--include=systemd,systemd-sysv,dbus,openssh-server,iproute2,procps,sudo,ca-certificates,less,nano,kmod,udev,ifupdown,iputils-ping,netbase,fdisk,e2fsprogs,zstd \
 	"$suite" "$tree" "$MIRROR"
 
 in_tree() { chroot "$tree" "$@"; }

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	_ "embed"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -145,12 +146,29 @@ func extractTree(ctx context.Context, t tree) error {
 }
 
 // pruneTrees removes trees of other keys: an edit of build.sh makes the
-// old tree dead weight (hundreds of MB).
+// old tree dead weight (hundreds of MB). A tree that a run directory still
+// names is the lower layer of a live instance and stays until a later
+// prune.
 func pruneTrees(dir string, keep tree) {
+	inUse := map[string]bool{}
+	configs, _ := filepath.Glob(filepath.Join(filepath.Dir(dir), "run", "*", fileConfig))
+	for _, c := range configs {
+		var cfg runConfig
+		if b, err := os.ReadFile(c); err == nil && json.Unmarshal(b, &cfg) == nil {
+			inUse[filepath.Base(cfg.Tree)] = true
+		}
+	}
 	ents, _ := os.ReadDir(dir)
 	for _, e := range ents {
 		n := e.Name()
 		if !strings.HasPrefix(n, "bookworm-") || strings.HasPrefix(n, TreeKey()) {
+			continue
+		}
+		key := n
+		if i := strings.Index(n, "."); i > 0 {
+			key = n[:i]
+		}
+		if inUse[key] {
 			continue
 		}
 		os.RemoveAll(filepath.Join(dir, n))
