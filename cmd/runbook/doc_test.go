@@ -13,7 +13,7 @@ import (
 func TestDocFromRealRun(t *testing.T) {
 	rec := demoRecording(t)
 	for _, format := range []string{"markdown", "hugo"} {
-		out := filepath.Join(t.TempDir(), "docs", "demo.md")
+		out := filepath.Join(filepath.Dir(rec), "docs", "demo-"+format+".md")
 		code, _, errOut := publishCLI(t, "doc", "demo", "--recording", rec, "--format", format, "-o", out)
 		if code != 0 {
 			t.Fatalf("runbook doc --format %s: exit %d: %s", format, code, errOut)
