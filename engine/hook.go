@@ -19,6 +19,8 @@ type PendingCommand struct {
 	Steps    int    // how many steps the run has
 	Text     string // the command as the runbook wrote it (secrets masked); editable
 	Op       string // the stdlib operation typing it, if any
+	Target   string // what that operation acts on
+	Diff     string // the change it makes (unified diff), if known
 	Probe    bool   // a read-only probe
 	Comment  bool   // a comment line, not a command
 	Skip     bool   // set by the hook: do not run it, record it as skipped

@@ -37,7 +37,7 @@ func (h *host) Run(ctx context.Context, cmd string, opts stdlib.RunOptions) (std
 	if r.inStep == nil {
 		return stdlib.RunResult{}, errors.New("commands may only run inside a step")
 	}
-	o := shOptions{ok: opts.OK, op: opts.Op}
+	o := shOptions{ok: opts.OK, op: opts.Op, target: opts.Target, diff: opts.Diff}
 	if len(opts.Env) > 0 {
 		o.env = map[string]string{}
 		for _, kv := range opts.Env {
@@ -52,8 +52,11 @@ func (h *host) Run(ctx context.Context, cmd string, opts stdlib.RunOptions) (std
 		}
 	}
 	// The stdlib decides what a failure is: the status is not checked here.
-	res, _, _, err := r.command(ctx, cmd, o, false)
-	return stdlib.RunResult{Exit: res.Exit, Output: res.Output}, err
+	res, dry, _, err := r.command(ctx, cmd, o, false)
+	// Skipped at the step prompt: the last command of the step says so.
+	cs := r.inStep.ix.Commands
+	skipped := err == nil && !dry && len(cs) > 0 && cs[len(cs)-1].Skipped
+	return stdlib.RunResult{Exit: res.Exit, Output: res.Output, Skipped: skipped}, err
 }
 
 func cut(s string, sep byte) (string, string, bool) {

@@ -25,6 +25,8 @@ type shOptions struct {
 	env     map[string]string
 	op      string
 	answers []shell.Answer
+	// target and diff describe a stdlib operation for the step prompt.
+	target, diff string
 }
 
 var shOptionNames = []string{"ok", "timeout", "retries", "delay", "expect", "probe", "cwd", "env"}
@@ -198,7 +200,7 @@ func (r *runner) command(ctx context.Context, cmd string, o shOptions, strict bo
 		return shell.Result{}, true, "", nil
 	}
 	pc := &PendingCommand{Step: sr.step, Steps: r.steps, Text: text, Op: o.op, Probe: o.probe, Recorder: r.ex.pauser(), Show: r.ex.note,
-		Narration: sr.ix.Comments}
+		Narration: sr.ix.Comments, Target: o.target, Diff: o.diff}
 	if ls, ok := r.ex.(*liveSession); ok {
 		pc.Keyboard, pc.Ended, pc.Resize, pc.WaitPrompt = ls.d.Keyboard(), ls.d.Ended(), ls.d.Resize, ls.d.WaitPrompt
 	}

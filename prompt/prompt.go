@@ -111,7 +111,7 @@ func Header(it Item) string {
 		}
 	}
 	if it.Op != "" {
-		fmt.Fprintf(&b, "%s %s\n", it.Op, it.Target)
+		fmt.Fprintf(&b, "%s\n", strings.TrimSpace(it.Op+" "+it.Target))
 		writeCommand(&b, "  would type: ", it.Command)
 		if it.Diff != "" {
 			for _, l := range strings.Split(strings.TrimRight(it.Diff, "\n"), "\n") {

@@ -117,7 +117,15 @@ func (o *op) setFile(st *fstate, content []byte, a attrs, edit bool, notify []*h
 			cmd = fill[:i] + " && " + strings.Join(steps, " && ") + fill[i:]
 		}
 	}
-	o.run(cmd, RunOptions{Env: env})
+	var diff string
+	if contentChanged {
+		oldSide := old
+		if !exists {
+			oldSide = nil
+		}
+		diff = o.diffText(st.path, oldSide, content)
+	}
+	o.run(cmd, RunOptions{Env: env, Diff: diff})
 	o.verify(&want, !exists && a.mode < 0)
 	o.showDiff(st.path, old, content)
 	return bool(o.done(true, notify))

@@ -57,6 +57,11 @@ type RunOptions struct {
 	// Env is extra environment for this command only (NAME=value), passed
 	// without showing secret values on the command line.
 	Env []string
+	// Target is what the operation acts on ("/etc/default/grub") and Diff
+	// the change the command makes (unified, secrets masked), for the step
+	// prompt of --step, which shows them before asking. Both optional.
+	Target string
+	Diff   string
 }
 
 // Answer is a reply typed when Prompt appears in a command's output.
@@ -70,6 +75,9 @@ type Answer struct {
 type RunResult struct {
 	Exit   int
 	Output string // CR LF → LF, escape sequences removed
+	// Skipped: the user skipped the command at the step prompt (--step),
+	// so it did not run; the operation then ends as unchanged.
+	Skipped bool
 }
 
 // Rebooter is implemented by a Host that can reboot its target: type the

@@ -81,6 +81,9 @@ type op struct {
 	ctx    context.Context
 	name   string // "file.line"
 	target string // "/etc/default/grub"
+	// skipped: the user skipped the operation's command at the step
+	// prompt; it ends unchanged and its checks of the result are off.
+	skipped bool
 }
 
 func (m *Modules) newOp(L *lua.LState, name, target string) *op {
@@ -106,6 +109,11 @@ func (o *op) where() string {
 
 // fail raises a Lua error: gopher-lua prefixes the runbook's file:line.
 func (o *op) fail(format string, args ...any) {
+	if o.skipped {
+		// Checking after a command the user chose not to run would only
+		// report that it did not run.
+		return
+	}
 	o.L.RaiseError("%s", o.m.mask(o.where()+": "+fmt.Sprintf(format, args...)))
 }
 
@@ -123,9 +131,16 @@ func (o *op) exec(cmd string, stdin []byte) ([]byte, int) {
 // (default {0}) fails the operation with the tail of the output.
 func (o *op) run(cmd string, opts RunOptions) RunResult {
 	opts.Op = o.name
+	if opts.Target == "" {
+		opts.Target = o.target
+	}
 	res, err := o.m.host.Run(o.ctx, cmd, opts)
 	if err != nil {
 		o.fail("%v", err)
+	}
+	if res.Skipped {
+		o.skipped = true
+		return res
 	}
 	ok := opts.OK
 	if len(ok) == 0 {
@@ -163,8 +178,22 @@ func (o *op) showDiff(name string, old, new []byte) {
 	}
 }
 
+// diffText is the diff of a change as showDiff would show it, whether or
+// not diffs are on (for the step prompt).
+func (o *op) diffText(name string, old, new []byte) string {
+	oldName, newName := name, name
+	if old == nil {
+		oldName = "/dev/null"
+	}
+	if new == nil {
+		newName = "/dev/null"
+	}
+	return o.m.mask(unified(oldName, newName, old, new, true))
+}
+
 // done records the outcome and notifies the handlers the operation named.
 func (o *op) done(changed bool, notify []*handler) lua.LBool {
+	changed = changed && !o.skipped
 	o.m.host.Changed(o.name, o.target, changed)
 	if changed {
 		for _, h := range notify {

@@ -57,8 +57,6 @@ func setupStep(st *IO, tf *targetFlags, opts *engine.Options) (done func(), err 
 	}
 	sm := engine.NewStepMode(t)
 	opts.BeforeCommand = sm.Hook
-	// Show what a stdlib operation would change before asking about it.
-	opts.Diff = true
 	return func() {
 		sm.Close()
 		t.Close()

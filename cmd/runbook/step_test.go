@@ -487,3 +487,44 @@ func TestStepSeveralHosts(t *testing.T) {
 	}
 	r.c.Expect("--step asks about one host's commands at a time")
 }
+
+// TestStepStdlibOp: a stdlib operation is asked about like a command,
+// after its diff; skipping it leaves the file alone and says so in the index.
+func TestStepStdlibOp(t *testing.T) {
+	for _, key := range []string{"n", "y"} {
+		t.Run(key, func(t *testing.T) {
+			bin := runbookBinary(t)
+			dir := t.TempDir()
+			src, err := os.ReadFile("testdata/step/op.lua")
+			if err != nil {
+				t.Fatal(err)
+			}
+			os.WriteFile(filepath.Join(dir, "op.lua"), src, 0o644)
+			rec := filepath.Join(dir, "op.ttyrec")
+			c := console.New(t, 100, 30)
+			cmd := exec.Command(bin, "op.lua", "--step", "--record", rec, "--set", "dir="+dir)
+			cmd.Dir = dir
+			cmd.Env = append(os.Environ(), "HOME="+dir, "TERM=xterm", "VISUAL=", "EDITOR=")
+			c.Start(cmd)
+			r := &stepRun{t: t, c: c, dir: dir, rec: rec, cmd: cmd}
+			c.Expect("step 1/1: Write the config")
+			c.Expect("file.write " + dir + "/conf.txt")
+			c.Expect("would type: cat > ")
+			c.Expect("+++ " + dir + "/conf.txt")
+			c.Expect("+answer=42")
+			c.Expect(prompt.Keys)
+			c.Send(key)
+			if code := r.exit(); code != 0 {
+				t.Fatalf("exit %d; it showed:\n%s", code, console.Strip(c.Output()))
+			}
+			if r.exists("conf.txt") != (key == "y") {
+				t.Errorf("%s: conf.txt exists: %v; the run showed:\n%s", key, r.exists("conf.txt"), console.Strip(c.Output()))
+			}
+			_, _, ix := r.recording()
+			cm := commandOf(ix, 1)
+			if cm.Op != "file.write" || cm.Skipped != (key == "n") {
+				t.Errorf("%s: index command %+v\n%s", key, cm, dumpIndex(ix))
+			}
+		})
+	}
+}
