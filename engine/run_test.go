@@ -50,6 +50,8 @@ type runResult struct {
 // there with a real bash on a local pty, recorded.
 func runSource(t *testing.T, ctx context.Context, src string, mod func(*Options)) runResult {
 	t.Helper()
+	// The user's own login files are theirs: keep tests independent of them.
+	t.Setenv("HOME", t.TempDir())
 	dir := t.TempDir()
 	path := filepath.Join(dir, "x.lua")
 	if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
@@ -283,6 +285,7 @@ func TestRequireBesideTheRunbook(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, "helper.lua"), []byte("return { greet = function(n) return 'echo hi ' .. n end }"), 0o644)
 	src := "local h = require('helper')\nstep('a', function() sh(h.greet('mod'), { expect = 'hi mod' }) end)"
 	os.WriteFile(filepath.Join(dir, "x.lua"), []byte(src), 0o644)
+	t.Setenv("HOME", t.TempDir())
 	loc := target.NewLocal()
 	defer loc.Close()
 	_, err := Run(context.Background(), Options{Path: filepath.Join(dir, "x.lua"), Source: []byte(src), Dir: dir, Target: loc})

@@ -129,8 +129,13 @@ func Start(ctx context.Context, t target.Target, opts Options, out Output) (*Dri
 	defer cancel()
 	if err := d.wait(wctx, func() bool { return d.prompts > 0 }); err != nil {
 		d.Close()
+		// The startup file removes itself once read; it was not.
+		t.Exec(context.WithoutCancel(ctx), "rm -f "+Quote(rcPath), nil)
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
+		}
+		if errors.Is(err, context.DeadlineExceeded) {
+			return nil, fmt.Errorf("%s: the session's bash showed no prompt within %v: is a login file (/etc/profile, ~/.profile, ~/.bashrc) waiting for something?", t.Name(), timeout)
 		}
 		return nil, fmt.Errorf("%s: the session's bash showed no prompt: %w", t.Name(), err)
 	}

@@ -33,6 +33,8 @@ func (s *sink) String() string {
 
 func startBash(t *testing.T, opts Options) (*Driver, *sink) {
 	t.Helper()
+	// The user's own login files are theirs: keep tests independent of them.
+	t.Setenv("HOME", t.TempDir())
 	if opts.Nonce == "" {
 		opts.Nonce = "testnonce42"
 	}

@@ -13,9 +13,10 @@ const captureHalf = 4 << 20
 
 // capture keeps a command's output as the terminal got it.
 type capture struct {
-	head bytes.Buffer
-	tail []byte // ring of the last captureHalf bytes once head is full
-	cut  int64  // bytes dropped between head and tail
+	head  bytes.Buffer
+	tail  [][]byte // chunks after head is full, the oldest dropped past captureHalf
+	tailN int
+	cut   int64 // bytes dropped between head and tail
 }
 
 func (c *capture) add(p []byte) {
@@ -27,22 +28,25 @@ func (c *capture) add(p []byte) {
 	if len(p) == 0 {
 		return
 	}
-	c.tail = append(c.tail, p...)
-	if over := len(c.tail) - captureHalf; over > 0 {
-		c.cut += int64(over)
-		c.tail = append(c.tail[:0], c.tail[over:]...)
+	c.tail = append(c.tail, append([]byte(nil), p...))
+	c.tailN += len(p)
+	for len(c.tail) > 1 && c.tailN-len(c.tail[0]) >= captureHalf {
+		c.cut += int64(len(c.tail[0]))
+		c.tailN -= len(c.tail[0])
+		c.tail[0] = nil
+		c.tail = c.tail[1:]
 	}
 }
 
 func (c *capture) bytes() []byte {
-	if len(c.tail) == 0 {
-		return append([]byte(nil), c.head.Bytes()...)
-	}
 	b := append([]byte(nil), c.head.Bytes()...)
 	if c.cut > 0 {
 		b = append(b, fmt.Sprintf("\r\n[... %d bytes not kept ...]\r\n", c.cut)...)
 	}
-	return append(b, c.tail...)
+	for _, t := range c.tail {
+		b = append(b, t...)
+	}
+	return b
 }
 
 // CleanText turns terminal output into plain text: escape sequences
