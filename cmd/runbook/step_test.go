@@ -338,6 +338,7 @@ func TestStepWaitIsCut(t *testing.T) {
 	if dur >= time.Second {
 		t.Errorf("recording lasts %v; the 5 s at the prompt should not be in it", dur)
 	}
+	t.Logf("recording lasts %v (first to last frame); ttytime %d s", dur, ttytime(t, r.rec))
 	if n := ttytime(t, r.rec); n != 0 {
 		t.Errorf("ttytime says %d s; want 0", n)
 	}
@@ -347,6 +348,7 @@ func TestStepWaitIsCut(t *testing.T) {
 			cut += p.Cut
 		}
 	}
+	t.Logf("index: %.3f s cut at prompts; pauses %+v", float64(cut), ix.Pauses)
 	if cut < 5 {
 		t.Errorf("the index lists %.3f s cut at prompts; want at least 5:\n%s", float64(cut), dumpIndex(ix))
 	}
