@@ -16,6 +16,10 @@ type Frames struct {
 	frames     []Frame
 	cols, rows int
 	last       float64
+	// The cells and line of each row at the last snapshot: a row that did
+	// not change is not converted again (most events change a row or two).
+	rowCells, prevCells [][]screen.Cell
+	rowLines, prevLines []Line
 }
 
 // NewFrames starts with a blank cols×rows screen.
@@ -89,52 +93,81 @@ func sameScreen(a, b Frame) bool {
 	return a.Cursor == b.Cursor && slices.EqualFunc(a.Lines, b.Lines, func(x, y Line) bool { return slices.Equal(x, y) })
 }
 
-// snapshot reads the emulator's screen as styled runs.
+// snapshot reads the emulator's screen as styled runs. A row whose cells
+// are those of the same row, or of a neighbour (the screen scrolled), at
+// the previous snapshot reuses that row's line.
 func (f *Frames) snapshot(at float64) Frame {
 	cols, rows := f.scr.Size()
 	fr := Frame{At: at, Lines: make([]Line, rows)}
-	var sb strings.Builder
+	if len(f.rowCells) != rows {
+		f.rowCells, f.rowLines = make([][]screen.Cell, rows), make([]Line, rows)
+		f.prevCells, f.prevLines = make([][]screen.Cell, rows), make([]Line, rows)
+	}
+	// The last snapshot becomes the previous one; its buffers are reused.
+	f.rowCells, f.prevCells = f.prevCells, f.rowCells
+	f.rowLines, f.prevLines = f.prevLines, f.rowLines
 	for r := 0; r < rows; r++ {
-		var line Line
-		var cur Span
-		flush := func() {
-			if sb.Len() > 0 {
-				cur.Text = sb.String()
-				line = append(line, cur)
-				sb.Reset()
-			}
-		}
+		cells := f.rowCells[r][:0]
 		for c := 0; c < cols; c++ {
-			cell := f.scr.Cell(c, r)
-			if cell.Width == 0 {
-				continue // the second cell of a wide character
-			}
-			st := Style{FG: colorOf(cell.FG), BG: colorOf(cell.BG), Attrs: attrsOf(cell)}
-			wide := cell.Width == 2
-			if sb.Len() > 0 && (st != cur.Style || wide != cur.Wide) {
-				flush()
-			}
-			cur.Style, cur.Wide = st, wide
-			sb.WriteString(cell.Text())
+			cells = append(cells, f.scr.Cell(c, r))
 		}
-		flush()
-		// Trailing default blanks carry nothing.
-		for len(line) > 0 {
-			last := &line[len(line)-1]
-			if last.Style != (Style{FG: DefaultColor, BG: DefaultColor}) || last.Wide {
+		f.rowCells[r] = cells
+		line, ok := Line(nil), false
+		for _, pr := range [3]int{r, r + 1, r - 1} {
+			if pr >= 0 && pr < rows && f.prevCells[pr] != nil && slices.Equal(cells, f.prevCells[pr]) {
+				line, ok = f.prevLines[pr], true
 				break
 			}
-			last.Text = strings.TrimRight(last.Text, " ")
-			if last.Text != "" {
-				break
-			}
-			line = line[:len(line)-1]
 		}
+		if !ok {
+			line = lineOf(cells)
+		}
+		f.rowLines[r] = line
 		fr.Lines[r] = line
 	}
 	col, row, vis := f.scr.Cursor()
 	fr.Cursor = Cursor{Col: col, Row: row, Visible: vis}
 	return fr
+}
+
+// lineOf turns a row of cells into styled runs, trailing default blanks
+// left out.
+func lineOf(cells []screen.Cell) Line {
+	var line Line
+	var cur Span
+	var sb strings.Builder
+	flush := func() {
+		if sb.Len() > 0 {
+			cur.Text = sb.String()
+			line = append(line, cur)
+			sb.Reset()
+		}
+	}
+	for _, cell := range cells {
+		if cell.Width == 0 {
+			continue // the second cell of a wide character
+		}
+		st := Style{FG: colorOf(cell.FG), BG: colorOf(cell.BG), Attrs: attrsOf(cell)}
+		wide := cell.Width == 2
+		if sb.Len() > 0 && (st != cur.Style || wide != cur.Wide) {
+			flush()
+		}
+		cur.Style, cur.Wide = st, wide
+		sb.WriteString(cell.Text())
+	}
+	flush()
+	for len(line) > 0 {
+		last := &line[len(line)-1]
+		if last.Style != (Style{FG: DefaultColor, BG: DefaultColor}) || last.Wide {
+			break
+		}
+		last.Text = strings.TrimRight(last.Text, " ")
+		if last.Text != "" {
+			break
+		}
+		line = line[:len(line)-1]
+	}
+	return line
 }
 
 func colorOf(c screen.Color) Color {
@@ -149,14 +182,29 @@ func colorOf(c screen.Color) Color {
 
 func attrsOf(c screen.Cell) Attr {
 	var a Attr
-	for _, x := range []struct {
-		on bool
-		a  Attr
-	}{{c.Bold, Bold}, {c.Faint, Faint}, {c.Italic, Italic}, {c.Underline, Underline},
-		{c.Blink, Blink}, {c.Reverse, Inverse}, {c.Invisible, Invisible}, {c.Strike, Strike}} {
-		if x.on {
-			a |= x.a
-		}
+	if c.Bold {
+		a |= Bold
+	}
+	if c.Faint {
+		a |= Faint
+	}
+	if c.Italic {
+		a |= Italic
+	}
+	if c.Underline {
+		a |= Underline
+	}
+	if c.Blink {
+		a |= Blink
+	}
+	if c.Reverse {
+		a |= Inverse
+	}
+	if c.Invisible {
+		a |= Invisible
+	}
+	if c.Strike {
+		a |= Strike
 	}
 	return a
 }

@@ -57,9 +57,14 @@ func Load(ctx context.Context, path string, opt LoadOptions) (m *Movie, warnings
 		if err != nil {
 			return nil, nil, fmt.Errorf("read recording %s: %w", path, err)
 		}
-		if ev.Kind == recording.Output || ev.Kind == recording.Resize {
-			frames.Capture(ev.Time.Seconds(), tl.Screen())
+		if ev.Kind != recording.Output && ev.Kind != recording.Resize {
+			continue
 		}
+		// Events at the same moment show together: read the screen once.
+		if next, ok := tl.NextTime(); ok && next == ev.Time {
+			continue
+		}
+		frames.Capture(ev.Time.Seconds(), tl.Screen())
 	}
 	for _, p := range rec.Problems {
 		warnings = append(warnings, p.Error())
