@@ -230,6 +230,30 @@ func TestPageInChromium(t *testing.T) {
 		t.Errorf("at 4.3s the page shows\n%s\nwant\n%s", got, want)
 	}
 
+	// Speed: + goes up a notch, - back down.
+	if err := p.Key(ctx, "+"); err != nil {
+		t.Fatal(err)
+	}
+	if st := state(ctx, t, p); st.Speed != 1.5 {
+		t.Errorf("after + the speed is %v, want 1.5", st.Speed)
+	}
+	if err := p.Key(ctx, "-"); err != nil {
+		t.Fatal(err)
+	}
+	if st := state(ctx, t, p); st.Speed != 1 {
+		t.Errorf("after - the speed is %v, want 1", st.Speed)
+	}
+	// 5 jumps to half way.
+	if err := p.Key(ctx, "5"); err != nil {
+		t.Fatal(err)
+	}
+	if st := state(ctx, t, p); st.Time != m.Duration/2 {
+		t.Errorf("after 5 the time is %v, want %v", st.Time, m.Duration/2)
+	}
+	if got, want := pageText(ctx, t, p), screenAt(m.Duration/2); got != want {
+		t.Errorf("at half way the page shows\n%s\nwant\n%s", got, want)
+	}
+
 	// Jumps to a step from the step list, and to the next with ].
 	if err := p.ClickSelector(ctx, `.rb-step[data-n="2"] .rb-jump`); err != nil {
 		t.Fatal(err)

@@ -237,11 +237,17 @@
     else if (k === "+" || k === "=") stepSpeed(1);
     else if (k === "-" || k === "_") stepSpeed(-1);
     else if (k === "t") toggleTheme();
+    else if (k === "f") fullscreen();
     else if (k === "Home") seek(0);
     else if (k === "End") seek(D.duration);
     else if (/^[0-9]$/.test(k)) seek(D.duration * Number(k) / 10);
     else handled = false;
     if (handled) e.preventDefault();
+  }
+
+  function fullscreen() {
+    if (document.fullscreenElement) document.exitFullscreen();
+    else if (player.requestFullscreen) player.requestFullscreen().then(fit, function () {});
   }
 
   function toggleTheme() {
@@ -300,6 +306,7 @@
     });
     stepEls = Array.from(document.querySelectorAll(".rb-step"));
     window.addEventListener("resize", fit);
+    document.addEventListener("fullscreenchange", fit);
   }
 
   function buildMarks() {

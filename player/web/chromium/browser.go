@@ -342,6 +342,10 @@ func keyInfo(key string) (code string, vk int, text string) {
 		return "Period", 190, "."
 	case ",":
 		return "Comma", 188, ","
+	case "+":
+		return "Equal", 187, "+"
+	case "-":
+		return "Minus", 189, "-"
 	}
 	if len(key) == 1 && key[0] >= '0' && key[0] <= '9' {
 		return "Digit" + key, int(key[0]), key
