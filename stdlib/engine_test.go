@@ -1,41 +1,19 @@
 package stdlib_test
 
 import (
-	"bytes"
-	"context"
-	"errors"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/runbook-dev/runbook/engine"
 	"github.com/runbook-dev/runbook/engine/target"
 	"github.com/runbook-dev/runbook/recording"
+	"github.com/runbook-dev/runbook/stdlib/stdlibtest"
 )
 
 // These tests drive real runbooks through the engine: a real bash on a
 // real pty, recorded, with the stdlib acting through the engine's Host.
-
-type syncBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuf) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuf) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 type engineRun struct {
 	rep     *engine.Report
@@ -49,48 +27,8 @@ type engineRun struct {
 // --set dir=DIR.
 func runEngine(t *testing.T, tg target.Target, src, dir string, dry, diff bool) engineRun {
 	t.Helper()
-	path := filepath.Join(dir, "x.lua")
-	if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	rec := filepath.Join(t.TempDir(), "x.ttyrec")
-	disp := &syncBuf{}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	rep, err := engine.Run(ctx, engine.Options{
-		Path: path, Source: []byte(src), Dir: dir, Target: tg,
-		Set:    map[string]string{"dir": dir},
-		Record: rec, Display: disp, Cols: 120, Rows: 30,
-		DryRun: dry, Diff: diff,
-	})
-	r := engineRun{rep: rep, err: err, display: disp.String()}
-	f, ferr := os.Open(rec)
-	if ferr != nil {
-		t.Fatalf("recording: %v", ferr)
-	}
-	defer f.Close()
-	rd := recording.NewReader(f, rec)
-	var data []byte
-	for {
-		fr, err := rd.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			t.Fatalf("read %s: %v", rec, err)
-		}
-		data = append(data, fr.Data...)
-	}
-	if probs, n := rd.Problems(); n > 0 {
-		t.Errorf("recording has %d problems, first %v", n, probs[0])
-	}
-	r.data = string(data)
-	ix, ierr := recording.ReadIndex(recording.IndexPath(rec))
-	if ierr != nil {
-		t.Fatalf("index: %v", ierr)
-	}
-	r.ix = ix
-	return r
+	r := stdlibtest.Run(t, tg, src, dir, stdlibtest.Options{Set: map[string]string{"dir": dir}, DryRun: dry, Diff: diff})
+	return engineRun{rep: r.Report, err: r.Err, display: r.Display, data: r.Data, ix: r.Index}
 }
 
 // guideRunbook does what the guide's Xen part does to files, on files
@@ -219,18 +157,4 @@ func TestEngineErrorNamesRunbookLine(t *testing.T) {
 	}
 }
 
-func stripANSI(s string) string {
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] == 0x1b && i+1 < len(s) && s[i+1] == '[' {
-			j := i + 2
-			for j < len(s) && (s[j] < 0x40 || s[j] > 0x7e) {
-				j++
-			}
-			i = j
-			continue
-		}
-		b.WriteByte(s[i])
-	}
-	return b.String()
-}
+func stripANSI(s string) string { return stdlibtest.StripANSI(s) }
