@@ -2,7 +2,8 @@
 # connection against the usual ways of running commands on a host, and the
 # 50-host scale run. Every peer talks to the same real sshd on 127.0.0.1,
 # started here in its own mount and PID namespace (as engine/ssh/sshtest
-# does), and stopped at the end.
+# does), with a fresh tmpfs as root's home (this machine's ~/.bashrc is not
+# the host's), and stopped at the end.
 #
 # Per-command figures are (time of 101 commands - time of 1) / 100, so the
 # fixed costs (connecting, starting bash, loading Ansible) cancel out.
@@ -168,7 +169,7 @@ ssh_bench_sshd() {
 		LogLevel ERROR
 	EOF
 	unshare --mount --pid --fork --kill-child --propagation private \
-		sh -c "mount -t tmpfs bench-run /run && mkdir -m 755 /run/sshd && exec /usr/sbin/sshd -f $cfg -D -E $SSHB/sshd_$port.log" \
+		sh -c "mount -t tmpfs bench-run /run && mkdir -m 755 /run/sshd && mount -t tmpfs -o mode=700 bench-root /root && exec /usr/sbin/sshd -f $cfg -D -E $SSHB/sshd_$port.log" \
 		</dev/null >/dev/null 2>&1 &
 	echo $! >>"$SSHB/pids"
 	for i in $(seq 200); do

@@ -221,7 +221,10 @@ func (s *Server) start(cfgPath string, root bool, mounts []string) error {
 	if root {
 		// sshd as root needs /run/sshd: give it a private /run rather than
 		// creating anything on the machine.
-		script := "set -e; mount -t tmpfs sshtest-run /run; mkdir -m 755 /run/sshd\n"
+		// root's home is a fresh tmpfs too: this machine's own ~/.bashrc
+		// (which bash reads even for ssh commands) is not the host's.
+		script := "set -e; mount -t tmpfs sshtest-run /run; mkdir -m 755 /run/sshd\n" +
+			"mount -t tmpfs -o mode=700 sshtest-root /root\n"
 		for _, m := range mounts {
 			script += m + "\n"
 		}
