@@ -126,7 +126,12 @@ func runConvert(ctx context.Context, st *IO, args []string) error {
 		return usagef("convert: %v", err)
 	}
 	defer src.Close()
-	rt := recording.Retime(src, opt)
+	// A ttyrec's steps live in its index: carry them as markers (convert_markers.go).
+	marked, err := withIndexMarkers(src, in, outFmt)
+	if err != nil {
+		return err
+	}
+	rt := recording.Retime(marked, opt)
 	if _, err := recording.NewEventWriter(io.Discard, outFmt, rt.Header()); err != nil {
 		return usagef("convert: %v", err)
 	}
