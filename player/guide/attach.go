@@ -30,6 +30,12 @@ func (p *Plan) Attach(rec map[int]*RecordedStep) {
 			}
 		}
 		sameComments := comments == len(rs.Comments)
+		// A plan that stopped early knows only the narration before the
+		// stop; the run said more: keep it, where the listing stopped.
+		var extra []string
+		if st.Stopped != "" && len(rs.Comments) > comments {
+			sameComments, extra = true, rs.Comments[comments:]
+		}
 		var items []Item
 		next, ci := 0, 0
 		for _, it := range st.Items {
@@ -57,6 +63,10 @@ func (p *Plan) Attach(rec map[int]*RecordedStep) {
 			}
 			items = append(items, recordedItem(cmds[k]))
 			next = k + 1
+		}
+		for _, c := range extra {
+			items = append(items, Item{Comment: c})
+			st.Stopped = ""
 		}
 		for _, c := range cmds[next:] {
 			items = append(items, recordedItem(c))
