@@ -303,7 +303,10 @@ func TestGuide(t *testing.T) {
 	xen := part(t, "xen-prereqs")
 
 	// A dry run on the fresh host shows every change as a diff, says what
-	// depends on the packages, and changes nothing.
+	// depends on the packages, and changes nothing. A freshly installed
+	// Debian has its package lists; the test host's tree was built
+	// without them, and apt's simulation needs them.
+	sh(t, ctx, h, "apt-get -qq update")
 	pristine := snapshot(t, ctx, h, "")
 	rc, res := c.runPart(ctx, h, xen, "", "--dry-run")
 	if res.exit != 0 || !rc.DryRun || rc.Failed != 0 {
@@ -397,8 +400,12 @@ func checkGuideState(t *testing.T, ctx context.Context, h *andromeda.Host) {
 	if strings.Index(grub, "\n_CMDLINE_LINUX=") > strings.Index(grub, "\nGRUB_CMDLINE_LINUX=") {
 		t.Errorf("/etc/default/grub sets _CMDLINE_LINUX after GRUB_CMDLINE_LINUX uses it")
 	}
-	if xc := sh(t, ctx, h, "cat /etc/default/grub.d/xen.cfg"); !hasLine(xc, "XEN_OVERRIDE_GRUB_DEFAULT=0") {
+	xc := sh(t, ctx, h, "cat /etc/default/grub.d/xen.cfg")
+	if !hasLine(xc, "XEN_OVERRIDE_GRUB_DEFAULT=0") {
 		t.Errorf("/etc/default/grub.d/xen.cfg does not set XEN_OVERRIDE_GRUB_DEFAULT=0")
+	}
+	if !hasLine(xc, "\tXEN_OVERRIDE_GRUB_DEFAULT=1") {
+		t.Errorf("/etc/default/grub.d/xen.cfg's own fallback (XEN_OVERRIDE_GRUB_DEFAULT=1 when unset) was edited")
 	}
 	cfg := sh(t, ctx, h, "cat /boot/grub/grub.cfg")
 	entries := regexp.MustCompile(`(?m)^menuentry '([^']*)'`).FindAllStringSubmatch(cfg, -1)

@@ -25,6 +25,8 @@ var Parts = []Part{
 		// The test host's kernel reads no partition tables.
 		"partscan=andromeda-partscan",
 		"authorized_key={key}",
+		// The test host reaches the mirror only through its proxy.
+		"proxy=http://127.0.0.1:3142/",
 	}},
 	{Name: "debian-install-2"},
 	{Name: "debian-install-3", Set: []string{

@@ -79,11 +79,15 @@ end
 
 step("Install the Xen hypervisor and tools", function()
   comment("Xen comes as one metapackage that pulls in the hypervisor, its tools and the grub integration.")
+  comment("The guide took it from stretch-backports, for a newer Xen; where the host has no backports, its release's own Xen will do.")
+  local pkg = xen_package()
+  comment("On Debian " .. (facts.os.codename or "?") .. " the metapackage is " .. pkg ..
+    " (it was xen-linux-system-amd64 up to stretch).")
   local rel = release()
   if rel then
-    comment("The host's " .. rel .. " has newer Xen packages: install from there, as the guide does.")
+    comment("The host has " .. rel .. ": installing from there, as the guide does.")
   end
-  track("initramfs", apt.install(xen_package(), { release = rel, recommends = params.recommends, update = true }))
+  track("initramfs", apt.install(pkg, { release = rel, recommends = params.recommends, update = true }))
 end)
 
 step("Boot Xen first", function()
@@ -105,8 +109,12 @@ step("Give dom0 a small, pinned share of the machine", function()
   else
     comment("This host has no LUKS partition, so the kernel line has no cryptdevice=.")
   end
-  comment("One variable holds the kernel line, shared by the plain and the Xen entries.")
+  comment("One variable, _CMDLINE_LINUX, holds the kernel line, shared by the plain and the Xen entries.")
   comment("(The guide's first line reads CMDLINE_LINUX=, a typo: the others use $_CMDLINE_LINUX.)")
+  comment("Xen's own line gives dom0 " .. params.dom0_mem .. " of memory, fixed, and " .. params.dom0_vcpus ..
+    " pinned CPU(s): everything else is left for the guests.")
+  comment("(To switch between nouveau and nvidia later, add modprobe.blacklist=nouveau to the kernel line" ..
+    " and modprobe.blacklist=nvidia,nvidia-drm,nvidia-modeset to GRUB_CMDLINE_LINUX_XEN_REPLACE.)")
   local xen = string.format("dom0_mem=%s,max:%s dom0_max_vcpus=%d dom0_vcpus_pin",
     params.dom0_mem, params.dom0_mem, params.dom0_vcpus)
   local lines = {
@@ -126,14 +134,15 @@ step("Silence grub's warning about the default entry", function()
   -- The guide's xen.cfg had "#XEN_OVERRIDE_GRUB_DEFAULT=0" to uncomment;
   -- later ones have "#XEN_OVERRIDE_GRUB_DEFAULT=" with no value: set it.
   track("grub", file.line("/etc/default/grub.d/xen.cfg",
-    { regexp = [[^#?\s*XEN_OVERRIDE_GRUB_DEFAULT=]], line = "XEN_OVERRIDE_GRUB_DEFAULT=0" }))
+    { regexp = [[^(#\s*)?XEN_OVERRIDE_GRUB_DEFAULT=]], line = "XEN_OVERRIDE_GRUB_DEFAULT=0" }))
 end)
 
 step("Regenerate the initramfs and the boot menu", function()
   if not (initramfs_stale or grub_stale) then
     skip("nothing the initramfs or grub depend on changed in this run")
   end
-  comment("New kernel modules need a new initramfs; the new grub settings need a new grub.cfg.")
+  comment("Xen's packages bring kernel modules the initramfs must hold, for every installed kernel;" ..
+    " the new grub settings only count once grub.cfg is generated again.")
   if initramfs_stale then sh("update-initramfs -u -k all") end
   sh("update-grub")
 end)
@@ -146,8 +155,10 @@ step("Bridge the physical interface and add a private network", function()
       error("no default route on " .. facts.hostname .. ": set the interface parameter (--set interface=eno1)")
     end
   end
-  comment("Only dom0 is reachable from outside, through " .. params.bridge .. " over " .. iface .. ".")
-  comment("The guests live on " .. params.private_net .. " behind dom0, on a bridge over a dummy interface.")
+  comment("Only dom0 is reachable from outside, through " .. params.bridge .. ", a bridge over the physical interface " ..
+    iface .. " (found from the host's default route; the guide's was eno1).")
+  comment("The guests live on " .. params.private_net .. " behind dom0, on " .. params.private_bridge ..
+    ", a bridge over a dummy interface: reachable from outside only through port forwards in dom0.")
   apt.install({ "ifupdown", "bridge-utils" }, { recommends = params.recommends })
 
   -- The dummy's MAC is random but made once: keep the one already there.
@@ -233,6 +244,7 @@ step("Masquerade the private network", function()
     skip("masquerade=false: guests reach only dom0")
   end
   comment("The guide mentions it without showing it: guests reach the internet through dom0's address.")
+  comment("Forwarding on, and one nftables rule that masquerades what leaves the private network for elsewhere.")
   apt.install("nftables", { recommends = params.recommends })
   file.write("/etc/sysctl.d/80-xen-private-net.conf", "net.ipv4.ip_forward = 1\n")
   file.block("/etc/nftables.conf", table.concat({
@@ -247,14 +259,15 @@ step("Masquerade the private network", function()
 end)
 
 step("Use the xl toolstack", function()
-  comment("xl is Xen's toolstack; xend is long gone.")
-  file.line("/etc/default/xen", { regexp = [[^#?\s*TOOLSTACK=]], line = "TOOLSTACK=xl", create = true })
+  comment("xl is the toolstack that creates and manages the guests; /etc/xen/xl.conf stays as it is.")
+  file.line("/etc/default/xen", { regexp = [[^(#\s*)?TOOLSTACK=]], line = "TOOLSTACK=xl", create = true })
 end)
 
 step("Configure xend where it still exists", function()
   local sxp = "/etc/xen/xend-config.sxp"
   if not file.exists(sxp) then
-    skip("this Xen has no xend (" .. sxp .. " does not exist): nothing to configure")
+    skip("xend left Xen in 4.5 and this host's Xen has no " .. sxp ..
+      ": nothing to configure (xl needs no network script, and dom0's memory and CPUs are fixed on Xen's line)")
   end
   comment("Old Xen versions: no network script (the bridges are ours), and a fixed, unballooned dom0.")
   local settings = {
@@ -265,16 +278,17 @@ step("Configure xend where it still exists", function()
     { "dom0-cpus", "(dom0-cpus " .. params.dom0_vcpus .. ")" },
   }
   for _, s in ipairs(settings) do
-    file.line(sxp, { regexp = [[^#?\s*\(]] .. s[1] .. " ", line = s[2] })
+    file.line(sxp, { regexp = [[^(#\s*)?\(]] .. s[1] .. " ", line = s[2] })
   end
 end)
 
 step("Start and stop guests by hand", function()
   comment("xendomains would save running guests at shutdown and restore them at boot: turn both off.")
-  file.line("/etc/default/xendomains", { regexp = [[^#?\s*XENDOMAINS_SAVE=]], line = "XENDOMAINS_SAVE=", create = true })
-  file.line("/etc/default/xendomains", { regexp = [[^#?\s*XENDOMAINS_RESTORE=]], line = "XENDOMAINS_RESTORE=false", create = true })
+  file.line("/etc/default/xendomains", { regexp = [[^(#\s*)?XENDOMAINS_SAVE=]], line = "XENDOMAINS_SAVE=", create = true })
+  file.line("/etc/default/xendomains", { regexp = [[^(#\s*)?XENDOMAINS_RESTORE=]], line = "XENDOMAINS_RESTORE=false", create = true })
 end)
 
 step("Reboot into Xen", function()
-  comment("Everything is in place. Reboot into Xen when it suits you: systemctl reboot")
+  comment("Everything is in place: reboot into Xen when it suits you, with systemctl reboot.")
+  comment("After the reboot, xl info shows the hypervisor, and dom0 has the memory and CPUs given above.")
 end)
