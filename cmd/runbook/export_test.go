@@ -2,8 +2,11 @@ package main
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
+	"encoding/base64"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -56,6 +59,31 @@ func renderText(t *testing.T, rec string, at float64) string {
 	return strings.TrimRight(out, "\n")
 }
 
+// pageData returns the screens a page carries, decompressed.
+func pageData(t *testing.T, html []byte) string {
+	t.Helper()
+	const open = `<script id="rb-data" type="application/octet-stream">`
+	i := bytes.Index(html, []byte(open))
+	if i < 0 {
+		t.Fatal("the page has no data script")
+	}
+	rest := html[i+len(open):]
+	j := bytes.Index(rest, []byte("</script>"))
+	raw, err := base64.RawURLEncoding.DecodeString(strings.TrimSpace(string(rest[:j])))
+	if err != nil {
+		t.Fatalf("page data: %v", err)
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatalf("page data: %v", err)
+	}
+	b, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatalf("page data: %v", err)
+	}
+	return string(b)
+}
+
 type pageState struct {
 	Ready    bool    `json:"ready"`
 	Time     float64 `json:"time"`
@@ -77,6 +105,20 @@ func TestExportPageMatchesRender(t *testing.T) {
 	page := filepath.Join(t.TempDir(), "demo.html")
 	if code, _, errOut := publishCLI(t, "export", rec, page); code != 0 {
 		t.Fatalf("runbook export: exit %d: %s", code, errOut)
+	}
+	// The run's secret is nowhere in the page, compressed data included.
+	html, err := os.ReadFile(page)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := pageData(t, html)
+	for _, where := range []string{string(html), data} {
+		if strings.Contains(where, "s3cr3t-demo-token") {
+			t.Error("the page holds the demo's secret")
+		}
+	}
+	if !strings.Contains(data, "****") {
+		t.Error("the page's screens lack the masked secret ****")
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()

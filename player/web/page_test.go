@@ -319,6 +319,14 @@ func TestPageInChromium(t *testing.T) {
 	if sel != want[3] {
 		t.Errorf("selecting a command gives %q", sel)
 	}
+	// Copy: the button puts the command on the clipboard, or selects it
+	// where the browser allows no clipboard.
+	if err := p.ClickSelector(ctx, `.rb-step[data-n="1"] .rb-copy`); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.WaitFor(ctx, `document.querySelector('.rb-step[data-n="1"] .rb-copy').textContent === "copied" || getSelection().toString() === "echo hello"`); err != nil {
+		t.Error(err)
+	}
 	shot := filepath.Join(artefactDir(t), "page-desktop.png")
 	if err := p.Screenshot(ctx, shot); err != nil {
 		t.Fatal(err)
