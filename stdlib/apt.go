@@ -100,6 +100,13 @@ func (m *Modules) aptInstall(L *lua.LState) int {
 	if o.m.host.DryRun() {
 		// apt-get's simulation reads the package lists and changes nothing.
 		out, code := o.exec("apt-get install -s "+strings.Join(args[1:], " ")+" "+shqAll(missing)+" 2>&1", nil)
+		if code != 0 && opt.boolean("update", false) {
+			// The lists apt.update would fetch may well have it.
+			o.note("would update the package lists, then install %s", strings.Join(missing, " "))
+			o.wouldChange("apt.install " + strings.Join(missing, " "))
+			L.Push(o.done(true, opt.notify()))
+			return 1
+		}
 		if code != 0 {
 			o.fail("apt-get cannot install it%s", outputTail(string(out)))
 		}
