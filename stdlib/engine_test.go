@@ -1,8 +1,10 @@
 package stdlib_test
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -158,3 +160,79 @@ func TestEngineErrorNamesRunbookLine(t *testing.T) {
 }
 
 func stripANSI(s string) string { return stdlibtest.StripANSI(s) }
+
+// TestWriteExactThroughPty: content typed into a real shell on a real pty
+// arrives byte for byte, whichever way it is carried (heredoc, base64,
+// staged), and a second run finds nothing to do.
+func TestWriteExactThroughPty(t *testing.T) {
+	loc := target.NewLocal()
+	defer loc.Close()
+	dir := t.TempDir()
+	contents := map[string]string{
+		"tabs":      "all:\n\techo \"$HOME\" `date` \\n 'q'\n\t\tx  \n",
+		"unicode":   "naïve café ☕ — 日本語\n",
+		"eof":       "EOF\nEOF1\n",
+		"crlf":      "dos\r\nline\r\n",
+		"noeol":     "no final newline",
+		"long":      strings.Repeat("x", 3000) + "\n",
+		"control":   "bell\a esc\x1b[0m nul\x00\n",
+		"big":       strings.Repeat("0123456789abcdef\n", 8000),
+		"empty":     "",
+		"backslash": "a\\\nb\\\\\n\\\n",
+	}
+	var src strings.Builder
+	src.WriteString("runbook { name = \"w\", params = { dir = {} } }\nstep(\"write\", function()\n")
+	for name, c := range contents {
+		fmt.Fprintf(&src, "  file.write(params.dir .. %q, %q)\n", "/"+name, c)
+	}
+	src.WriteString("end)\n")
+	for pass := 0; pass < 2; pass++ {
+		r := runEngine(t, loc, luaQuote(src.String()), dir, false, false)
+		if r.err != nil {
+			t.Fatalf("pass %d: %v\n%s", pass, r.err, r.display)
+		}
+		for name, c := range contents {
+			if got := readFile(t, filepath.Join(dir, name)); got != c {
+				t.Errorf("pass %d: %s: got %q", pass, name, got)
+			}
+		}
+		if pass == 1 && r.rep.Changed != 0 {
+			t.Errorf("second pass: %s", r.rep.Recap())
+		}
+	}
+}
+
+// luaQuote turns Go's %q escapes that Lua 5.1 lacks (\x, \u) into
+// decimal escapes.
+func luaQuote(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\\' && i+1 < len(s) {
+			switch s[i+1] {
+			case 'x':
+				v, _ := strconv.ParseUint(s[i+2:i+4], 16, 8)
+				fmt.Fprintf(&b, "\\%03d", v)
+				i += 3
+				continue
+			case 'u', 'U':
+				n := 4
+				if s[i+1] == 'U' {
+					n = 8
+				}
+				v, _ := strconv.ParseUint(s[i+2:i+2+n], 16, 32)
+				for _, c := range []byte(string(rune(v))) {
+					fmt.Fprintf(&b, "\\%03d", c)
+				}
+				i += 1 + n
+				continue
+			default:
+				b.WriteByte(s[i])
+				b.WriteByte(s[i+1])
+				i++
+				continue
+			}
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
+}
