@@ -70,11 +70,11 @@ row() {
 # rss NAME CMD-SMALL CMD-BIG: peak resident memory of the same command on
 # a small and a big input (constant memory: the two are about equal).
 rss() {
-	local name=$1 small=$2 big=$3 a b
-	a=$( { /usr/bin/time -f '%M' bash -c "$small" >/dev/null 2>/dev/null; } 2>&1 | tail -1)
-	b=$( { /usr/bin/time -f '%M' bash -c "$big" >/dev/null 2>/dev/null; } 2>&1 | tail -1)
-	awk -v name="$name" -v a="$a" -v b="$b" \
-		'BEGIN{ printf "%-34s peak RSS %6.1f MB (small) %6.1f MB (big)   ratio %.2f\n", name, a/1024, b/1024, b/a }' | tee -a "$RESULTS"
+	local name=$1 small=$2 big=$3
+	/usr/bin/time -f '%M' -o "$OUT/rss.small" bash -c "$small" >/dev/null 2>&1
+	/usr/bin/time -f '%M' -o "$OUT/rss.big" bash -c "$big" >/dev/null 2>&1
+	awk -v name="$name" -v a="$(tail -1 "$OUT/rss.small")" -v b="$(tail -1 "$OUT/rss.big")" \
+		'BEGIN{ printf "%-34s peak RSS %6.1f MB (small) %6.1f MB (big)   big/small %.2f\n", name, a/1024, b/1024, b/a }' | tee -a "$RESULTS"
 }
 
 files=("$@")

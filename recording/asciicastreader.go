@@ -260,30 +260,9 @@ func (c *castReader) Next() (Event, error) {
 func (c *castReader) parseEvent(l []byte) (Event, bool, error) {
 	secs, code, data, repaired, ok := parseEventLine(l, c.data[:0])
 	if !ok {
-		var raw []json.RawMessage
-		if err := json.Unmarshal(l, &raw); err != nil {
-			fixed, at := repairJSON(l)
-			if at < 0 || json.Unmarshal(fixed, &raw) != nil {
-				return Event{}, false, err
-			}
-			repaired = true
-		}
-		if len(raw) < 3 {
-			return Event{}, false, fmt.Errorf("want [time, code, data], got %d elements", len(raw))
-		}
-		var cs string
-		if err := json.Unmarshal(raw[0], &secs); err != nil {
-			return Event{}, false, fmt.Errorf("bad time %s", raw[0])
-		}
-		if err := json.Unmarshal(raw[1], &cs); err != nil || len(cs) != 1 {
-			return Event{}, false, fmt.Errorf("bad event code %s", raw[1])
-		}
-		code = cs[0]
-		var ds string
-		if err := json.Unmarshal(raw[2], &ds); err == nil {
-			data = append(c.data[:0], ds...)
-		} else {
-			data = append(c.data[:0], bytes.TrimSpace(raw[2])...)
+		var err error
+		if secs, code, data, repaired, err = parseEventJSON(l, c.data[:0]); err != nil {
+			return Event{}, false, err
 		}
 	}
 	c.data = data
@@ -325,4 +304,39 @@ func (c *castReader) nextV1() (Event, error) {
 	c.v1 = nil
 	c.err = io.EOF
 	return Event{}, io.EOF
+}
+
+// parseEventJSON is the slow path for event lines parseEventLine cannot
+// take (odd spacing, non-string data): encoding/json, repaired if need be.
+// It is its own function so its variables stay off the fast path's heap.
+func parseEventJSON(l, buf []byte) (secs float64, code byte, data []byte, repaired bool, err error) {
+	var raw []json.RawMessage
+	if err = json.Unmarshal(l, &raw); err != nil {
+		fixed, at := repairJSON(l)
+		if at < 0 || json.Unmarshal(fixed, &raw) != nil {
+			return
+		}
+		err, repaired = nil, true
+	}
+	if len(raw) < 3 {
+		err = fmt.Errorf("want [time, code, data], got %d elements", len(raw))
+		return
+	}
+	var cs string
+	if e := json.Unmarshal(raw[0], &secs); e != nil {
+		err = fmt.Errorf("bad time %s", raw[0])
+		return
+	}
+	if e := json.Unmarshal(raw[1], &cs); e != nil || len(cs) != 1 {
+		err = fmt.Errorf("bad event code %s", raw[1])
+		return
+	}
+	code = cs[0]
+	var ds string
+	if e := json.Unmarshal(raw[2], &ds); e == nil {
+		data = append(buf, ds...)
+	} else {
+		data = append(buf, bytes.TrimSpace(raw[2])...)
+	}
+	return
 }

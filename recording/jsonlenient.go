@@ -126,9 +126,13 @@ func parseEventLine(line, buf []byte) (t float64, code byte, data []byte, repair
 	for j < len(line) && (line[j] >= '0' && line[j] <= '9' || line[j] == '.' || line[j] == '-' || line[j] == '+' || line[j] == 'e' || line[j] == 'E') {
 		j++
 	}
-	var err error
-	if t, err = strconv.ParseFloat(string(line[i:j]), 64); err != nil {
-		return
+	if d, dok := parseDecimalSeconds(line[i:j]); dok {
+		t = d
+	} else {
+		var err error
+		if t, err = strconv.ParseFloat(string(line[i:j]), 64); err != nil {
+			return
+		}
 	}
 	i = skipWS(line, j)
 	if i >= len(line) || line[i] != ',' {
@@ -227,4 +231,36 @@ func lineOf(s []byte, off int) int {
 		}
 	}
 	return n
+}
+
+// parseDecimalSeconds reads the plain "123.456789" form every recorder
+// writes, without allocating (the reader's hot path); anything else
+// (exponents, signs, more than 9 decimals) is left to strconv.
+func parseDecimalSeconds(b []byte) (float64, bool) {
+	var ip, fp uint64
+	i := 0
+	for ; i < len(b) && b[i] >= '0' && b[i] <= '9'; i++ {
+		if i >= 15 {
+			return 0, false
+		}
+		ip = ip*10 + uint64(b[i]-'0')
+	}
+	if i == 0 {
+		return 0, false
+	}
+	scale := uint64(1)
+	if i < len(b) && b[i] == '.' {
+		i++
+		for k := 0; i < len(b) && b[i] >= '0' && b[i] <= '9'; i, k = i+1, k+1 {
+			if k >= 9 {
+				return 0, false
+			}
+			fp = fp*10 + uint64(b[i]-'0')
+			scale *= 10
+		}
+	}
+	if i != len(b) {
+		return 0, false
+	}
+	return float64(ip) + float64(fp)/float64(scale), true
 }

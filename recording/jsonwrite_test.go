@@ -2,6 +2,7 @@ package recording
 
 import (
 	"encoding/json"
+	"strconv"
 	"testing"
 )
 
@@ -39,4 +40,19 @@ func FuzzAppendJSONBytes(f *testing.F) {
 			t.Fatalf("our decoder read %q, encoding/json %q (ok %v repaired %v)", out, back, ok, repaired)
 		}
 	})
+}
+
+func TestParseDecimalSeconds(t *testing.T) {
+	for _, s := range []string{"0", "0.5", "12.345678", "1795561250.123456", "3", "0.000001", "99.999999999"} {
+		got, ok := parseDecimalSeconds([]byte(s))
+		want, _ := strconv.ParseFloat(s, 64)
+		if !ok || secondsToDuration(got) != secondsToDuration(want) {
+			t.Errorf("%s: %v %v, want %v", s, got, ok, want)
+		}
+	}
+	for _, s := range []string{"", ".5", "1e3", "-1", "1.2.3", "1.0000000001", "1234567890123456"} {
+		if _, ok := parseDecimalSeconds([]byte(s)); ok {
+			t.Errorf("%q accepted; strconv should have it", s)
+		}
+	}
 }

@@ -85,7 +85,7 @@ ssh_bench_main() {
 	else
 		echo "bench ssh: ansible-playbook missing (apt-get install ansible): row skipped" >&2
 	fi
-	local args=(--style none --warmup 1 --runs "$RUNS" --export-csv "$OUT/ssh.csv")
+	local args=(--style none --warmup 1 --runs "$RUNS" --export-csv "$SSHB/ssh.csv")
 	local c name one many
 	for c in "${cmds[@]}"; do
 		IFS='|' read -r name one many <<<"$c"
@@ -93,7 +93,7 @@ ssh_bench_main() {
 	done
 	hyperfine "${args[@]}" >/dev/null
 	# per command = (median of 101 - median of 1) / 100, in ms
-	python3 - "$OUT/ssh.csv" <<-'EOF' | tee -a "$RESULTS"
+	python3 - "$SSHB/ssh.csv" <<-'EOF' | tee -a "$RESULTS"
 		import csv, sys
 		med = {r["command"]: float(r["median"]) for r in csv.DictReader(open(sys.argv[1]))}
 		per = {}
