@@ -46,7 +46,7 @@ func (e *HostKeyError) Error() string {
 	switch e.Kind {
 	case "changed":
 		fmt.Fprintf(&b, "ssh %s: REMOTE HOST IDENTIFICATION HAS CHANGED: refusing to connect.\n", e.Host)
-		fmt.Fprintf(&b, "  %s offered a %s key %s,\n", e.Address, e.Type, e.Fingerprint)
+		fmt.Fprintf(&b, "  %s offered the %s key %s,\n", e.Address, e.Type, e.Fingerprint)
 		fmt.Fprintf(&b, "  but known_hosts holds another key for it at %s.\n", strings.Join(e.Known, ", "))
 		b.WriteString("  Someone may be intercepting the connection, or the host was reinstalled.\n")
 		fmt.Fprintf(&b, "  If you know the new key is right, remove the old one (ssh-keygen -R %q) and connect again.", e.Address)
@@ -54,11 +54,11 @@ func (e *HostKeyError) Error() string {
 		fmt.Fprintf(&b, "ssh %s: the %s key %s offered by %s is marked @revoked in %s: refusing to connect.",
 			e.Host, e.Type, e.Fingerprint, e.Address, strings.Join(e.Known, ", "))
 	case "other-type":
-		fmt.Fprintf(&b, "ssh %s: %s offered a %s key %s, but known_hosts holds only keys of other types for it (%s): refusing to connect.",
+		fmt.Fprintf(&b, "ssh %s: %s offered the %s key %s, but known_hosts holds only keys of other types for it (%s): refusing to connect.",
 			e.Host, e.Address, e.Type, e.Fingerprint, strings.Join(e.Known, ", "))
 	default:
 		fmt.Fprintf(&b, "ssh %s: the host %s is not known: refusing to connect.\n", e.Host, e.Address)
-		fmt.Fprintf(&b, "  It offered a %s key with fingerprint %s.\n", e.Type, e.Fingerprint)
+		fmt.Fprintf(&b, "  It offered the %s host key %s.\n", e.Type, e.Fingerprint)
 		if len(e.Files) > 0 {
 			fmt.Fprintf(&b, "  (searched %s)\n", strings.Join(e.Files, ", "))
 		}

@@ -26,9 +26,9 @@ func (t *Target) Exec(ctx context.Context, cmd string, stdin io.Reader) (target.
 	if err := t.lostError(); err != nil {
 		return res, err
 	}
-	sess, err := t.client.NewSession()
+	sess, err := t.newSession(ctx, "open a side channel")
 	if err != nil {
-		return res, t.failed("open a side channel", err)
+		return res, err
 	}
 	defer sess.Close()
 	var out, errb bytes.Buffer
@@ -49,8 +49,8 @@ func (t *Target) Exec(ctx context.Context, cmd string, stdin io.Reader) (target.
 		sess.Stderr = &errb
 		sess.Stdin = stdin
 	}
-	if err := sess.Start(line); err != nil {
-		return res, t.failed("start "+quoteShort(cmd), err)
+	if err := t.await(ctx, sess, "start "+quoteShort(cmd), func() error { return sess.Start(line) }); err != nil {
+		return res, err
 	}
 	waited := make(chan error, 1)
 	go func() { waited <- sess.Wait() }()

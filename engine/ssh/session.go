@@ -27,9 +27,9 @@ func (t *Target) Shell(ctx context.Context, opts target.ShellOptions) (target.Se
 	if err := t.lostError(); err != nil {
 		return nil, err
 	}
-	sess, err := t.client.NewSession()
+	sess, err := t.newSession(ctx, "open a session")
 	if err != nil {
-		return nil, t.failed("open a session", err)
+		return nil, err
 	}
 	cols, rows := opts.Cols, opts.Rows
 	if cols <= 0 {
@@ -39,9 +39,9 @@ func (t *Target) Shell(ctx context.Context, opts target.ShellOptions) (target.Se
 		rows = 24
 	}
 	modes := ssh.TerminalModes{ssh.ECHO: 1, ssh.TTY_OP_ISPEED: 38400, ssh.TTY_OP_OSPEED: 38400}
-	if err := sess.RequestPty(termName(), rows, cols, modes); err != nil {
+	if err := t.await(ctx, sess, "request a pty", func() error { return sess.RequestPty(termName(), rows, cols, modes) }); err != nil {
 		sess.Close()
-		return nil, t.failed("request a pty", err)
+		return nil, err
 	}
 	stdin, err := sess.StdinPipe()
 	if err != nil {
@@ -57,14 +57,15 @@ func (t *Target) Shell(ctx context.Context, opts target.ShellOptions) (target.Se
 
 	nonce := newNonce()
 	line := shellCommand(opts, t.o.Sudo, nonce)
-	if line == "" {
-		err = sess.Shell()
-	} else {
-		err = sess.Start(line)
-	}
+	err = t.await(ctx, sess, "start the shell", func() error {
+		if line == "" {
+			return sess.Shell()
+		}
+		return sess.Start(line)
+	})
 	if err != nil {
 		sess.Close()
-		return nil, t.failed("start the shell", err)
+		return nil, err
 	}
 	go func() { s.waitErr = sess.Wait(); close(s.waited) }()
 	if t.o.Sudo {
@@ -329,4 +330,49 @@ func shq(s string) string {
 		return s
 	}
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// newSession opens a session channel, giving up when ctx ends (a host
+// that never confirms the channel must not hang the run).
+func (t *Target) newSession(ctx context.Context, what string) (*ssh.Session, error) {
+	type opened struct {
+		s   *ssh.Session
+		err error
+	}
+	ch := make(chan opened, 1)
+	go func() {
+		s, err := t.client.NewSession()
+		ch <- opened{s, err}
+	}()
+	select {
+	case o := <-ch:
+		if o.err != nil {
+			return nil, t.failed(what, o.err)
+		}
+		return o.s, nil
+	case <-ctx.Done():
+		go func() {
+			if o := <-ch; o.s != nil {
+				o.s.Close()
+			}
+		}()
+		return nil, fmt.Errorf("ssh %s: %s: %w", t.name, what, ctx.Err())
+	}
+}
+
+// await runs f, a request that waits for the host's reply, until ctx
+// ends; then it closes sess and returns ctx's error.
+func (t *Target) await(ctx context.Context, sess *ssh.Session, what string, f func() error) error {
+	done := make(chan error, 1)
+	go func() { done <- f() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			return t.failed(what, err)
+		}
+		return nil
+	case <-ctx.Done():
+		sess.Close()
+		return fmt.Errorf("ssh %s: %s: %w", t.name, what, ctx.Err())
+	}
 }
