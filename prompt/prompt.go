@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"unicode"
 )
 
 // Item is what the prompt shows before one command.
@@ -78,6 +79,14 @@ type Prompter struct {
 	// and PhasePrompt when it closes, so the caller can label the time it
 	// cuts from its recording.
 	OnPhase func(phase string)
+	// Without lists choice keys the caller cannot carry out ("es": a
+	// player has no session to edit a command for or to open a shell
+	// in). They are left off the key line and the help; pressing one
+	// rings the bell.
+	Without string
+	// Help, when set, replaces the help shown for ?, for a caller whose
+	// choices mean something else (y plays a command's stretch).
+	Help string
 }
 
 // New returns a Prompter on t using $VISUAL or $EDITOR.
@@ -101,6 +110,40 @@ const help = `  y, Enter  run this command
   ?         this help
 `
 
+// KeyLine is the prompt line without the keys in Without.
+func (p *Prompter) KeyLine() string {
+	if p.Without == "" {
+		return Keys
+	}
+	var kept []string
+	for _, f := range strings.Fields(Keys) {
+		if len(f) > 2 && f[0] == '[' && strings.ContainsRune(p.Without, rune(f[1])) {
+			continue
+		}
+		kept = append(kept, f)
+	}
+	return strings.Join(kept, "  ")
+}
+
+func (p *Prompter) help() string {
+	if p.Help != "" {
+		return p.Help
+	}
+	if p.Without == "" {
+		return help
+	}
+	var b strings.Builder
+	for _, l := range strings.SplitAfter(help, "\n") {
+		if k := strings.TrimSpace(l); k != "" && strings.ContainsRune(p.Without, rune(k[0])) {
+			continue
+		}
+		b.WriteString(l)
+	}
+	return b.String()
+}
+
+func (p *Prompter) offers(r rune) bool { return !strings.ContainsRune(p.Without, unicode.ToLower(r)) }
+
 // Header renders what the prompt shows above its key line.
 func Header(it Item) string {
 	var b strings.Builder
@@ -118,7 +161,7 @@ func Header(it Item) string {
 				fmt.Fprintf(&b, "  %s\n", l)
 			}
 		}
-	} else {
+	} else if it.Command != "" {
 		writeCommand(&b, "$ ", it.Command)
 	}
 	return b.String()
@@ -150,6 +193,10 @@ func (p *Prompter) Ask(ctx context.Context, it Item) (Decision, error) {
 		if err != nil {
 			p.T.crlf("\n")
 			return d, err
+		}
+		if k.name == "" && k.r < 0x80 && !p.offers(k.r) {
+			p.T.crlf("\a\r\x1b[K")
+			continue
 		}
 		switch {
 		case k.r == 'y' || k.r == 'Y' || k.r == '\r' || k.r == '\n':
@@ -185,7 +232,7 @@ func (p *Prompter) Ask(ctx context.Context, it Item) (Decision, error) {
 			d.Command = cmd
 			d.Edited = cmd != it.Command
 		case k.r == '?' || k.r == 'h':
-			p.T.crlf("?\n" + help)
+			p.T.crlf("?\n" + p.help())
 		default:
 			p.T.crlf("\a")
 			p.T.crlf("\r\x1b[K")
@@ -195,7 +242,7 @@ func (p *Prompter) Ask(ctx context.Context, it Item) (Decision, error) {
 
 // readChoice shows the key line and reads one key in raw mode.
 func (p *Prompter) readChoice(ctx context.Context) (key, error) {
-	p.T.crlf("\r\x1b[K" + Keys + " ")
+	p.T.crlf("\r\x1b[K" + p.KeyLine() + " ")
 	restore, err := p.T.MakeRaw()
 	if err != nil {
 		return key{}, err

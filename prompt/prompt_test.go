@@ -301,3 +301,40 @@ func TestNotTerminal(t *testing.T) {
 		t.Errorf("NewTerminal(/dev/null) = %v, want ErrNotTerminal", err)
 	}
 }
+
+// A player has no session: e and s are hidden, ring the bell, and the
+// help leaves them out.
+func TestAskWithout(t *testing.T) {
+	p := func(t *Terminal) *Prompter { return &Prompter{T: t, Without: "es"} }
+	if got, want := p(nil).KeyLine(), "[y]es  [n]o/skip  [c]ontinue  [q]uit  [?]"; got != want {
+		t.Fatalf("KeyLine %q, want %q", got, want)
+	}
+	c, ch := ask(t, context.Background(), p, item)
+	c.Expect("[y]es  [n]o/skip  [c]ontinue  [q]uit  [?]")
+	c.Send("e")
+	c.Send("S")
+	c.Send("?")
+	c.Expect("skip it")
+	c.Expect("this help")
+	c.Send("n")
+	r := wait(t, ch)
+	if r.err != nil || r.d.Action != Skip || r.d.Edited {
+		t.Errorf("got %+v, %v; want skip, not edited", r.d, r.err)
+	}
+	out := console.Strip(c.Output())
+	for _, hidden := range []string{"[e]dit", "[s]hell", "Ctrl-]", "edit>", "in $VISUAL"} {
+		if strings.Contains(out, hidden) {
+			t.Errorf("hidden choice shown: %q in\n%s", hidden, out)
+		}
+	}
+	if n := strings.Count(c.Output(), "\a"); n < 2 {
+		t.Errorf("%d bells for two hidden keys", n)
+	}
+}
+
+func TestHeaderWithoutCommand(t *testing.T) {
+	h := console.Strip(Header(Item{Step: 2, Steps: 4, Name: "from a marker"}))
+	if strings.Contains(h, "$") {
+		t.Errorf("header shows an empty command:\n%q", h)
+	}
+}

@@ -10,9 +10,10 @@ import (
 	"golang.org/x/term"
 
 	"github.com/runbook-dev/runbook/player"
+	"github.com/runbook-dev/runbook/prompt"
 )
 
-const playUse = "runbook play REC [--speed X] [--idle-limit DUR] [--from STEP|TIME]"
+const playUse = "runbook play REC [--speed X] [--idle-limit DUR] [--from STEP|TIME] [--step]"
 
 const playMore = `
 Plays a recording in this terminal, in real time: ttyrec (ours, ttyrec's,
@@ -27,6 +28,15 @@ Keys while playing:
   +  -       faster / slower
   q          quit (also Ctrl-C)
 
+Step mode (--step) goes command by command: before each it shows the
+screen where the command starts, "step N/M: NAME", the narration, the
+command, and waits for one key:
+  y, Enter   play the command's stretch      n   skip it (jump past it)
+  c          play this and the rest          q   quit (exit 130)
+(e and s, edit and shell, need a live session: they are not offered.)
+Commands come from the index; a recording without one goes marker by
+marker, or burst by burst of output (split at pauses of 1 s or more).
+
 --from takes a step number or name, or a time with a unit (90s, 1m30s).
 --idle-limit shortens longer pauses while playing (default: the limit the
 recording asks for; 0 keeps every pause as recorded).
@@ -37,6 +47,7 @@ Examples:
   runbook play recordings/demo.ttyrec --from 3
   runbook play recordings/demo.ttyrec --from "install packages"
   runbook play old-session.cast --from 1m30s
+  runbook play recordings/demo.ttyrec --step
 `
 
 func runPlay(ctx context.Context, st *IO, args []string) error {
@@ -44,6 +55,7 @@ func runPlay(ctx context.Context, st *IO, args []string) error {
 	speed := fs.Float64("speed", 1, "play this many times faster")
 	idle := fs.String("idle-limit", "", "shorten longer pauses to this (e.g. 2s; 0: keep them)")
 	from := fs.String("from", "", "start at this step (number or name) or time (90s, 1m30s)")
+	stepMode := fs.Bool("step", false, "go command by command, asking before each (needs a terminal)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -68,6 +80,9 @@ func runPlay(ctx context.Context, st *IO, args []string) error {
 			opt.IdleLimit = -1 // asked for none
 		}
 	}
+	if *stepMode && st.TTY == nil {
+		return usagef("play: --step needs a terminal to ask at, and stdin is not one")
+	}
 	rec, err := player.Open(fs.Arg(0))
 	if err != nil {
 		return err
@@ -91,6 +106,9 @@ func runPlay(ctx context.Context, st *IO, args []string) error {
 		// Notes go to the window title, out of the recording's way.
 		opt.Status = func(s string) { fmt.Fprintf(out, "\x1b]2;runbook play: %s\x07", s) }
 	}
+	if *stepMode {
+		return playStep(ctx, st, rec, opt)
+	}
 	if st.TTY != nil {
 		old, err := term.MakeRaw(int(st.TTY.Fd()))
 		if err == nil {
@@ -103,5 +121,19 @@ func runPlay(ctx context.Context, st *IO, args []string) error {
 	if opt.Keys != nil {
 		fmt.Fprint(st.Out, "\r\n")
 	}
+	return err
+}
+
+// playStep runs play --step: the step prompt on the terminal, the
+// recording on standard output.
+func playStep(ctx context.Context, st *IO, rec *player.Recording, opt player.PlayOptions) error {
+	t, err := prompt.NewTerminal(st.TTY, st.Out)
+	if err != nil {
+		return usagef("play: --step needs a terminal: %v", err)
+	}
+	defer t.Close()
+	err = player.PlayStep(ctx, rec, st.Out, player.StepOptions{Speed: opt.Speed, IdleLimit: opt.IdleLimit,
+		From: opt.From, Terminal: t})
+	fmt.Fprint(st.Out, "\x1b[0m\x1b[?25h\r\n")
 	return err
 }
