@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"html/template"
 	"io"
+	"strings"
 	"time"
 )
 
@@ -44,9 +45,12 @@ func WritePage(w io.Writer, m *Movie) error {
 		JS                             template.JS
 		Data                           string
 		Steps                          []Step
+		// Final is the last screen's text, for readers without scripts.
+		Final string
 	}{
 		Title: title, Host: m.Host, StartedAt: m.StartedAt, Length: clock(m.Duration),
 		Duration: m.Duration, CSS: template.CSS(css), JS: template.JS(js), Data: packed, Steps: m.Steps,
+		Final: finalText(m),
 	}
 	if err := pageTmpl.Execute(w, v); err != nil {
 		return fmt.Errorf("write page: %w", err)
@@ -62,4 +66,14 @@ func clock(sec float64) string {
 		return fmt.Sprintf("%d:%02d:%02d", h, m, s)
 	}
 	return fmt.Sprintf("%d:%02d", m, s)
+}
+
+// finalText is the last frame's text, blank rows at the end left out.
+func finalText(m *Movie) string {
+	f := m.Frames[len(m.Frames)-1]
+	lines := make([]string, len(f.Lines))
+	for i, l := range f.Lines {
+		lines[i] = l.Text()
+	}
+	return strings.TrimRight(strings.Join(lines, "\n"), "\n")
 }
