@@ -4,11 +4,15 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/creack/pty"
+	"golang.org/x/crypto/ssh"
 
 	"github.com/runbook-dev/runbook/engine/ssh/sshtest"
 	"github.com/runbook-dev/runbook/recording"
@@ -225,6 +229,7 @@ step("After", function() sh("echo never") end)
 	case <-time.After(60 * time.Second):
 		t.Fatal("run did not end after sshd was killed")
 	}
+	t.Logf("stderr:\n%s", errOut)
 	if code != 1 {
 		t.Errorf("exit %d, want 1\nstderr:\n%s", code, errOut)
 	}
@@ -242,5 +247,58 @@ step("After", function() sh("echo never") end)
 	}
 	if st, err := os.Stat(rec); err != nil || st.Size() == 0 {
 		t.Errorf("recording: %v", err)
+	}
+}
+
+func TestRunbookDefaultHostAndTerminalPassphrase(t *testing.T) {
+	srv := sshtest.Start(t, sshtest.Options{})
+	home := t.TempDir()
+	// An encrypted key, authorized on the host: its passphrase is typed at
+	// the terminal (a real pty), and must show nowhere.
+	const pass = "tty-typed passphrase"
+	key := filepath.Join(home, "enc")
+	signer := sshtest.WriteKey(t, key, pass)
+	f, _ := os.OpenFile(filepath.Join(srv.Dir, "authorized_keys"), os.O_APPEND|os.O_WRONLY, 0)
+	f.Write(ssh.MarshalAuthorizedKey(signer.PublicKey()))
+	f.Close()
+	os.MkdirAll(filepath.Join(home, ".ssh"), 0o700)
+	os.WriteFile(filepath.Join(home, ".ssh", "config"), []byte(fmt.Sprintf(
+		"Host andromeda\n HostName %s\n Port %d\n User %s\n IdentityFile %s\n", srv.Host, srv.Port, srv.User, key)), 0o600)
+	sshtest.TrustHost(t, home, srv)
+	t.Setenv("HOME", home)
+	t.Setenv("SSH_AUTH_SOCK", "")
+	dir := t.TempDir()
+	rb := filepath.Join(dir, "declared.lua")
+	os.WriteFile(rb, []byte(`runbook { name = "declared", host = "andromeda" }
+step("Hello", function() sh("echo on=$(hostname) ok") end)
+`), 0o644)
+	rec := filepath.Join(dir, "d.ttyrec")
+
+	ptm, tty, err := pty.Open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ptm.Close()
+	defer tty.Close()
+	go io.Copy(io.Discard, ptm)
+	ptm.Write([]byte(pass + "\n"))
+	var o, e bytes.Buffer
+	code := Main([]string{rb, "--record", rec}, &IO{In: tty, Out: &o, Err: &e, TTY: tty})
+	if code != 0 {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, o.String(), e.String())
+	}
+	if !strings.Contains(e.String(), "Enter passphrase for key '"+key+"'") {
+		t.Errorf("no passphrase prompt on stderr:\n%s", e.String())
+	}
+	idx := readIndex(t, rec+".json")
+	if idx.Host != "andromeda" {
+		t.Errorf("index host %q, want the runbook's andromeda", idx.Host)
+	}
+	recBytes, _ := os.ReadFile(rec)
+	idxBytes, _ := os.ReadFile(rec + ".json")
+	for name, b := range map[string]string{"stdout": o.String(), "stderr": e.String(), "recording": string(recBytes), "index": string(idxBytes)} {
+		if strings.Contains(b, pass) {
+			t.Errorf("the passphrase shows in the %s", name)
+		}
 	}
 }
