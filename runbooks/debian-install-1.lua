@@ -39,6 +39,8 @@ key. It ends ready to reboot into the new system.]],
     authorized_key = { default = "~/.ssh/id_rsa.pub",
       doc = "public key on YOUR machine that root of the new system accepts" },
     bootloader = { default = true, type = "bool", doc = "install grub on the disk" },
+    proxy = { default = "",
+      doc = "HTTP proxy for the downloads (debootstrap, and apt in the new system), e.g. http://10.0.0.1:3142/; empty: none" },
     partscan = { default = "partprobe",
       doc = "command that makes the kernel read the new partition table (the test host's kernel reads none: andromeda-partscan)" },
   },
@@ -87,8 +89,12 @@ local function chroot(cmd, opts)
 end
 
 step("Install the installer's tools on the live system", function()
+  if not luks then
+    comment("storage=plain: plain partitions, no LUKS and no LVM, for hosts without device-mapper" ..
+      " (like the test host this runs on in CI). The guide's own layout is storage=luks-lvm, the default.")
+  end
   comment("The live system needs debootstrap and the disk tools; the installed one gets its own later.")
-  local pkgs = { "debootstrap", "fdisk" }
+  local pkgs = { "debootstrap", "fdisk", "e2fsprogs" }
   if luks then
     pkgs[#pkgs + 1] = "cryptsetup"
     pkgs[#pkgs + 1] = "lvm2"
@@ -152,11 +158,18 @@ step("Make the file systems", function()
   if swap_dev and not blkid(swap_dev, "TYPE") then sh("mkswap " .. swap_dev) end
 end)
 
+-- mount runs the mount command unless where is a mount point already.
+local function mount(what, where)
+  local r = sh("mountpoint -q " .. where, { probe = true, ok = { 0, 1, 32 } })
+  if r.exit ~= 0 then sh("mount " .. what .. " " .. where) end
+end
+
 step("Mount the new system", function()
+  comment("The new system is built in " .. T .. ", its /boot partition mounted inside it.")
   file.mkdir(T)
-  sh("mountpoint -q " .. T .. " || mount " .. root_dev .. " " .. T)
+  mount(root_dev, T)
   file.mkdir(T .. "/boot")
-  sh("mountpoint -q " .. T .. "/boot || mount " .. boot_dev .. " " .. T .. "/boot")
+  mount(boot_dev, T .. "/boot")
 end)
 
 step("Install the base system", function()
@@ -165,7 +178,9 @@ step("Install the base system", function()
     return
   end
   comment("debootstrap installs a minimal Debian " .. params.release .. " into " .. T .. ".")
-  sh("debootstrap --arch=amd64 " .. params.release .. " " .. T .. " " .. mirror, { timeout = 1800 })
+  local env = nil
+  if params.proxy ~= "" then env = { http_proxy = params.proxy } end
+  sh("debootstrap --arch=amd64 " .. params.release .. " " .. T .. " " .. mirror, { timeout = 1800, env = env })
 end)
 
 step("Describe the disks", function()
@@ -186,36 +201,51 @@ step("Describe the disks", function()
 end)
 
 step("Prepare to work inside the new system", function()
-  comment("The new system needs /dev, /proc and /sys to install packages and grub.")
+  comment("Package scripts and grub inside the new system need /dev, /proc and /sys: the live system's, bound in.")
   for _, d in ipairs({ "dev", "proc", "sys" }) do
-    sh("mountpoint -q " .. T .. "/" .. d .. " || mount --rbind /" .. d .. " " .. T .. "/" .. d)
+    mount("--rbind /" .. d, T .. "/" .. d)
   end
-  comment("No package may start a daemon on the live system while we install.")
-  file.write(T .. "/usr/sbin/policy-rc.d", "#!/bin/sh\nexit 101\n", { mode = "0755" })
+  if params.proxy ~= "" then
+    comment("apt in the new system goes through the same proxy.")
+    file.write(T .. "/etc/apt/apt.conf.d/01proxy", 'Acquire::http::Proxy "' .. params.proxy .. '";\n')
+  end
 end)
 
 step("Install the kernel, disk tools and grub", function()
-  local pkgs = "linux-image-amd64 openssh-server"
-  if luks then pkgs = pkgs .. " cryptsetup cryptsetup-initramfs lvm2" end
-  if params.bootloader then
-    chroot("debconf-set-selections <<'EOF'\ngrub-pc grub-pc/install_devices multiselect " .. params.disk .. "\nEOF")
-    pkgs = pkgs .. " grub-pc"
+  comment("The new system gets a kernel, an SSH server" .. (luks and ", the tools to open LUKS and LVM at boot" or "") ..
+    (params.bootloader and " and grub" or "") .. ".")
+  local pkgs = { "linux-image-amd64", "openssh-server" }
+  if luks then
+    for _, p in ipairs({ "cryptsetup", "cryptsetup-initramfs", "lvm2" }) do pkgs[#pkgs + 1] = p end
   end
-  local r = chroot("dpkg-query -W -f='${Status}\\n' " .. pkgs .. " 2>/dev/null | grep -vc 'ok installed'",
+  if params.bootloader then pkgs[#pkgs + 1] = "grub-pc" end
+  local list = table.concat(pkgs, " ")
+  local r = chroot("dpkg-query -W -f='${db:Status-Abbrev}\\n' " .. list .. " 2>/dev/null | grep -c '^ii'",
                    { probe = true, ok = { 0, 1 } })
-  if r.exit == 1 then
+  local changed = false
+  if tonumber((r.output or ""):match("%d+")) == #pkgs then
     comment("Everything is installed already.")
   else
-    chroot("env DEBIAN_FRONTEND=noninteractive apt-get install -y " .. pkgs, { timeout = 1800 })
+    comment("No package may start a daemon on the live system while we install: policy-rc.d says no.")
+    file.write(T .. "/usr/sbin/policy-rc.d", "#!/bin/sh\nexit 101\n", { mode = "0755" })
+    if params.bootloader then
+      chroot("debconf-set-selections <<'EOF'\ngrub-pc grub-pc/install_devices multiselect " .. params.disk .. "\nEOF")
+    end
+    chroot("env DEBIAN_FRONTEND=noninteractive apt-get install -y " .. list, { timeout = 1800 })
+    file.remove(T .. "/usr/sbin/policy-rc.d")
+    changed = true
   end
   if params.bootloader then
     if luks then
-      file.line(T .. "/etc/default/grub", { regexp = "^GRUB_CMDLINE_LINUX=",
+      comment("The kernel line names the LUKS partition, and allows discards so TRIM reaches the SSD.")
+      changed = file.line(T .. "/etc/default/grub", { regexp = "^GRUB_CMDLINE_LINUX=",
         line = 'GRUB_CMDLINE_LINUX="cryptdevice=/dev/disk/by-uuid/' .. blkid(crypt_dev, "UUID") ..
-               ':' .. params.vg .. ':allow-discards"' })
+               ':' .. params.vg .. ':allow-discards"' }) or changed
     end
-    chroot("grub-install " .. params.disk)
-    chroot("update-grub")
+    if changed or not file.exists(T .. "/boot/grub/grub.cfg") then
+      chroot("grub-install " .. params.disk)
+      chroot("update-grub")
+    end
   end
 end)
 
@@ -241,7 +271,6 @@ step("Let root in with your SSH key", function()
 end)
 
 step("Ready to reboot", function()
-  file.remove(T .. "/usr/sbin/policy-rc.d")
   comment("The new system is installed. Reboot into it when you are ready: systemctl reboot")
   comment("(A message that systemd cannot connect to the bus is harmless here.)")
 end)
