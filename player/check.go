@@ -47,7 +47,9 @@ type Finding struct {
 	Step     int    // 0 when not about a step
 	StepName string // "" when not about a step
 	// Kind: "damaged", "problem", "gap", "stale", "commands", "failed",
-	// "exit", "expect", "screens", "skipped" (a note, not a failure).
+	// "exit", "expect", "screens"; notes (never failures): "skipped" (a
+	// step or command skipped on purpose) and "edited" (a command changed
+	// at the step prompt).
 	Kind string
 	Msg  string
 }
@@ -69,6 +71,10 @@ type Report struct {
 
 // OK reports whether the recording passed.
 func (r *Report) OK() bool { return len(r.Failures) == 0 }
+
+func (r *Report) note(step *recording.Step, kind, format string, a ...any) {
+	r.Notes = append(r.Notes, Finding{Step: step.N, StepName: step.Name, Kind: kind, Msg: fmt.Sprintf(format, a...)})
+}
 
 func (r *Report) fail(step *recording.Step, kind, format string, a ...any) {
 	f := Finding{Kind: kind, Msg: fmt.Sprintf(format, a...)}
@@ -214,7 +220,13 @@ func checkOutcomes(rep *Report, rec *Recording, norm *Normalizer) error {
 		}
 		for ci, c := range s.Commands {
 			if c.Skipped {
+				// Skipped at the step prompt (n) or not run in a dry run:
+				// on purpose, so no exit status or output to check.
+				rep.note(s, "skipped", "`%s` skipped on purpose: not run when recorded", c.Text)
 				continue
+			}
+			if c.EditedFrom != "" {
+				rep.note(s, "edited", "`%s` ran, edited at the step prompt from the runbook's `%s`", c.Text, c.EditedFrom)
 			}
 			// A failed attempt followed by the same command again was
 			// retried (the runbook asked for retries): the last one counts.

@@ -19,8 +19,10 @@ Verifies a recording as documentation. Exit 0 only when:
     matches the runbook's step now; where the commands are known without a
     host, the command diff is shown), every step ended as the runbook
     expects (exit statuses; expect texts found in the command's recorded
-    output, normalised, even text that scrolled off the screen), and steps
-    skipped on purpose are reported, not failed;
+    output, normalised, even text that scrolled off the screen). Steps and
+    commands skipped on purpose (skip() in the runbook, n at a --step
+    prompt) and commands edited at a --step prompt are reported as notes,
+    never as failures;
   - the screens golden NAME.screens.txt beside the recording (the screen
     after each command, with timestamps, durations, MACs, PIDs, UUIDs and
     the runbook's normalize patterns blanked out) matches. --update
