@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -388,5 +389,35 @@ func TestLimitIdle(t *testing.T) {
 	}
 	if m.Markers[0].At != 6 || m.Duration != 6 {
 		t.Errorf("marker at %v, duration %v; want 6 and 6", m.Markers[0].At, m.Duration)
+	}
+}
+
+// TestResizeGrowsThePage: a recording that grows its terminal exports at
+// its largest size, every frame fitting.
+func TestResizeGrowsThePage(t *testing.T) {
+	f := NewFrames(20, 3)
+	f.Output(0.1, []byte("small\r\n"))
+	f.Resize(0.2, 40, 6)
+	f.Output(0.3, []byte("\x1b[6;1Hbottom row of the larger screen"))
+	cols, rows := f.Size()
+	if cols != 40 || rows != 6 {
+		t.Fatalf("size %dx%d, want 40x6", cols, rows)
+	}
+	m := &Movie{Cols: cols, Rows: rows, Duration: 0.3, Frames: f.List()}
+	d, err := encodeData(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := d.K[0]
+	for j := 1; j < len(d.D); j++ {
+		for x := 0; x+1 < len(d.D[j]); x += 2 {
+			last[d.D[j][x]] = d.D[j][x+1]
+		}
+	}
+	if got := d.Lines[last[5]]; len(got) == 0 || got[0] != "bottom row of the larger screen" {
+		t.Errorf("last row of the last frame is %v", got)
+	}
+	if err := WritePage(io.Discard, m); err != nil {
+		t.Fatal(err)
 	}
 }
