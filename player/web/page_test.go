@@ -255,6 +255,14 @@ func TestPageInChromium(t *testing.T) {
 		t.Errorf("at half way the page shows\n%s\nwant\n%s", got, want)
 	}
 
+	// A step's mark on the seek bar takes you to the step's start.
+	if err := p.ClickSelector(ctx, ".rb-mark:nth-child(3)"); err != nil {
+		t.Fatal(err)
+	}
+	if st := state(ctx, t, p); st.Time != 4.0 || st.Step != 3 {
+		t.Errorf("after clicking step 3's mark the page is at %vs, step %d", st.Time, st.Step)
+	}
+
 	// Jumps to a step from the step list, and to the next with ].
 	if err := p.ClickSelector(ctx, `.rb-step[data-n="2"] .rb-jump`); err != nil {
 		t.Fatal(err)

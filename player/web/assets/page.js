@@ -316,6 +316,8 @@
       m.className = "rb-mark" + (cls ? " " + cls : "");
       m.style.left = (100 * t / D.duration) + "%";
       m.title = fmt(t) + " " + label;
+      // A mark takes you to its exact moment, not to where the pointer is.
+      m.addEventListener("pointerdown", function (e) { e.stopPropagation(); seek(t); });
       marksEl.appendChild(m);
     };
     (D.steps || []).forEach(function (s) { add(s.start, s.n + ". " + s.name, s.status === "failed" ? "failed" : ""); });
