@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
+	"os"
 	"sync"
 	"time"
 )
@@ -27,6 +28,9 @@ type WriterOptions struct {
 // in one piece.
 const maxChunk = 32 << 10
 
+// pageSize is the unit in which the kernel copies a write into a file.
+var pageSize = os.Getpagesize()
+
 // Writer writes a ttyrec recording as it happens.
 //
 // A frame's stamp is the wall-clock time at NewWriter plus the monotonic time
@@ -35,10 +39,17 @@ const maxChunk = 32 << 10
 // empty, and no UTF-8 character is split across frames.
 //
 // Buffering: none. Each frame (header and payload) goes to the underlying
-// io.Writer in a single Write call, so a crash or kill leaves a file that is
-// whole up to its last frame. The only bytes held back are the first bytes
-// of a UTF-8 character whose rest has not been written yet (at most 3);
-// Close writes them out.
+// io.Writer in a single Write call, so a crash leaves a file that is whole
+// up to its last frame. The only bytes held back are the first bytes of a
+// UTF-8 character whose rest has not been written yet (at most 3); Close
+// writes them out.
+//
+// SIGKILL is harsher: Linux may stop a write to a file between two pages.
+// When w is a regular *os.File, the Writer therefore splits frames so that
+// no write crosses a page boundary where it can avoid it (a frame then
+// becomes several with the same stamp). It cannot when fewer than 13 bytes
+// are left in a page: a kill at that moment can leave a cut header, which
+// TrimCut (or `runbook convert REC REC`) removes.
 //
 // A Writer is safe for concurrent use: the engine writes output from one
 // goroutine and pauses or reads Elapsed from another.
@@ -48,21 +59,26 @@ type Writer struct {
 	clock Clock
 	limit time.Duration
 
-	start     time.Time     // wall clock (with monotonic reading) at NewWriter
-	startUsec int64         // start, in µs since the epoch
-	cut       time.Duration // time cut out so far
-	paused    bool
-	pausedPos time.Duration
-	pausedAt  time.Time
-	reason    string
+	cols, rows int
+	start      time.Time     // wall clock (with monotonic reading) at NewWriter
+	startUsec  int64         // start, in µs since the epoch
+	cut        time.Duration // time cut out so far
+	paused     bool
+	pausedPos  time.Duration
+	pausedAt   time.Time
+	reason     string
 
 	lastPos  time.Duration // timeline position of the last frame
 	lastUsec int64         // stamp of the last frame, µs since the epoch
 	held     []byte
 	frame    []byte
-	pauses   []Pause
-	frames   int
-	err      error
+	// off is the file offset of the next frame when w is a regular file
+	// (-1 otherwise): frames are then split so that no write crosses a
+	// page boundary (see emit).
+	off    int64
+	pauses []Pause
+	frames int
+	err    error
 }
 
 // NewWriter starts a recording on w and writes the size announcement frame
@@ -73,8 +89,16 @@ func NewWriter(w io.Writer, opt WriterOptions) (*Writer, error) {
 		c = RealClock
 	}
 	start := c.Now()
-	tw := &Writer{w: w, clock: c, limit: opt.IdleLimit, start: start, startUsec: start.UnixMicro(), held: make([]byte, 0, 4)}
+	tw := &Writer{w: w, clock: c, limit: opt.IdleLimit, cols: opt.Cols, rows: opt.Rows, start: start, startUsec: start.UnixMicro(), held: make([]byte, 0, 4)}
 	tw.lastUsec = tw.startUsec
+	tw.off = -1
+	if f, ok := w.(*os.File); ok {
+		if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
+			if off, err := f.Seek(0, io.SeekCurrent); err == nil {
+				tw.off = off
+			}
+		}
+	}
 	if opt.Cols > 0 && opt.Rows > 0 {
 		if err := tw.writeFrame(tw.startUsec, SizeAnnouncement(opt.Cols, opt.Rows)); err != nil {
 			return nil, err
@@ -178,6 +202,18 @@ func (w *Writer) emit(pos time.Duration, data []byte) error {
 	}
 	for len(data) > 0 {
 		n := splitPoint(data, maxChunk)
+		if w.off >= 0 {
+			// Linux cuts a write to a file at a page boundary when the
+			// process is killed (SIGKILL, the OOM killer) mid-write; a write
+			// within one page lands whole or not at all. So end the frame
+			// at the page boundary (at a character boundary just before it)
+			// and start the rest in a new frame with the same stamp.
+			if room := pageSize - int(w.off%int64(pageSize)) - ttyrecHeaderLen; room >= 1 && n > room {
+				if k := splitPoint(data, room); k > 0 && incompleteTail(data[:k]) == 0 {
+					n = k
+				}
+			}
+		}
 		if err := w.writeFrame(usec, data[:n]); err != nil {
 			return err
 		}
@@ -200,6 +236,9 @@ func (w *Writer) writeFrame(usec int64, p []byte) error {
 	}
 	w.lastUsec = usec
 	w.frames++
+	if w.off >= 0 {
+		w.off += int64(len(w.frame))
+	}
 	return nil
 }
 
@@ -302,4 +341,19 @@ func (w *Writer) Close() error {
 		return w.emit(pos, data)
 	}
 	return nil
+}
+
+// Index returns an index holding what the writer knows — terminal size,
+// start, idle limit and the time cut so far — for the engine to complete
+// with steps and write beside the recording.
+func (w *Writer) Index() *Index {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return &Index{
+		Version:   IndexVersion,
+		Term:      Term{Cols: w.cols, Rows: w.rows},
+		StartedAt: w.start.Round(0),
+		IdleLimit: SecondsOf(w.limit),
+		Pauses:    append([]Pause(nil), w.pauses...),
+	}
 }

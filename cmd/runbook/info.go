@@ -133,6 +133,9 @@ func printInfo(w io.Writer, path string, s *recording.Stats) {
 	}
 	if s.Damage != nil {
 		fmt.Fprintf(w, "  %s (read up to there)\n", s.Damage.Error())
+		if s.Damage.Truncated {
+			fmt.Fprintf(w, "repair:    runbook convert %s %s   (keeps every whole frame)\n", path, path)
+		}
 	}
 }
 
