@@ -86,9 +86,12 @@ func TestOpenSSHRefusesAnotherHostKey(t *testing.T) {
 
 func TestOwnNetworkNamespace(t *testing.T) {
 	h := Shared(t)
-	links := strings.TrimSpace(must(t, h, "ls /sys/class/net"))
-	if links != "lo" {
-		t.Fatalf("andromeda's interfaces: %q, want only lo (a namespace of its own)", links)
+	links := strings.Fields(must(t, h, "ls /sys/class/net; ip -o link | wc -l"))
+	if strings.Join(links, " ") != "eth0 eth0-peer lo 3" {
+		t.Fatalf("andromeda's interfaces: %q, want eth0, its veth peer and lo (a namespace of its own)", links)
+	}
+	if mac := strings.TrimSpace(must(t, h, "cat /sys/class/net/eth0/address")); mac != nicMAC {
+		t.Fatalf("eth0's MAC %s, want the fixed %s", mac, nicMAC)
 	}
 	// The way out is the proxy, and it reaches the Debian mirror only.
 	out := must(t, h, `exec 3<>/dev/tcp/127.0.0.1/3142 && printf 'GET http://example.com/ HTTP/1.0\r\n\r\n' >&3 && head -n1 <&3`)
@@ -172,7 +175,7 @@ func TestUpdateInitramfs(t *testing.T) {
 
 func TestRebootComesBack(t *testing.T) {
 	h := ResetShared(t)
-	must(t, h, "echo kept >/root/rb-marker; echo gone >/run/rb-boot")
+	must(t, h, "echo kept >/root/rb-marker; echo gone >/run/rb-boot; ip link add rbtest1 type bridge")
 	// The connection may end before the command does.
 	h.Exec(context.Background(), "systemctl reboot")
 	deadline := time.Now().Add(3 * time.Minute)
@@ -192,15 +195,22 @@ func TestRebootComesBack(t *testing.T) {
 	if st, err := h.Status(context.Background()); err != nil || st != "up" {
 		t.Fatalf("status after reboot: %q %v", st, err)
 	}
+	if res, err := h.Exec(context.Background(), "ip link show rbtest1"); err != nil || res.Exit == 0 {
+		t.Fatalf("a bridge survived the reboot: %v %+v", err, res)
+	}
 }
 
 func TestResetGivesACleanHost(t *testing.T) {
 	h := ResetShared(t)
 	cfg, _ := os.ReadFile(h.SSHConfig())
-	must(t, h, "echo dirty >/root/rb-dirty; touch /etc/rb-dirty")
+	must(t, h, "echo dirty >/root/rb-dirty; touch /etc/rb-dirty; ip link add rbtest0 type bridge")
 	ResetShared(t)
 	if out := must(t, h, "ls /root/rb-dirty /etc/rb-dirty 2>&1 || true"); strings.Count(out, "No such file") != 2 {
 		t.Fatalf("after reset: %q", out)
+	}
+	// A bridge is kernel state: gone after a reset as after a real reboot.
+	if res, err := h.Exec(context.Background(), "ip link show rbtest0"); err != nil || res.Exit == 0 {
+		t.Fatalf("the bridge made before the reset is still there: %v %+v", err, res)
 	}
 	if cfg2, _ := os.ReadFile(h.SSHConfig()); string(cfg) != string(cfg2) {
 		t.Fatal("reset changed the ssh_config")

@@ -91,8 +91,10 @@ in_tree apt-get update -q
 # What the guide's steps do real work with: a kernel and initramfs-tools
 # (update-initramfs builds a real initrd), grub-pc (update-grub writes a
 # real grub.cfg from /etc/default/grub).
-in_tree apt-get install -y -q --no-install-recommends \
-	linux-image-amd64 initramfs-tools grub-pc
+# initramfs-tools first and alone: installed with the kernel, its trigger
+# would build the initrd a second time at the end of the same run.
+in_tree apt-get install -y -q --no-install-recommends initramfs-tools
+in_tree apt-get install -y -q --no-install-recommends linux-image-amd64 grub-pc
 in_tree apt-get clean
 rm -rf "$tree"/var/lib/apt/lists/*
 

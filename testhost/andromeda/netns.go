@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"os/exec"
 	"runtime"
+	"strings"
 
 	"golang.org/x/sys/unix"
 )
@@ -93,6 +95,18 @@ func (ns *netns) dial(ctx context.Context, addr string) (net.Conn, error) {
 		return err
 	})
 	return c, err
+}
+
+// run runs a command inside the namespace: a child forked from a thread
+// in the namespace starts in it.
+func (ns *netns) run(name string, args ...string) error {
+	return ns.do(func() error {
+		out, err := exec.Command(name, args...).CombinedOutput()
+		if err != nil {
+			return fmt.Errorf("%s %s: %w: %s", name, strings.Join(args, " "), err, strings.TrimSpace(string(out)))
+		}
+		return nil
+	})
 }
 
 func (ns *netns) close() error { return ns.f.Close() }

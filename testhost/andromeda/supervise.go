@@ -17,6 +17,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -66,7 +67,7 @@ type supervisor struct {
 	dir  string
 	cfg  runConfig
 	log  *log.Logger
-	ns   *netns
+	ns   atomic.Pointer[netns] // this boot's network namespace
 	port int
 
 	sshL, proxyL, ctlL net.Listener
@@ -122,19 +123,12 @@ func (s *supervisor) start() error {
 	if err := s.privateRun(); err != nil {
 		return err
 	}
-	if s.ns, err = newNetns(); err != nil {
-		return err
-	}
 	if s.sshL, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
 		return fmt.Errorf("listen for ssh on 127.0.0.1: %w", err)
 	}
 	s.port = s.sshL.Addr().(*net.TCPAddr).Port
 	go s.forwardSSH()
-	if s.proxyL, err = s.ns.listen(proxyAddr); err != nil {
-		return fmt.Errorf("apt proxy in andromeda's namespace: %w", err)
-	}
 	s.proxy = &http.Server{Handler: newAptProxy(s.cfg.Mirrors.hosts()), ErrorLog: s.log}
-	go s.proxy.Serve(s.proxyL)
 	if err := writeSSHConfig(s.dir, s.port); err != nil {
 		return err
 	}
@@ -221,6 +215,9 @@ func (s *supervisor) boot(ctx context.Context, clean bool) error {
 	if err := s.prepare(); err != nil {
 		return err
 	}
+	if err := s.newNetwork(); err != nil {
+		return err
+	}
 	console, err := os.OpenFile(filepath.Join(s.dir, fileConsole), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return err
@@ -236,7 +233,7 @@ func (s *supervisor) boot(ctx context.Context, clean bool) error {
 	cmd := exec.Command(s.cfg.Nspawn.Bin, args...)
 	cmd.Env = s.cfg.Nspawn.env()
 	cmd.Stdout, cmd.Stderr = console, console
-	cmd.ExtraFiles = []*os.File{s.ns.f}
+	cmd.ExtraFiles = []*os.File{s.ns.Load().f}
 	// If the supervisor dies, nspawn halts the container (SIGTERM is
 	// nspawn's "shut down cleanly").
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
@@ -256,6 +253,38 @@ func (s *supervisor) boot(ctx context.Context, clean bool) error {
 	s.state = "up"
 	return nil
 }
+
+// newNetwork gives every boot a network namespace of its own, as a real
+// reboot starts with no bridges, addresses or routes: it holds lo, the apt
+// proxy on lo, and eth0, one end of a veth pair whose other end
+// (eth0-peer) stays in the namespace too, so nothing leads out of it.
+func (s *supervisor) newNetwork() error {
+	if s.proxyL != nil {
+		s.proxyL.Close()
+	}
+	if old := s.ns.Load(); old != nil {
+		old.close()
+	}
+	ns, err := newNetns()
+	if err != nil {
+		return err
+	}
+	s.ns.Store(ns)
+	if err := ns.run("ip", "link", "add", "eth0", "address", nicMAC, "type", "veth", "peer", "name", "eth0-peer"); err != nil {
+		return err
+	}
+	if err := ns.run("ip", "link", "set", "eth0-peer", "up"); err != nil {
+		return err
+	}
+	if s.proxyL, err = ns.listen(proxyAddr); err != nil {
+		return fmt.Errorf("apt proxy in andromeda's namespace: %w", err)
+	}
+	go s.proxy.Serve(s.proxyL)
+	return nil
+}
+
+// nicMAC is eth0's address: fixed, so recordings do not change with it.
+const nicMAC = "52:54:00:12:34:56"
 
 // prepare writes what is made for the run into the (merged) tree.
 func (s *supervisor) prepare() error {
@@ -354,7 +383,7 @@ func (s *supervisor) waitReady(ctx context.Context) error {
 // execInside runs cmd over SSH straight into the namespace (not through
 // the forwarder), returning its stdout whatever its exit status.
 func (s *supervisor) execInside(ctx context.Context, cfg *ssh.ClientConfig, cmd string) (string, error) {
-	conn, err := s.ns.dial(ctx, "127.0.0.1:22")
+	conn, err := s.ns.Load().dial(ctx, "127.0.0.1:22")
 	if err != nil {
 		return "", err
 	}
@@ -389,7 +418,7 @@ func (s *supervisor) forwardSSH() {
 		go func() {
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
-			in, err := s.ns.dial(ctx, "127.0.0.1:22")
+			in, err := s.ns.Load().dial(ctx, "127.0.0.1:22")
 			if err != nil {
 				s.log.Printf("forward ssh: %v", err)
 				c.Close()
@@ -543,8 +572,11 @@ func (s *supervisor) teardown() {
 	if s.disk != nil {
 		s.disk.detach()
 	}
-	if s.ns != nil {
-		s.ns.close()
+	if s.proxyL != nil {
+		s.proxyL.Close()
+	}
+	if ns := s.ns.Load(); ns != nil {
+		ns.close()
 	}
 	s.log.Printf("down")
 	// The run directory goes last; Down removes it again in case we die

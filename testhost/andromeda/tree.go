@@ -154,7 +154,14 @@ func pruneTrees(dir string, keep tree) {
 	configs, _ := filepath.Glob(filepath.Join(filepath.Dir(dir), "run", "*", fileConfig))
 	for _, c := range configs {
 		var cfg runConfig
-		if b, err := os.ReadFile(c); err == nil && json.Unmarshal(b, &cfg) == nil {
+		b, err := os.ReadFile(c)
+		if err != nil || json.Unmarshal(b, &cfg) != nil {
+			continue
+		}
+		// A run directory whose supervisor answers is live; a young one
+		// may be coming up; an old silent one is what a killed run left.
+		st, _ := os.Stat(c)
+		if _, err := Open(filepath.Dir(c)); err == nil || (st != nil && time.Since(st.ModTime()) < time.Hour) {
 			inUse[filepath.Base(cfg.Tree)] = true
 		}
 	}
