@@ -141,15 +141,23 @@ func guideConverges(t *testing.T, tg target.Target, dir string) {
 	}
 }
 
-func TestGuideLocal(t *testing.T) {
+// localTarget is this machine, with a HOME of the test's own: the
+// session's bash sources the user's login files, and this machine's own
+// must neither slow nor change what the tests see.
+func localTarget(t *testing.T) target.Target {
+	t.Setenv("HOME", t.TempDir())
 	loc := target.NewLocal()
-	defer loc.Close()
+	t.Cleanup(func() { loc.Close() })
+	return loc
+}
+
+func TestGuideLocal(t *testing.T) {
+	loc := localTarget(t)
 	guideConverges(t, loc, t.TempDir())
 }
 
 func TestEngineErrorNamesRunbookLine(t *testing.T) {
-	loc := target.NewLocal()
-	defer loc.Close()
+	loc := localTarget(t)
 	dir := t.TempDir()
 	src := "runbook { name = \"e\", params = { dir = {} } }\nstep(\"s\", function()\n  file.line(params.dir .. \"/grub\", {line = \"x\"})\nend)\n"
 	r := runEngine(t, loc, src, dir, false, false)
@@ -165,8 +173,7 @@ func stripANSI(s string) string { return stdlibtest.StripANSI(s) }
 // arrives byte for byte, whichever way it is carried (heredoc, base64,
 // staged), and a second run finds nothing to do.
 func TestWriteExactThroughPty(t *testing.T) {
-	loc := target.NewLocal()
-	defer loc.Close()
+	loc := localTarget(t)
 	dir := t.TempDir()
 	contents := map[string]string{
 		"tabs":      "all:\n\techo \"$HOME\" `date` \\n 'q'\n\t\tx  \n",

@@ -466,15 +466,7 @@ func (o *op) setNode(st *fstate, kind byte, a attrs, create string, notify []*ha
 		want.owner, want.group = id.user, id.group
 		want.content = nil
 	}
-	if a.mode >= 0 {
-		want.mode = a.mode
-	}
-	if a.owner != "" {
-		want.owner = a.owner
-	}
-	if a.group != "" {
-		want.group = a.group
-	}
+	a.applyTo(&want)
 	have := *st
 	if !st.exists() {
 		// What create leaves, before any chmod/chown.

@@ -26,6 +26,19 @@ func (p opts) attrs() attrs {
 	return attrs{mode: p.mode("mode"), owner: p.str("owner", ""), group: p.str("group", "")}
 }
 
+// applyTo sets in want the attributes asked for.
+func (a attrs) applyTo(want *fstate) {
+	if a.mode >= 0 {
+		want.mode = a.mode
+	}
+	if a.owner != "" {
+		want.owner = a.owner
+	}
+	if a.group != "" {
+		want.group = a.group
+	}
+}
+
 // stageLimit is the size past which content is not typed into the
 // session but staged through the side channel, then moved into place by
 // the visible command: a megabyte of base64 helps no reader of a recording.
@@ -55,15 +68,7 @@ func (o *op) setFile(st *fstate, content []byte, a attrs, edit bool, notify []*h
 	if !exists {
 		want.mode, want.owner, want.group = 0o666&^id.umask, id.user, id.group
 	}
-	if a.mode >= 0 {
-		want.mode = a.mode
-	}
-	if a.owner != "" {
-		want.owner = a.owner
-	}
-	if a.group != "" {
-		want.group = a.group
-	}
+	a.applyTo(&want)
 	contentChanged := !exists || !bytes.Equal(st.content, content)
 	attrsChanged := exists && (want.mode != st.mode || want.owner != st.owner || want.group != st.group)
 	if !contentChanged && !attrsChanged {
