@@ -138,6 +138,7 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 		Runbook:   &recording.Runbook{Name: rb.Name, Path: rb.Path, SHA256: rb.SHA256},
 		Host:      opts.Target.Name(),
 	}
+	var resizes *windowFollower
 	writeIndex := func() error {
 		if opts.Record == "" {
 			return nil
@@ -146,12 +147,20 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 			ix.StartedAt = w.StartedAt()
 			ix.Pauses = w.Pauses()
 		}
+		if resizes != nil {
+			ix.Markers = resizes.markers()
+		}
 		return recording.WriteIndex(rep.Index, ix)
 	}
 	if err := writeIndex(); err != nil {
 		d.Close()
 		tee.Close()
 		return rep, err
+	}
+
+	if opts.WindowSize != nil {
+		resizes = followWindow(opts.WindowSize, d.Resize, tee.Elapsed)
+		defer resizes.stop()
 	}
 
 	var runErr error

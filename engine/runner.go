@@ -48,8 +48,12 @@ type Options struct {
 	Quiet      bool
 
 	BeforeCommand BeforeCommand
-	Clock         recording.Clock // nil: the real clock
-	Nonce         string          // nil: random (tests inject one)
+	// WindowSize, when set, reads the user's terminal size: the session
+	// follows it on every SIGWINCH for the whole run, and the index gets a
+	// "resize COLSxROWS" marker. Left nil when --cols/--rows fix the size.
+	WindowSize func() (cols, rows int, err error)
+	Clock      recording.Clock // nil: the real clock
+	Nonce      string          // nil: random (tests inject one)
 
 	// Plan loads and walks the steps without running anything (runbook steps).
 	Plan bool

@@ -117,6 +117,11 @@ func runRun(ctx context.Context, st *IO, args []string) error {
 		Cols: cols, Rows: rows, DryRun: f.dryRun, Diff: f.diff,
 		Display: display, DisplayTTY: displayTTY, Quiet: f.quiet,
 	}
+	if st.TTY != nil && f.cols == 0 && f.rows == 0 {
+		// Sized to the user's terminal: follow it when the window changes.
+		fd := int(st.TTY.Fd())
+		opts.WindowSize = func() (int, int, error) { return term.GetSize(fd) }
+	}
 	switch {
 	case f.noRecord:
 	case f.record != "":
