@@ -40,14 +40,9 @@ func listen(t *testing.T, serve func(net.Conn)) string {
 }
 
 func TestSilentServerTimesOut(t *testing.T) {
-	conns := make(chan net.Conn, 4)
-	addr := listen(t, func(c net.Conn) { conns <- c }) // accepts, never speaks
-	t.Cleanup(func() {
-		close(conns)
-		for c := range conns {
-			c.Close()
-		}
-	})
+	stop := make(chan struct{})
+	addr := listen(t, func(c net.Conn) { <-stop; c.Close() }) // accepts, never speaks
+	t.Cleanup(func() { close(stop) })
 	home := t.TempDir()
 	os.MkdirAll(filepath.Join(home, ".ssh"), 0o700)
 	host, port, _ := net.SplitHostPort(addr)

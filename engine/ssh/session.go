@@ -254,15 +254,17 @@ func (s *session) Read(p []byte) (int, error) {
 	}
 	// The channel ended: an exit status means the shell exited; none
 	// means the connection went away under it.
+	var waitErr error
 	select {
 	case <-s.waited:
+		waitErr = s.waitErr
 	case <-time.After(5 * time.Second):
 	}
 	if lerr := s.t.lostError(); lerr != nil {
 		return 0, lerr
 	}
 	var missing *ssh.ExitMissingError
-	if errors.As(s.waitErr, &missing) {
+	if errors.As(waitErr, &missing) {
 		if lerr := s.t.waitLost(2 * time.Second); lerr != nil {
 			return 0, lerr
 		}
