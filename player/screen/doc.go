@@ -8,8 +8,12 @@
 // which the tests use as the reference; docs/emulator.md says why this is
 // our own emulator and not vt10x or charmbracelet/x/vt.
 //
-// It imports only the standard library: the engine, the recording format
-// and the CLI are out of its sight.
+// VT10X puts github.com/hinshun/vt10x behind the same Emulator interface,
+// guarded against its known defects, as a backend to choose with
+// `--emulator vt10x`; Screen stays the default. Screen itself uses only the
+// standard library; vt10x.go is the one file that imports vt10x. The
+// engine, the recording format and the CLI are out of this package's
+// sight.
 package screen
 
 //go:generate python3 gen_width.py
