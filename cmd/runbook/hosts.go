@@ -24,6 +24,7 @@ import (
 
 // hostsHelp is appended to `runbook run --help`.
 const hostsHelp = `
+
 Hosts:
   --host takes alias, user@host, host:port or user@host:port; an alias is
   resolved through ~/.ssh/config and /etc/ssh/ssh_config as ssh does
@@ -47,7 +48,8 @@ Examples:
   runbook xen-prereqs.lua --host andromeda
   runbook xen-prereqs.lua --host admin@andromeda:2222 --sudo
   runbook demo --host a,b,c --forks 3 --quiet
-  runbook demo --hosts lab.txt --ssh-config ./ssh_config --accept-new-host-key`
+  runbook demo --hosts lab.txt --ssh-config ./ssh_config --accept-new-host-key
+`
 
 // targetFlags choose where a runbook runs: this machine, or hosts over SSH.
 type targetFlags struct {
