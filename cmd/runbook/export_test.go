@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -26,15 +27,43 @@ func publishCLI(t *testing.T, args ...string) (code int, out, errOut string) {
 }
 
 // demoRecording runs the built-in demo runbook for real (bash in a pty)
-// and returns its recording, with its index beside it.
+// once per test process and returns its recording, with its index beside
+// it. Tests only read it (and write beside it under other names).
 func demoRecording(t *testing.T) string {
 	t.Helper()
-	rec := filepath.Join(t.TempDir(), "demo.ttyrec")
-	if code, _, errOut := publishCLI(t, "demo", "--record", rec, "--cols", "80", "--rows", "24", "--quiet"); code != 0 {
-		t.Fatalf("runbook demo: exit %d: %s", code, errOut)
+	demoOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "runbook-publish-demo-")
+		if err != nil {
+			demoErr = err.Error()
+			return
+		}
+		cleanups = append(cleanups, func() { os.RemoveAll(dir) })
+		// A home of its own: the session's bash then reads no ~/.bashrc of
+		// this machine's user (one that waits on a lock would stall it).
+		home := filepath.Join(dir, "home")
+		if err := os.Mkdir(home, 0o700); err != nil {
+			demoErr = err.Error()
+			return
+		}
+		t.Setenv("HOME", home)
+		rec := filepath.Join(dir, "demo.ttyrec")
+		if code, _, errOut := publishCLI(t, "demo", "--record", rec, "--cols", "80", "--rows", "24", "--quiet"); code != 0 {
+			demoErr = fmt.Sprintf("runbook demo: exit %d: %s", code, errOut)
+			return
+		}
+		demoRec = rec
+	})
+	if demoErr != "" {
+		t.Fatal(demoErr)
 	}
-	return rec
+	return demoRec
 }
+
+var (
+	demoOnce sync.Once
+	demoRec  string
+	demoErr  string
+)
 
 // artefacts is where end-to-end tests leave screenshots for people.
 func artefacts(t *testing.T) string {

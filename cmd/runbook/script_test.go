@@ -10,7 +10,7 @@ import (
 // TestMain lets the test binary act as the runbook command inside the
 // testscript scripts (testdata/script/*.txtar).
 func TestMain(m *testing.M) {
-	testscript.Main(m, map[string]func(){
+	testscript.Main(cleanupAfter{m}, map[string]func(){
 		"runbook": func() { os.Exit(Main(os.Args[1:], StdIO())) },
 	})
 }
@@ -27,4 +27,18 @@ func TestScripts(t *testing.T) {
 			return nil
 		},
 	})
+}
+
+// cleanups run once every test of the package has run (files that tests
+// share, made once).
+var cleanups []func()
+
+type cleanupAfter struct{ m *testing.M }
+
+func (c cleanupAfter) Run() int {
+	code := c.m.Run()
+	for _, f := range cleanups {
+		f()
+	}
+	return code
 }
