@@ -25,6 +25,9 @@ type PlayOptions struct {
 	Keys io.Reader
 	// Status, if set, gets one-line notes (speed, paused, step).
 	Status func(string)
+	// Emulator makes the emulator that draws the screen after a seek
+	// (nil: ours, with keyframes).
+	Emulator NewEmulator
 }
 
 // Keys the player understands, from raw terminal input.
@@ -118,13 +121,16 @@ func Play(ctx context.Context, rec *Recording, out io.Writer, opt PlayOptions) e
 		keys = make(chan int, 16)
 		go parseKeys(opt.Keys, keys)
 	}
-	tl := rec.Timeline()
+	tl, err := rec.TimelineWith(opt.Emulator)
+	if err != nil {
+		return err
+	}
 	chapters := rec.Chapters()
 	if opt.From > 0 {
 		if err := tl.Seek(opt.From); err != nil {
 			return err
 		}
-		if err := Paint(out, tl.Screen()); err != nil {
+		if err := Paint(out, tl.View()); err != nil {
 			return err
 		}
 	}
@@ -151,7 +157,7 @@ func Play(ctx context.Context, rec *Recording, out io.Writer, opt PlayOptions) e
 		if err := tl.Seek(t); err != nil {
 			return err
 		}
-		if err := Paint(out, tl.Screen()); err != nil {
+		if err := Paint(out, tl.View()); err != nil {
 			return err
 		}
 		if i := ChapterAt(chapters, t); i >= 0 {
@@ -260,7 +266,7 @@ func Play(ctx context.Context, rec *Recording, out io.Writer, opt PlayOptions) e
 
 // Paint draws a whole screen on a terminal: cleared, every row at its
 // place with its colours, then the cursor where it was.
-func Paint(w io.Writer, s *screen.Screen) error {
+func Paint(w io.Writer, s screen.Emulator) error {
 	bw := bufio.NewWriter(w)
 	bw.WriteString("\x1b[0m\x1b[H\x1b[2J")
 	_, rows := s.Size()

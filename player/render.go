@@ -17,7 +17,7 @@ var RenderFormats = []string{"text", "ansi", "html", "svg"}
 // Render writes one screen: "text" (what capture-pane prints), "ansi"
 // (text with colours as SGR sequences, for a terminal), "html" (a
 // self-contained <pre>) or "svg" (an image whose text stays selectable).
-func Render(w io.Writer, s *screen.Screen, format string) error {
+func Render(w io.Writer, s screen.Emulator, format string) error {
 	bw := bufio.NewWriter(w)
 	switch format {
 	case "text", "":
@@ -58,7 +58,7 @@ type run struct {
 	text string
 }
 
-func rowRuns(s *screen.Screen, y int) []run {
+func rowRuns(s screen.Emulator, y int) []run {
 	cols, _ := s.Size()
 	end := cols
 	for end > 0 {
@@ -108,7 +108,7 @@ func sgrColor(b []string, c screen.Color, base int) []string {
 	return b
 }
 
-func renderANSI(w *bufio.Writer, s *screen.Screen) {
+func renderANSI(w *bufio.Writer, s screen.Emulator) {
 	_, rows := s.Size()
 	var b bytes.Buffer
 	for y := 0; y < rows; y++ {
@@ -120,7 +120,7 @@ func renderANSI(w *bufio.Writer, s *screen.Screen) {
 }
 
 // renderANSIRow writes row y's runs, each with its full SGR.
-func renderANSIRow(w *bytes.Buffer, s *screen.Screen, y int) {
+func renderANSIRow(w *bytes.Buffer, s screen.Emulator, y int) {
 	for _, r := range rowRuns(s, y) {
 		codes := []string{"0"}
 		a := r.st.attrs
@@ -239,7 +239,7 @@ func cssOf(st style) string {
 	return strings.Join(css, ";")
 }
 
-func renderHTML(w *bufio.Writer, s *screen.Screen) {
+func renderHTML(w *bufio.Writer, s screen.Emulator) {
 	cols, rows := s.Size()
 	fmt.Fprintf(w, `<pre class="runbook-screen" style="background:%s;color:%s;font-family:monospace;line-height:1.2;width:%dch;padding:.5em;margin:0">`,
 		defaultBG, defaultFG, cols)
@@ -256,7 +256,7 @@ func renderHTML(w *bufio.Writer, s *screen.Screen) {
 	w.WriteString("</pre>\n")
 }
 
-func renderSVG(w *bufio.Writer, s *screen.Screen) {
+func renderSVG(w *bufio.Writer, s screen.Emulator) {
 	const cw, ch = 8.4, 17.0 // cell size in px for a 14 px monospace font
 	cols, rows := s.Size()
 	width, height := float64(cols)*cw, float64(rows)*ch

@@ -17,6 +17,8 @@ type StepOptions struct {
 	IdleLimit time.Duration
 	// From skips the stretches that end before it.
 	From time.Duration
+	// Emulator draws the screens (nil: ours).
+	Emulator NewEmulator
 	// Terminal is the user's terminal: the prompt asks there, and keys
 	// (q, space, + and -) are read there while a stretch plays.
 	Terminal *prompt.Terminal
@@ -66,7 +68,11 @@ func PlayStep(ctx context.Context, rec *Recording, out io.Writer, opt StepOption
 		return err
 	}
 	defer restore()
-	sp := &stepper{rec: rec, out: out, t: opt.Terminal, tl: rec.Timeline(),
+	tl, err := rec.TimelineWith(opt.Emulator)
+	if err != nil {
+		return err
+	}
+	sp := &stepper{rec: rec, out: out, t: opt.Terminal, tl: tl,
 		speed: opt.Speed, idle: playIdle(rec, opt.IdleLimit)}
 	if sp.speed <= 0 {
 		sp.speed = 1
@@ -142,7 +148,7 @@ func (sp *stepper) show(t time.Duration) error {
 	if err := sp.tl.Seek(t); err != nil {
 		return err
 	}
-	return Paint(sp.out, sp.tl.Screen())
+	return Paint(sp.out, sp.tl.View())
 }
 
 // termReader reads the user's terminal until its context ends, so the key

@@ -1,8 +1,10 @@
 package player
 
 import (
+	"fmt"
 	"io"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/runbook-dev/runbook/player/screen"
@@ -13,8 +15,12 @@ import (
 // position. It moves forward event by event and jumps anywhere: backwards
 // from the nearest keyframe, never by replaying from the start.
 type Timeline struct {
-	r      *Recording
-	scr    *screen.Screen
+	r   *Recording
+	scr *screen.Screen // our emulator; nil with another one
+	// emu is what events are written to: scr, or the emulator newEmu
+	// made (which has no keyframes: seeking back replays from the start).
+	emu    screen.Emulator
+	newEmu NewEmulator
 	ev     *Events
 	next   Event // peeked, Data copied
 	peeked bool
@@ -30,9 +36,58 @@ func (r *Recording) Timeline() *Timeline {
 	return tl
 }
 
+// NewEmulator makes a terminal emulator of cols×rows cells.
+type NewEmulator func(cols, rows int) (screen.Emulator, error)
+
+// Emulators are the emulators a timeline can use: "builtin" (player/screen,
+// the default, with keyframes) and "vt10x" (github.com/hinshun/vt10x,
+// guarded; no keyframes). docs/emulator.md compares them.
+var Emulators = []string{"builtin", "vt10x"}
+
+// EmulatorNamed returns the maker of the named emulator (nil for the
+// default, "builtin" or "").
+func EmulatorNamed(name string) (NewEmulator, error) {
+	switch name {
+	case "", "builtin":
+		return nil, nil
+	case "vt10x":
+		return func(cols, rows int) (screen.Emulator, error) { return screen.NewVT10X(cols, rows) }, nil
+	}
+	return nil, fmt.Errorf("unknown emulator %q (want %s)", name, strings.Join(Emulators, " or "))
+}
+
+// TimelineWith returns a timeline at the recording's start whose screen
+// comes from the emulator newEmu makes (nil: ours, as Timeline).
+func (r *Recording) TimelineWith(newEmu NewEmulator) (*Timeline, error) {
+	if newEmu == nil {
+		return r.Timeline(), nil
+	}
+	tl := &Timeline{r: r, newEmu: newEmu}
+	if err := tl.restart(); err != nil {
+		return nil, err
+	}
+	return tl, nil
+}
+
+// restart puts a timeline with another emulator back at the start, on a
+// fresh emulator.
+func (tl *Timeline) restart() error {
+	e, err := tl.newEmu(tl.r.Cols, tl.r.Rows)
+	if err != nil {
+		return fmt.Errorf("%s: %w", tl.r.Path, err)
+	}
+	k := tl.r.keys[0]
+	tl.emu = e
+	tl.ev = newEvents(&tl.r.st, k.off, k.idx)
+	tl.peeked, tl.done = false, false
+	tl.t, tl.idx = k.t, k.idx
+	return nil
+}
+
 func (tl *Timeline) from(k keyframe) {
 	if tl.scr == nil {
 		tl.scr = screen.New(tl.r.Cols, tl.r.Rows)
+		tl.emu = tl.scr
 	}
 	tl.scr.Restore(k.state)
 	tl.ev = newEvents(&tl.r.st, k.off, k.idx)
@@ -41,8 +96,13 @@ func (tl *Timeline) from(k keyframe) {
 }
 
 // Screen is the screen at the timeline's position. It changes as the
-// timeline moves; Clone it to keep a copy.
+// timeline moves; Clone it to keep a copy. It is nil on a timeline with
+// another emulator: View works on both.
 func (tl *Timeline) Screen() *screen.Screen { return tl.scr }
+
+// View is the emulator's screen at the timeline's position, whichever
+// emulator it is.
+func (tl *Timeline) View() screen.Emulator { return tl.emu }
 
 // Time is the timeline's position.
 func (tl *Timeline) Time() time.Duration { return tl.t }
@@ -97,10 +157,10 @@ func (tl *Timeline) Next() (Event, error) {
 func (tl *Timeline) apply(ev Event) {
 	switch ev.Kind {
 	case recording.Output:
-		tl.scr.Write(ev.Data)
+		tl.emu.Write(ev.Data)
 	case recording.Resize:
 		if c, r, err := recording.ParseResize(ev.Data); err == nil {
-			tl.scr.Resize(c, r)
+			tl.emu.Resize(c, r)
 		}
 	}
 	tl.t = ev.Time
@@ -131,6 +191,14 @@ func (tl *Timeline) AdvanceTo(t time.Duration) error {
 // t. Backwards and far forward seeks start from the nearest keyframe.
 func (tl *Timeline) Seek(t time.Duration) error {
 	t = max(t, 0)
+	if tl.newEmu != nil {
+		if t < tl.t {
+			if err := tl.restart(); err != nil {
+				return err
+			}
+		}
+		return tl.AdvanceTo(t)
+	}
 	keys := tl.r.keys
 	i := sort.Search(len(keys), func(i int) bool { return keys[i].t > t }) - 1
 	i = max(i, 0)
@@ -152,4 +220,17 @@ func (r *Recording) ScreenAt(t time.Duration) (*screen.Screen, error) {
 		return nil, err
 	}
 	return tl.scr, nil
+}
+
+// ViewAt returns the screen at time t as the emulator newEmu makes shows
+// it (nil: ours).
+func (r *Recording) ViewAt(t time.Duration, newEmu NewEmulator) (screen.Emulator, error) {
+	tl, err := r.TimelineWith(newEmu)
+	if err != nil {
+		return nil, err
+	}
+	if err := tl.Seek(t); err != nil {
+		return nil, err
+	}
+	return tl.View(), nil
 }

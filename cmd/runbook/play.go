@@ -13,7 +13,7 @@ import (
 	"github.com/runbook-dev/runbook/prompt"
 )
 
-const playUse = "runbook play REC [--speed X] [--idle-limit DUR] [--from STEP|TIME] [--step]"
+const playUse = "runbook play REC [--speed X] [--idle-limit DUR] [--from STEP|TIME] [--step] [--emulator builtin|vt10x]"
 
 const playMore = `
 Plays a recording in this terminal, in real time: ttyrec (ours, ttyrec's,
@@ -38,6 +38,10 @@ Commands come from the index; a recording without one goes marker by
 marker, or burst by burst of output (split at pauses of 1 s or more).
 
 --from takes a step number or name, or a time with a unit (90s, 1m30s).
+--emulator vt10x draws the screen after a seek with github.com/hinshun/vt10x
+(guarded) instead of runbook's own emulator; seeking back then replays from
+the start.
+
 --idle-limit shortens longer pauses while playing (default: the limit the
 recording asks for; 0 keeps every pause as recorded).
 
@@ -55,6 +59,7 @@ func runPlay(ctx context.Context, st *IO, args []string) error {
 	speed := fs.Float64("speed", 1, "play this many times faster")
 	idle := fs.String("idle-limit", "", "shorten longer pauses to this (e.g. 2s; 0: keep them)")
 	from := fs.String("from", "", "start at this step (number or name) or time (90s, 1m30s)")
+	emu := fs.String("emulator", "builtin", "terminal emulator for seeks: builtin or vt10x")
 	stepMode := fs.Bool("step", false, "go command by command, asking before each (needs a terminal)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -80,6 +85,11 @@ func runPlay(ctx context.Context, st *IO, args []string) error {
 			opt.IdleLimit = -1 // asked for none
 		}
 	}
+	newEmu, err := player.EmulatorNamed(*emu)
+	if err != nil {
+		return usagef("play: --emulator: %v", err)
+	}
+	opt.Emulator = newEmu
 	if *stepMode && st.TTY == nil {
 		return usagef("play: --step needs a terminal to ask at, and stdin is not one")
 	}
@@ -133,7 +143,7 @@ func playStep(ctx context.Context, st *IO, rec *player.Recording, opt player.Pla
 	}
 	defer t.Close()
 	err = player.PlayStep(ctx, rec, st.Out, player.StepOptions{Speed: opt.Speed, IdleLimit: opt.IdleLimit,
-		From: opt.From, Terminal: t})
+		From: opt.From, Terminal: t, Emulator: opt.Emulator})
 	fmt.Fprint(st.Out, "\x1b[0m\x1b[?25h\r\n")
 	return err
 }

@@ -9,7 +9,7 @@ import (
 	"github.com/runbook-dev/runbook/player"
 )
 
-const renderUse = "runbook render REC [--at TIME | --step N | --end] [--format text|ansi|html|svg] [-o FILE]"
+const renderUse = "runbook render REC [--at TIME | --step N | --end] [--format text|ansi|html|svg] [-o FILE] [--emulator builtin|vt10x]"
 
 const renderMore = `
 Prints the screen of a recording at one moment, as the player's terminal
@@ -25,8 +25,13 @@ Formats: text (rows with trailing blanks trimmed, what tmux capture-pane
 prints), ansi (text with colours, for a terminal), html (a <pre> with inline
 styles), svg (an image whose text stays selectable).
 
+--emulator vt10x draws the screen with github.com/hinshun/vt10x (guarded
+against its known defects) instead of runbook's own emulator: one cell per
+character, no keyframes; docs/emulator.md compares them.
+
 Examples:
   runbook render recordings/demo.ttyrec
+  runbook render recordings/demo.ttyrec --emulator vt10x
   runbook render recordings/demo.ttyrec --at 1m30s
   runbook render recordings/demo.ttyrec --step 3 --format ansi
   runbook render talk.cast --step install --format svg -o install.svg
@@ -39,6 +44,7 @@ func runRender(ctx context.Context, st *IO, args []string) error {
 	end := fs.Bool("end", false, "the last screen (default)")
 	format := fs.String("format", "text", "text, ansi, html or svg")
 	out := fs.StringP("output", "o", "", "write to this file instead of standard output")
+	emu := fs.String("emulator", "builtin", "terminal emulator: builtin or vt10x")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -58,6 +64,10 @@ func runRender(ctx context.Context, st *IO, args []string) error {
 	case "text", "ansi", "html", "svg":
 	default:
 		return usagef("render: unknown --format %q (want text, ansi, html or svg)", *format)
+	}
+	newEmu, err := player.EmulatorNamed(*emu)
+	if err != nil {
+		return usagef("render: --emulator: %v", err)
 	}
 	rec, err := player.Open(fs.Arg(0))
 	if err != nil {
@@ -79,7 +89,7 @@ func runRender(ctx context.Context, st *IO, args []string) error {
 		}
 		when = c.End
 	}
-	scr, err := rec.ScreenAt(when)
+	scr, err := rec.ViewAt(when, newEmu)
 	if err != nil {
 		return err
 	}
