@@ -32,7 +32,7 @@ Commands:
                     reaches it. --disk attaches a sparse disk image of SIZE
                     (e.g. 4G) on a loop device, for the install guide.
   down              stop andromeda and remove everything it made but the cache
-  status            say whether andromeda is up, and where
+  status            say whether andromeda is up, and where (exit 1: down)
   exec CMD...       run CMD inside as root; exits with CMD's status
   ssh-config        print the path of the ssh_config (andromeda must be up)
   reset             reboot onto a clean overlay (every change is gone)

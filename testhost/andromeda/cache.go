@@ -15,14 +15,15 @@ import (
 const EnvCache = "RUNBOOK_TESTHOST_CACHE"
 
 // CacheDir is $RUNBOOK_TESTHOST_CACHE, else $XDG_CACHE_HOME/runbook/testhost,
-// else ~/.cache/runbook/testhost.
+// else ~/.cache/runbook/testhost (/var/tmp/runbook-testhost without $HOME).
 func CacheDir() (string, error) {
 	if d := os.Getenv(EnvCache); d != "" {
 		return filepath.Abs(d)
 	}
 	base, err := os.UserCacheDir()
 	if err != nil {
-		return "", fmt.Errorf("testhost cache: %w", err)
+		// No $HOME (some CI environments): a place that survives reboots.
+		return "/var/tmp/runbook-testhost", nil
 	}
 	return filepath.Join(base, "runbook", "testhost"), nil
 }

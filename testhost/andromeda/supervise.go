@@ -270,7 +270,7 @@ func (s *supervisor) newNetwork() error {
 		return err
 	}
 	s.ns.Store(ns)
-	if err := ns.run("ip", "link", "add", "eth0", "address", nicMAC, "type", "veth", "peer", "name", "eth0-peer"); err != nil {
+	if err := ns.run("ip", "link", "add", "eth0", "address", nicMAC, "type", "veth", "peer", "name", "eth0-peer", "address", peerMAC); err != nil {
 		return err
 	}
 	if err := ns.run("ip", "link", "set", "eth0-peer", "up"); err != nil {
@@ -283,8 +283,12 @@ func (s *supervisor) newNetwork() error {
 	return nil
 }
 
-// nicMAC is eth0's address: fixed, so recordings do not change with it.
-const nicMAC = "52:54:00:12:34:56"
+// nicMAC and peerMAC are fixed, so what `ip link` shows in a recording
+// does not change from run to run.
+const (
+	nicMAC  = "52:54:00:12:34:56"
+	peerMAC = "52:54:00:12:34:57"
+)
 
 // prepare writes what is made for the run into the (merged) tree.
 func (s *supervisor) prepare() error {
