@@ -269,3 +269,28 @@ func TestTwoUpsReuseTheCache(t *testing.T) {
 		t.Fatalf("the cached tarball changed: %v %v", st0, st1)
 	}
 }
+
+// A poweroff inside leaves andromeda off, not gone: status says so, and a
+// reset boots it again, clean.
+func TestPoweroffThenReset(t *testing.T) {
+	h := ResetShared(t)
+	h.Exec(context.Background(), "systemctl poweroff")
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		st, err := h.Status(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st == "off" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("status %q two minutes after poweroff, want off", st)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	ResetShared(t)
+	if out := must(t, h, "systemctl is-system-running"); !strings.HasPrefix(out, "running") && !strings.HasPrefix(out, "degraded") {
+		t.Fatalf("after poweroff and reset: %q", out)
+	}
+}
