@@ -219,3 +219,21 @@ end)`
 			}
 		})
 }
+
+// TestFacts: what the stdlib reads about andromeda is what andromeda is.
+func TestFacts(t *testing.T) {
+	h := andromeda.Shared(t)
+	tg := dial(t, h)
+	src := `step("facts", function()
+  assert(facts.hostname == "andromeda", "hostname " .. tostring(facts.hostname))
+  assert(facts.os.id == "debian" and facts.os.codename == "bookworm", "os")
+  assert(facts.systemd == true and facts.root == true and facts.user == "root", "systemd/root")
+  assert(facts.interfaces.eth0.mac == "52:54:00:12:34:56", "eth0")
+  assert(facts.interfaces.lo.addresses[1] == "127.0.0.1/8", "lo")
+  assert(facts.cpu.count >= 1 and facts.memory_mb > 0, "cpu/mem")
+end)`
+	r := stdlibtest.Run(t, tg, src, t.TempDir(), stdlibtest.Options{})
+	if r.Err != nil {
+		t.Fatalf("%v\n%s", r.Err, r.Display)
+	}
+}
