@@ -108,11 +108,11 @@ func converge(t *testing.T, h *andromeda.Host, src string, set map[string]string
 func TestApt(t *testing.T) {
 	h := andromeda.Shared(t)
 	src := `step("install", function()
-  apt.install("hello", {recommends = false, update = true})
+  apt.install("hello", {release = "bookworm", recommends = false, update = true})
 end)`
 	converge(t, h, src, nil,
 		[]string{"apt.install hello on andromeda: would ", "install hello"},
-		[]string{"DEBIAN_FRONTEND=noninteractive apt-get -y --no-install-recommends", "install hello"},
+		[]string{"DEBIAN_FRONTEND=noninteractive apt-get -y -t bookworm --no-install-recommends", "install hello"},
 		func(changed bool) {
 			out, code := inside(t, h, "hello")
 			if changed != (code == 0) {
@@ -186,6 +186,11 @@ end)`
 				t.Errorf("rbtest.service: %q (changed=%v)", out, changed)
 			}
 		})
+	// restart: always a change, so not in a converge.
+	r := stdlibtest.Run(t, dial(t, h), `step("restart", function() assert(systemd.restart("rbtest.service")) end)`, t.TempDir(), stdlibtest.Options{})
+	if r.Err != nil || r.Report.Changed != 1 {
+		t.Errorf("restart: %v %s", r.Err, r.Report.Recap())
+	}
 	converge(t, h, `step("off", function() systemd.stop("rbtest.service"); systemd.disable("rbtest.service") end)`, nil,
 		[]string{"would stop it (it is active)", "would disable it (it is enabled)"},
 		[]string{"systemctl stop rbtest.service", "systemctl disable rbtest.service"},
