@@ -420,3 +420,22 @@ func TestErrorsNameFileLine(t *testing.T) {
 		}
 	}
 }
+
+// TestSymlinkFollowed: an edit through a symlink edits the file it points
+// to and keeps the link (as /etc/resolv.conf often is).
+func TestSymlinkFollowed(t *testing.T) {
+	dir := t.TempDir()
+	real := filepath.Join(dir, "real.conf")
+	link := filepath.Join(dir, "link.conf")
+	writeFile(t, real, "a=1\n", 0o644)
+	if err := os.Symlink(real, link); err != nil {
+		t.Fatal(err)
+	}
+	mustRun(t, &bashHost{dir: dir}, `file.line(F, {regexp="^a=", line="a=2"}); file.write(F, "b=1\n")`, map[string]string{"F": link})
+	if got := readFile(t, real); got != "b=1\n" {
+		t.Errorf("target: %q", got)
+	}
+	if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Errorf("the link was replaced: %v %v", fi, err)
+	}
+}

@@ -24,7 +24,7 @@ type fstate struct {
 func (s *fstate) exists() bool { return s.kind != 'n' && s.kind != 'N' }
 
 const stateScript = `p=%s
-r=$(readlink -f -- "$p" 2>/dev/null) && [ -n "$r" ] && p=$r
+if [ -L "$p" ]; then r=$(readlink -f -- "$p") && [ -n "$r" ] && p=$r; fi
 printf '%%s\n' "$p"
 if [ -d "$p" ]; then stat -c 'd %%a %%U %%G' -- "$p"
 elif [ -f "$p" ]; then
