@@ -10,6 +10,7 @@ import (
 
 	"github.com/runbook-dev/runbook/engine/shell"
 	"github.com/runbook-dev/runbook/recording"
+	"github.com/runbook-dev/runbook/stdlib"
 	lua "github.com/yuin/gopher-lua"
 )
 
@@ -29,7 +30,7 @@ type shOptions struct {
 	target, diff string
 }
 
-var shOptionNames = []string{"ok", "timeout", "retries", "delay", "expect", "probe", "cwd", "env"}
+var shOptionNames = []string{"ok", "timeout", "retries", "delay", "expect", "probe", "cwd", "env", "answers"}
 
 // luaSh types a command into the session and waits for it.
 //
@@ -50,6 +51,13 @@ func (r *runner) luaSh(L *lua.LState) int {
 		L.ArgError(2, "want a table of options {ok=, timeout=, retries=, delay=, expect=, probe=, cwd=, env=}")
 	}
 	r.requireStep(L, "sh")
+	for i, a := range o.answers { // a reply holding a secret is itself secret
+		for _, s := range r.secrets {
+			if s != "" && strings.Contains(a.Reply, s) {
+				o.answers[i].Secret = true
+			}
+		}
+	}
 	ctx := L.Context()
 	res, dry, reason, err := r.command(ctx, cmd, o, true)
 	switch {
@@ -128,6 +136,18 @@ func parseShOptions(L *lua.LState, t *lua.LTable) shOptions {
 			}
 			o.env = map[string]string{}
 			et.ForEach(func(k, v lua.LValue) { o.env[k.String()] = lua.LVAsString(v) })
+		case "answers": // added by the stdlib engineer (issue 6): sh(cmd, {answers = {["prompt"] = "reply"}})
+			at, isTable := v.(*lua.LTable)
+			if !isTable {
+				L.ArgError(2, `answers: want a table {["prompt text"] = "reply"}`)
+			}
+			as, err := stdlib.Answers(at, nil)
+			if err != nil {
+				L.ArgError(2, err.Error())
+			}
+			for _, a := range as {
+				o.answers = append(o.answers, shell.Answer{Prompt: a.Prompt, Reply: a.Reply})
+			}
 		default:
 			L.ArgError(2, fmt.Sprintf("unknown option %q (known: %s)", name, strings.Join(shOptionNames, ", ")))
 		}

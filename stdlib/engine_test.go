@@ -243,3 +243,26 @@ func luaQuote(s string) string {
 	}
 	return b.String()
 }
+
+// TestAnswersThroughSh: sh(cmd, {answers=}) types the replies when the
+// prompts appear; a reply that is a secret parameter never reaches the
+// recording or the display.
+func TestAnswersThroughSh(t *testing.T) {
+	loc := localTarget(t)
+	src := `runbook { name = "a", params = { dir = {}, luks = { secret = true, default = "luks-Pa55phrase" } } }
+step("answer", function()
+  local r = sh("read -r -p 'Are you sure (type YES)? ' a; read -r -s -p 'Enter passphrase: ' p; echo; echo \"got $a\"; [ \"$p\" = luks-Pa55phrase ] && echo pass-ok",
+    {answers = {["Are you sure"] = "YES", ["passphrase"] = params.luks}})
+  assert(r.output:find("got YES") and r.output:find("pass%-ok"), r.output)
+end)`
+	r := runEngine(t, loc, src, t.TempDir(), false, false)
+	if r.err != nil {
+		t.Fatalf("%v\n%s", r.err, r.display)
+	}
+	if strings.Contains(r.data, "luks-Pa55phrase") || strings.Contains(r.display, "luks-Pa55phrase") {
+		t.Errorf("the secret answer was recorded or shown")
+	}
+	if !strings.Contains(r.data, "got YES") {
+		t.Errorf("recording lacks the answered output")
+	}
+}
