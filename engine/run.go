@@ -169,7 +169,7 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 		progress(stepLine(i+1, len(steps), s, opts.DryRun, opts.DisplayTTY))
 		ixs := recording.Step{N: s.N, Name: s.Name, FileLine: s.FileLine, SourceSHA256: s.SourceSHA256,
 			Start: recording.SecondsOf(tee.Elapsed())}
-		sr := &stepRun{step: s, ix: &ixs}
+		sr := &stepRun{step: s, ix: &ixs, last: i == len(steps)-1}
 		t0 := time.Now()
 		o := r.runStep(ctx, sr)
 		ixs.End = recording.SecondsOf(tee.Elapsed())

@@ -82,6 +82,7 @@ type stepRun struct {
 	step    *Step
 	ix      *recording.Step
 	changed bool
+	last    bool // the last step this run runs
 	plan    *PlannedStep
 }
 
@@ -196,6 +197,11 @@ func (r *runner) runStep(ctx context.Context, sr *stepRun) outcome {
 	err := L.PCall(0, 0, nil)
 	if err == nil {
 		err = r.mods.EndStep(L)
+	}
+	if err == nil && sr.last {
+		// on_change(fn, {at="runbook"}) handlers, inside the last step so
+		// their commands are typed and recorded there (stdlib engineer, issue 6).
+		err = r.mods.EndRunbook(L)
 	}
 	switch {
 	case err == nil && sr.changed:

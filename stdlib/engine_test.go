@@ -266,3 +266,30 @@ end)`
 		t.Errorf("recording lacks the answered output")
 	}
 }
+
+// TestOnChangeAtRunbookEnd: a handler declared with at="runbook" runs
+// once, in the last step, however many steps notified it.
+func TestOnChangeAtRunbookEnd(t *testing.T) {
+	loc := localTarget(t)
+	dir := t.TempDir()
+	src := `runbook { name = "h", params = { dir = {} } }
+local D = params.dir
+local grub = on_change("update-grub", function() sh("echo ran >> " .. D .. "/log") end, {at = "runbook"})
+step("one", function() file.line(D .. "/a", {line = "x", create = true, notify = grub}) end)
+step("two", function() file.line(D .. "/b", {line = "y", create = true, notify = grub}) end)
+step("three", function() comment("nothing to change") end)`
+	r := runEngine(t, loc, src, dir, false, false)
+	if r.err != nil {
+		t.Fatalf("%v\n%s", r.err, r.display)
+	}
+	if got := readFile(t, filepath.Join(dir, "log")); got != "ran\n" {
+		t.Errorf("handler ran %q, want once", got)
+	}
+	if n := len(r.ix.Steps[2].Commands); n != 1 {
+		t.Errorf("the last step holds %d commands, want the handler's one", n)
+	}
+	again := runEngine(t, loc, src, dir, false, false)
+	if again.err != nil || readFile(t, filepath.Join(dir, "log")) != "ran\n" {
+		t.Errorf("second run: %v, log %q", again.err, readFile(t, filepath.Join(dir, "log")))
+	}
+}
