@@ -10,6 +10,7 @@
 #
 #   bench/run.sh bench/rows/ssh.sh
 #   SSH_SCALE_HOSTS=10 bench/run.sh bench/rows/ssh.sh   # a smaller scale run
+#   SSH_BENCH=scale bench/run.sh bench/rows/ssh.sh      # the scale run alone
 
 ssh_bench_main() {
 	local need
@@ -71,6 +72,10 @@ ssh_bench_main() {
 		pipelining = True
 		ssh_args = -o ControlMaster=auto -o ControlPersist=60s -o UserKnownHostsFile=$SSHB/known_hosts
 	EOF
+	if [ "${SSH_BENCH:-}" = scale ]; then
+		ssh_bench_scale
+		return
+	fi
 	ssh -F "$SSHB/ssh_config" bench-cm true # warm the master
 
 	local ours="$RUNBOOK --ssh-config $SSHB/ssh_config --host bench --quiet --record $SSHB/r.ttyrec"
@@ -130,8 +135,12 @@ ssh_bench_scale() {
 	local one many
 	rm -rf "$SSHB/rec1" "$SSHB/recN"
 	mkdir -p "$SSHB/rec1" "$SSHB/recN"
-	one=$( { /usr/bin/time -f '%e %M' "$RUNBOOK" "$SSHB/wait.lua" --ssh-config "$SSHB/ssh_config" --host s1 --quiet --record "$SSHB/rec1/w.ttyrec" >/dev/null 2>"$SSHB/scale1.err"; } 2>&1 | tail -1)
-	many=$( { /usr/bin/time -f '%e %M' "$RUNBOOK" "$SSHB/wait.lua" --ssh-config "$SSHB/ssh_config" --host "$list" --forks "$hosts" --quiet --record "$SSHB/recN/w.ttyrec" >"$SSHB/scaleN.out" 2>"$SSHB/scaleN.err"; } 2>&1 | tail -1)
+	/usr/bin/time -o "$SSHB/time1" -f '%e %M' "$RUNBOOK" "$SSHB/wait.lua" --ssh-config "$SSHB/ssh_config" \
+		--host s1 --quiet --record "$SSHB/rec1/w.ttyrec" >/dev/null 2>"$SSHB/scale1.err" || cat "$SSHB/scale1.err" >&2
+	/usr/bin/time -o "$SSHB/timeN" -f '%e %M' "$RUNBOOK" "$SSHB/wait.lua" --ssh-config "$SSHB/ssh_config" \
+		--host "$list" --forks "$hosts" --quiet --record "$SSHB/recN/w.ttyrec" >"$SSHB/scaleN.out" 2>"$SSHB/scaleN.err" || tail "$SSHB/scaleN.out" >&2
+	one=$(tail -1 "$SSHB/time1")
+	many=$(tail -1 "$SSHB/timeN")
 	# Every recording complete: an index per host with its three steps ok.
 	local complete
 	complete=$(python3 - "$SSHB/recN" <<-'EOF'
