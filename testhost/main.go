@@ -120,9 +120,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (int, err
 		h, err := andromeda.OpenName(name)
 		if err != nil {
 			// Nothing answers: still remove what a killed run left.
-			if cache, cerr := andromeda.CacheDir(); cerr == nil {
-				os.RemoveAll(cache + "/run/" + name)
-			}
+			andromeda.RemoveStale(name)
 			fmt.Fprintln(stderr, "testhost: andromeda is not up")
 			return 0, nil
 		}

@@ -77,12 +77,12 @@ func Up(ctx context.Context, opts Options) (*Host, error) {
 		rand.Read(b[:])
 		name = fmt.Sprintf("test-%d-%s", os.Getpid(), hex.EncodeToString(b[:]))
 	}
-	dir := filepath.Join(cache, "run", name)
+	dir := filepath.Join(cache, "run", filepath.Base(name))
 	if h, err := Open(dir); err == nil {
 		return h, fmt.Errorf("andromeda %s: %w (ssh config %s)", name, ErrUp, h.SSHConfig())
 	}
 	// A run directory without a live supervisor is what a killed run left.
-	os.RemoveAll(dir)
+	removeRunDir(dir)
 
 	m, err := readMirrors("/etc/apt")
 	if err != nil {
@@ -156,7 +156,7 @@ func Up(ctx context.Context, opts Options) (*Host, error) {
 	case l := <-line:
 		if !strings.HasPrefix(l, "ready ") {
 			<-h.exited
-			os.RemoveAll(dir)
+			removeRunDir(dir)
 			if l == "" {
 				l = "supervisor ended without a word"
 			}
@@ -193,7 +193,7 @@ func OpenName(name string) (*Host, error) {
 	if err != nil {
 		return nil, err
 	}
-	return Open(filepath.Join(cache, "run", name))
+	return Open(filepath.Join(cache, "run", filepath.Base(name)))
 }
 
 func (h *Host) readState() error {
@@ -282,7 +282,7 @@ func (h *Host) Down(ctx context.Context) error {
 	case pidfd >= 0:
 		err = waitPidfd(ctx, pidfd)
 	}
-	if rerr := os.RemoveAll(h.dir); err == nil {
+	if rerr := removeRunDir(h.dir); err == nil {
 		err = rerr
 	}
 	if err != nil {
@@ -367,4 +367,36 @@ func (h *Host) ExecAs(ctx context.Context, user, cmd string, stdin io.Reader, st
 		return res, fmt.Errorf("andromeda: run %q: %w", cmd, err)
 	}
 	return res, nil
+}
+
+// runFiles are what a run puts in its directory.
+var runFiles = []string{fileConfig, fileState, fileControl, fileConsole, fileLog,
+	fileClientKey, fileClientKey + ".pub", fileHostKey, fileHostKey + ".pub",
+	fileSSHConfig, fileKnownHosts, fileDisk, "mnt"}
+
+// removeRunDir removes what a run put in dir, then dir if that left it
+// empty: never a blind RemoveAll of a path that may come from the
+// environment.
+func removeRunDir(dir string) error {
+	for _, f := range runFiles {
+		os.Remove(filepath.Join(dir, f))
+	}
+	if err := os.Remove(dir); err != nil && !os.IsNotExist(err) {
+		return err
+	}
+	return nil
+}
+
+// RemoveStale removes the run directory of instance name when no
+// supervisor answers there (what a killed run leaves behind).
+func RemoveStale(name string) error {
+	cache, err := CacheDir()
+	if err != nil {
+		return err
+	}
+	dir := filepath.Join(cache, "run", filepath.Base(name))
+	if _, err := Open(dir); err == nil {
+		return fmt.Errorf("andromeda %s: %w", name, ErrUp)
+	}
+	return removeRunDir(dir)
 }

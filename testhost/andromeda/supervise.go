@@ -61,6 +61,7 @@ const (
 	fileControl = "control.sock"
 	fileConsole = "console.log"
 	fileLog     = "supervisor.log"
+	fileDisk    = "disk.img"
 )
 
 type supervisor struct {
@@ -119,6 +120,13 @@ func (s *supervisor) start() error {
 	if err := json.Unmarshal(b, &s.cfg); err != nil {
 		return fmt.Errorf("read %s: %w", fileConfig, err)
 	}
+	// Every mount below must stay ours: refuse to run in the mount
+	// namespace of whoever started us (Up starts us in a new one).
+	mine, _ := os.Readlink("/proc/self/ns/mnt")
+	theirs, _ := os.Readlink(fmt.Sprintf("/proc/%d/ns/mnt", os.Getppid()))
+	if mine == "" || mine == theirs {
+		return fmt.Errorf("supervisor not in a mount namespace of its own (%q): start it with andromeda.Up", mine)
+	}
 	s.startSpawner()
 	if err := s.privateRun(); err != nil {
 		return err
@@ -133,7 +141,7 @@ func (s *supervisor) start() error {
 		return err
 	}
 	if s.cfg.DiskSize > 0 {
-		if s.disk, err = attachDisk(filepath.Join(s.dir, "disk.img"), s.cfg.DiskSize); err != nil {
+		if s.disk, err = attachDisk(filepath.Join(s.dir, fileDisk), s.cfg.DiskSize); err != nil {
 			return err
 		}
 	}
@@ -585,5 +593,5 @@ func (s *supervisor) teardown() {
 	s.log.Printf("down")
 	// The run directory goes last; Down removes it again in case we die
 	// before this.
-	os.RemoveAll(s.dir)
+	removeRunDir(s.dir)
 }
