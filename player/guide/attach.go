@@ -12,6 +12,9 @@ func (p *Plan) Attach(rec map[int]*RecordedStep) {
 		if rs == nil {
 			continue
 		}
+		// The run is the truth about the step: what the plan could not
+		// list either ran (and is added below) or did not.
+		st.Stopped = ""
 		var cmds []Recorded
 		for _, c := range rs.Commands {
 			if c.Skipped {
