@@ -70,10 +70,13 @@ func TestDocsUpToDate(t *testing.T) {
 	root := repoRoot(t)
 	update := recordMode || os.Getenv("RUNBOOK_GUIDE_DOCS") == "update"
 	tmp := t.TempDir()
+	// From the checkout's top, with relative paths: the pages name the
+	// runbook as runbooks/NAME.lua wherever the checkout is.
+	c.dir = root
 	for _, p := range Parts {
-		rec := filepath.Join(root, "recordings", p.Name+".ttyrec")
-		rb := filepath.Join(root, "runbooks", p.Name+".lua")
-		if _, err := os.Stat(rec); err != nil {
+		rec := filepath.Join("recordings", p.Name+".ttyrec")
+		rb := filepath.Join("runbooks", p.Name+".lua")
+		if _, err := os.Stat(filepath.Join(root, rec)); err != nil {
 			t.Errorf("%v: make the reference recordings with scripts/record-guide.sh", err)
 			continue
 		}
