@@ -14,6 +14,7 @@ func (p *Plan) Attach(rec map[int]*RecordedStep) {
 		}
 		// The run is the truth about the step: what the plan could not
 		// list either ran (and is added below) or did not.
+		stopped := st.Stopped != ""
 		st.Stopped = ""
 		var cmds []Recorded
 		for _, c := range rs.Commands {
@@ -36,7 +37,7 @@ func (p *Plan) Attach(rec map[int]*RecordedStep) {
 		// A plan that stopped early knows only the narration before the
 		// stop; the run said more: keep it, where the listing stopped.
 		var extra []string
-		if st.Stopped != "" && len(rs.Comments) > comments {
+		if stopped && len(rs.Comments) > comments {
 			sameComments, extra = true, rs.Comments[comments:]
 		}
 		var items []Item
