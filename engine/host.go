@@ -106,3 +106,7 @@ func (h *host) Changed(op, target string, changed bool) {
 }
 
 func (h *host) Secrets() []string { return append([]string(nil), h.r.secrets...) }
+
+// BeforeCommand registers f, called before every command of the session
+// (stdlib.CommandNotifier; added by the stdlib engineer, issue 6).
+func (h *host) BeforeCommand(f func()) { h.r.beforeCmd = append(h.r.beforeCmd, f) }

@@ -211,6 +211,9 @@ func typedCommand(cmd, cwd string, env map[string]string) string {
 // (interrupted, incomplete, session lost). dry is true when a dry run
 // only showed it.
 func (r *runner) command(ctx context.Context, cmd string, o shOptions, strict bool) (res shell.Result, dry bool, reason string, err error) {
+	for _, f := range r.beforeCmd {
+		f()
+	}
 	sr := r.inStep
 	text := r.mask(cmd)
 	typed := typedCommand(cmd, o.cwd, o.env)

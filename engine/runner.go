@@ -67,6 +67,10 @@ type runner struct {
 	mods    *stdlib.Modules
 	ex      executor
 	secrets []string
+	// beforeCmd are called before any command is typed (the stdlib's
+	// stdlib.CommandNotifier: it reads back its changes and forgets what
+	// it read of files then).
+	beforeCmd []func()
 
 	inStep *stepRun
 	steps  int // how many steps this run runs

@@ -1,7 +1,9 @@
 package stdlib_test
 
 import (
+	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -291,5 +293,59 @@ step("three", function() comment("nothing to change") end)`
 	again := runEngine(t, loc, src, dir, false, false)
 	if again.err != nil || readFile(t, filepath.Join(dir, "log")) != "ran\n" {
 		t.Errorf("second run: %v, log %q", again.err, readFile(t, filepath.Join(dir, "log")))
+	}
+}
+
+// countingTarget is a real target that counts its side-channel reads.
+type countingTarget struct {
+	target.Target
+	execs int
+}
+
+func (c *countingTarget) Exec(ctx context.Context, cmd string, stdin io.Reader) (target.ExecResult, error) {
+	c.execs++
+	return c.Target.Exec(ctx, cmd, stdin)
+}
+
+// TestReadsOncePerRunOfEdits: on the engine (which says when commands
+// run), a run of edits to one file reads it once and reads the result back
+// once; a command in between makes the next operation read the file anew,
+// so what the command did is seen.
+func TestReadsOncePerRunOfEdits(t *testing.T) {
+	ct := &countingTarget{Target: localTarget(t)}
+	dir := t.TempDir()
+	f := filepath.Join(dir, "f.conf")
+	writeFile(t, f, "", 0o644)
+	src := `runbook { name = "r", params = { dir = {} } }
+step("edits", function()
+  local F = params.dir .. "/f.conf"
+  for i = 1, 50 do file.line(F, {regexp = "^k" .. i .. "=", line = "k" .. i .. "=v"}) end
+  sh("echo extra=1 >> " .. F)
+  file.line(F, {line = "extra=1"})
+  file.line(F, {line = "k1=v"})
+end)`
+	r := runEngine(t, ct, src, dir, false, false)
+	if r.err != nil {
+		t.Fatalf("%v\n%s", r.err, r.display)
+	}
+	var want strings.Builder
+	for i := 1; i <= 50; i++ {
+		fmt.Fprintf(&want, "k%d=v\n", i)
+	}
+	want.WriteString("extra=1\n")
+	if got := readFile(t, f); got != want.String() {
+		t.Fatalf("file:\n%s", got)
+	}
+	// identity, first read, read-back before sh, read after sh, read-back at the end: a handful, not 100.
+	if ct.execs > 8 {
+		t.Errorf("%d side-channel reads for 52 operations", ct.execs)
+	}
+	ct.execs = 0
+	again := runEngine(t, ct, src, dir, false, false)
+	if again.err != nil {
+		t.Fatal(again.err)
+	}
+	if ct.execs > 4 || readFile(t, f) != want.String()+"extra=1\n" {
+		t.Errorf("second run: %d reads, file:\n%s", ct.execs, readFile(t, f))
 	}
 }

@@ -496,7 +496,7 @@ func (o *op) setNode(st *fstate, kind byte, a attrs, create string, notify []*ha
 		cmds = append(cmds, attrsCmd)
 	}
 	o.run(strings.Join(cmds, " && "), RunOptions{})
-	o.verify(&want, !st.exists() && a.mode < 0)
+	o.checkResult(&want, !st.exists() && a.mode < 0)
 	return bool(o.done(true, notify))
 }
 
@@ -529,7 +529,7 @@ func (m *Modules) fileRemove(L *lua.LState) int {
 		return 1
 	}
 	o.run(cmd, RunOptions{})
-	if o.state(p).exists() {
+	if o.readState(p).exists() {
 		o.fail("still exists after %s", cmd)
 	}
 	if st.kind == 'f' {

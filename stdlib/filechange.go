@@ -130,20 +130,22 @@ func (o *op) setFile(st *fstate, content []byte, a attrs, edit bool, notify []*h
 		}
 		diff = o.diffText(st.path, oldSide, content)
 	}
+	o.path = st.path
 	o.run(cmd, RunOptions{Env: env, Diff: diff})
-	o.verify(&want, !exists && a.mode < 0)
+	o.changed(&want, !exists && a.mode < 0)
 	o.showDiff(st.path, old, content)
 	return bool(o.done(true, notify))
 }
 
-// verify reads the file again and fails the operation when it is not
-// exactly as wanted (anyMode: a new file whose mode the session's umask
-// decided).
-func (o *op) verify(want *fstate, anyMode bool) {
+// checkResult reads the file again and fails the operation when it is
+// not exactly as wanted (anyMode: a new file whose mode the session's
+// umask decided).
+func (o *op) checkResult(want *fstate, anyMode bool) {
 	if o.skipped {
 		return
 	}
-	got := o.state(want.path)
+	got := o.readState(want.path)
+	o.m.keep(got)
 	switch {
 	case got.kind != want.kind:
 		o.fail("after the change it is %s, not %s", kindText(got.kind), kindText(want.kind))

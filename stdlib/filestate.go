@@ -60,6 +60,16 @@ func (o *op) state(p string) *fstate {
 			return &fstate{path: p, kind: 'n', planned: true}
 		}
 	}
+	if st := o.m.known(p); st != nil {
+		return st
+	}
+	st := o.readState(p)
+	o.m.keep(st)
+	return st
+}
+
+// readState reads what is at p through the side channel.
+func (o *op) readState(p string) *fstate {
 	out, code := o.exec(fmt.Sprintf(stateScript, shq(p)), nil)
 	if code != 0 {
 		o.fail("reading state failed (exit %d): %s", code, strings.TrimSpace(string(out)))

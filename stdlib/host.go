@@ -87,3 +87,14 @@ type RunResult struct {
 type Rebooter interface {
 	Reboot(ctx context.Context, wait bool, timeout time.Duration) error
 }
+
+// CommandNotifier is implemented by a Host that calls f before every
+// command it types into the session (sh(), a handler's, the stdlib's own).
+// With it the stdlib keeps what it read of a file until the next command
+// and reads an operation's result back lazily — before the next command,
+// at the end of the step — so that a run of edits to one file costs one
+// read, not two per edit. Without it every operation reads before and
+// after.
+type CommandNotifier interface {
+	BeforeCommand(f func())
+}

@@ -108,7 +108,21 @@ func (m *Modules) handlersOf(o *op, v lua.LValue) []*handler {
 // ended. The engine calls it after every step. A handler that notifies
 // another makes it run too.
 func (m *Modules) EndStep(L *lua.LState) error {
+	if err := m.readBackAtEnd(L); err != nil {
+		return err
+	}
 	return m.runPending(L, false)
+}
+
+// readBackAtEnd reads back the step's last results (readback.go).
+func (m *Modules) readBackAtEnd(L *lua.LState) error {
+	if len(m.readBacks) == 0 {
+		return nil
+	}
+	return L.CallByParam(lua.P{Fn: L.NewFunction(func(L *lua.LState) int {
+		m.readBackAll("")
+		return 0
+	}), NRet: 0, Protect: true})
 }
 
 // EndRunbook runs every handler still pending — those declared with

@@ -38,12 +38,26 @@ type Modules struct {
 	ident     *identity   // the session's user, group and umask, read once
 	facts     *lua.LTable // gathered once, on first use
 	factsRead bool
+
+	// On a CommandNotifier host (readback.go): what is known of files
+	// until the next command, results still to be read back, and the path
+	// the operation now typing its command changes.
+	L         *lua.LState
+	notified  bool
+	cache     map[string]*fstate
+	readBacks map[string]*readBack
+	changing  string
 }
 
 // Open registers every stdlib module in L, both as a global (file.write)
 // and for require("file"), acting on h.
 func Open(L *lua.LState, h Host) *Modules {
-	m := &Modules{host: h, rand: rand.Reader, plan: map[string]*fstate{}}
+	m := &Modules{host: h, rand: rand.Reader, plan: map[string]*fstate{}, L: L,
+		cache: map[string]*fstate{}, readBacks: map[string]*readBack{}}
+	if cn, ok := h.(CommandNotifier); ok {
+		m.notified = true
+		cn.BeforeCommand(m.beforeCommand)
+	}
 	mods := []struct {
 		name  string
 		funcs map[string]lua.LGFunction
@@ -81,6 +95,11 @@ type op struct {
 	ctx    context.Context
 	name   string // "file.line"
 	target string // "/etc/default/grub"
+	// path is the file the operation's command changes ("" when it may
+	// change anything, as a package install does).
+	path string
+	// pos is the runbook's file:line of an operation read back later.
+	pos string
 	// skipped: the user skipped the operation's command at the step
 	// prompt; it ends unchanged and its checks of the result are off.
 	skipped bool
@@ -114,7 +133,12 @@ func (o *op) fail(format string, args ...any) {
 		// report that it did not run.
 		return
 	}
-	o.L.RaiseError("%s", o.m.mask(o.where()+": "+fmt.Sprintf(format, args...)))
+	msg := o.m.mask(o.where() + ": " + fmt.Sprintf(format, args...))
+	if o.pos != "" {
+		// Read back after the operation: name where it was.
+		o.L.Error(lua.LString(o.pos+" "+msg), 0)
+	}
+	o.L.RaiseError("%s", msg)
 }
 
 // exec reads state through the side channel; failing to run it at all
@@ -134,7 +158,9 @@ func (o *op) run(cmd string, opts RunOptions) RunResult {
 	if opts.Target == "" {
 		opts.Target = o.target
 	}
+	o.m.changing = o.path
 	res, err := o.m.host.Run(o.ctx, cmd, opts)
+	o.m.changing = ""
 	if err != nil {
 		o.fail("%v", err)
 	}
