@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -10,6 +9,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/runbook-dev/runbook/recording"
@@ -155,16 +155,23 @@ func runConvert(ctx context.Context, st *IO, args []string) error {
 		}()
 		dst = tmp
 	}
-	bw := bufio.NewWriterSize(dst, 256<<10)
-	ew, err := recording.NewEventWriter(bw, outFmt, rt.Header())
+	// The async writer is the output buffer: blocks of 1 MiB, written on
+	// another goroutine while the next block is made.
+	aw := newAsyncWriter(dst, 1<<20)
+	ew, err := recording.NewEventWriter(aw, outFmt, rt.Header())
 	if err != nil {
+		aw.Close()
 		return fmt.Errorf("convert: %w", err)
 	}
 	n, readErr := copyEvents(ctx, ew, rt, res)
+	if errors.Is(readErr, context.Canceled) {
+		aw.Close()
+		return fmt.Errorf("convert: %w (%s left as it was)", readErr, out)
+	}
 	if err := ew.Close(); err != nil {
 		return fmt.Errorf("convert: write %s: %w", out, err)
 	}
-	if err := bw.Flush(); err != nil {
+	if err := aw.Close(); err != nil {
 		return fmt.Errorf("convert: write %s: %w", out, err)
 	}
 	if tmp != nil {
@@ -232,4 +239,59 @@ func redact(b []byte, res []*regexp.Regexp) []byte {
 		})
 	}
 	return b
+}
+
+// asyncWriter writes to w on its own goroutine, in blocks of up to size
+// bytes, so that parsing the next block overlaps the kernel's copying of
+// the last one into the output file. Close waits for every block.
+type asyncWriter struct {
+	buf   []byte
+	size  int
+	work  chan []byte
+	free  chan []byte
+	done  chan error
+	err   error
+	close sync.Once
+}
+
+func newAsyncWriter(w io.Writer, size int) *asyncWriter {
+	a := &asyncWriter{buf: make([]byte, 0, size), size: size, work: make(chan []byte, 1), free: make(chan []byte, 2), done: make(chan error, 1)}
+	a.free <- make([]byte, 0, size)
+	go func() {
+		var err error
+		for b := range a.work {
+			if err == nil {
+				_, err = w.Write(b)
+			}
+			a.free <- b[:0]
+		}
+		a.done <- err
+	}()
+	return a
+}
+
+func (a *asyncWriter) Write(p []byte) (int, error) {
+	n := len(p)
+	for len(p) > 0 {
+		c := copy(a.buf[len(a.buf):cap(a.buf)], p)
+		a.buf = a.buf[:len(a.buf)+c]
+		p = p[c:]
+		if len(a.buf) == cap(a.buf) {
+			a.work <- a.buf
+			a.buf = <-a.free
+		}
+	}
+	return n, nil
+}
+
+// Close flushes what is left and returns the first write error.
+func (a *asyncWriter) Close() error {
+	a.close.Do(func() {
+		if len(a.buf) > 0 {
+			a.work <- a.buf
+		}
+		close(a.work)
+		a.err = <-a.done
+	})
+	return a.err
 }

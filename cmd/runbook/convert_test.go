@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -76,5 +77,55 @@ func TestConvertExitCodes(t *testing.T) {
 	b, _ := os.ReadFile(filepath.Join(dir, "d.cast"))
 	if bytes.Contains(b, []byte(`\ufffd`)) || !bytes.Contains(b, []byte("а")) || !bytes.Contains(b, []byte("𝚊")) {
 		t.Errorf("nh → cast lost split characters:\n%s", b)
+	}
+}
+
+func TestAsyncWriter(t *testing.T) {
+	var got bytes.Buffer
+	a := newAsyncWriter(&got, 4096)
+	var want []byte
+	for i := 0; i < 3000; i++ {
+		p := bytes.Repeat([]byte{byte(i)}, i%5000)
+		want = append(want, p...)
+		if n, err := a.Write(p); n != len(p) || err != nil {
+			t.Fatalf("write %d: %d %v", i, n, err)
+		}
+	}
+	if err := a.Close(); err != nil || !bytes.Equal(got.Bytes(), want) {
+		t.Fatalf("close %v; %d bytes, want %d", err, got.Len(), len(want))
+	}
+	if err := a.Close(); err != nil {
+		t.Fatalf("second close: %v", err)
+	}
+	// Nothing written at all, and a failing destination.
+	if err := newAsyncWriter(&got, 16).Close(); err != nil {
+		t.Fatal(err)
+	}
+	f, _ := os.Create(filepath.Join(t.TempDir(), "ro"))
+	f.Close() // writes now fail
+	b := newAsyncWriter(f, 16)
+	b.Write(bytes.Repeat([]byte("x"), 100))
+	if err := b.Close(); err == nil {
+		t.Fatal("no error from a failing destination")
+	}
+}
+
+func TestConvertInterruptedLeavesOutAlone(t *testing.T) {
+	needShared(t)
+	dir := t.TempDir()
+	out := filepath.Join(dir, "keep.cast")
+	os.WriteFile(out, []byte("old"), 0o644)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var o bytes.Buffer
+	err := runConvert(ctx, &IO{Out: &o, Err: &o}, []string{filepath.Join(sharedDir, "realworld", "asciinema-server-big.v3.cast"), out})
+	if exitCode(err) != exitInterrupted {
+		t.Fatalf("exit %d (%v), want 130", exitCode(err), err)
+	}
+	if b, _ := os.ReadFile(out); string(b) != "old" {
+		t.Errorf("OUT changed by an interrupted convert: %q", b[:min(len(b), 40)])
+	}
+	if left, _ := filepath.Glob(filepath.Join(dir, ".keep.cast.*")); len(left) > 0 {
+		t.Errorf("temporary files left: %v", left)
 	}
 }
