@@ -225,7 +225,8 @@ func (r *runner) command(ctx context.Context, cmd string, o shOptions, strict bo
 	pc := &PendingCommand{Step: sr.step, Steps: r.steps, Text: text, Op: o.op, Probe: o.probe, Recorder: r.ex.pauser(), Show: r.ex.note,
 		Narration: sr.ix.Comments, Target: o.target, Diff: o.diff}
 	if ls, ok := r.ex.(*liveSession); ok {
-		pc.Keyboard, pc.Ended, pc.Resize, pc.WaitPrompt = ls.d.Keyboard(), ls.d.Ended(), ls.d.Resize, ls.d.WaitPrompt
+		d := ls.driver() // the session of now: a reboot replaces it
+		pc.Keyboard, pc.Ended, pc.Resize, pc.WaitPrompt = d.Keyboard(), d.Ended(), d.Resize, d.WaitPrompt
 	}
 	if hook := r.opts.BeforeCommand; hook != nil && !r.opts.Plan {
 		if err := hook(ctx, pc); err != nil {

@@ -185,3 +185,15 @@ func (t *tee) Close() error {
 	}
 	return err
 }
+
+// newLine ends the line shown last, if it has text (the old session's
+// prompt when a new session starts after a reboot), on the recording and
+// the display alike.
+func (t *tee) newLine() {
+	t.mu.Lock()
+	pending := len(t.lastLine) > 0
+	t.mu.Unlock()
+	if pending {
+		t.Write([]byte("\r\n"))
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"sort"
 	"strings"
 	"time"
 
@@ -114,10 +115,11 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 			env[p.Env] = p.Value
 		}
 	}
-	d, err := shell.Start(ctx, opts.Target, shell.Options{
+	r.shellOpts = shell.Options{
 		Cols: cols, Rows: rows, Prompt: rb.Prompt, Nonce: opts.Nonce,
 		Env: env, Secrets: r.secrets,
-	}, tee)
+	}
+	d, err := shell.Start(ctx, opts.Target, r.shellOpts, tee)
 	if err != nil {
 		tee.Close()
 		if ctx.Err() != nil {
@@ -125,7 +127,8 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 		}
 		return rep, err
 	}
-	r.ex = &liveSession{d: d, tee: tee}
+	live := &liveSession{d: d, tee: tee, cols: cols, rows: rows}
+	r.ex = live
 	if opts.Record != "" {
 		rep.Recording = opts.Record
 		rep.Index = recording.IndexPath(opts.Record)
@@ -147,9 +150,11 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 			ix.StartedAt = w.StartedAt()
 			ix.Pauses = w.Pauses()
 		}
+		ix.Markers = append([]recording.Marker(nil), r.markers...)
 		if resizes != nil {
-			ix.Markers = resizes.markers()
+			ix.Markers = append(ix.Markers, resizes.markers()...)
 		}
+		sort.SliceStable(ix.Markers, func(i, j int) bool { return ix.Markers[i].At < ix.Markers[j].At })
 		return recording.WriteIndex(rep.Index, ix)
 	}
 	if err := writeIndex(); err != nil {
@@ -159,7 +164,7 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	}
 
 	if opts.WindowSize != nil {
-		resizes = followWindow(opts.WindowSize, d.Resize, tee.Elapsed)
+		resizes = followWindow(opts.WindowSize, live.resize, tee.Elapsed)
 		defer resizes.stop()
 	}
 
@@ -195,8 +200,14 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 			runErr, failedStep = o.err, s
 			break
 		}
+		if r.stopAfter != "" {
+			// host.reboot{wait=false}: the host is gone, and the run ends
+			// cleanly with this step (reboot.go).
+			rep.Stopped = r.stopAfter
+			break
+		}
 	}
-	if runErr == nil {
+	if runErr == nil && r.stopAfter == "" {
 		// on_change handlers queued at the runbook's level.
 		r.inStep = nil
 		if err := r.mods.EndStep(r.L); err != nil {
@@ -206,6 +217,7 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 
 	// The end: hang up the shell, then close the recording, so the last
 	// bytes the shell printed are in it.
+	d = live.driver() // a new one when the host came back from a reboot
 	d.Close()
 	if err := d.OutputErr(); err != nil && runErr == nil {
 		runErr = fmt.Errorf("record the session: %w", err)

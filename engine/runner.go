@@ -75,6 +75,18 @@ type runner struct {
 	inStep *stepRun
 	steps  int // how many steps this run runs
 
+	// shellOpts started the session; a new session after a reboot starts
+	// the same way (reboot.go). markers go to the index ("reboot", "back
+	// after N s"). stopAfter, when set, ends the run cleanly after the
+	// current step (host.reboot{wait=false}) with that reason.
+	shellOpts shell.Options
+	markers   []recording.Marker
+	stopAfter string
+	// rebootErr is why host.reboot failed for the host (it did not go down
+	// or come back): the step fails as work that failed, not as a mistake
+	// in the runbook.
+	rebootErr error
+
 	raised lua.LValue // the error value raised for a failure or skip
 	failed *StepFailedError
 	skip   *string
@@ -192,7 +204,7 @@ type outcome struct {
 
 // runStep calls a step's function and classifies how it ended.
 func (r *runner) runStep(ctx context.Context, sr *stepRun) outcome {
-	r.inStep, r.failed, r.skip, r.raised, r.fatal = sr, nil, nil, nil, nil
+	r.inStep, r.failed, r.skip, r.raised, r.fatal, r.rebootErr = sr, nil, nil, nil, nil, nil
 	defer func() { r.inStep = nil }()
 	L := r.L
 	L.SetContext(ctx)
@@ -233,6 +245,10 @@ func (r *runner) runStep(ctx context.Context, sr *stepRun) outcome {
 		return outcome{status: recording.StatusFailed, reason: lost.Error(), err: lost}
 	}
 	msg := luaMessage(err)
+	if r.rebootErr != nil {
+		sf := &StepFailedError{Step: sr.step.N, Name: sr.step.Name, Reason: msg}
+		return outcome{status: recording.StatusFailed, reason: msg, err: sf}
+	}
 	return outcome{status: recording.StatusFailed, reason: msg,
 		err: runbookErrorf("%s (in step %d %q)", msg, sr.step.N, sr.step.Name)}
 }

@@ -79,6 +79,9 @@ type Target struct {
 	o      Options
 	client *ssh.Client
 	hops   []*ssh.Client // ProxyJump connections, closed after client
+	// spec and cf are how Dial reached the host, for Reconnect (reconnect.go).
+	spec Spec
+	cf   *configFiles
 
 	closing atomic.Bool
 	lostMu  sync.Mutex
@@ -112,17 +115,25 @@ func Dial(ctx context.Context, host string, o Options) (*Target, error) {
 		return nil, err
 	}
 	t.name, t.s, t.client, t.hops = s.name, s, client, hops
+	t.spec, t.cf = sp, cf
+	t.watch(client, t.lost)
+	return t, nil
+}
+
+// watch gives the connection up when it ends or stops answering
+// keepalives. It acts on client and lost alone, so that after Reconnect a
+// watcher of the old connection cannot touch the new one.
+func (t *Target) watch(client *ssh.Client, lost chan struct{}) {
 	go func() {
 		err := client.Wait()
 		if err == nil || errors.Is(err, io.EOF) {
 			err = errors.New("connection closed by the host")
 		}
-		t.lose(err)
+		t.lose(client, err)
 	}()
-	if s.aliveInterval > 0 && s.aliveCount > 0 {
-		go t.keepalive(s.aliveInterval, s.aliveCount)
+	if t.s.aliveInterval > 0 && t.s.aliveCount > 0 {
+		go t.keepalive(client, lost, t.s.aliveInterval, t.s.aliveCount)
 	}
-	return t, nil
 }
 
 // dialHop reaches one host, through via when it is not nil, and returns
@@ -243,24 +254,24 @@ func (t *Target) Client() *ssh.Client { return t.client }
 // keepalive sends keepalive@openssh.com every interval and gives the
 // connection up when count of them in a row went unanswered, as
 // ServerAliveInterval/ServerAliveCountMax do.
-func (t *Target) keepalive(interval time.Duration, count int) {
+func (t *Target) keepalive(client *ssh.Client, lost chan struct{}, interval time.Duration, count int) {
 	tick := time.NewTicker(interval)
 	defer tick.Stop()
 	var unanswered atomic.Int32
 	for {
 		select {
-		case <-t.lost:
+		case <-lost:
 			return
 		case <-tick.C:
 		}
 		if int(unanswered.Load()) >= count {
-			t.lose(fmt.Errorf("no answer to %d keepalives sent every %s", count, interval))
+			t.lose(client, fmt.Errorf("no answer to %d keepalives sent every %s", count, interval))
 			return
 		}
 		unanswered.Add(1)
 		go func() {
 			// OpenSSH answers with a failure: any answer proves it alive.
-			if _, _, err := t.client.SendRequest("keepalive@openssh.com", true, nil); err == nil {
+			if _, _, err := client.SendRequest("keepalive@openssh.com", true, nil); err == nil {
 				unanswered.Store(0)
 			}
 		}()
@@ -268,11 +279,12 @@ func (t *Target) keepalive(interval time.Duration, count int) {
 }
 
 // lose records why the connection ended and closes it; every session and
-// side-channel call then fails with a *target.LostError.
-func (t *Target) lose(err error) {
+// side-channel call then fails with a *target.LostError. A client that is
+// no longer the Target's (replaced by Reconnect) changes nothing.
+func (t *Target) lose(client *ssh.Client, err error) {
 	t.lostMu.Lock()
 	defer t.lostMu.Unlock()
-	if t.lostErr != nil {
+	if t.lostErr != nil || client != t.client {
 		return
 	}
 	if t.closing.Load() {
@@ -297,8 +309,11 @@ func (t *Target) lostError() error {
 // waitLost gives the lost error once the connection is known to be gone,
 // waiting a moment for the reader goroutine to notice.
 func (t *Target) waitLost(d time.Duration) error {
+	t.lostMu.Lock()
+	lost := t.lost
+	t.lostMu.Unlock()
 	select {
-	case <-t.lost:
+	case <-lost:
 	case <-time.After(d):
 	}
 	return t.lostError()

@@ -31,6 +31,23 @@ type Target interface {
 	Close() error
 }
 
+// Reconnecter is implemented by a Target that can reach its host again
+// after the connection ended (the host rebooted): one attempt, made the
+// way the first connection was (the same resolved host, authentication and
+// host-key checks), honouring the connect timeout. On success the Target's
+// Shell and Exec use the new connection; sessions of the old one are gone.
+// The caller retries with backoff, except after a *FinalError (a host key
+// that is no longer trusted: retrying must not wear that check down).
+type Reconnecter interface {
+	Reconnect(ctx context.Context) error
+}
+
+// FinalError wraps a Reconnect error that retrying cannot fix.
+type FinalError struct{ Err error }
+
+func (e *FinalError) Error() string { return e.Err.Error() }
+func (e *FinalError) Unwrap() error { return e.Err }
+
 // ShellOptions says how to start the session's shell.
 type ShellOptions struct {
 	Cols, Rows int

@@ -1,0 +1,209 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/runbook-dev/runbook/engine/shell"
+	"github.com/runbook-dev/runbook/engine/target"
+	"github.com/runbook-dev/runbook/recording"
+	"github.com/runbook-dev/runbook/stdlib"
+)
+
+var _ stdlib.Rebooter = (*host)(nil)
+
+// rebootCommand is what a person types to reboot a Debian host.
+const rebootCommand = "systemctl reboot"
+
+// Reboot timing: how long the host may take to drop the session after the
+// reboot command, and the backoff between attempts to reach it again.
+const (
+	downWithin     = 5 * time.Minute
+	retryFirst     = 500 * time.Millisecond
+	retryMax       = 5 * time.Second
+	bootIDCommand  = "cat /proc/sys/kernel/random/boot_id 2>/dev/null"
+	stopRebooted   = "rebooted"
+	reasonRedialed = "reconnect"
+)
+
+// Reboot types the reboot command into the recorded session, as a person
+// would, and waits for the session to end: the host dropping the
+// connection is the point, not a failure. With wait it then reaches the
+// host again (within timeout, with backoff; each attempt within the
+// connect timeout), starts a new session the same way as the first
+// (prompt, marks, secrets, sudo) and carries on in the same recording: the
+// time waited is cut (a "reconnect" pause) and markers say "reboot" and
+// "back after N s". Without wait the run ends cleanly after this step.
+//
+// This machine is never rebooted: a runbook that wants that is wrong.
+func (h *host) Reboot(ctx context.Context, wait bool, timeout time.Duration) error {
+	r := h.r
+	t := r.opts.Target
+	if r.inStep == nil {
+		return errors.New("host.reboot may only be called inside a step")
+	}
+	if r.opts.Plan {
+		return errPlanExec
+	}
+	if _, local := t.(*target.Local); local || t.Name() == "local" {
+		return errors.New("refusing to reboot the machine runbook runs on: run it against a host (--host HOST)")
+	}
+	live, ok := r.ex.(*liveSession)
+	if !ok {
+		return errors.New("no live session to reboot")
+	}
+	if err := live.goneErr(); err != nil {
+		return err
+	}
+	rc, canReconnect := t.(target.Reconnecter)
+	if wait && !canReconnect {
+		return fmt.Errorf("runbook cannot reach %s again after a reboot (this kind of target cannot reconnect); use wait=false", t.Name())
+	}
+	// The boot before: a session that answers with the same boot id is
+	// the old system, still going down.
+	before := h.bootID(ctx)
+
+	d := live.driver()
+	res, _, _, err := r.command(ctx, rebootCommand, shOptions{op: "host.reboot", target: t.Name()}, false)
+	cmds := r.inStep.ix.Commands
+	if err == nil && len(cmds) > 0 && cmds[len(cmds)-1].Skipped {
+		return nil // skipped at the step prompt: nothing happened
+	}
+	ended := err != nil && sessionEnded(err)
+	switch {
+	case err != nil && !ended:
+		return err
+	case err == nil && res.Exit != 0:
+		return fmt.Errorf("%q exited with status %d%s", rebootCommand, res.Exit, outputTail(res.Output))
+	}
+	if ended && len(cmds) > 0 {
+		// The connection went before the shell said how the command
+		// ended: that is what a reboot does. The index says so.
+		c := &r.inStep.ix.Commands[len(r.inStep.ix.Commands)-1]
+		c.OK = []int{0, c.Exit}
+	}
+	if !ended {
+		// The reboot was accepted; the host drops the session soon.
+		select {
+		case <-d.Ended():
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(downWithin):
+			return fmt.Errorf("%s did not go down within %v after %q", t.Name(), downWithin, rebootCommand)
+		}
+	}
+	d.Close()
+	downAt := time.Now()
+	r.markers = append(r.markers, recording.Marker{At: recording.SecondsOf(live.tee.Elapsed()), Label: "reboot"})
+	if !wait {
+		live.mu.Lock()
+		live.gone = errRebootedNoWait
+		live.mu.Unlock()
+		r.stopAfter = stopRebooted
+		r.ex.note(fmt.Sprintf("[%s is rebooting; the run ends here (wait=false)]", t.Name()))
+		return nil
+	}
+
+	// The wait is not the guide's: cut it from the recording.
+	live.tee.PauseFor(reasonRedialed)
+	defer live.tee.Resume()
+	r.ex.note(fmt.Sprintf("[%s is rebooting; waiting up to %v for it to answer SSH again]", t.Name(), timeout))
+	nd, err := h.comeBack(ctx, rc, before, downAt.Add(timeout), timeout)
+	if err != nil {
+		r.rebootErr = err
+		return err
+	}
+	live.setDriver(nd)
+	live.tee.Resume()
+	back := time.Since(downAt).Round(time.Second)
+	r.markers = append(r.markers, recording.Marker{At: recording.SecondsOf(live.tee.Elapsed()),
+		Label: fmt.Sprintf("back after %d s", int(back.Seconds()))})
+	r.ex.note(fmt.Sprintf("[%s is back after %v]", t.Name(), back))
+	return nil
+}
+
+// comeBack reaches the host again and starts the new session, retrying
+// until deadline. The new session's first prompt goes on the recording's
+// next line.
+func (h *host) comeBack(ctx context.Context, rc target.Reconnecter, before string, deadline time.Time, timeout time.Duration) (*shell.Driver, error) {
+	r := h.r
+	t := r.opts.Target
+	live := r.ex.(*liveSession)
+	dctx, cancel := context.WithDeadline(ctx, deadline)
+	defer cancel()
+	wait := retryFirst
+	var last error
+	for attempt := 1; ; attempt++ {
+		err := rc.Reconnect(dctx)
+		if err == nil && before != "" && h.bootID(dctx) == before {
+			err = errors.New("it still runs the boot from before the reboot")
+		}
+		if err == nil {
+			o := r.shellOpts
+			o.Cols, o.Rows = live.size()
+			o.Secrets = append([]string(nil), r.secrets...)
+			if rem := time.Until(deadline); rem > 0 && (o.StartTimeout == 0 || rem < o.StartTimeout) {
+				o.StartTimeout = rem
+			}
+			live.tee.newLine()
+			d, serr := shell.Start(dctx, t, o, live.tee)
+			if serr == nil {
+				return d, nil
+			}
+			err = serr
+		}
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		var final *target.FinalError
+		if errors.As(err, &final) {
+			return nil, fmt.Errorf("%s came back from the reboot but cannot be trusted: %w", t.Name(), final.Err)
+		}
+		last = err
+		if dctx.Err() != nil || time.Until(deadline) <= 0 {
+			return nil, fmt.Errorf("%s did not come back within %v after the reboot (%d attempts; last: %v)", t.Name(), timeout, attempt, last)
+		}
+		sleep := min(wait, time.Until(deadline))
+		select {
+		case <-time.After(sleep):
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		wait = min(wait*2, retryMax)
+	}
+}
+
+// bootID reads the host's boot id through the side channel ("" when it
+// cannot be read: then any answer counts as the new boot).
+func (h *host) bootID(ctx context.Context) string {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	res, err := h.r.opts.Target.Exec(ctx, bootIDCommand, nil)
+	if err != nil || res.Exit != 0 {
+		return ""
+	}
+	return strings.TrimSpace(string(res.Stdout))
+}
+
+// sessionEnded reports an error that says the session or its connection
+// ended (what a reboot does to it).
+func sessionEnded(err error) bool {
+	var lost *target.LostError
+	return errors.Is(err, shell.ErrEnded) || errors.As(err, &lost)
+}
+
+// outputTail is the last lines of a command's output, for an error.
+func outputTail(out string) string {
+	out = strings.TrimSpace(out)
+	if out == "" {
+		return ""
+	}
+	lines := strings.Split(out, "\n")
+	if len(lines) > 3 {
+		lines = lines[len(lines)-3:]
+	}
+	return ": " + strings.Join(lines, " / ")
+}
