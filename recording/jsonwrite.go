@@ -2,6 +2,7 @@ package recording
 
 import (
 	"encoding/binary"
+	"math/bits"
 	"unicode/utf8"
 )
 
@@ -19,44 +20,45 @@ var needsEscape = func() (t [256]bool) {
 // appendJSONBytes appends s as a JSON string. Invalid UTF-8 becomes U+FFFD
 // (asciicast data is text); control characters are escaped as asciinema
 // does (ESC as \u001b).
+//
+// It is the hot loop of every conversion to asciicast: eight bytes at a
+// time, it jumps to the first byte that needs a look (an escape or a
+// non-ASCII byte) and copies clean runs in one go.
 func appendJSONBytes(dst, s []byte) []byte {
 	dst = append(dst, '"')
-	if !utf8.Valid(s) {
-		return appendJSONBytesSlow(dst, s)
-	}
-	// Valid UTF-8 (the usual case): only ASCII bytes need looking at.
 	start := 0
 	for i := 0; i < len(s); {
-		// Skip eight clean bytes at a time (no control character, quote
-		// or backslash): terminal output is mostly such runs.
-		if i+8 <= len(s) && !wordNeedsEscape(binary.LittleEndian.Uint64(s[i:])) {
-			i += 8
-			continue
+		if i+8 <= len(s) {
+			x := binary.LittleEndian.Uint64(s[i:])
+			m := escapeMask(x) | x&hi8
+			if m == 0 {
+				i += 8
+				continue
+			}
+			// The lowest flag is exact (the bit trick can only misflag
+			// bytes above a true one).
+			i += bits.TrailingZeros64(m) >> 3
 		}
 		c := s[i]
-		if needsEscape[c] {
+		if c < utf8.RuneSelf {
+			if needsEscape[c] {
+				dst = append(dst, s[start:i]...)
+				dst = appendEscape(dst, c)
+				start = i + 1
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRune(s[i:])
+		if r == utf8.RuneError && size == 1 {
 			dst = append(dst, s[start:i]...)
-			dst = appendEscape(dst, c)
+			dst = append(dst, `\ufffd`...)
 			start = i + 1
 		}
-		i++
+		i += size
 	}
 	dst = append(dst, s[start:]...)
 	return append(dst, '"')
-}
-
-const (
-	lo8 = 0x0101010101010101
-	hi8 = 0x8080808080808080
-)
-
-// wordNeedsEscape reports whether any of the eight bytes in x is below
-// 0x20, a quote or a backslash (the classic "has zero byte" bit trick).
-func wordNeedsEscape(x uint64) bool {
-	less := (x - lo8*0x20) & ^x & hi8
-	q := x ^ (lo8 * '"')
-	b := x ^ (lo8 * '\\')
-	return less|((q-lo8)&^q&hi8)|((b-lo8)&^b&hi8) != 0
 }
 
 func appendEscape(dst []byte, c byte) []byte {
@@ -73,32 +75,18 @@ func appendEscape(dst []byte, c byte) []byte {
 	return append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
 }
 
-// appendJSONBytesSlow handles input with invalid UTF-8, rune by rune.
-func appendJSONBytesSlow(dst, s []byte) []byte {
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if needsEscape[c] {
-				dst = append(dst, s[start:i]...)
-				dst = appendEscape(dst, c)
-				start = i + 1
-			}
-			i++
-			continue
-		}
-		r, size := utf8.DecodeRune(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, `\ufffd`...)
-			i++
-			start = i
-			continue
-		}
-		i += size
-	}
-	dst = append(dst, s[start:]...)
-	return append(dst, '"')
+const (
+	lo8 = 0x0101010101010101
+	hi8 = 0x8080808080808080
+)
+
+// escapeMask sets the high bit of each byte of x that is below 0x20, a
+// quote or a backslash (the classic "has zero byte" trick).
+func escapeMask(x uint64) uint64 {
+	less := (x - lo8*0x20) & ^x & hi8
+	q := x ^ (lo8 * '"')
+	b := x ^ (lo8 * '\\')
+	return less | (q-lo8)&^q&hi8 | (b-lo8)&^b&hi8
 }
 
 // appendMicros appends a duration in µs as seconds with six decimals.
