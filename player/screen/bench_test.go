@@ -65,3 +65,19 @@ func BenchmarkVT10x(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkVT10XGuarded is the same input through the guarded vt10x
+// (--emulator vt10x): bare vt10x's cost plus the guards'.
+func BenchmarkVT10XGuarded(b *testing.B) {
+	data, cols, rows := benchInput(b)
+	b.SetBytes(int64(len(data)))
+	for i := 0; i < b.N; i++ {
+		v, err := NewVT10X(cols, rows)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for off := 0; off < len(data); off += 4096 {
+			v.Write(data[off:min(off+4096, len(data))])
+		}
+	}
+}
