@@ -582,7 +582,7 @@ func TestSudoSessionAndSideChannel(t *testing.T) {
 func TestKeepaliveNoticesDeadPeer(t *testing.T) {
 	srv := sshtest.Start(t, sshtest.Options{})
 	isolate(t, sshtest.ClientHome(t, srv, "andromeda", true))
-	tg := dial(t, "andromeda", rssh.Options{KeepaliveInterval: 200 * time.Millisecond, KeepaliveCount: 2})
+	tg := dial(t, "andromeda", rssh.Options{KeepaliveInterval: 500 * time.Millisecond, KeepaliveCount: 3})
 	sess, err := tg.Shell(ctxT(t), target.ShellOptions{Command: bash})
 	if err != nil {
 		t.Fatal(err)
