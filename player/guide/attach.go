@@ -59,8 +59,7 @@ func (p *Plan) Attach(rec map[int]*RecordedStep) {
 				}
 			}
 			if k < 0 {
-				items = append(items, it)
-				continue
+				continue // the plan's guess; the run typed something else
 			}
 			for _, c := range cmds[next:k] {
 				items = append(items, recordedItem(c))
