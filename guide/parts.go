@@ -1,5 +1,7 @@
 package guide
 
+import "strings"
+
 // Part is one runbook of the guide as the reference run on andromeda runs
 // it: the parameters that keep the run affordable in CI, or that the test
 // host needs, on top of the runbook's defaults (the guide's values).
@@ -59,16 +61,28 @@ type DocPage struct {
 // the web export), the web export itself, and the page in Hugo's markup
 // with the original guide's shortcodes (for a Hugo site serving
 // recordings/ at /recordings/).
-func DocPages(name string) []DocPage {
+//
+// The pages are made with the parameters the part was recorded with (those
+// that name no file of the test host), so the steps the recording skipped
+// are listed as skipped too.
+func DocPages(p Part) []DocPage {
+	name := p.Name
+	var set []string
+	for _, s := range p.Set {
+		if !strings.Contains(s, "{") && !strings.Contains(s, "proxy=") {
+			set = append(set, "--set", s)
+		}
+	}
+	page := func(args ...string) []string { return append(args, set...) }
 	return []DocPage{
 		{File: name + ".md", Args: func(rb, rec, out string) []string {
-			return []string{"doc", rb, "--recording", rec, "-o", out, "--src", name + ".html"}
+			return page("doc", rb, "--recording", rec, "-o", out, "--src", name+".html")
 		}},
 		{File: name + ".html", Args: func(rb, rec, out string) []string {
 			return []string{"export", rec, out, "--idle-limit", IdleLimit}
 		}},
 		{File: "hugo/" + name + ".md", Args: func(rb, rec, out string) []string {
-			return []string{"doc", rb, "--recording", rec, "-o", out, "--format", "hugo", "--src", "/recordings/" + name + ".ttyrec"}
+			return page("doc", rb, "--recording", rec, "-o", out, "--format", "hugo", "--src", "/recordings/"+name+".ttyrec")
 		}},
 	}
 }

@@ -80,7 +80,7 @@ func TestDocsUpToDate(t *testing.T) {
 			t.Errorf("%v: make the reference recordings with scripts/record-guide.sh", err)
 			continue
 		}
-		pages := DocPages(p.Name)
+		pages := DocPages(p)
 		for _, pg := range pages {
 			out := filepath.Join(tmp, pg.File)
 			res := c.run(ctx, pg.Args(rb, rec, out)...)
