@@ -71,6 +71,7 @@ type Driver struct {
 	outErr    error
 	lastChunk time.Time
 	atPrompt  bool // the last mark was a prompt (PS1): the shell waits for a command
+	lastMark  byte // the kind of the last mark seen
 }
 
 // Answer is a reply typed when Prompt appears in a command's output.
@@ -224,7 +225,13 @@ func (d *Driver) mark(m Mark) {
 	d.mu.Lock()
 	switch m.Kind {
 	case MarkPrompt:
-		d.prompts++
+		// Readline reprints the whole prompt, mark and all, when it
+		// redraws the line (a paste, a wrap, a resize): only a prompt
+		// that follows a command's end (PROMPT_COMMAND runs before every
+		// real prompt, the first one included) is a new one.
+		if d.lastMark == MarkEnd {
+			d.prompts++
+		}
 		d.atPrompt = true
 		d.live = true
 		d.capturing = false
@@ -243,6 +250,7 @@ func (d *Driver) mark(m Mark) {
 			d.status = n
 		}
 	}
+	d.lastMark = m.Kind
 	d.mu.Unlock()
 	d.poke()
 }

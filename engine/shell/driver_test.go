@@ -196,3 +196,23 @@ func TestRCFileRemovesItself(t *testing.T) {
 		}
 	}
 }
+
+// Readline reprints the prompt, mark included, whenever it redraws the line
+// (a bracketed paste, a wrap, a resize). Counting those as new prompts made
+// Run return before its command ended, with exit -1 (3 runs in 20 of the
+// check_runbook script). Only a prompt after a command's end counts.
+func TestPromptRedrawIsNotANewPrompt(t *testing.T) {
+	d := &Driver{notify: make(chan struct{}, 1)}
+	d.mark(Mark{Kind: MarkEnd, Arg: "0"})
+	d.mark(Mark{Kind: MarkPrompt})
+	d.mark(Mark{Kind: MarkPrompt}) // redraw while the user's command is typed
+	if d.prompts != 1 {
+		t.Fatalf("prompts = %d after an end, a prompt and its redraw; want 1", d.prompts)
+	}
+	d.mark(Mark{Kind: MarkStart})
+	d.mark(Mark{Kind: MarkEnd, Arg: "3"})
+	d.mark(Mark{Kind: MarkPrompt})
+	if d.prompts != 2 || d.status != 3 {
+		t.Fatalf("prompts = %d, status = %d after the command ended; want 2 and 3", d.prompts, d.status)
+	}
+}
