@@ -309,3 +309,41 @@ func TestPlayKeysOnTerminal(t *testing.T) {
 		t.Errorf("q: exit %d, want 0", code)
 	}
 }
+
+// A stretch plays in real time with its own keys: space pauses, q quits
+// (exit 130) without waiting for the stretch to end. Steps without
+// commands in the index are one stretch each.
+func TestPlayStepQuitWhilePlaying(t *testing.T) {
+	dir := t.TempDir()
+	rec := tickRecording(t, dir, 60)
+	r := startPlay(t, dir, filepath.Base(rec), "--step")
+	r.c.Expect("step 1/3: part 1")
+	r.c.Send("y")
+	at := r.waitRaw(r.waitRaw(0, "yes\r\n"), "tick 1\r\n")
+	r.c.Send(" ")
+	r.c.Send("q")
+	if code := r.exit(); code != 130 {
+		t.Errorf("q while playing: exit %d, want 130", code)
+	}
+	if strings.Contains(r.c.Output()[at:], "tick 19") || strings.Contains(console.Strip(r.c.Output()), "step 2/3") {
+		t.Errorf("q did not stop the stretch:\n%s", console.Strip(r.c.Output()[at:]))
+	}
+}
+
+// --from starts stepping at the stretch holding that moment.
+func TestPlayStepFrom(t *testing.T) {
+	dir := t.TempDir()
+	rec := tickRecording(t, dir, 60)
+	r := startPlay(t, dir, filepath.Base(rec), "--step", "--from", "part 2")
+	r.c.Expect("tick 19") // the screen where step 2 starts, then its prompt
+	r.c.Expect("step 2/3: part 2")
+	if strings.Contains(console.Strip(r.c.Output()), "step 1/3") {
+		t.Errorf("--from part 2 asked about step 1")
+	}
+	r.c.Send("n")
+	r.c.Expect("step 3/3: part 3")
+	r.c.Send("n")
+	if code := r.exit(); code != 0 {
+		t.Errorf("exit %d, want 0", code)
+	}
+}
