@@ -15,7 +15,10 @@ type StepFailedError struct {
 	Exit      int
 	Reason    string
 	Recording string // "" when not recording
+	Err       error  // the cause, when a Go error ended the step (a lost connection)
 }
+
+func (e *StepFailedError) Unwrap() error { return e.Err }
 
 func (e *StepFailedError) Error() string {
 	var b strings.Builder

@@ -236,13 +236,17 @@ func (r *runner) runStep(ctx context.Context, sr *stepRun) outcome {
 			return outcome{status: recording.StatusFailed, reason: r.failed.Reason, err: r.failed}
 		}
 		if r.fatal != nil {
+			var lost *target.LostError
+			if errors.As(r.fatal, &lost) {
+				return lostOutcome(sr, lost)
+			}
 			return outcome{status: recording.StatusFailed, reason: r.fatal.Error(), err: r.fatal}
 		}
 	}
 	// A Lua error, or a session error surfaced through a stdlib call.
 	var lost *target.LostError
 	if errors.As(err, &lost) {
-		return outcome{status: recording.StatusFailed, reason: lost.Error(), err: lost}
+		return lostOutcome(sr, lost)
 	}
 	msg := luaMessage(err)
 	if r.rebootErr != nil {
@@ -251,6 +255,18 @@ func (r *runner) runStep(ctx context.Context, sr *stepRun) outcome {
 	}
 	return outcome{status: recording.StatusFailed, reason: msg,
 		err: runbookErrorf("%s (in step %d %q)", msg, sr.step.N, sr.step.Name)}
+}
+
+// lostOutcome fails the step the host was lost in, naming the step and
+// the command, so the user knows where to resume (--from).
+func lostOutcome(sr *stepRun, lost *target.LostError) outcome {
+	sf := &StepFailedError{Step: sr.step.N, Name: sr.step.Name, Reason: lost.Error(), Err: lost}
+	if cs := sr.ix.Commands; len(cs) > 0 {
+		c := cs[len(cs)-1]
+		sf.Command = c.Text
+		sf.Reason = fmt.Sprintf("%s, while running %q", lost.Error(), c.Text)
+	}
+	return outcome{status: recording.StatusFailed, reason: sf.Reason, err: sf}
 }
 
 // fail ends the current step as failed: it raises a Lua error the step

@@ -233,7 +233,8 @@ step("After", function() sh("echo never") end)
 	if code != 1 {
 		t.Errorf("exit %d, want 1\nstderr:\n%s", code, errOut)
 	}
-	for _, want := range []string{"andromeda", "lost"} {
+	// The message names the host, the step and the command it was lost in.
+	for _, want := range []string{"andromeda", "lost", `step 2 "Long wait"`, "sleep 600"} {
 		if !strings.Contains(errOut, want) {
 			t.Errorf("message lacks %q:\n%s", want, errOut)
 		}
