@@ -37,33 +37,43 @@ input() {
 	fi
 }
 
-printf '%-34s %12s   %-22s %12s %9s\n' "row" "runbook" "peer" "peer" "ratio" | tee "$RESULTS"
+printf '%-34s %12s   %-16s %12s %8s   %10s\n' "row" "runbook" "peer" "peer" "ratio" "cpu ratio" | tee "$RESULTS"
 
 # row NAME BYTES OURS PEER-NAME PEER-CMD [PEER-NAME PEER-CMD]...
-# Times OURS and each peer command with hyperfine (same run, same input)
-# and prints the medians, the throughput of ours over BYTES, and the ratio
-# peer median ÷ our median.
+# Times OURS and each peer command on the same input, alternating them run
+# by run (RUNS rounds, after one warm-up round) so that whatever else the
+# machine does weighs on both alike, and prints per peer: the medians of
+# wall time, our throughput over BYTES, and two ratios, peer ÷ ours, of
+# the median wall time and of the median CPU time (user + system).
 row() {
-	local name=$1 bytes=$2 ours=$3
-	shift 3
-	args=(--style none --warmup 1 --runs "$RUNS" --export-csv "$OUT/row.csv" -n ours "$ours")
-	local peers=()
+	local name=$1 bytes=$2
+	shift 2
+	local names=(ours) cmds=("$1")
+	shift
 	while [ $# -ge 2 ]; do
-		args+=(-n "$1" "$2")
-		peers+=("$1")
+		names+=("$1")
+		cmds+=("$2")
 		shift 2
 	done
-	hyperfine "${args[@]}" >/dev/null
-	# CSV: command,mean,stddev,median,user,system,min,max
-	local our_med
-	our_med=$(awk -F, '$1=="ours"{print $4}' "$OUT/row.csv")
-	local mbs
-	mbs=$(awk -v b="$bytes" -v t="$our_med" 'BEGIN{ if (b>0) printf "%.0f MB/s", b/t/1e6; else printf "-" }')
-	for p in "${peers[@]}"; do
-		local peer_med
-		peer_med=$(awk -F, -v n="$p" '$1==n{print $4}' "$OUT/row.csv")
-		awk -v name="$name" -v o="$our_med" -v p="$peer_med" -v pn="$p" -v mbs="$mbs" \
-			'BEGIN{ printf "%-34s %9.1f ms   %-22s %9.1f ms %8.2fx   (runbook %s)\n", name, o*1000, pn, p*1000, p/o, mbs }' | tee -a "$RESULTS"
+	local n=${#cmds[@]} i k
+	: > "$OUT/row.times"
+	for ((k = 0; k < n; k++)); do bash -c "${cmds[$k]}" >/dev/null 2>&1 || true; done
+	for ((i = 0; i < RUNS; i++)); do
+		for ((k = 0; k < n; k++)); do
+			hyperfine --runs 1 --style none --export-csv "$OUT/one.csv" "${cmds[$k]}" >/dev/null 2>&1
+			awk -F, -v k="$k" 'NR==2{print k, $2, $5+$6}' "$OUT/one.csv" >> "$OUT/row.times"
+		done
+	done
+	median() { sort -g | awk '{a[NR]=$1} END{ if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2 }'; }
+	local o oc p pc mbs
+	o=$(awk '$1==0{print $2}' "$OUT/row.times" | median)
+	oc=$(awk '$1==0{print $3}' "$OUT/row.times" | median)
+	mbs=$(awk -v b="$bytes" -v t="$o" 'BEGIN{ if (b>0) printf "%.0f MB/s", b/t/1e6; else printf "-" }')
+	for ((k = 1; k < n; k++)); do
+		p=$(awk -v k="$k" '$1==k{print $2}' "$OUT/row.times" | median)
+		pc=$(awk -v k="$k" '$1==k{print $3}' "$OUT/row.times" | median)
+		awk -v name="$name" -v o="$o" -v p="$p" -v oc="$oc" -v pc="$pc" -v pn="${names[$k]}" -v mbs="$mbs" \
+			'BEGIN{ printf "%-34s %9.1f ms   %-16s %9.1f ms %7.2fx   cpu %6.2fx   (runbook %s)\n", name, o*1000, pn, p*1000, p/o, (oc>0 ? pc/oc : 0), mbs }' | tee -a "$RESULTS"
 	done
 }
 
