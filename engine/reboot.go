@@ -162,7 +162,10 @@ func (h *host) comeBack(ctx context.Context, rc target.Reconnecter, before strin
 		if errors.As(err, &final) {
 			return nil, fmt.Errorf("%s came back from the reboot but cannot be trusted: %w", t.Name(), final.Err)
 		}
-		last = err
+		if last == nil || dctx.Err() == nil {
+			// An attempt cut by the deadline says less than the one before.
+			last = err
+		}
 		if dctx.Err() != nil || time.Until(deadline) <= 0 {
 			return nil, fmt.Errorf("%s did not come back within %v after the reboot (%d attempts; last: %v)", t.Name(), timeout, attempt, last)
 		}
