@@ -32,3 +32,6 @@ rss "info (20 vs 200 MB)" "$RUNBOOK info $OUT/small.ttyrec" "$RUNBOOK info $OUT/
 rss "convert ttyrec->cast (20 vs 200 MB)" "$RUNBOOK convert $OUT/small.ttyrec $OUT/rss.cast" "$RUNBOOK convert $OUT/big.ttyrec $OUT/rss.cast"
 rss "convert cast->ttyrec (20 vs 200 MB)" "$RUNBOOK convert $OUT/small.cast $OUT/rss.ttyrec" "$RUNBOOK convert $OUT/big.cast $OUT/rss.ttyrec"
 rss "convert cast->raw (20 vs 200 MB)" "$RUNBOOK convert $OUT/small.cast - --to raw" "$RUNBOOK convert $OUT/big.cast - --to raw"
+
+# The outputs are only timed; keep bench/out to the (reused) inputs.
+rm -f "$OUT"/ours.cast "$OUT"/peer.cast "$OUT"/ours.ttyrec "$OUT"/peer.ttyrec "$OUT"/rss.cast "$OUT"/rss.ttyrec
