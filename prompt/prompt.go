@@ -242,12 +242,14 @@ func (p *Prompter) Ask(ctx context.Context, it Item) (Decision, error) {
 
 // readChoice shows the key line and reads one key in raw mode.
 func (p *Prompter) readChoice(ctx context.Context) (key, error) {
-	p.T.crlf("\r\x1b[K" + p.KeyLine() + " ")
+	// Raw before the key line shows: a Ctrl-C typed as soon as it shows
+	// must reach us as a key, not be eaten by the line discipline.
 	restore, err := p.T.MakeRaw()
 	if err != nil {
 		return key{}, err
 	}
 	defer restore()
+	p.T.crlf("\r\x1b[K" + p.KeyLine() + " ")
 	for {
 		k, err := p.T.readKey(ctx)
 		if err != nil {
