@@ -15,7 +15,7 @@ func TestCommandOutput(t *testing.T) {
 		{"progress overwritten", "apt", "apt\r\n 10%\r 55%\r100%\r\ndone\r\n$ ", "100%\ndone"},
 		{"colours dropped", "ls", "ls\r\n\x1b[01;34mbin\x1b[0m  etc\r\n$ ", "bin  etc"},
 		{"bracketed paste marks", "ls", "ls\r\n\x1b[?2004l\rx\r\n\x1b[?2004h$ ", "x"},
-		{"wrapped at the width", "seq", "seq\r\n" + strings.Repeat("a", 15) + "\r\n$ ", "aaaaaaaaaa\naaaaa"},
+		{"folded by the width, joined again", "seq", "seq\r\n" + strings.Repeat("a", 15) + "\r\nb\r\n$ ", "aaaaaaaaaaaaaaa\nb"},
 		{"cut before the end", "yes", "yes\r\ny\r\ny", "y"},
 	} {
 		if got := commandOutput([]byte(c.bytes), c.cmd, 10); got != c.want {

@@ -137,12 +137,13 @@ func commandOutput(b []byte, command string, cols int) string {
 
 // screenText draws b on a screen tall enough that nothing scrolls away
 // (within the emulator's limits) and returns its text, blank lines at the
-// end left out.
+// end left out. Lines the terminal's width folded are joined again: a
+// page is not 100 columns wide, and a copied line must be whole.
 func screenText(b []byte, cols int) string {
-	rows := min(bytes.Count(b, []byte{'\n'})+2, screen.MaxSize)
+	rows := min(bytes.Count(b, []byte{'\n'})+2+len(b)/max(cols, 1), screen.MaxSize)
 	s := screen.New(cols, rows)
 	s.Write(b)
-	return strings.TrimRight(s.Text(), "\n ")
+	return strings.TrimRight(s.UnwrappedText(), "\n ")
 }
 
 func limitLines(s string, max int) string {

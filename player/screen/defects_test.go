@@ -172,3 +172,19 @@ func TestSnapshotRestore(t *testing.T) {
 		t.Errorf("second restore: alt %v line %q", s.AltScreen(), s.Line(1))
 	}
 }
+
+// A line longer than the screen is wide comes back whole from
+// UnwrappedText, and folded by Text.
+func TestUnwrappedText(t *testing.T) {
+	s := New(10, 4)
+	s.Write([]byte("0123456789abcde\r\nnext\r\n"))
+	if got, want := s.Text(), "0123456789\nabcde\nnext\n"; got != want {
+		t.Errorf("Text() = %q, want %q", got, want)
+	}
+	if got, want := s.UnwrappedText(), "0123456789abcde\nnext\n"; got != want {
+		t.Errorf("UnwrappedText() = %q, want %q", got, want)
+	}
+	if !s.Wrapped(0) || s.Wrapped(1) {
+		t.Errorf("Wrapped(0), Wrapped(1) = %v, %v; want true, false", s.Wrapped(0), s.Wrapped(1))
+	}
+}
