@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/spf13/pflag"
-	"golang.org/x/term"
 
 	"github.com/runbook-dev/runbook/engine"
 	rssh "github.com/runbook-dev/runbook/engine/ssh"
@@ -227,27 +226,7 @@ func ttyPrompter(st *IO) rssh.Prompter {
 		if err := ctx.Err(); err != nil {
 			return "", err
 		}
-		fmt.Fprint(st.Err, prompt)
-		if !echo {
-			b, err := term.ReadPassword(int(st.TTY.Fd()))
-			fmt.Fprintln(st.Err)
-			return string(b), err
-		}
-		var line []byte
-		buf := make([]byte, 1)
-		for {
-			n, err := st.TTY.Read(buf)
-			if n == 1 {
-				if buf[0] == '\n' {
-					break
-				}
-				line = append(line, buf[0])
-			}
-			if err != nil {
-				return "", err
-			}
-		}
-		return strings.TrimRight(string(line), "\r"), nil
+		return askTTY(st, prompt, echo)
 	}
 }
 
