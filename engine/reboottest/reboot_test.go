@@ -59,6 +59,11 @@ func run(t *testing.T, h *andromeda.Host, src string, o rssh.Options) result {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
+	return runCtx(t, ctx, h, src, o)
+}
+
+func runCtx(t *testing.T, ctx context.Context, h *andromeda.Host, src string, o rssh.Options) result {
+	t.Helper()
 	o.ConfigFile, o.Home = h.SSHConfig(), t.TempDir()
 	tg, err := rssh.Dial(ctx, "andromeda", o)
 	if err != nil {
@@ -267,11 +272,7 @@ end)
 // stays valid.
 func TestRebootNeverBack(t *testing.T) {
 	h := andromeda.Shared(t)
-	// sshd starts 20 s late after the next boot: far beyond the runbook's
-	// timeout. (Never starting it would hold the test host's supervisor,
-	// which waits for sshd after a reboot, for minutes.)
-	inside(t, h, "mkdir -p /etc/systemd/system/ssh.service.d && printf '[Service]\\nExecStartPre=/bin/sleep 20\\n' >/etc/systemd/system/ssh.service.d/late.conf && systemctl daemon-reload")
-	t.Cleanup(func() { andromeda.ResetShared(t) })
+	sshdLate(t, h)
 	src := `runbook{name="reboot-never"}
 step("reboot", function()
   host.reboot{timeout=5}
@@ -293,4 +294,51 @@ step("after", function() sh("true") end)
 		t.Errorf("index: stopped %+v, steps %+v", r.ix.Stopped, r.ix.Steps)
 	}
 	t.Logf("error: %s", msg)
+}
+
+// sshdLate makes sshd start 20 s late after the next boot: far beyond the
+// runbook's timeout. (Never starting it would hold the test host's
+// supervisor, which waits for sshd after a reboot, for minutes.) The test
+// host is reset after the test.
+func sshdLate(t *testing.T, h *andromeda.Host) {
+	t.Helper()
+	inside(t, h, "mkdir -p /etc/systemd/system/ssh.service.d && printf '[Service]\\nExecStartPre=/bin/sleep 20\\n' >/etc/systemd/system/ssh.service.d/late.conf && systemctl daemon-reload")
+	t.Cleanup(func() { andromeda.ResetShared(t) })
+}
+
+// Ctrl-C while waiting for the host: the run ends as interrupted (exit
+// 130) and the recording stays valid, the wait cut from it.
+func TestRebootInterruptedWhileWaiting(t *testing.T) {
+	h := andromeda.Shared(t)
+	sshdLate(t, h)
+	src := `runbook{name="reboot-interrupted"}
+step("reboot", function()
+  host.reboot{timeout=120}
+end)
+`
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	go func() {
+		time.Sleep(5 * time.Second) // the reboot typed, the host not back yet
+		cancel()
+	}()
+	began := time.Now()
+	r := runCtx(t, ctx, h, src, rssh.Options{})
+	var ie *engine.InterruptedError
+	if !errors.As(r.err, &ie) || ie.ExitCode() != 130 {
+		t.Fatalf("want an interrupted run, got %v\n%s", r.err, r.display)
+	}
+	if took := time.Since(began); took > time.Minute {
+		t.Errorf("the interrupt was not honoured during the wait (run took %v)", took)
+	}
+	if r.ix.Stopped == nil || r.ix.Stopped.Reason != "interrupted" {
+		t.Errorf("index stopped: %+v", r.ix.Stopped)
+	}
+	cut := false
+	for _, p := range r.ix.Pauses {
+		cut = cut || p.Reason == "reconnect"
+	}
+	if !cut {
+		t.Errorf("the wait is not cut from the recording: %+v", r.ix.Pauses)
+	}
 }
