@@ -35,6 +35,9 @@ type Retimer struct {
 	prevC time.Duration // previous position after cuts
 	out   time.Duration // output position before speed
 	cuts  []Pause
+	// follow holds times between events (an index's) that the same
+	// mapping carries along: indexretime.go.
+	follow follower
 }
 
 // Retime wraps r. The header's idle limit becomes opt.IdleLimit when set.
@@ -115,6 +118,8 @@ func (t *Retimer) cutBefore(p time.Duration) time.Duration {
 func (t *Retimer) Next() (Event, error) {
 	ev, err := t.r.Next()
 	if err != nil {
+		// The end (or damage): what follows the last event is mapped too.
+		t.follow.finish(t)
 		return ev, err
 	}
 	d := ev.Time - t.prevT
@@ -126,29 +131,65 @@ func (t *Retimer) Next() (Event, error) {
 	if d < 0 {
 		d = 0 // a stamp going backwards: no wait
 	}
-	t.pos += d
-	c := t.pos - t.cutBefore(t.pos)
+	pos := t.pos + d
+	c := pos - t.cutBefore(pos)
 	gap := c - t.prevC
+	// Times followed up to this event are mapped with the state before it
+	// and the gap it ends, by mapBetween: the same arithmetic as below.
+	t.follow.upTo(t, pos, gap)
+	t.pos = pos
 	t.prevC = c
 	if t.opt.IdleLimit > 0 && gap > t.opt.IdleLimit {
-		t.out += t.opt.IdleLimit
 		t.addCut(gap - t.opt.IdleLimit)
+		t.out += t.opt.IdleLimit
 	} else {
 		t.out += gap
 	}
-	out := t.out
-	if t.opt.Speed > 0 && t.opt.Speed != 1 {
-		out = time.Duration(float64(out) / t.opt.Speed)
-	}
-	ev.Time = out
+	ev.Time = t.scale(t.out)
 	return ev, nil
 }
 
-func (t *Retimer) addCut(d time.Duration) {
-	at := t.out
-	if t.opt.Speed > 0 && t.opt.Speed != 1 {
-		at = time.Duration(float64(at) / t.opt.Speed)
+// mapBetween maps position p of the repaired input timeline, at or after
+// the last event read and at or before the next, whose gap (after the
+// cuts) is gap; tail says there is no next event. At p = the next event it
+// gives exactly that event's output time (Next's arithmetic). Inside a gap
+// the idle limit shortens, the first half of the limit runs as it was and
+// the last half too, the middle is cut: so a time strictly before an event
+// stays strictly before it, and a time after one stays after it.
+func (t *Retimer) mapBetween(p, gap time.Duration, tail bool) time.Duration {
+	q := max(p-t.cutBefore(p)-t.prevC, 0)
+	if l := t.opt.IdleLimit; l > 0 {
+		switch {
+		case tail:
+			// Nothing follows: run on up to the limit, as a live
+			// recording's clock does.
+			q = min(q, l)
+		case gap > l:
+			h := l / 2
+			switch {
+			case q <= h:
+			case gap-q <= l-h:
+				q = l - (gap - q)
+			default:
+				q = h
+			}
+		}
 	}
+	return t.scale(t.out + q)
+}
+
+// scale applies the speed to an output position.
+func (t *Retimer) scale(d time.Duration) time.Duration {
+	if t.opt.Speed > 0 && t.opt.Speed != 1 {
+		return time.Duration(float64(d) / t.opt.Speed)
+	}
+	return d
+}
+
+// addCut notes d cut by the idle limit from the gap that ends at the event
+// being read, at the place mapBetween cuts it (half the limit into it).
+func (t *Retimer) addCut(d time.Duration) {
+	at := t.scale(t.out + t.opt.IdleLimit/2)
 	if len(t.cuts) < 10000 {
 		t.cuts = append(t.cuts, Pause{At: SecondsOf(at), Cut: SecondsOf(d), Reason: "idle"})
 	}
