@@ -15,7 +15,7 @@ import (
 	"github.com/runbook-dev/runbook/recording"
 )
 
-const convertUse = "runbook convert IN OUT [--idle-limit DUR] [--speed X] [--cut FROM-TO]... [--redact REGEX]... [--format FORMAT] [--cast-v3]"
+const convertUse = "runbook convert IN OUT [--idle-limit DUR] [--speed X] [--cut FROM-TO]... [--redact REGEX]... [--format FORMAT] [--cast-v3] [--no-index]"
 
 const convertMore = `
 Reads ttyrec (also .gz), termrec's nh (.nh) and asciicast v1/v2/v3 (.cast;
@@ -30,8 +30,19 @@ shortens long pauses, --cut removes stretches of time, and every byte of
 output is kept. Problems read past are reported on stderr. A damaged input
 is converted up to the damage and the exit status is 1.
 
+The index beside IN (IN.json: steps, commands, markers, pauses) follows:
+when OUT is a ttyrec file, OUT.json is written with every time mapped
+exactly as the frames are, so each command still spans the same output;
+the pauses gain the time the idle limit and --cut took out, idle_limit
+becomes the new limit, and --redact masks the index's texts too. An
+asciicast gets the steps as markers and the index's idle limit as
+idle_time_limit. Converting in place (IN = OUT) replaces the recording,
+then its index, each atomically. --no-index ignores IN.json; nothing is
+written for "-".
+
 Examples:
   runbook convert old.ttyrec fixed.ttyrec --idle-limit 2s
+  runbook convert rec.ttyrec rec.ttyrec --idle-limit 1s   # in place, index too
   runbook convert demo.ttyrec demo.cast
   runbook convert talk.cast talk.txt
   runbook convert demo.ttyrec - --to cast | gzip > demo.cast.gz
@@ -50,6 +61,7 @@ func runConvert(ctx context.Context, st *IO, args []string) error {
 	from := fs.String("from", "", "input format: ttyrec, nh, asciicast, asciicast-v1/v2/v3")
 	to := fs.String("to", "", "output format: ttyrec, cast, cast-v3, txt, raw")
 	castV3 := fs.Bool("cast-v3", false, "write asciicast v3 for .cast")
+	noIndex := fs.Bool("no-index", false, "ignore IN's index (IN.json): write no OUT.json, no markers")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -126,12 +138,29 @@ func runConvert(ctx context.Context, st *IO, args []string) error {
 		return usagef("convert: %v", err)
 	}
 	defer src.Close()
-	// A ttyrec's steps live in its index: carry them as markers (convert_markers.go).
-	marked, err := withIndexMarkers(src, in, outFmt)
-	if err != nil {
-		return err
+	// What ttyrec cannot hold lives in the index beside it: it follows
+	// the frames (convert_index.go, convert_markers.go).
+	var ix *recording.Index
+	if !*noIndex && (isTtyrecFormat(outFmt) || isCastFormat(outFmt)) {
+		if ix, err = readInputIndex(in); err != nil {
+			return err
+		}
 	}
-	rt := recording.Retime(marked, opt)
+	var events recording.EventReader = src
+	if ix != nil {
+		events = indexHeader{src, ix.IdleLimit}
+	}
+	rt := recording.Retime(events, opt)
+	var ixRetime *recording.IndexRetime
+	if ix != nil && out != "-" && isTtyrecFormat(outFmt) {
+		if ixRetime, err = rt.RetimeIndex(ix); err != nil {
+			return fmt.Errorf("convert: %w", err)
+		}
+	}
+	var marked recording.EventReader = rt
+	if isCastFormat(outFmt) {
+		marked = withIndexMarkers(rt, ix, src.Header().Format)
+	}
 	if _, err := recording.NewEventWriter(io.Discard, outFmt, rt.Header()); err != nil {
 		return usagef("convert: %v", err)
 	}
@@ -163,7 +192,7 @@ func runConvert(ctx context.Context, st *IO, args []string) error {
 		aw.Close()
 		return fmt.Errorf("convert: %w", err)
 	}
-	n, readErr := copyEvents(ctx, ew, rt, res)
+	n, readErr := copyEvents(ctx, ew, marked, res)
 	if errors.Is(readErr, context.Canceled) {
 		aw.Close()
 		return fmt.Errorf("convert: %w (%s left as it was)", readErr, out)
@@ -173,6 +202,23 @@ func runConvert(ctx context.Context, st *IO, args []string) error {
 	}
 	if err := aw.Close(); err != nil {
 		return fmt.Errorf("convert: write %s: %w", out, err)
+	}
+	// The index is made and written beside OUT's temporary file before
+	// either is renamed into place: OUT first, its index last.
+	var ixTmp string
+	var notes []string
+	if ixRetime != nil {
+		nix, ns := ixRetime.Index()
+		notes = ns
+		redactIndex(nix, res)
+		if ixTmp, err = writeIndexTemp(out, nix); err != nil {
+			return err
+		}
+		defer func() {
+			if ixTmp != "" {
+				os.Remove(ixTmp)
+			}
+		}()
 	}
 	if tmp != nil {
 		if err := tmp.Close(); err != nil {
@@ -187,6 +233,20 @@ func runConvert(ctx context.Context, st *IO, args []string) error {
 			return fmt.Errorf("convert: %w", err)
 		}
 		tmp = nil
+	}
+	if ixTmp != "" {
+		if err := os.Rename(ixTmp, recording.IndexPath(out)); err != nil {
+			return fmt.Errorf("convert: write index: %w", err)
+		}
+		ixTmp = ""
+	} else if out != "-" && isTtyrecFormat(outFmt) {
+		if _, err := os.Stat(recording.IndexPath(out)); err == nil {
+			fmt.Fprintf(st.Err, "runbook: convert: warning: %s left as it was, not rewritten: its times may no longer match %s\n",
+				recording.IndexPath(out), out)
+		}
+	}
+	for _, n := range notes {
+		fmt.Fprintf(st.Err, "runbook: convert: note: %s\n", n)
 	}
 	problems, total := recording.Problems(rt)
 	for _, p := range problems {

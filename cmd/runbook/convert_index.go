@@ -1,0 +1,134 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+
+	"github.com/runbook-dev/runbook/recording"
+)
+
+// isTtyrecFormat and isCastFormat sort output format names and aliases.
+func isTtyrecFormat(f string) bool {
+	switch strings.ToLower(f) {
+	case "ttyrec", "tty":
+		return true
+	}
+	return false
+}
+
+func isCastFormat(f string) bool {
+	switch strings.ToLower(f) {
+	case "asciicast", "asciicast-v2", "asciicast-v3", "cast", "cast-v2", "cast-v3", "v2", "v3":
+		return true
+	}
+	return false
+}
+
+// readInputIndex reads the index beside IN (IN.json), nil when there is
+// none or IN is standard input. A damaged index is an error naming it:
+// --no-index converts without it.
+func readInputIndex(in string) (*recording.Index, error) {
+	if in == "-" {
+		return nil, nil
+	}
+	ix, err := recording.ReadIndex(recording.IndexPath(in))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("convert: %w (--no-index converts without it)", err)
+	}
+	return ix, nil
+}
+
+// indexHeader gives a recording the index's idle limit when its own
+// format has none (ttyrec), so an asciicast made from it carries it as
+// idle_time_limit.
+type indexHeader struct {
+	recording.EventReader
+	idle recording.Seconds
+}
+
+func (h indexHeader) Header() recording.Header {
+	hd := h.EventReader.Header()
+	if hd.IdleLimit <= 0 && h.idle > 0 {
+		hd.IdleLimit = h.idle.Duration()
+	}
+	return hd
+}
+
+// Problems passes on the problems the wrapped reader read past.
+func (h indexHeader) Problems() ([]*recording.FormatError, int) {
+	return recording.Problems(h.EventReader)
+}
+
+// redactIndex masks what the redactions match in every text of the index
+// a secret could be in, as copyEvents does in the output: commands (as
+// written, as typed, as first written, expected output), step names,
+// reasons and comments, markers, the stop reason and the host.
+func redactIndex(ix *recording.Index, res []*regexp.Regexp) {
+	if len(res) == 0 {
+		return
+	}
+	red := func(s *string) { *s = string(redact([]byte(*s), res)) }
+	reds := func(ss []string) {
+		for i := range ss {
+			red(&ss[i])
+		}
+	}
+	red(&ix.Host)
+	for i := range ix.Markers {
+		red(&ix.Markers[i].Label)
+	}
+	for i := range ix.Steps {
+		s := &ix.Steps[i]
+		red(&s.Name)
+		red(&s.Reason)
+		reds(s.Comments)
+		for j := range s.Commands {
+			c := &s.Commands[j]
+			red(&c.Text)
+			red(&c.Typed)
+			red(&c.EditedFrom)
+			reds(c.Expect)
+		}
+	}
+	if ix.Stopped != nil {
+		red(&ix.Stopped.Reason)
+	}
+}
+
+// writeIndexTemp writes ix to a temporary file beside OUT's index, to be
+// renamed over it once OUT itself is in place.
+func writeIndexTemp(out string, ix *recording.Index) (string, error) {
+	if ix.Version == 0 {
+		ix.Version = recording.IndexVersion
+	}
+	b, err := json.MarshalIndent(ix, "", "  ")
+	if err != nil {
+		return "", fmt.Errorf("convert: encode index: %w", err)
+	}
+	path := recording.IndexPath(out)
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return "", fmt.Errorf("convert: write index %s: %w", path, err)
+	}
+	_, err = f.Write(append(b, '\n'))
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Chmod(f.Name(), 0o644)
+	}
+	if err != nil {
+		os.Remove(f.Name())
+		return "", fmt.Errorf("convert: write index %s: %w", path, err)
+	}
+	return f.Name(), nil
+}
