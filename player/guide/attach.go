@@ -16,6 +16,7 @@ func (p *Plan) Attach(rec map[int]*RecordedStep) {
 		// list either ran (and is added below) or did not.
 		stopped := st.Stopped != ""
 		st.Stopped = ""
+		st.Skipped = rs.Skipped
 		var cmds []Recorded
 		for _, c := range rs.Commands {
 			if c.Skipped {

@@ -94,3 +94,28 @@ func TestFenceAndEscapes(t *testing.T) {
 		t.Errorf("attrs = %q", got)
 	}
 }
+
+// A step the recorded run skipped says so, with the reason, in both page
+// formats.
+func TestSkippedStepOnPage(t *testing.T) {
+	p := &Plan{Name: "x", Title: "X", Steps: []Step{
+		{N: 1, Name: "Stop lvmetad", Items: []Item{{Comment: "Only where lvmetad exists."}}},
+		{N: 2, Name: "Enable ssh", Items: []Item{{Command: "systemctl enable ssh.service"}}},
+	}}
+	p.Attach(map[int]*RecordedStep{
+		1: {Comments: []string{"Only where lvmetad exists."}, Skipped: "this LVM has no lvmetad"},
+		2: {Commands: []Recorded{{Text: "systemctl enable ssh.service"}}},
+	})
+	var md, hugo strings.Builder
+	if err := WriteMarkdown(&md, p); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteHugo(&hugo, p, HugoOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	for name, page := range map[string]string{"markdown": md.String(), "hugo": hugo.String()} {
+		if n := strings.Count(page, "Skipped in this recording: this LVM has no lvmetad."); n != 1 {
+			t.Errorf("%s page names the skip %d times, want once:\n%s", name, n, page)
+		}
+	}
+}

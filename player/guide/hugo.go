@@ -76,6 +76,9 @@ func WriteHugo(w io.Writer, p *Plan, opt HugoOptions) error {
 		for _, it := range items[end:] {
 			fmt.Fprintf(bw, "%s\n\n", strings.TrimSpace(it.Comment))
 		}
+		if st.Skipped != "" {
+			fmt.Fprintf(bw, "*Skipped in this recording: %s.*\n\n", mdText(st.Skipped))
+		}
 		if st.Stopped != "" {
 			fmt.Fprintf(bw, "*The rest of this step depends on the host: %s*\n\n", mdText(st.Stopped))
 		}

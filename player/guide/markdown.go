@@ -45,6 +45,9 @@ func WriteMarkdown(w io.Writer, p *Plan) error {
 			}
 		}
 		flush()
+		if st.Skipped != "" {
+			fmt.Fprintf(bw, "*Skipped in this recording: %s.*\n\n", mdText(st.Skipped))
+		}
 		if st.Stopped != "" {
 			fmt.Fprintf(bw, "*The rest of this step depends on the host: %s*\n\n", mdText(st.Stopped))
 		}

@@ -23,6 +23,8 @@ type Step struct {
 	// (its commands depend on what the host says) when there is no
 	// recording to read them from.
 	Stopped string
+	// Skipped is why the recorded run skipped the step, when it did.
+	Skipped string
 }
 
 // Item is a comment (narration) or a command, in the runbook's order.

@@ -27,6 +27,8 @@ type RecordedStep struct {
 	// Comments are the narration as the run wrote it (computed parts filled in).
 	Comments []string
 	Commands []Recorded
+	// Skipped is why the step was skipped in this recording ("" when it ran).
+	Skipped string
 }
 
 // MaxOutputLines bounds a command's output in a guide: longer outputs keep
@@ -62,6 +64,12 @@ func ReadRecorded(ctx context.Context, path, format string, ix *recording.Index)
 	out := map[int]*RecordedStep{}
 	for _, s := range ix.Steps {
 		rs := &RecordedStep{Comments: s.Comments}
+		if s.Status == recording.StatusSkipped {
+			rs.Skipped = s.Reason
+			if rs.Skipped == "" {
+				rs.Skipped = "skipped"
+			}
+		}
 		out[s.N] = rs
 		for i, c := range s.Commands {
 			rs.Commands = append(rs.Commands, Recorded{Text: c.Text, Exit: c.Exit, Skipped: c.Skipped})
