@@ -246,7 +246,8 @@ func runConvert(ctx context.Context, st *IO, args []string) error {
 		}
 	}
 	for _, n := range notes {
-		fmt.Fprintf(st.Err, "runbook: convert: note: %s\n", n)
+		// Notes quote commands: mask them as the index is.
+		fmt.Fprintf(st.Err, "runbook: convert: note: %s\n", redact([]byte(n), res))
 	}
 	problems, total := recording.Problems(rt)
 	for _, p := range problems {
