@@ -51,7 +51,8 @@ type Term struct {
 type Pause struct {
 	At  Seconds `json:"at"`
 	Cut Seconds `json:"cut"`
-	// Reason is "prompt", "editor", "paused", "idle" or "reconnect".
+	// Reason is "prompt", "editor", "paused", "idle", "reconnect" or "cut"
+	// (taken out by runbook convert --cut).
 	Reason string `json:"reason,omitempty"`
 }
 
