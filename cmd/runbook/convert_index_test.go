@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"math"
 	"os"
@@ -172,5 +173,50 @@ func TestConvertKeepsIndexTrue(t *testing.T) {
 	}
 	if code, o, _ := runMain(t, "check", rec, "--runbook", rb); code != 1 || !strings.Contains(o, "over the idle limit of 1s") {
 		t.Errorf("check of the original at 1 s: exit %d\n%s", code, o)
+	}
+}
+
+// An interrupted repair in place leaves the recording and its index as
+// they were, and no temporary file.
+func TestConvertInPlaceInterrupted(t *testing.T) {
+	dir := t.TempDir()
+	rec := filepath.Join(dir, "rec.ttyrec")
+	src := filepath.Join("..", "..", "recordings", "xen-prereqs.ttyrec")
+	var before [2][]byte
+	for i, p := range []string{src, recording.IndexPath(src)} {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		before[i] = b
+		if err := os.WriteFile([]string{rec, recording.IndexPath(rec)}[i], b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var o bytes.Buffer
+	err := runConvert(ctx, &IO{Out: &o, Err: &o}, []string{rec, rec, "--idle-limit", "1s"})
+	if exitCode(err) != exitInterrupted {
+		t.Fatalf("exit %d (%v), want 130", exitCode(err), err)
+	}
+	for i, p := range []string{rec, recording.IndexPath(rec)} {
+		if b, _ := os.ReadFile(p); !bytes.Equal(b, before[i]) {
+			t.Errorf("%s changed by an interrupted convert", p)
+		}
+	}
+	if left, _ := filepath.Glob(filepath.Join(dir, ".*")); len(left) > 0 {
+		t.Errorf("temporary files left: %v", left)
+	}
+	// Not interrupted, the same command rewrites both.
+	if code, out, e := runMain(t, "convert", rec, rec, "--idle-limit", "1s"); code != 0 {
+		t.Fatalf("exit %d: %s%s", code, out, e)
+	}
+	ix, err := recording.ReadIndex(recording.IndexPath(rec))
+	if err != nil || ix.IdleLimit != 1 {
+		t.Fatalf("index after the repair: %v, %v", ix, err)
+	}
+	if left, _ := filepath.Glob(filepath.Join(dir, ".*")); len(left) > 0 {
+		t.Errorf("temporary files left: %v", left)
 	}
 }
