@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"time"
 )
@@ -127,7 +128,12 @@ type Stopped struct {
 type Seconds float64
 
 // Duration converts s to a time.Duration.
-func (s Seconds) Duration() time.Duration { return time.Duration(float64(s) * float64(time.Second)) }
+// It rounds to the microsecond, the index's and ttyrec's resolution, so a
+// time read back equals the frame stamp it was written from (truncating
+// 0.57965 s gave 579649999 ns, a nanosecond before its frame).
+func (s Seconds) Duration() time.Duration {
+	return time.Duration(math.Round(float64(s)*1e6)) * time.Microsecond
+}
 
 // SecondsOf converts d to Seconds, rounded to the microsecond like ttyrec.
 func SecondsOf(d time.Duration) Seconds {
