@@ -168,12 +168,22 @@ func checkStale(rep *Report, ix *recording.Index, plan *Plan) {
 	for i := range ix.Steps {
 		byN[ix.Steps[i].N] = &ix.Steps[i]
 	}
+	lastN := 0
+	for _, s := range ix.Steps {
+		lastN = max(lastN, s.N)
+	}
 	seen := map[int]bool{}
 	for _, ps := range plan.Steps {
 		rs, ok := byN[ps.N]
 		seen[ps.N] = true
 		if !ok {
 			rs := &recording.Step{N: ps.N, Name: ps.Name}
+			if ix.Stopped != nil && ps.N > lastN {
+				// The run ended before it (a reboot without wait, a failed
+				// step, Ctrl-C): the index says why; that is not staleness.
+				rep.note(rs, "not reached", "the run stopped before this step (%s)", ix.Stopped.Reason)
+				continue
+			}
 			rep.fail(rs, "stale", "%s declares this step, the recording does not have it: record again", ps.FileLine)
 			continue
 		}
