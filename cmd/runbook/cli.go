@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 
@@ -167,7 +168,7 @@ func newFlags(st *IO, name, use, more string) *pflag.FlagSet {
 	fs.Usage = func() {
 		w := st.Out
 		fmt.Fprintf(w, "Usage: %s\n\n", use)
-		fmt.Fprintf(w, "Flags:\n%s", fs.FlagUsages())
+		fmt.Fprintf(w, "Flags:\n%s", flagUsages(fs))
 		if more != "" {
 			fmt.Fprintf(w, "\n%s\n", strings.TrimSpace(more))
 		}
@@ -189,3 +190,42 @@ func parseFlags(fs *pflag.FlagSet, args []string) error {
 
 // errSilentHelp ends a command after --help printed its usage: exit 0.
 var errSilentHelp = fmt.Errorf("%w: %w", errSilent, pflag.ErrHelp)
+
+// flagUsages lists fs's flags as pflag does, but shows a boolean flag as
+// plain --flag (pflag 1.1 writes --flag[=true|false], which reads as if a
+// value were needed).
+func flagUsages(fs *pflag.FlagSet) string {
+	type row struct{ left, usage string }
+	var rows []row
+	width := 0
+	fs.VisitAll(func(f *pflag.Flag) {
+		if f.Hidden {
+			return
+		}
+		left := "      --" + f.Name
+		if f.Shorthand != "" {
+			left = "  -" + f.Shorthand + ", --" + f.Name
+		}
+		varname, usage := pflag.UnquoteUsage(f)
+		if f.Value.Type() != "bool" && varname != "" {
+			left += " " + varname
+		}
+		if def := f.DefValue; def != "" && def != "false" && def != "0" && def != "0s" && def != "[]" && f.Value.Type() != "bool" {
+			if f.Value.Type() == "string" {
+				def = strconv.Quote(def)
+			}
+			usage += " (default " + def + ")"
+		}
+		rows = append(rows, row{left, usage})
+		width = max(width, len(left))
+	})
+	var b strings.Builder
+	for _, r := range rows {
+		lines := strings.Split(r.usage, "\n")
+		fmt.Fprintf(&b, "%-*s   %s\n", width, r.left, lines[0])
+		for _, l := range lines[1:] {
+			fmt.Fprintf(&b, "%-*s   %s\n", width, "", l)
+		}
+	}
+	return b.String()
+}
