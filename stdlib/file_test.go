@@ -2,7 +2,9 @@ package stdlib_test
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -270,6 +272,51 @@ func TestWriteModeAndOwner(t *testing.T) {
 	if len(fix.runs) != 1 || !strings.HasPrefix(fix.runs[0], "chmod 0600 ") {
 		t.Errorf("mode fix typed %q, want one chmod", fix.runs)
 	}
+}
+
+// TestEditInPlaceReadsTwice: a line edit of an existing file reads its
+// state and reads the result back, and asks nothing else (who the session
+// is matters only to a new file); a new file still gets the session's
+// owner and umask.
+func TestEditInPlaceReadsTwice(t *testing.T) {
+	dir := t.TempDir()
+	f := filepath.Join(dir, "grub")
+	writeFile(t, f, grub, 0o640)
+	h := &bashHost{dir: dir}
+	mustRun(t, h, `file.line(F, {regexp="^GRUB_TIMEOUT=", line="GRUB_TIMEOUT=1"})`, map[string]string{"F": f})
+	if got := readFile(t, f); got != strings.Replace(grub, "GRUB_TIMEOUT=5", "GRUB_TIMEOUT=1", 1) {
+		t.Fatalf("file:\n%s", got)
+	}
+	if len(h.runs) != 1 || !strings.HasPrefix(h.runs[0], "sed -i ") || h.execs != 2 {
+		t.Errorf("typed %q after %d side-channel reads, want one sed after 2 (state, proof)", h.runs, h.execs)
+	}
+	if fi, _ := os.Stat(f); fi.Mode().Perm() != 0o640 {
+		t.Errorf("mode %v after the edit, want 0640 kept", fi.Mode())
+	}
+
+	n := filepath.Join(dir, "new.conf")
+	made := &bashHost{dir: dir}
+	mustRun(t, made, `file.line(F, {line="a=1", create=true})`, map[string]string{"F": n})
+	fi, err := os.Stat(n)
+	if err != nil || readFile(t, n) != "a=1\n" {
+		t.Fatalf("new file: %v", err)
+	}
+	if st := fi.Sys().(*syscall.Stat_t); int(st.Uid) != os.Getuid() || fi.Mode().Perm() != 0o666&^currentUmask(t) {
+		t.Errorf("new file uid %d mode %v, want %d and 0666 less the umask", st.Uid, fi.Mode(), os.Getuid())
+	}
+}
+
+// currentUmask is the umask sh starts with here.
+func currentUmask(t *testing.T) os.FileMode {
+	out, err := exec.Command("sh", "-c", "umask").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := strconv.ParseUint(strings.TrimSpace(string(out)), 8, 32)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return os.FileMode(m)
 }
 
 func TestSecretContentNeverTyped(t *testing.T) {

@@ -63,9 +63,9 @@ func (o *op) setFile(st *fstate, content []byte, a attrs, edit bool, notify []*h
 		o.fail("no such directory %s", dirOf(st.path))
 	}
 	exists := st.kind == 'f'
-	id := o.identity()
 	want := fstate{path: st.path, kind: 'f', content: content, mode: st.mode, owner: st.owner, group: st.group}
 	if !exists {
+		id := o.identity()
 		want.mode, want.owner, want.group = 0o666&^id.umask, id.user, id.group
 	}
 	a.applyTo(&want)
@@ -92,7 +92,6 @@ func (o *op) setFile(st *fstate, content []byte, a attrs, edit bool, notify []*h
 
 	var cmd string
 	var env []string
-	chown := ownerSpec(want.owner, want.group, id.user, id.group)
 	switch {
 	case !contentChanged:
 		cmd = attrCommands(st, &want, st.path)
@@ -105,6 +104,10 @@ func (o *op) setFile(st *fstate, content []byte, a attrs, edit bool, notify []*h
 		}
 	}
 	if cmd == "" {
+		// Who the session is matters only to a file made anew: an edit
+		// in place (sed, chmod) keeps the owner, and asks nobody.
+		id := o.identity()
+		chown := ownerSpec(want.owner, want.group, id.user, id.group)
 		tmp := st.path + ".runbook-tmp"
 		var fill string
 		fill, env = o.fillCommand(tmp, content)
