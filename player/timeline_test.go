@@ -3,6 +3,7 @@ package player
 import (
 	"encoding/binary"
 	"fmt"
+	"github.com/runbook-dev/runbook/internal/shared"
 	"math/rand"
 	"os"
 	"path/filepath"
@@ -12,7 +13,7 @@ import (
 	"github.com/runbook-dev/runbook/player/screen"
 )
 
-const corpusDir = "/work/shared/corpus"
+var corpusDir = filepath.Join(shared.Dir(), "corpus")
 
 func needFile(t testing.TB, path string) {
 	t.Helper()

@@ -2,6 +2,7 @@ package recording
 
 import (
 	"errors"
+	"github.com/runbook-dev/runbook/internal/shared"
 	"os"
 	"path/filepath"
 	"testing"
@@ -12,7 +13,7 @@ import (
 // files from public projects are read in place, never copied; see
 // ../shared/corpus/README.md and ../shared/realworld/SOURCES.md for where
 // every expected value comes from.
-var sharedDir = filepath.Join("..", "..", "shared")
+var sharedDir = shared.Dir()
 
 func TestSharedRecordings(t *testing.T) {
 	if _, err := os.Stat(sharedDir); err != nil {

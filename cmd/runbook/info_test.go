@@ -3,13 +3,14 @@ package main
 import (
 	"bytes"
 	"context"
+	"github.com/runbook-dev/runbook/internal/shared"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 )
 
-var sharedDir = filepath.Join("..", "..", "..", "shared")
+var sharedDir = shared.Dir()
 
 func needShared(t *testing.T) {
 	t.Helper()

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"github.com/runbook-dev/runbook/internal/shared"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -198,13 +199,9 @@ func TestPlayStepContinue(t *testing.T) {
 
 // Without an index, play --step goes burst by burst of output.
 func TestPlayStepWithoutIndex(t *testing.T) {
-	path := filepath.Join("..", "..", "..", "shared", "corpus", "ttyrec.ttyrec")
-	abs, err := filepath.Abs(path)
+	abs, err := filepath.Abs(filepath.Join(shared.Need(t), "corpus", "ttyrec.ttyrec"))
 	if err != nil {
 		t.Fatal(err)
-	}
-	if _, err := os.Stat(abs); err != nil {
-		t.Skipf("corpus: %v", err)
 	}
 	dir := t.TempDir()
 	r := startPlay(t, dir, abs, "--step")

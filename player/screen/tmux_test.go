@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"github.com/runbook-dev/runbook/internal/shared"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -222,9 +223,9 @@ func lineDiff(want, got string) string {
 	return b.String()
 }
 
-const (
-	corpusDir    = "/work/shared/corpus"
-	realworldDir = "/work/shared/realworld"
+var (
+	corpusDir    = filepath.Join(shared.Dir(), "corpus")
+	realworldDir = filepath.Join(shared.Dir(), "realworld")
 )
 
 func TestMatchesTmuxCorpusEveryFrame(t *testing.T) {
