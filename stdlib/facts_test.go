@@ -41,6 +41,9 @@ func TestFacts(t *testing.T) {
 		t.Errorf("facts read %d times, want once per refresh (2)", h.execs)
 	}
 	if !bytes.Contains(osRelease, []byte("ID=")) {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("this machine has no /etc/os-release to compare facts.os with")
+		}
 		t.Skip("no os-release")
 	}
 	// Cross-check with values computed here in Go.
