@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/runbook-dev/runbook/engine"
 	"github.com/runbook-dev/runbook/player"
 )
 
@@ -88,11 +87,7 @@ func runCheck(ctx context.Context, st *IO, args []string) error {
 
 // checkPlan loads the runbook and hands the player its plan as plain data.
 func checkPlan(ctx context.Context, st *IO, arg string) (*player.Plan, error) {
-	rbk, err := resolveRunbook(st, arg)
-	if err != nil {
-		return nil, err
-	}
-	rb, planned, err := engine.Plan(ctx, engine.Options{Path: rbk.shown, Source: rbk.src, Dir: rbk.dir})
+	rb, planned, err := planRunbook(ctx, st, arg, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -71,15 +71,7 @@ func runDoc(ctx context.Context, st *IO, args []string) error {
 	if kind != "markdown" && kind != "md" && kind != "hugo" {
 		return usagef("doc: --format %q: want markdown or hugo", *format)
 	}
-	values, err := parseSet(*set)
-	if err != nil {
-		return err
-	}
-	rbk, err := resolveRunbook(st, fs.Arg(0))
-	if err != nil {
-		return err
-	}
-	rb, planned, err := engine.Plan(ctx, engine.Options{Path: rbk.shown, Source: rbk.src, Dir: rbk.dir, Set: values})
+	rb, planned, err := planRunbook(ctx, st, fs.Arg(0), *set)
 	if err != nil {
 		return err
 	}
@@ -96,7 +88,7 @@ func runDoc(ctx context.Context, st *IO, args []string) error {
 		default:
 			if ix.Runbook != nil && ix.Runbook.SHA256 != "" && ix.Runbook.SHA256 != rb.SHA256 {
 				fmt.Fprintf(st.Err, "runbook: doc: warning: %s was recorded from another version of %s (see: runbook check %s --runbook %s)\n",
-					*recPath, rb.Path, *recPath, rbk.shown)
+					*recPath, rb.Path, *recPath, rb.Path)
 			}
 			if plan.Host == "" && ix.Host != "" && ix.Host != "local" {
 				plan.Host = ix.Host

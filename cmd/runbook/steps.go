@@ -29,15 +29,7 @@ func runSteps(ctx context.Context, st *IO, args []string) error {
 	if fs.NArg() != 1 {
 		return usagef("steps: want one runbook, got %d arguments", fs.NArg())
 	}
-	values, err := parseSet(*set)
-	if err != nil {
-		return err
-	}
-	rbk, err := resolveRunbook(st, fs.Arg(0))
-	if err != nil {
-		return err
-	}
-	rb, plan, err := engine.Plan(ctx, engine.Options{Path: rbk.shown, Source: rbk.src, Dir: rbk.dir, Set: values})
+	rb, plan, err := planRunbook(ctx, st, fs.Arg(0), *set)
 	if err != nil {
 		return err
 	}
@@ -92,4 +84,19 @@ func runSteps(ctx context.Context, st *IO, args []string) error {
 		}
 	}
 	return nil
+}
+
+// planRunbook loads the runbook named by arg (a file, or a built-in name)
+// with --set values and walks its steps without running anything: what
+// steps, check and doc show.
+func planRunbook(ctx context.Context, st *IO, arg string, set []string) (*engine.Runbook, []*engine.PlannedStep, error) {
+	values, err := parseSet(set)
+	if err != nil {
+		return nil, nil, err
+	}
+	rbk, err := resolveRunbook(st, arg)
+	if err != nil {
+		return nil, nil, err
+	}
+	return engine.Plan(ctx, engine.Options{Path: rbk.shown, Source: rbk.src, Dir: rbk.dir, Set: values})
 }
