@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/runbook-dev/runbook/engine/shell"
@@ -89,7 +90,7 @@ func Plan(ctx context.Context, opts Options) (*Runbook, []*PlannedStep, error) {
 		sr := &stepRun{step: s, ix: &recording.Step{}, plan: ps}
 		o := r.runStep(ctx, sr)
 		if o.err != nil || o.status == recording.StatusSkipped {
-			ps.Stopped = o.reason
+			ps.Stopped = planStop(o.reason)
 		}
 		out = append(out, ps)
 	}
@@ -106,4 +107,15 @@ func Load(opts Options) (*Runbook, error) {
 	}
 	r.L.Close()
 	return r.rb, nil
+}
+
+// planStop words why a listing stops: a read of the host's state (facts,
+// a stdlib operation) is said as where it happens, not as an error.
+func planStop(reason string) string {
+	suffix := ": " + errPlanExec.Error()
+	if !strings.HasSuffix(reason, suffix) {
+		return reason
+	}
+	where := strings.TrimSuffix(strings.TrimSuffix(reason, suffix), ": reading state")
+	return "it reads the host's state at " + where
 }
