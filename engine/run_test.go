@@ -416,3 +416,22 @@ end)`
 		t.Errorf("items: %+v", it)
 	}
 }
+
+// A listing stops where a step reads the host, and says where.
+func TestPlanStopsWhereTheHostIsRead(t *testing.T) {
+	src := `step("read", function()
+  sh("echo before")
+  local f = file.read("/etc/hostname")
+  sh("echo after " .. tostring(f))
+end)`
+	_, plan, err := Plan(context.Background(), Options{Path: "x.lua", Source: []byte(src)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(plan) != 1 || len(plan[0].Items) != 1 {
+		t.Fatalf("plan: %+v", plan)
+	}
+	if got, want := plan[0].Stopped, "it reads the host's state at x.lua:3: file.read /etc/hostname"; got != want {
+		t.Errorf("Stopped = %q, want %q", got, want)
+	}
+}
