@@ -35,5 +35,19 @@ fi
 
 echo "==> go vet ./..."
 go vet ./...
-echo "==> go test ./..."
-go test -count=1 -timeout 40m "$@" ./...
+
+# Two lanes, one command, together `go test ./...`: the fast tests, then
+# the slow lane: testhost and every package whose tests boot andromeda, the
+# throwaway Debian test host (its first build on a clean machine takes
+# minutes), the guide run for real on it (package guide) among them.
+slow=$(go list -f '{{.ImportPath}} {{join .TestImports " "}} {{join .XTestImports " "}}' ./... |
+	awk '/testhost\/andromeda/ || $1 ~ /\/testhost$/ {print $1}')
+fast=$(go list ./... | grep -vxF -f <(printf '%s\n' $slow))
+echo "==> go test (fast lane)"
+start=$(date +%s)
+go test -count=1 -timeout 20m "$@" $fast
+echo "==> fast lane took $(( $(date +%s) - start )) s"
+echo "==> go test (slow lane: andromeda):" $slow
+start=$(date +%s)
+go test -count=1 -timeout 40m "$@" $slow
+echo "==> slow lane took $(( $(date +%s) - start )) s"
