@@ -182,6 +182,9 @@ func dialHop(ctx context.Context, sp Spec, o *Options, cf *configFiles, via *ssh
 	dctx, cancel := context.WithTimeout(ctx, s.connectTimeout)
 	if via == nil {
 		conn, err = (&net.Dialer{}).DialContext(dctx, "tcp", addr)
+		if err == nil {
+			conn = quickAck(conn)
+		}
 	} else {
 		conn, err = via.DialContext(dctx, "tcp", addr)
 	}
