@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -48,7 +49,7 @@ func (h *host) Run(ctx context.Context, cmd string, opts stdlib.RunOptions) (std
 	for _, a := range opts.Answers {
 		o.answers = append(o.answers, shell.Answer{Prompt: a.Prompt, Reply: a.Reply, Secret: a.Secret})
 		if a.Secret {
-			r.secrets = append(r.secrets, a.Reply)
+			r.addSecret(fmt.Sprintf("answer%d", r.secrets.Len()+1), a.Reply, "")
 		}
 	}
 	// The stdlib decides what a failure is: the status is not checked here.
@@ -105,7 +106,13 @@ func (h *host) Changed(op, target string, changed bool) {
 	}
 }
 
-func (h *host) Secrets() []string { return append([]string(nil), h.r.secrets...) }
+func (h *host) Secrets() []string {
+	var out []string
+	for _, v := range h.r.secrets.Values() {
+		out = append(out, v.Value)
+	}
+	return out
+}
 
 // BeforeCommand registers f, called before every command of the session
 // (stdlib.CommandNotifier; added by the stdlib engineer, issue 6).

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/runbook-dev/runbook/engine/shell"
+	"github.com/runbook-dev/runbook/internal/secret"
 	"github.com/runbook-dev/runbook/recording"
 	"github.com/runbook-dev/runbook/stdlib"
 	lua "github.com/yuin/gopher-lua"
@@ -52,10 +53,9 @@ func (r *runner) luaSh(L *lua.LState) int {
 	}
 	r.requireStep(L, "sh")
 	for i, a := range o.answers { // a reply holding a secret is itself secret
-		for _, s := range r.secrets {
-			if s != "" && strings.Contains(a.Reply, s) {
-				o.answers[i].Secret = true
-			}
+		if a.Secret || r.secrets.ContainsValue(a.Reply) {
+			o.answers[i].Secret = true
+			r.addSecret(fmt.Sprintf("answer%d", r.secrets.Len()+1), a.Reply, "")
 		}
 	}
 	ctx := L.Context()
@@ -204,6 +204,17 @@ func typedCommand(cmd, cwd string, env map[string]string) string {
 	return "(" + strings.Join(pre, "; ") + "; " + cmd + ")"
 }
 
+// referTo rewrites a command so that it refers to the secrets it holds
+// as shell variables, and returns them; a command that would still type a
+// secret is an error that names it.
+func (r *runner) referTo(typed string) (string, []shell.Var, error) {
+	out, used, err := secret.Refer(typed, r.refs(), r.secrets)
+	if err != nil {
+		return "", nil, fmt.Errorf("refusing to type a secret: %w", err)
+	}
+	return out, r.varsFor(used), nil
+}
+
 // command runs one command of the current step, with its retries, and
 // records it in the index. strict checks the exit status against o.ok
 // (sh does; the stdlib checks for itself). It returns the result, why the
@@ -215,8 +226,14 @@ func (r *runner) command(ctx context.Context, cmd string, o shOptions, strict bo
 		f()
 	}
 	sr := r.inStep
-	text := r.mask(cmd)
-	typed := typedCommand(cmd, o.cwd, o.env)
+	// No secret is ever typed: the command refers to it as a variable the
+	// session defines out of sight (shell.Refer), or it does not run.
+	typed, vars, err := r.referTo(typedCommand(cmd, o.cwd, o.env))
+	if err != nil {
+		return res, false, "", err
+	}
+	shown, _, _ := secret.Refer(cmd, r.refs(), nil)
+	text := r.mask(shown)
 	if r.opts.DryRun && !o.probe && !r.opts.Plan {
 		r.ex.note("would run: " + r.mask(typed))
 		sr.ix.Commands = append(sr.ix.Commands, recording.Command{Text: text, Skipped: true, Op: o.op, OK: o.ok, Expect: o.expect})
@@ -235,8 +252,10 @@ func (r *runner) command(ctx context.Context, cmd string, o shOptions, strict bo
 	}
 	entry := recording.Command{Text: text, Op: o.op, OK: o.ok, Expect: o.expect}
 	if pc.Text != text {
-		entry.EditedFrom, entry.Text = text, pc.Text
-		typed = typedCommand(pc.Text, o.cwd, o.env)
+		if typed, vars, err = r.referTo(typedCommand(pc.Text, o.cwd, o.env)); err != nil {
+			return res, false, "", err
+		}
+		entry.EditedFrom, entry.Text = text, r.mask(pc.Text)
 	}
 	if m := r.mask(typed); m != entry.Text {
 		entry.Typed = m
@@ -254,7 +273,7 @@ func (r *runner) command(ctx context.Context, cmd string, o shOptions, strict bo
 	}
 	for attempt := 0; ; attempt++ {
 		entry.Start = recording.SecondsOf(r.ex.elapsed())
-		res, err = r.ex.run(ctx, typed, shell.RunOptions{Timeout: o.timeout, Answers: o.answers})
+		res, err = r.ex.run(ctx, typed, shell.RunOptions{Timeout: o.timeout, Answers: o.answers, Vars: vars})
 		entry.End = recording.SecondsOf(r.ex.elapsed())
 		entry.Exit = res.Exit
 		sr.ix.Commands = append(sr.ix.Commands, entry)
@@ -310,7 +329,8 @@ func (r *runner) luaComment(L *lua.LState) int {
 	text := L.CheckString(1)
 	r.requireStep(L, "comment")
 	sr := r.inStep
-	sr.ix.Comments = append(sr.ix.Comments, r.mask(text))
+	text = r.mask(text)
+	sr.ix.Comments = append(sr.ix.Comments, text)
 	if sr.plan != nil {
 		sr.plan.Items = append(sr.plan.Items, PlanItem{Comment: text})
 		return 0

@@ -54,7 +54,7 @@ func (r *runner) resolveParams(L *lua.LState) error {
 		}
 		p.Value = v
 		if p.Secret && v != "" {
-			r.secrets = append(r.secrets, v)
+			r.addSecret(p.Name, v, p.Env)
 		}
 		tb.RawSetString(p.Name, lv)
 	}

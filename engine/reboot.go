@@ -144,7 +144,7 @@ func (h *host) comeBack(ctx context.Context, rc target.Reconnecter, before strin
 		if err == nil {
 			o := r.shellOpts
 			o.Cols, o.Rows = live.size()
-			o.Secrets = append([]string(nil), r.secrets...)
+			o.Secrets, o.Vars = r.secrets, append([]shell.Var(nil), r.vars...)
 			if rem := time.Until(deadline); rem > 0 && (o.StartTimeout == 0 || rem < o.StartTimeout) {
 				o.StartTimeout = rem
 			}

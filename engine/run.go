@@ -109,15 +109,9 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 		}
 		tee.note(s)
 	}
-	env := map[string]string{}
-	for _, p := range rb.Params {
-		if p.Secret && p.Env != "" {
-			env[p.Env] = p.Value
-		}
-	}
 	r.shellOpts = shell.Options{
 		Cols: cols, Rows: rows, Prompt: rb.Prompt, Nonce: opts.Nonce,
-		Env: env, Secrets: r.secrets,
+		Vars: append([]shell.Var(nil), r.vars...), Secrets: r.secrets,
 	}
 	d, err := shell.Start(ctx, opts.Target, r.shellOpts, tee)
 	if err != nil {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/runbook-dev/runbook/engine/shell"
 	"github.com/runbook-dev/runbook/engine/target"
+	"github.com/runbook-dev/runbook/internal/secret"
 	"github.com/runbook-dev/runbook/recording"
 	"github.com/runbook-dev/runbook/stdlib"
 	lua "github.com/yuin/gopher-lua"
@@ -47,6 +48,11 @@ type Options struct {
 	DisplayTTY bool // the display is a terminal: step lines in bold
 	Quiet      bool
 
+	// Secrets collects every value that must never be shown or recorded
+	// (secret parameters, secret answers, secret() values); the caller
+	// may share it with the writers it masks. nil: the run makes its own.
+	Secrets *secret.Set
+
 	BeforeCommand BeforeCommand
 	// WindowSize, when set, reads the user's terminal size: the session
 	// follows it on every SIGWINCH for the whole run, and the index gets a
@@ -66,7 +72,10 @@ type runner struct {
 	opts    *Options
 	mods    *stdlib.Modules
 	ex      executor
-	secrets []string
+	secrets *secret.Set
+	// vars are the shell variables that stand for secrets in typed
+	// commands (`${pw}`), with their values.
+	vars []shell.Var
 	// beforeCmd are called before any command is typed (the stdlib's
 	// stdlib.CommandNotifier: it reads back its changes and forgets what
 	// it read of files then).
@@ -114,7 +123,10 @@ type executor interface {
 // load reads the runbook: its top level runs (declaring metadata,
 // parameters and steps) in a fresh sandboxed state.
 func load(opts *Options) (*runner, error) {
-	r := &runner{opts: opts, rb: newRunbook(opts.Path, opts.Source)}
+	r := &runner{opts: opts, rb: newRunbook(opts.Path, opts.Source), secrets: opts.Secrets}
+	if r.secrets == nil {
+		r.secrets = &secret.Set{}
+	}
 	L := newSandbox(opts.Dir)
 	r.L = L
 	L.SetGlobal("runbook", L.NewFunction(r.luaRunbook))
@@ -279,12 +291,78 @@ func (r *runner) fail(L *lua.LState, cmd string, exit int, reason string) {
 	L.Error(r.raised, 0)
 }
 
-// mask replaces secret values in s.
-func (r *runner) mask(s string) string {
-	for _, sec := range r.secrets {
-		if sec != "" {
-			s = strings.ReplaceAll(s, sec, "****")
+// mask replaces secret values in s, in every form secret.Forms lists.
+func (r *runner) mask(s string) string { return r.secrets.MaskString(s) }
+
+// addSecret makes v a secret: masked everywhere, and referred to in typed
+// commands as the shell variable named for name (a parameter's name,
+// "secret1"..., "answer1"...). exportAs, when set, also exports v in the
+// session under that name. It returns the variable's name.
+func (r *runner) addSecret(name, v, exportAs string) string {
+	if v == "" {
+		return ""
+	}
+	r.secrets.Add(name, v)
+	for _, x := range r.vars {
+		if x.Value == v && !x.Export {
+			return x.Name
 		}
 	}
-	return s
+	vn := shellName(name)
+	for taken := true; taken; {
+		taken = false
+		for _, x := range r.vars {
+			if x.Name == vn {
+				taken = true
+				vn += "_"
+			}
+		}
+	}
+	r.vars = append(r.vars, shell.Var{Name: vn, Value: v})
+	if exportAs != "" {
+		r.vars = append(r.vars, shell.Var{Name: exportAs, Value: v, Export: true})
+	}
+	return vn
+}
+
+// shellName makes name a shell variable name: letters, digits and
+// underscores, not starting with a digit.
+func shellName(name string) string {
+	var b strings.Builder
+	for i, c := range name {
+		switch {
+		case c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' && i > 0:
+			b.WriteRune(c)
+		default:
+			b.WriteByte('_')
+		}
+	}
+	if b.Len() == 0 {
+		return "secret"
+	}
+	return b.String()
+}
+
+// refs are the secrets typed commands refer to by variable.
+func (r *runner) refs() []secret.Ref {
+	var refs []secret.Ref
+	for _, v := range r.vars {
+		if !v.Export {
+			refs = append(refs, secret.Ref{Var: v.Name, Value: v.Value})
+		}
+	}
+	return refs
+}
+
+// varsFor returns the variables named in names, with their values.
+func (r *runner) varsFor(names []string) []shell.Var {
+	var out []shell.Var
+	for _, n := range names {
+		for _, v := range r.vars {
+			if v.Name == n && !v.Export {
+				out = append(out, v)
+			}
+		}
+	}
+	return out
 }

@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"strings"
 	"testing"
 
+	"github.com/runbook-dev/runbook/internal/secret"
 	"github.com/runbook-dev/runbook/stdlib"
 	lua "github.com/yuin/gopher-lua"
 )
@@ -39,10 +41,23 @@ func (h *bashHost) Run(ctx context.Context, cmd string, opts stdlib.RunOptions) 
 	if h.dry {
 		return stdlib.RunResult{}, errors.New("Run called in a dry run: " + cmd)
 	}
+	// As the engine does: a secret is never typed, the command refers to
+	// it as a shell variable the session has (secret.Refer).
+	var refs []secret.Ref
+	env := append(os.Environ(), opts.Env...)
+	for i, s := range h.secrets {
+		v := fmt.Sprintf("secret%d", i+1)
+		refs = append(refs, secret.Ref{Var: v, Value: s})
+		env = append(env, v+"="+s)
+	}
+	cmd, _, err := secret.Refer(cmd, refs, secret.New(h.secrets...))
+	if err != nil {
+		return stdlib.RunResult{}, err
+	}
 	h.runs = append(h.runs, cmd)
 	c := exec.CommandContext(ctx, "bash", "-c", cmd)
 	c.Dir = h.dir
-	c.Env = append(os.Environ(), opts.Env...)
+	c.Env = env
 	out, err := c.CombinedOutput()
 	var ee *exec.ExitError
 	switch {

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/runbook-dev/runbook/internal/secret"
 )
 
 // grub is /etc/default/grub as Debian ships it, enough of it for the
@@ -328,9 +330,27 @@ func TestSecretContentNeverTyped(t *testing.T) {
 		t.Fatalf("content %q", got)
 	}
 	for _, r := range h.runs {
-		if strings.Contains(r, "s3cr3t") || strings.Contains(r, "czNjcjN0") {
+		if secret.New("s3cr3t-pw").Contains(r) || strings.Contains(r, "czNjcjN0") {
 			t.Errorf("the secret is in the typed command %q", r)
 		}
+		if !strings.Contains(r, "password=${secret1}") {
+			t.Errorf("the typed command %q does not refer to the secret as ${secret1}", r)
+		}
+	}
+	// Idempotence: the same content again changes nothing, and a new
+	// secret value is one change, shown masked.
+	h.runs = nil
+	mustRun(t, h, `assert(not file.write(F, "user=admin\npassword=s3cr3t-pw\n"))`, map[string]string{"F": f})
+	if len(h.runs) != 0 {
+		t.Errorf("a second write typed %q", h.runs)
+	}
+	h.secrets = append(h.secrets, "n3w-s3cr3t")
+	mustRun(t, h, `assert(file.write(F, "user=admin\npassword=n3w-s3cr3t\n"))`, map[string]string{"F": f})
+	if got := readFile(t, f); got != "user=admin\npassword=n3w-s3cr3t\n" {
+		t.Fatalf("content %q", got)
+	}
+	if strings.Contains(h.shown.String(), "n3w-s3cr3t") || strings.Contains(strings.Join(h.runs, ""), "n3w-s3cr3t") {
+		t.Errorf("the new secret shows:\n%s", h.shown.String())
 	}
 	if strings.Contains(h.shown.String(), "s3cr3t") {
 		t.Errorf("the secret is in the shown diff:\n%s", h.shown.String())

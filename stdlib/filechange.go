@@ -95,7 +95,10 @@ func (o *op) setFile(st *fstate, content []byte, a attrs, edit bool, notify []*h
 	switch {
 	case !contentChanged:
 		cmd = attrCommands(st, &want, st.path)
-	case exists && edit:
+	case exists && edit && !o.m.hasSecret(content):
+		// A secret never goes into a sed expression (escaped for sed,
+		// it would be typed in a form no variable stands for): the whole
+		// file is written instead, the secret referred to by variable.
 		if exprs, ok := sedEdit(old, content); ok {
 			cmd = sedCommand(exprs, st.path)
 			if a := attrCommands(st, &want, st.path); a != "" {
@@ -211,16 +214,20 @@ func ownerSpec(owner, group, haveOwner, haveGroup string) string {
 }
 
 // fillCommand is the command that writes content into tmp: a heredoc when
-// it carries the content exactly, base64 when it cannot, an environment
-// variable when the content holds a secret (never typed, never recorded),
-// and a staged copy for content too large to type.
+// it carries the content exactly, base64 when it cannot, and a staged copy
+// (through the side channel, never typed) for content too large to type,
+// or holding a secret in a form no heredoc can carry. A secret in a
+// heredoc is typed as a reference to its shell variable (the engine
+// rewrites the heredoc: password = ${pw}), never as its value.
 func (o *op) fillCommand(tmp string, content []byte) (cmd string, env []string) {
 	switch {
-	case o.m.hasSecret(content):
-		return "printf '%s' \"$RUNBOOK_CONTENT\" | base64 -d > " + shq(tmp),
-			[]string{"RUNBOOK_CONTENT=" + base64.StdEncoding.EncodeToString(content)}
-	case len(content) > stageLimit:
-		if _, code := o.exec("cat > "+shq(tmp), content); code != 0 {
+	case len(content) > stageLimit || o.m.hasSecret(content) && !heredocSafe(content):
+		stage := "cat > " + shq(tmp)
+		if o.m.hasSecret(content) {
+			// A copy holding a secret is never readable by others.
+			stage = "umask 077; " + stage
+		}
+		if _, code := o.exec(stage, content); code != 0 {
 			o.fail("staging %d bytes in %s failed (exit %d)", len(content), tmp, code)
 		}
 		return fmt.Sprintf(": staged %d bytes in %s", len(content), shq(tmp)), nil

@@ -18,6 +18,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/runbook-dev/runbook/internal/secret"
 	lua "github.com/yuin/gopher-lua"
 )
 
@@ -245,14 +246,10 @@ func (o *op) dependsOn() string {
 	return strings.Join(o.m.pending, ", ")
 }
 
-// mask replaces every secret value in s by "****".
+// mask replaces every secret value in s, in every form secret.Forms
+// lists, by "****".
 func (m *Modules) mask(s string) string {
-	for _, sec := range m.host.Secrets() {
-		if sec != "" {
-			s = strings.ReplaceAll(s, sec, "****")
-		}
-	}
-	return s
+	return secret.New(m.host.Secrets()...).MaskString(s)
 }
 
 // hasSecret reports whether b contains a secret value.

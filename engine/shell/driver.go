@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/runbook-dev/runbook/engine/target"
+	"github.com/runbook-dev/runbook/internal/secret"
 )
 
 // Options say how to start the session.
@@ -33,10 +34,13 @@ type Options struct {
 	Prompt string
 	// Nonce authenticates marks; empty means a random one. Tests inject it.
 	Nonce string
-	// Env is exported in the shell without appearing on any command line.
-	Env map[string]string
-	// Secrets are masked ("****") in everything passed on.
-	Secrets []string
+	// Vars are shell variables defined before the first prompt without
+	// appearing on any command line, in any file or in the recording
+	// (secret parameters: see Define).
+	Vars []Var
+	// Secrets are masked ("****") in everything passed on, in every form
+	// secret.Forms lists; nil masks nothing but what AddSecret adds.
+	Secrets *secret.Set
 	// StartTimeout bounds the wait for the first prompt (default 30s).
 	StartTimeout time.Duration
 }
@@ -72,6 +76,10 @@ type Driver struct {
 	lastChunk time.Time
 	atPrompt  bool // the last mark was a prompt (PS1): the shell waits for a command
 	lastMark  byte // the kind of the last mark seen
+	loads     int  // load marks seen (__rb_load reading variables)
+	promptEnd int  // prompt-end marks seen
+	muted     bool // drop what the terminal shows (Define at work)
+	defined   map[string]string
 }
 
 // Answer is a reply typed when Prompt appears in a command's output.
@@ -91,7 +99,7 @@ func Start(ctx context.Context, t target.Target, opts Options, out Output) (*Dri
 		}
 		nonce = hex.EncodeToString(b[:])
 	}
-	rc := RCFile(nonce, opts.Prompt, opts.Env)
+	rc := RCFile(nonce, opts.Prompt, len(opts.Vars) > 0)
 	// Put the startup file in place through the side channel, so the
 	// same bootstrap works on this machine and over SSH.
 	res, err := t.Exec(ctx, `umask 077; f=$(mktemp "${TMPDIR:-/tmp}/runbook-rc.XXXXXXXX") && cat >"$f" && printf %s "$f"`, strings.NewReader(rc))
@@ -111,14 +119,12 @@ func Start(ctx context.Context, t target.Target, opts Options, out Output) (*Dri
 		return nil, fmt.Errorf("%s: start the session's shell: %w", t.Name(), err)
 	}
 	d := &Driver{
-		sess:   sess,
-		filter: NewFilter(nonce),
-		out:    out,
-		notify: make(chan struct{}, 1),
-		done:   make(chan struct{}),
-	}
-	for _, s := range opts.Secrets {
-		d.filter.AddSecret(s)
+		sess:    sess,
+		filter:  NewFilter(nonce, opts.Secrets),
+		out:     out,
+		notify:  make(chan struct{}, 1),
+		done:    make(chan struct{}),
+		defined: map[string]string{},
 	}
 	go d.read()
 
@@ -128,7 +134,21 @@ func Start(ctx context.Context, t target.Target, opts Options, out Output) (*Dri
 	}
 	wctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	if err := d.wait(wctx, func() bool { return d.prompts > 0 }); err != nil {
+	err = nil
+	if len(opts.Vars) > 0 {
+		// The startup file's last act is __rb_load: its mark says echo
+		// is off, so what is sent now is never shown.
+		if err = d.wait(wctx, func() bool { return d.loads > 0 }); err == nil {
+			err = d.send(wctx, LoadPayload(opts.Vars))
+		}
+		for _, v := range opts.Vars {
+			d.defined[v.Name] = v.Value
+		}
+	}
+	if err == nil {
+		err = d.wait(wctx, func() bool { return d.prompts > 0 })
+	}
+	if err != nil {
 		d.Close()
 		// The startup file removes itself once read; it was not.
 		t.Exec(context.WithoutCancel(ctx), "rm -f "+Quote(rcPath), nil)
@@ -145,6 +165,66 @@ func Start(ctx context.Context, t target.Target, opts Options, out Output) (*Dri
 
 // AddSecret masks s in everything passed on from now on.
 func (d *Driver) AddSecret(s string) { d.filter.AddSecret(s) }
+
+// Defined reports whether the session's shell has variable name set to value.
+func (d *Driver) Defined(name, value string) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	v, ok := d.defined[name]
+	return ok && v == value
+}
+
+// Define sets shell variables in the session without showing them: it
+// types __rb_load (defined by the startup file), which turns echo off and
+// prints a mark, then sends the values, and drops everything the terminal
+// shows from the moment it types until the next prompt has been printed.
+// The recording and the display see nothing of it: the next command
+// appears after the prompt that was already there. Call it at a prompt,
+// never while a command runs.
+func (d *Driver) Define(ctx context.Context, vars []Var) error {
+	var todo []Var
+	d.mu.Lock()
+	for _, v := range vars {
+		if have, ok := d.defined[v.Name]; !ok || have != v.Value {
+			todo = append(todo, v)
+		}
+	}
+	if len(todo) == 0 {
+		d.mu.Unlock()
+		return nil
+	}
+	loads, prompts, ends := d.loads, d.prompts, d.promptEnd
+	d.muted = true
+	d.mu.Unlock()
+	err := d.define(ctx, todo, loads, prompts, ends)
+	d.mu.Lock()
+	d.muted = false
+	if err == nil {
+		for _, v := range todo {
+			d.defined[v.Name] = v.Value
+		}
+	}
+	d.mu.Unlock()
+	return err
+}
+
+func (d *Driver) define(ctx context.Context, todo []Var, loads, prompts, ends int) error {
+	wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if err := d.send(wctx, " __rb_load\r"); err != nil {
+		return err
+	}
+	if err := d.wait(wctx, func() bool { return d.loads > loads }); err != nil {
+		return fmt.Errorf("define the session's secret variables: %w", err)
+	}
+	if err := d.send(wctx, LoadPayload(todo)); err != nil {
+		return err
+	}
+	if err := d.wait(wctx, func() bool { return d.prompts > prompts && d.promptEnd > ends }); err != nil {
+		return fmt.Errorf("define the session's secret variables: %w", err)
+	}
+	return nil
+}
 
 // read is the reader goroutine: it owns the session's output.
 func (d *Driver) read() {
@@ -177,6 +257,10 @@ var ErrEnded = errors.New("the session's shell ended (did a command exit it?)")
 
 func (d *Driver) text(p []byte) {
 	d.mu.Lock()
+	if d.muted {
+		d.mu.Unlock()
+		return
+	}
 	live, capturing := d.live, d.capturing
 	if capturing {
 		d.capture.add(p)
@@ -224,6 +308,18 @@ func (d *Driver) dueAnswers() []Answer {
 func (d *Driver) mark(m Mark) {
 	d.mu.Lock()
 	switch m.Kind {
+	case MarkLoad:
+		d.loads++
+		d.mu.Unlock()
+		d.poke()
+		return
+	case MarkPromptEnd:
+		if d.prompts > 0 && d.lastMark == MarkPrompt {
+			d.promptEnd = d.prompts
+		}
+		d.mu.Unlock()
+		d.poke()
+		return
 	case MarkPrompt:
 		// Readline reprints the whole prompt, mark and all, when it
 		// redraws the line (a paste, a wrap, a resize): only a prompt
@@ -297,6 +393,9 @@ type RunOptions struct {
 	// Timeout interrupts the command (Ctrl-C) when it runs longer; 0: none.
 	Timeout time.Duration
 	Answers []Answer
+	// Vars are defined (unseen, see Define) before the command is typed:
+	// the secrets it refers to.
+	Vars []Var
 }
 
 // IncompleteError reports a command the shell could not finish reading
@@ -312,6 +411,9 @@ func (e *IncompleteError) Error() string {
 // interrupted with Ctrl-C first), an incomplete command and a lost session.
 func (d *Driver) Run(ctx context.Context, cmd string, opts RunOptions) (Result, error) {
 	cmd = strings.TrimRight(cmd, "\n")
+	if err := d.Define(ctx, opts.Vars); err != nil {
+		return Result{Exit: -1}, err
+	}
 	for _, a := range opts.Answers {
 		if a.Secret {
 			d.filter.AddSecret(a.Reply)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"strings"
 	"sync"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/runbook-dev/runbook/engine/target"
+	"github.com/runbook-dev/runbook/internal/secret"
 )
 
 // sink collects what the terminal showed.
@@ -152,16 +154,52 @@ func TestCancelInterrupts(t *testing.T) {
 }
 
 func TestSecretsMaskedAndEnv(t *testing.T) {
-	d, out := startBash(t, Options{Secrets: []string{"hunter2secret"}, Env: map[string]string{"RB_TOKEN": "hunter2secret"}})
-	r, err := d.Run(context.Background(), `echo "token=$RB_TOKEN"; printf 'hunter'; sleep 0.1; printf '2secret\n'`, RunOptions{})
+	d, out := startBash(t, Options{Secrets: secret.New("hunter2secret"),
+		Vars: []Var{{Name: "RB_TOKEN", Value: "hunter2secret", Export: true}, {Name: "tok", Value: "hunter2secret"}}})
+	r, err := d.Run(context.Background(), `echo "token=$RB_TOKEN"; printf 'hunter'; sleep 0.1; printf '2secret\n'; bash -c 'echo "child=$RB_TOKEN"'; bash -c 'echo "unexported=[$tok]"'; printf '%s' "$tok" | base64; printf '%s' "$tok" | od -An -tx1 | tr -d ' \n'; echo`, RunOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if strings.Contains(out.String(), "hunter2") || strings.Contains(r.Output, "hunter2") {
-		t.Fatalf("secret shown: %q", out.String())
+	for _, form := range secret.Forms("hunter2secret") {
+		if strings.Contains(out.String(), form) || strings.Contains(r.Output, form) {
+			t.Fatalf("secret shown as %q: %q", form, out.String())
+		}
 	}
-	if !strings.Contains(r.Output, "token=****") {
-		t.Fatalf("output %q lacks the masked token", r.Output)
+	for _, want := range []string{"token=****", "child=****", "unexported=[]", "****\n****\n"} {
+		if !strings.Contains(r.Output, want) {
+			t.Fatalf("output %q lacks %q", r.Output, want)
+		}
+	}
+}
+
+// Define sets variables the next commands use, and nothing of it reaches
+// what the terminal shows: not the value, not __rb_load, not a prompt.
+func TestDefineUnseen(t *testing.T) {
+	const v = "s3cr3t 'quoted' $HOME\nline two ünï"
+	d, out := startBash(t, Options{Prompt: "rb> ", Secrets: secret.New(v)})
+	if _, err := d.Run(context.Background(), "echo before", RunOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	shown := out.String()
+	long := strings.Repeat("x", 3000) + "end"
+	var esc strings.Builder
+	for _, b := range []byte(v) {
+		fmt.Fprintf(&esc, `\%03o`, b)
+	}
+	r, err := d.Run(context.Background(), `[ "$pw" = "$(printf '`+esc.String()+`')" ] && echo same; echo "${#long}"`,
+		RunOptions{Vars: []Var{{Name: "pw", Value: v}, {Name: "long", Value: long}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Output != "same\n3003\n" {
+		t.Fatalf("output %q, want same and 3003", r.Output)
+	}
+	after := out.String()[len(shown):]
+	if strings.Contains(after, "__rb_load") || strings.Contains(after, "s3cr3t") || strings.Contains(after, "xxxx") || strings.Count(out.String(), "rb> ") != 3 {
+		t.Fatalf("the definition showed: %q", out.String())
+	}
+	if !d.Defined("pw", v) {
+		t.Fatal("pw not noted as defined")
 	}
 }
 
@@ -182,7 +220,7 @@ func TestAnswers(t *testing.T) {
 }
 
 func TestRCFileRemovesItself(t *testing.T) {
-	d, _ := startBash(t, Options{Env: map[string]string{"RB_S": "x"}})
+	d, _ := startBash(t, Options{Vars: []Var{{Name: "RB_S", Value: "x", Export: true}}})
 	r, err := d.Run(context.Background(), `ls "${TMPDIR:-/tmp}" | grep -c runbook-rc || true`, RunOptions{})
 	if err != nil {
 		t.Fatal(err)

@@ -2,8 +2,8 @@ package shell
 
 import (
 	"bytes"
-	"sort"
-	"sync"
+
+	"github.com/runbook-dev/runbook/internal/secret"
 )
 
 // markPrefix starts every mark the engine's shell prints: an OSC 133
@@ -17,10 +17,12 @@ const maxMark = 128
 
 // Mark kinds printed by the rcfile.
 const (
-	MarkPrompt   = 'A' // PS1: the shell waits for a command
-	MarkContinue = 'B' // PS2: the shell wants more of an incomplete command
-	MarkStart    = 'C' // PS0: a command line was read and starts running
-	MarkEnd      = 'D' // PROMPT_COMMAND: the last command ended; Arg is $?
+	MarkPrompt    = 'A' // PS1: the shell waits for a command
+	MarkContinue  = 'B' // PS2: the shell wants more of an incomplete command
+	MarkStart     = 'C' // PS0: a command line was read and starts running
+	MarkEnd       = 'D' // PROMPT_COMMAND: the last command ended; Arg is $?
+	MarkPromptEnd = 'P' // the end of PS1: the prompt's text is all out
+	MarkLoad      = 'S' // __rb_load has turned echo off and reads variables
 )
 
 // Mark is one shell mark found in the output stream.
@@ -36,42 +38,28 @@ type Mark struct {
 // Bytes that may be the start of a mark or of a secret are held back until
 // the next Feed shows what they are, so neither is ever cut in two.
 type Filter struct {
-	nonce []byte
-
-	mu      sync.Mutex
-	secrets [][]byte // longest first
-
-	held []byte
+	nonce   []byte
+	secrets *secret.Set
+	mask    *secret.Stream
+	held    []byte
 }
 
-// NewFilter returns a filter for marks carrying nonce.
-func NewFilter(nonce string) *Filter {
-	return &Filter{nonce: []byte(nonce)}
+// NewFilter returns a filter for marks carrying nonce, masking the secrets
+// of set (in every form secret.Forms lists) as they are at each Feed.
+// set may be nil: a set of its own is made.
+func NewFilter(nonce string, set *secret.Set) *Filter {
+	if set == nil {
+		set = &secret.Set{}
+	}
+	return &Filter{nonce: []byte(nonce), secrets: set, mask: secret.NewStream(set)}
 }
 
 // AddSecret masks s ("****") in everything the filter passes on from now on.
-func (f *Filter) AddSecret(s string) {
-	if s == "" {
-		return
-	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	for _, x := range f.secrets {
-		if string(x) == s {
-			return
-		}
-	}
-	f.secrets = append(f.secrets, []byte(s))
-	sort.SliceStable(f.secrets, func(i, j int) bool { return len(f.secrets[i]) > len(f.secrets[j]) })
-}
+func (f *Filter) AddSecret(s string) { f.secrets.Add("", s) }
 
 // Feed processes p, calling text for what the terminal shows and mark for
 // each mark, in stream order. text's argument is only valid during the call.
 func (f *Filter) Feed(p []byte, text func([]byte), mark func(Mark)) {
-	f.mu.Lock()
-	secrets := f.secrets
-	f.mu.Unlock()
-
 	buf := p
 	if len(f.held) > 0 {
 		buf = append(f.held, p...)
@@ -86,27 +74,27 @@ func (f *Filter) Feed(p []byte, text func([]byte), mark func(Mark)) {
 		if end < 0 {
 			if len(buf)-i < maxMark {
 				// The mark may end in the next chunk.
-				f.emit(buf[:i], secrets, true, text)
+				f.emit(buf[:i], true, text)
 				f.held = append([]byte(nil), buf[i:]...)
 				return
 			}
-			f.emit(buf[:i+len(markPrefix)], secrets, true, text)
+			f.emit(buf[:i+len(markPrefix)], true, text)
 			buf = buf[i+len(markPrefix):]
 			continue
 		}
 		body := buf[i+len(markPrefix) : i+len(markPrefix)+end]
 		next := buf[i+len(markPrefix)+end+1:]
 		if m, ok := f.parse(body); ok {
-			f.emit(buf[:i], secrets, true, text)
+			f.emit(buf[:i], true, text)
 			mark(m)
 		} else {
-			f.emit(buf[:i+len(markPrefix)+end+1], secrets, true, text)
+			f.emit(buf[:i+len(markPrefix)+end+1], true, text)
 		}
 		buf = next
 	}
 	// Hold back a tail that may begin a mark.
 	keep := partialSuffix(buf, markPrefix)
-	f.emit(buf[:len(buf)-keep], secrets, false, text)
+	f.emit(buf[:len(buf)-keep], false, text)
 	if keep > 0 {
 		f.held = append(f.held, buf[len(buf)-keep:]...)
 	}
@@ -114,12 +102,9 @@ func (f *Filter) Feed(p []byte, text func([]byte), mark func(Mark)) {
 
 // Flush passes on whatever is held back (at the end of the stream).
 func (f *Filter) Flush(text func([]byte)) {
-	f.mu.Lock()
-	secrets := f.secrets
-	f.mu.Unlock()
 	h := f.held
 	f.held = nil
-	f.emit(h, secrets, true, text)
+	f.emit(h, true, text)
 }
 
 // parse reads "KIND;[ARG;]NONCE".
@@ -139,32 +124,12 @@ func (f *Filter) parse(body []byte) (Mark, bool) {
 }
 
 // emit masks secrets in p and passes it on. When final is false, a tail
-// that may begin a secret is held back for the next Feed (in front of
-// anything already held).
-func (f *Filter) emit(p []byte, secrets [][]byte, final bool, text func([]byte)) {
-	if len(secrets) == 0 {
-		if len(p) > 0 {
-			text(p)
-		}
-		return
-	}
-	for _, s := range secrets {
-		if bytes.Contains(p, s) {
-			p = bytes.ReplaceAll(p, s, []byte("****"))
-		}
-	}
-	if !final {
-		keep := 0
-		for _, s := range secrets {
-			keep = max(keep, partialSuffix(p, s))
-		}
-		if keep > 0 {
-			f.held = append(append([]byte(nil), p[len(p)-keep:]...), f.held...)
-			p = p[:len(p)-keep]
-		}
-	}
-	if len(p) > 0 {
-		text(p)
+// that may begin a secret is held back (by the mask stream) for the next
+// Feed; final flushes it: a secret never spans a mark.
+func (f *Filter) emit(p []byte, final bool, text func([]byte)) {
+	f.mask.Write(p, text)
+	if final {
+		f.mask.Flush(text)
 	}
 }
 
