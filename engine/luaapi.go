@@ -356,6 +356,27 @@ func (r *runner) luaSkip(L *lua.LState) int {
 	return 0
 }
 
+// luaSecret marks a value the runbook computed or read (a generated token,
+// a key read from a file) as secret, and returns it unchanged.
+//
+//	secret(value [, name]) -> value
+//
+// From then on the value is masked ("****") wherever it would be shown or
+// recorded, in every encoding; a command holding it refers to it as the
+// shell variable name (default secret1, secret2, ...), defined in the
+// session out of sight, and file content holding it is written without
+// typing it.
+func (r *runner) luaSecret(L *lua.LState) int {
+	v := L.CheckString(1)
+	name := L.OptString(2, "")
+	if name == "" {
+		name = fmt.Sprintf("secret%d", r.secrets.Len()+1)
+	}
+	r.addSecret(name, v, "")
+	L.Push(lua.LString(v))
+	return 1
+}
+
 // luaPrint shows its arguments to the user only: never recorded.
 //
 //	print(...)

@@ -30,6 +30,12 @@ func (r *runner) resolveParams(L *lua.LState) error {
 	tb := L.NewTable()
 	for _, p := range rb.Params {
 		v, given := r.opts.Set[p.Name]
+		if !given && r.opts.LookupEnv != nil {
+			v, given = r.opts.LookupEnv(EnvName(p.Name))
+		}
+		if given && p.Secret && r.opts.Visible[p.Name] && r.opts.Warn != nil && !r.opts.Plan {
+			r.opts.Warn(fmt.Sprintf("warning: --set %s: the value of secret parameter %s is visible to every user of this machine in the process list (and may be in your shell's history): give it with %s=... or --set-file %s=FILE instead", p.Name, p.Name, EnvName(p.Name), p.Name))
+		}
 		switch {
 		case given:
 		case !p.Required:
@@ -42,8 +48,10 @@ func (r *runner) resolveParams(L *lua.LState) error {
 				return fmt.Errorf("parameter %s: %w", p.Name, err)
 			}
 			v = a
+		case p.Secret:
+			return fmt.Errorf("secret parameter %s is required and there is no terminal to ask it at: give it in the environment (%s=VALUE), from a file (--set-file %s=FILE, - for standard input) or, visible in the process list, --set %s=VALUE%s", p.Name, EnvName(p.Name), p.Name, p.Name, docSuffix(p))
 		default:
-			return fmt.Errorf("parameter %s is required: give it with --set %s=VALUE%s", p.Name, p.Name, docSuffix(p))
+			return fmt.Errorf("parameter %s is required: give it with --set %s=VALUE, %s=VALUE or --set-file %s=FILE%s", p.Name, p.Name, EnvName(p.Name), p.Name, docSuffix(p))
 		}
 		lv, err := convertParam(p, v)
 		if err != nil && !r.opts.Plan {
@@ -60,6 +68,12 @@ func (r *runner) resolveParams(L *lua.LState) error {
 	}
 	L.SetGlobal("params", tb)
 	return nil
+}
+
+// EnvName is the environment variable that gives parameter name a value:
+// RUNBOOK_PARAM_ and the name upper-cased (as Terraform's TF_VAR_).
+func EnvName(name string) string {
+	return "RUNBOOK_PARAM_" + strings.ToUpper(name)
 }
 
 func convertParam(p *Param, v string) (lua.LValue, error) {

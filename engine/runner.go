@@ -27,8 +27,16 @@ type Options struct {
 	Dir    string
 
 	Target target.Target
-	Set    map[string]string // --set name=value
+	Set    map[string]string // --set name=value, --set-file name=path
 	Ask    Asker             // nil: no terminal to ask at
+	// LookupEnv reads RUNBOOK_PARAM_<NAME> (the name upper-cased) for a
+	// parameter Set does not give; nil: no environment.
+	LookupEnv func(string) (string, bool)
+	// Visible names the parameters of Set given on the command line
+	// (--set): a secret given so is seen by every user of the machine in
+	// the process list, and Warn (when set) says so once.
+	Visible map[string]bool
+	Warn    func(string)
 
 	Record string // recording path; "" records nothing (unless RecordDir)
 	// RecordDir, when Record is "", names the recording
@@ -135,6 +143,7 @@ func load(opts *Options) (*runner, error) {
 	L.SetGlobal("comment", L.NewFunction(r.luaComment))
 	L.SetGlobal("skip", L.NewFunction(r.luaSkip))
 	L.SetGlobal("print", L.NewFunction(r.luaPrint))
+	L.SetGlobal("secret", L.NewFunction(r.luaSecret))
 	r.mods = stdlib.Open(L, &host{r: r})
 	L.SetGlobal("params", L.NewTable())
 	fn, err := L.Load(bytes.NewReader(opts.Source), opts.Path)

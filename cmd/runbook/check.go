@@ -87,7 +87,7 @@ func runCheck(ctx context.Context, st *IO, args []string) error {
 
 // checkPlan loads the runbook and hands the player its plan as plain data.
 func checkPlan(ctx context.Context, st *IO, arg string) (*player.Plan, error) {
-	rb, planned, err := planRunbook(ctx, st, arg, nil)
+	rb, planned, err := planRunbook(ctx, st, arg, nil, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -71,7 +71,7 @@ func runDoc(ctx context.Context, st *IO, args []string) error {
 	if kind != "markdown" && kind != "md" && kind != "hugo" {
 		return usagef("doc: --format %q: want markdown or hugo", *format)
 	}
-	rb, planned, err := planRunbook(ctx, st, fs.Arg(0), *set)
+	rb, planned, err := planRunbook(ctx, st, fs.Arg(0), *set, nil)
 	if err != nil {
 		return err
 	}

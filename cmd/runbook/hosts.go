@@ -294,7 +294,7 @@ func runOnTargets(ctx context.Context, st *IO, f *targetFlags, opts engine.Optio
 		}
 		return []*engine.Report{rep}, err
 	}
-	sudoPW := onceSudoPassword(st, opts.Set)
+	sudoPW := maskedSudo(opts.Secrets, onceSudoPassword(st, opts.Set))
 	if len(jobs) == 1 {
 		j := jobs[0]
 		t, err := rssh.Dial(ctx, j.spec, f.sshOptions(st, sudo, sudoPW))

@@ -39,6 +39,7 @@ Exit codes: 0 all steps ok, 1 a step failed, 2 usage or runbook error,
 // runFlags are the flags of `runbook run`.
 type runFlags struct {
 	set       []string
+	setFiles  []string
 	record    string
 	noRecord  bool
 	idleLimit time.Duration
@@ -57,8 +58,9 @@ type runFlags struct {
 
 func runRun(ctx context.Context, st *IO, args []string) error {
 	var f runFlags
-	fs := newFlags(st, "run", runUse, runMore+hostsHelp+stepHelp)
-	fs.StringArrayVar(&f.set, "set", nil, "set a runbook parameter: `name=value` (repeatable)")
+	fs := newFlags(st, "run", runUse, runMore+paramsHelp+hostsHelp+stepHelp)
+	fs.StringArrayVar(&f.set, "set", nil, "set a runbook parameter: `name=value` (repeatable; secrets: see --set-file)")
+	addSetFileFlag(fs, &f.setFiles)
 	fs.StringVar(&f.record, "record", "", "record to `FILE` (default recordings/NAME-HOST-STAMP.ttyrec)")
 	fs.BoolVar(&f.noRecord, "no-record", false, "do not record")
 	fs.DurationVar(&f.idleLimit, "idle-limit", 0, "record pauses longer than `DUR` as DUR (e.g. 2s; 0: keep them)")
@@ -91,7 +93,7 @@ func runRun(ctx context.Context, st *IO, args []string) error {
 	if f.from != "" && f.only != "" {
 		return usagef("run: --from and --only together")
 	}
-	set, err := parseSet(f.set)
+	set, visible, err := paramValues(st, f.set, f.setFiles)
 	if err != nil {
 		return err
 	}
@@ -99,11 +101,17 @@ func runRun(ctx context.Context, st *IO, args []string) error {
 	if err != nil {
 		return err
 	}
+	displayTTY := st.TTY != nil && isTerminalWriter(st.Out)
+	if f.jsonOut {
+		displayTTY = st.TTY != nil && isTerminalWriter(st.Err)
+	}
+	// From here on everything printed is masked by the run's secrets.
+	var secrets engine.Options
+	st = withSecrets(st, &secrets, visible)
 	display := st.Out
 	if f.jsonOut {
 		display = st.Err
 	}
-	displayTTY := st.TTY != nil && isTerminalWriter(display)
 	cols, rows := f.cols, f.rows
 	if st.TTY != nil && (cols == 0 || rows == 0) {
 		if w, h, err := term.GetSize(int(st.TTY.Fd())); err == nil {
@@ -116,6 +124,7 @@ func runRun(ctx context.Context, st *IO, args []string) error {
 		IdleLimit: f.idleLimit, From: f.from, Only: f.only,
 		Cols: cols, Rows: rows, DryRun: f.dryRun, Diff: f.diff,
 		Display: display, DisplayTTY: displayTTY, Quiet: f.quiet,
+		Secrets: secrets.Secrets, LookupEnv: secrets.LookupEnv, Visible: secrets.Visible, Warn: secrets.Warn,
 	}
 	if st.TTY != nil && f.cols == 0 && f.rows == 0 {
 		// Sized to the user's terminal: follow it when the window changes.
@@ -165,6 +174,9 @@ func pick(flag, detected int) int {
 }
 
 func isTerminalWriter(w io.Writer) bool {
+	if u, ok := w.(interface{ Unwrap() io.Writer }); ok {
+		w = u.Unwrap()
+	}
 	f, ok := w.(*os.File)
 	return ok && isTerminal(f)
 }

@@ -3,9 +3,11 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
 	"strings"
 
 	"github.com/runbook-dev/runbook/engine"
+	"github.com/runbook-dev/runbook/internal/secret"
 )
 
 const stepsMore = `
@@ -23,13 +25,15 @@ Examples:
 func runSteps(ctx context.Context, st *IO, args []string) error {
 	fs := newFlags(st, "steps", "runbook steps FILE.lua [flags]", stepsMore)
 	set := fs.StringArray("set", nil, "set a runbook parameter: `name=value` (repeatable)")
+	var setFiles []string
+	addSetFileFlag(fs, &setFiles)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
 		return usagef("steps: want one runbook, got %d arguments", fs.NArg())
 	}
-	rb, plan, err := planRunbook(ctx, st, fs.Arg(0), *set)
+	rb, plan, err := planRunbook(ctx, st, fs.Arg(0), *set, setFiles)
 	if err != nil {
 		return err
 	}
@@ -44,7 +48,7 @@ func runSteps(ctx context.Context, st *IO, args []string) error {
 		if p.Required {
 			notes = append(notes, "required")
 		} else if p.Secret {
-			notes = append(notes, "has a default")
+			notes = append(notes, "default "+secret.Mask)
 		} else {
 			notes = append(notes, fmt.Sprintf("default %q", p.Default))
 		}
@@ -89,8 +93,11 @@ func runSteps(ctx context.Context, st *IO, args []string) error {
 // planRunbook loads the runbook named by arg (a file, or a built-in name)
 // with --set values and walks its steps without running anything: what
 // steps, check and doc show.
-func planRunbook(ctx context.Context, st *IO, arg string, set []string) (*engine.Runbook, []*engine.PlannedStep, error) {
-	values, err := parseSet(set)
+//
+// Secret values (given, defaults, secret() values) are masked in all it
+// returns: the plan is shown and published.
+func planRunbook(ctx context.Context, st *IO, arg string, set, setFiles []string) (*engine.Runbook, []*engine.PlannedStep, error) {
+	values, _, err := paramValues(st, set, setFiles)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -98,5 +105,17 @@ func planRunbook(ctx context.Context, st *IO, arg string, set []string) (*engine
 	if err != nil {
 		return nil, nil, err
 	}
-	return engine.Plan(ctx, engine.Options{Path: rbk.shown, Source: rbk.src, Dir: rbk.dir, Set: values})
+	opts := engine.Options{Path: rbk.shown, Source: rbk.src, Dir: rbk.dir, Set: values, LookupEnv: os.LookupEnv, Secrets: &secret.Set{}}
+	rb, plan, err := engine.Plan(ctx, opts)
+	if err != nil {
+		return rb, plan, err
+	}
+	for _, ps := range plan {
+		ps.Stopped = opts.Secrets.MaskString(ps.Stopped)
+		for i := range ps.Items {
+			it := &ps.Items[i]
+			it.Comment, it.Command = opts.Secrets.MaskString(it.Comment), opts.Secrets.MaskString(it.Command)
+		}
+	}
+	return rb, plan, nil
 }
