@@ -149,7 +149,8 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 			ix.Markers = append(ix.Markers, resizes.markers()...)
 		}
 		sort.SliceStable(ix.Markers, func(i, j int) bool { return ix.Markers[i].At < ix.Markers[j].At })
-		return recording.WriteIndex(rep.Index, ix)
+		// Whatever field a text went into, no secret leaves in it.
+		return recording.WriteIndexFiltered(rep.Index, ix, r.secrets.MaskBytes)
 	}
 	if err := writeIndex(); err != nil {
 		d.Close()

@@ -38,6 +38,9 @@ type Index struct {
 	Host    string   `json:"host,omitempty"`
 	Steps   []Step   `json:"steps,omitempty"`
 	Stopped *Stopped `json:"stopped,omitempty"`
+	// Redacted: texts were masked after recording (runbook convert
+	// --redact): the recording is not what the terminal showed.
+	Redacted bool `json:"redacted,omitempty"`
 }
 
 // Term is the terminal size of the recording.
@@ -174,13 +177,21 @@ func DecodeIndex(r io.Reader, name string) (*Index, error) {
 
 // WriteIndex writes ix to path atomically (temporary file, then rename), so
 // a crash never leaves a half-written index.
-func WriteIndex(path string, ix *Index) error {
+func WriteIndex(path string, ix *Index) error { return WriteIndexFiltered(path, ix, nil) }
+
+// WriteIndexFiltered is WriteIndex with the encoded JSON passed through
+// filter (when not nil) before it is written: the engine masks every
+// secret in the whole of it there, whatever field a text went into.
+func WriteIndexFiltered(path string, ix *Index, filter func([]byte) []byte) error {
 	if ix.Version == 0 {
 		ix.Version = IndexVersion
 	}
 	b, err := json.MarshalIndent(ix, "", "  ")
 	if err != nil {
 		return fmt.Errorf("encode index %s: %w", path, err)
+	}
+	if filter != nil {
+		b = filter(b)
 	}
 	b = append(b, '\n')
 	tmp := path + ".tmp"

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"unicode/utf8"
 
+	"github.com/runbook-dev/runbook/internal/secret"
 	"github.com/runbook-dev/runbook/recording"
 )
 
@@ -56,7 +57,9 @@ func runConvert(ctx context.Context, st *IO, args []string) error {
 	idle := fs.String("idle-limit", "", "shorten every pause longer than `DUR` to DUR (e.g. 2s)")
 	speed := fs.Float64("speed", 1, "play `X` times as fast (0.5: half speed)")
 	cuts := fs.StringArray("cut", nil, "remove the time between `FROM-TO` (e.g. 1m-1m30s or 60-90); repeatable")
-	redacts := fs.StringArray("redact", nil, "mask text matching `REGEX` with * (layout kept); repeatable")
+	redactTexts := fs.StringArray("redact", nil, "mask the secret `TEXT` as ****, in every encoding and across frames; repeatable")
+	redactFiles := fs.StringArray("redact-file", nil, "mask each line of `FILE` as --redact does; repeatable")
+	redacts := fs.StringArray("redact-regex", nil, "mask text matching `REGEX` with * (layout kept; within one frame); repeatable")
 	format := fs.String("format", "", "format of whichever side is \"-\" or has no known extension")
 	from := fs.String("from", "", "input format: ttyrec, nh, asciicast, asciicast-v1/v2/v3")
 	to := fs.String("to", "", "output format: ttyrec, cast, cast-v3, txt, raw")
@@ -124,9 +127,13 @@ func runConvert(ctx context.Context, st *IO, args []string) error {
 	for _, r := range *redacts {
 		re, err := regexp.Compile(r)
 		if err != nil {
-			return usagef("convert: --redact %q: %v", r, err)
+			return usagef("convert: --redact-regex %q: %v", r, err)
 		}
 		res = append(res, re)
+	}
+	secrets, err := redactSet(*redactTexts, *redactFiles)
+	if err != nil {
+		return err
 	}
 
 	src, err := recording.Open(in, inFmt)
@@ -192,7 +199,7 @@ func runConvert(ctx context.Context, st *IO, args []string) error {
 		aw.Close()
 		return fmt.Errorf("convert: %w", err)
 	}
-	n, readErr := copyEvents(ctx, ew, marked, res)
+	n, readErr := copyEvents(ctx, ew, marked, res, secrets)
 	if errors.Is(readErr, context.Canceled) {
 		aw.Close()
 		return fmt.Errorf("convert: %w (%s left as it was)", readErr, out)
@@ -207,11 +214,26 @@ func runConvert(ctx context.Context, st *IO, args []string) error {
 	// either is renamed into place: OUT first, its index last.
 	var ixTmp string
 	var notes []string
+	redactedOut := len(res) > 0 || secrets.Len() > 0
+	if ixRetime == nil && redactedOut && out != "-" && isTtyrecFormat(outFmt) && !*noIndex {
+		// No index came in, but the one going out says the recording
+		// was masked after it was made.
+		hd := rt.Header()
+		if ixTmp, err = writeIndexTemp(out, &recording.Index{Term: recording.Term{Cols: hd.Cols, Rows: hd.Rows}, Redacted: true}, secrets); err != nil {
+			return err
+		}
+		defer func() {
+			if ixTmp != "" {
+				os.Remove(ixTmp)
+			}
+		}()
+	}
 	if ixRetime != nil {
 		nix, ns := ixRetime.Index()
 		notes = ns
 		redactIndex(nix, res)
-		if ixTmp, err = writeIndexTemp(out, nix); err != nil {
+		nix.Redacted = nix.Redacted || redactedOut
+		if ixTmp, err = writeIndexTemp(out, nix, secrets); err != nil {
 			return err
 		}
 		defer func() {
@@ -247,7 +269,7 @@ func runConvert(ctx context.Context, st *IO, args []string) error {
 	}
 	for _, n := range notes {
 		// Notes quote commands: mask them as the index is.
-		fmt.Fprintf(st.Err, "runbook: convert: note: %s\n", redact([]byte(n), res))
+		fmt.Fprintf(st.Err, "runbook: convert: note: %s\n", secrets.MaskBytes(redact([]byte(n), res)))
 	}
 	problems, total := recording.Problems(rt)
 	for _, p := range problems {
@@ -263,10 +285,27 @@ func runConvert(ctx context.Context, st *IO, args []string) error {
 }
 
 // copyEvents copies every event from r to w, masking what the redactions
-// match, and returns how many it wrote and the error that ended the
-// reading (nil at the clean end).
-func copyEvents(ctx context.Context, w recording.EventWriter, r recording.EventReader, res []*regexp.Regexp) (int, error) {
+// match and the secrets, and returns how many it wrote and the error that
+// ended the reading (nil at the clean end). A secret is masked even when
+// split across output events: a tail that may begin one waits for the
+// next output event (and is written before any other kind of event).
+func copyEvents(ctx context.Context, w recording.EventWriter, r recording.EventReader, res []*regexp.Regexp, secrets *secret.Set) (int, error) {
 	n := 0
+	var stream *secret.Stream
+	if secrets.Len() > 0 {
+		stream = secret.NewStream(secrets)
+	}
+	var last recording.Event
+	flush := func() error {
+		if stream == nil || stream.Held() == 0 {
+			return nil
+		}
+		var held []byte
+		stream.Flush(func(b []byte) { held = append(held, b...) })
+		ev := last
+		ev.Data = held
+		return w.WriteEvent(ev)
+	}
 	for {
 		if n&1023 == 0 {
 			if err := ctx.Err(); err != nil {
@@ -275,19 +314,63 @@ func copyEvents(ctx context.Context, w recording.EventWriter, r recording.EventR
 		}
 		ev, err := r.Next()
 		if err == io.EOF {
-			return n, nil
+			return n, flush()
 		}
 		if err != nil {
+			if ferr := flush(); ferr != nil {
+				return n, ferr
+			}
 			return n, err
 		}
 		if len(res) > 0 && ev.Kind != recording.Resize && ev.Kind != recording.Exit {
 			ev.Data = redact(ev.Data, res)
+		}
+		if stream != nil {
+			if ev.Kind == recording.Output {
+				var data []byte
+				stream.Write(ev.Data, func(b []byte) { data = append(data, b...) })
+				ev.Data = data
+				last = ev
+				if len(data) == 0 {
+					continue
+				}
+			} else {
+				if err := flush(); err != nil {
+					return n, err
+				}
+				if ev.Kind != recording.Resize && ev.Kind != recording.Exit {
+					ev.Data = secrets.MaskBytes(ev.Data)
+				}
+			}
 		}
 		if err := w.WriteEvent(ev); err != nil {
 			return n, err
 		}
 		n++
 	}
+}
+
+// redactSet reads the secrets of --redact and --redact-file.
+func redactSet(texts, files []string) (*secret.Set, error) {
+	set := &secret.Set{}
+	for _, t := range texts {
+		if t == "" {
+			return nil, usagef("convert: --redact: an empty text")
+		}
+		set.Add("", t)
+	}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return nil, usagef("convert: --redact-file: %v", err)
+		}
+		for _, l := range strings.Split(string(b), "\n") {
+			if l = strings.TrimSuffix(l, "\r"); l != "" {
+				set.Add("", l)
+			}
+		}
+	}
+	return set, nil
 }
 
 // redact replaces each match with as many * as it had characters, so the

@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/runbook-dev/runbook/internal/secret"
 	"github.com/runbook-dev/runbook/recording"
 )
 
@@ -106,7 +107,9 @@ func redactIndex(ix *recording.Index, res []*regexp.Regexp) {
 
 // writeIndexTemp writes ix to a temporary file beside OUT's index, to be
 // renamed over it once OUT itself is in place.
-func writeIndexTemp(out string, ix *recording.Index) (string, error) {
+//
+// Every form of every secret is masked in the whole of it.
+func writeIndexTemp(out string, ix *recording.Index, secrets *secret.Set) (string, error) {
 	if ix.Version == 0 {
 		ix.Version = recording.IndexVersion
 	}
@@ -114,6 +117,7 @@ func writeIndexTemp(out string, ix *recording.Index) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("convert: encode index: %w", err)
 	}
+	b = secrets.MaskBytes(b)
 	path := recording.IndexPath(out)
 	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
 	if err != nil {

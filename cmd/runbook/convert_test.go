@@ -60,7 +60,7 @@ func TestConvertExitCodes(t *testing.T) {
 		{[]string{"convert", sh("realworld/asciinema-server-big.v3.cast"), filepath.Join(dir, "e.ttyrec")}, 0, ""},
 		{[]string{"convert", "nope.ttyrec", filepath.Join(dir, "f.cast")}, 2, "no such file"},
 		{[]string{"convert", sh("corpus/ttyrec.ttyrec"), filepath.Join(dir, "g.cast"), "--speed", "0"}, 2, "--speed must be > 0"},
-		{[]string{"convert", sh("corpus/ttyrec.ttyrec"), filepath.Join(dir, "h.cast"), "--redact", "("}, 2, "--redact"},
+		{[]string{"convert", sh("corpus/ttyrec.ttyrec"), filepath.Join(dir, "h.cast"), "--redact-regex", "("}, 2, "--redact-regex"},
 	}
 	for _, tt := range tests {
 		code, _, errs := runMain(t, tt.args...)

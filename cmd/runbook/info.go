@@ -73,6 +73,16 @@ func runInfo(ctx context.Context, st *IO, args []string) error {
 	return nil
 }
 
+// redacted reports whether path's index says texts were masked after
+// recording.
+func redacted(path string) bool {
+	if path == "-" {
+		return false
+	}
+	ix, err := recording.ReadIndex(recording.IndexPath(path))
+	return err == nil && ix.Redacted
+}
+
 func secs(d time.Duration) string { return fmt.Sprintf("%.3fs", d.Seconds()) }
 
 func printInfo(w io.Writer, path string, s *recording.Stats) {
@@ -113,6 +123,9 @@ func printInfo(w io.Writer, path string, s *recording.Stats) {
 	}
 	if h.Title != "" {
 		fmt.Fprintf(w, "title:     %s\n", h.Title)
+	}
+	if redacted(path) {
+		fmt.Fprintf(w, "redacted:  yes: texts were masked after recording (runbook convert --redact)\n")
 	}
 	if len(s.Gaps) > 0 {
 		fmt.Fprintf(w, "longest gaps:\n")
@@ -174,6 +187,7 @@ type infoJSON struct {
 	StartedAt    *time.Time     `json:"started_at,omitempty"`
 	IdleLimit    float64        `json:"idle_limit,omitempty"`
 	Title        string         `json:"title,omitempty"`
+	Redacted     bool           `json:"redacted,omitempty"`
 	Gaps         []infoGap      `json:"gaps"`
 	ProblemCount int            `json:"problem_count"`
 	Problems     []infoProblem  `json:"problems"`
@@ -182,7 +196,8 @@ type infoJSON struct {
 func printInfoJSON(w io.Writer, path string, s *recording.Stats) {
 	h := s.Header
 	j := infoJSON{File: path, Format: h.Format, Frames: s.Frames, Bytes: s.Bytes, Duration: s.Duration.Seconds(),
-		Cols: h.Cols, Rows: h.Rows, IdleLimit: h.IdleLimit.Seconds(), Title: h.Title, Gaps: []infoGap{}, Problems: []infoProblem{}}
+		Cols: h.Cols, Rows: h.Rows, IdleLimit: h.IdleLimit.Seconds(), Title: h.Title, Gaps: []infoGap{}, Problems: []infoProblem{},
+		Redacted: redacted(path)}
 	if len(s.Kinds) > 0 {
 		j.Kinds = map[string]int{}
 		for k, n := range s.Kinds {
