@@ -33,7 +33,7 @@ func (r *runner) resolveParams(L *lua.LState) error {
 		if !given && r.opts.LookupEnv != nil {
 			v, given = r.opts.LookupEnv(EnvName(p.Name))
 		}
-		if given && p.Secret && r.opts.Visible[p.Name] && r.opts.Warn != nil && !r.opts.Plan {
+		if given && p.Secret && r.opts.Visible[p.Name] && r.opts.Warn != nil {
 			r.opts.Warn(fmt.Sprintf("warning: --set %s: the value of secret parameter %s is visible to every user of this machine in the process list (and may be in your shell's history): give it with %s=... or --set-file %s=FILE instead", p.Name, p.Name, EnvName(p.Name), p.Name))
 		}
 		switch {

@@ -150,7 +150,7 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 		}
 		sort.SliceStable(ix.Markers, func(i, j int) bool { return ix.Markers[i].At < ix.Markers[j].At })
 		// Whatever field a text went into, no secret leaves in it.
-		return recording.WriteIndexFiltered(rep.Index, ix, r.secrets.MaskBytes)
+		return recording.WriteIndexFiltered(rep.Index, ix, r.secrets.MaskJSON)
 	}
 	if err := writeIndex(); err != nil {
 		d.Close()

@@ -201,8 +201,65 @@ func (o *op) showDiff(name string, old, new []byte) {
 		newName = "/dev/null"
 	}
 	if d := unified(oldName, newName, old, new, true); d != "" {
-		o.m.host.Show(o.m.mask(d))
+		o.m.host.Show(maskReplaced(o.m.mask(d)))
 	}
+}
+
+// maskReplaced masks, in a unified diff, what a removed line had where
+// the added line paired with it (in order, within a hunk) holds a masked
+// secret: the old value of a secret (an old password in a config file)
+// is one too, though no secret set knows it.
+func maskReplaced(d string) string {
+	if !strings.Contains(d, secret.Mask) {
+		return d
+	}
+	lines := strings.SplitAfter(d, "\n")
+	// A line may be painted: ESC [ ... m before its sign.
+	split := func(l string) (paint, rest string) {
+		if strings.HasPrefix(l, "\x1b[") {
+			if e := strings.IndexByte(l, 'm'); e > 0 {
+				return l[:e+1], l[e+1:]
+			}
+		}
+		return "", l
+	}
+	is := func(l string, sign byte) bool {
+		_, r := split(l)
+		return len(r) > 0 && r[0] == sign && !strings.HasPrefix(r, string([]byte{sign, sign, sign}))
+	}
+	for i := 0; i < len(lines); {
+		if !is(lines[i], '-') {
+			i++
+			continue
+		}
+		j := i
+		for j < len(lines) && is(lines[j], '-') {
+			j++
+		}
+		k := j
+		for k < len(lines) && is(lines[k], '+') {
+			k++
+		}
+		for n := 0; n < j-i && n < k-j; n++ {
+			paint, minus := split(lines[i+n])
+			_, plus := split(lines[j+n])
+			at := strings.Index(plus, secret.Mask)
+			if at < 0 {
+				continue
+			}
+			p := 1
+			for p < len(minus) && p < at && minus[p] == plus[p] {
+				p++
+			}
+			end := "\n"
+			if paint != "" {
+				end = colReset + "\n"
+			}
+			lines[i+n] = paint + minus[:p] + secret.Mask + end
+		}
+		i = k
+	}
+	return strings.Join(lines, "")
 }
 
 // diffText is the diff of a change as showDiff would show it, whether or
@@ -215,7 +272,7 @@ func (o *op) diffText(name string, old, new []byte) string {
 	if new == nil {
 		newName = "/dev/null"
 	}
-	return o.m.mask(unified(oldName, newName, old, new, true))
+	return maskReplaced(o.m.mask(unified(oldName, newName, old, new, true)))
 }
 
 // done records the outcome and notifies the handlers the operation named.

@@ -117,7 +117,7 @@ func writeIndexTemp(out string, ix *recording.Index, secrets *secret.Set) (strin
 	if err != nil {
 		return "", fmt.Errorf("convert: encode index: %w", err)
 	}
-	b = secrets.MaskBytes(b)
+	b = secrets.MaskJSON(b)
 	path := recording.IndexPath(out)
 	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
 	if err != nil {

@@ -97,7 +97,7 @@ func runSteps(ctx context.Context, st *IO, args []string) error {
 // Secret values (given, defaults, secret() values) are masked in all it
 // returns: the plan is shown and published.
 func planRunbook(ctx context.Context, st *IO, arg string, set, setFiles []string) (*engine.Runbook, []*engine.PlannedStep, error) {
-	values, _, err := paramValues(st, set, setFiles)
+	values, visible, err := paramValues(st, set, setFiles)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -105,7 +105,8 @@ func planRunbook(ctx context.Context, st *IO, arg string, set, setFiles []string
 	if err != nil {
 		return nil, nil, err
 	}
-	opts := engine.Options{Path: rbk.shown, Source: rbk.src, Dir: rbk.dir, Set: values, LookupEnv: os.LookupEnv, Secrets: &secret.Set{}}
+	opts := engine.Options{Path: rbk.shown, Source: rbk.src, Dir: rbk.dir, Set: values, LookupEnv: os.LookupEnv, Secrets: &secret.Set{},
+		Visible: visible, Warn: func(msg string) { fmt.Fprintln(st.Err, msg) }}
 	rb, plan, err := engine.Plan(ctx, opts)
 	if err != nil {
 		return rb, plan, err

@@ -24,10 +24,12 @@ import (
 // Mask is what a secret reads as wherever it is masked.
 const Mask = "****"
 
-// minEncoded is the shortest encoded form (hex, base64) that is masked:
-// shorter ones are too common in ordinary text to mean the secret. A
-// secret's clear and quoted forms are masked at any length.
-const minEncoded = 4
+// An encoded form (hex, base64) is masked when it is at least as long as
+// the secret (up to 4 characters) and never shorter than 2: a single
+// base64 character means nothing. A secret's clear and quoted forms are
+// masked at any length. So a 1-byte secret that a program prints in
+// base64 cannot be told from other text: secrets should be long.
+func minEncoded(v string) int { return max(2, min(len(v), 4)) }
 
 // Value is one secret: its name (a parameter's, or one given to
 // secret()), used where a command refers to it as a shell variable.
@@ -197,11 +199,11 @@ func Forms(v string) []string {
 	add(html.EscapeString(v), 1)
 	add(url.QueryEscape(v), 1)
 	add(url.PathEscape(v), 1)
-	add(hex.EncodeToString([]byte(v)), minEncoded)
-	add(strings.ToUpper(hex.EncodeToString([]byte(v))), minEncoded)
+	add(hex.EncodeToString([]byte(v)), minEncoded(v))
+	add(strings.ToUpper(hex.EncodeToString([]byte(v))), minEncoded(v))
 	for _, enc := range []*base64.Encoding{base64.RawStdEncoding, base64.RawURLEncoding} {
 		for a := 0; a < 3; a++ {
-			add(base64Core(enc, []byte(v), a), minEncoded)
+			add(base64Core(enc, []byte(v), a), minEncoded(v))
 		}
 	}
 	return out
@@ -243,4 +245,51 @@ func base64Core(enc *base64.Encoding, v []byte, a int) string {
 		return ""
 	}
 	return s[first:last]
+}
+
+// MaskJSON masks the string values of a JSON document (b), leaving its
+// keys and structure alone, so that a short secret cannot break the
+// document. Strings are masked as they are written in b (escaped), which
+// Forms covers.
+func (s *Set) MaskJSON(b []byte) []byte {
+	forms, _ := s.snapshot()
+	if len(forms) == 0 {
+		return b
+	}
+	var out []byte
+	last := 0
+	for i := 0; i < len(b); i++ {
+		if b[i] != '"' {
+			continue
+		}
+		j := i + 1
+		for j < len(b) && b[j] != '"' {
+			if b[j] == '\\' {
+				j++
+			}
+			j++
+		}
+		if j >= len(b) {
+			break
+		}
+		k := j + 1
+		for k < len(b) && (b[k] == ' ' || b[k] == '\n' || b[k] == '\t' || b[k] == '\r') {
+			k++
+		}
+		if k < len(b) && b[k] == ':' { // a key
+			i = j
+			continue
+		}
+		body := b[i+1 : j]
+		if m := maskBytes(body, forms); !bytes.Equal(m, body) {
+			out = append(out, b[last:i+1]...)
+			out = append(out, m...)
+			last = j
+		}
+		i = j
+	}
+	if out == nil {
+		return b
+	}
+	return append(out, b[last:]...)
 }
