@@ -80,7 +80,12 @@ func Main(args []string, st *IO) int {
 	var sig *signalled
 	if code == exitInterrupted && errors.As(context.Cause(ctx), &sig) {
 		code = sig.exitCode()
-		if !errors.Is(err, errSilent) && !strings.Contains(err.Error(), sig.Error()) {
+		switch {
+		case errors.Is(err, errSilent) || strings.Contains(err.Error(), sig.Error()):
+		case err == context.Canceled || strings.HasSuffix(err.Error(), context.Canceled.Error()):
+			// A bare "context canceled" tells the user nothing.
+			err = sig
+		default:
 			err = fmt.Errorf("%v (%s)", err, sig)
 		}
 	}
