@@ -3,6 +3,7 @@ package engine
 import (
 	"fmt"
 	"strings"
+	"time"
 )
 
 // StepFailedError reports a step that failed: a command's exit status was
@@ -56,10 +57,16 @@ type InterruptedError struct {
 	Step      int
 	Name      string
 	Recording string
+	// Why says what interrupted the run when it was not Ctrl-C
+	// ("terminated by SIGTERM"); "" says "interrupted".
+	Why string
 }
 
 func (e *InterruptedError) Error() string {
 	msg := "interrupted"
+	if e.Why != "" {
+		msg = e.Why
+	}
 	if e.Step > 0 {
 		msg += fmt.Sprintf(" in step %d %q", e.Step, e.Name)
 	}
@@ -71,3 +78,28 @@ func (e *InterruptedError) Error() string {
 
 // ExitCode: interrupted.
 func (e *InterruptedError) ExitCode() int { return 130 }
+
+// RecordingError reports a recording that could not be written (a full
+// disk, an I/O error): the run stopped at its next safe point, after the
+// command that was running, and the recording and its index end at End.
+type RecordingError struct {
+	Path string
+	Err  error
+	End  time.Duration // where the recording ends, on its timeline
+	Step int           // the step the run stopped in (0: between steps)
+	Name string
+}
+
+func (e *RecordingError) Error() string {
+	where := ""
+	if e.Step > 0 {
+		where = fmt.Sprintf(" in step %d %q", e.Step, e.Name)
+	}
+	return fmt.Sprintf("cannot write the recording %s: %v; the run stopped%s, after the command that was running (the recording ends at %.3fs, and its index says so)",
+		e.Path, e.Err, where, e.End.Seconds())
+}
+
+func (e *RecordingError) Unwrap() error { return e.Err }
+
+// ExitCode: the work failed.
+func (e *RecordingError) ExitCode() int { return 1 }

@@ -1,12 +1,15 @@
 package engine
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/runbook-dev/runbook/recording"
@@ -24,43 +27,90 @@ type tee struct {
 	closed  bool
 	display io.Writer // nil: nothing shown
 	tty     bool      // the display is a terminal
+	// recErr, once set, is why the recording could not be written (a
+	// full disk): nothing more is recorded, the display goes on, and the
+	// run stops at its next safe point. recEnd is where the recording
+	// ends then.
+	recErr *RecordingError
+	recEnd time.Duration
 	// promptTail holds the last line shown, so a note printed between
 	// commands can put the prompt back under itself.
 	lastLine []byte
 	dispErr  error
 }
 
-// newTee opens the recording at path ("" for none).
-func newTee(path string, wopts recording.WriterOptions, display io.Writer, tty bool) (*tee, error) {
-	t := &tee{path: path, wopts: wopts, display: display, tty: tty}
-	if path != "" {
-		if dir := filepath.Dir(path); dir != "" {
-			if err := os.MkdirAll(dir, 0o755); err != nil {
-				return nil, fmt.Errorf("create recording directory: %w", err)
-			}
+// maxSuffix bounds the names tried for a recording (NAME-2 ... NAME-999).
+const maxSuffix = 999
+
+// createRecording creates the recording file for this run alone. A name
+// the engine picked (pick) is created exclusively, and when another run
+// has it already (two runs started in the same second) "-2", "-3"... goes
+// before the extension. A path the user named is truncated, but only once
+// no other run is recording to it: every run holds a lock on its file.
+// It returns the file and the path it has.
+func createRecording(path string, pick bool) (*os.File, string, error) {
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, "", fmt.Errorf("create recording directory %s: %w", dir, err)
 		}
-		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
-		if err != nil {
-			return nil, fmt.Errorf("create recording: %w", err)
-		}
-		t.file = f
 	}
-	return t, nil
+	if !pick {
+		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE, 0o644)
+		if err != nil {
+			return nil, "", fmt.Errorf("create recording: %w", err)
+		}
+		if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+			f.Close()
+			if errors.Is(err, syscall.EWOULDBLOCK) {
+				return nil, "", fmt.Errorf("create recording %s: another run is recording to it", path)
+			}
+			return nil, "", fmt.Errorf("create recording %s: lock: %w", path, err)
+		}
+		if err := f.Truncate(0); err != nil {
+			f.Close()
+			return nil, "", fmt.Errorf("create recording: %w", err)
+		}
+		return f, path, nil
+	}
+	ext := filepath.Ext(path)
+	base := strings.TrimSuffix(path, ext)
+	for n := 1; n <= maxSuffix; n++ {
+		p := path
+		if n > 1 {
+			p = fmt.Sprintf("%s-%d%s", base, n, ext)
+		}
+		f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+		if errors.Is(err, fs.ErrExist) {
+			continue
+		}
+		if err != nil {
+			return nil, "", fmt.Errorf("create recording: %w", err)
+		}
+		// Held for the run, so that --record naming this file waits its turn.
+		syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+		return f, p, nil
+	}
+	return nil, "", fmt.Errorf("create recording %s: it and %d more names with -N are taken", path, maxSuffix-1)
 }
 
-// Write records p as one frame and shows it.
+// newTee records to the file f made by createRecording (nil for none).
+func newTee(f *os.File, path string, wopts recording.WriterOptions, display io.Writer, tty bool) *tee {
+	return &tee{file: f, path: path, wopts: wopts, display: display, tty: tty}
+}
+
+// Write records p as one frame and shows it. It never fails: when the
+// recording cannot be written, the tee notes why (see recordErr) and
+// goes on showing the session.
 func (t *tee) Write(p []byte) (int, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.closed {
 		return len(p), nil
 	}
-	if err := t.start(); err != nil {
-		return 0, err
-	}
-	if t.w != nil {
+	t.start()
+	if t.w != nil && t.recErr == nil {
 		if _, err := t.w.Write(p); err != nil {
-			return 0, err
+			t.fail(err)
 		}
 	}
 	t.show(p)
@@ -74,16 +124,34 @@ func (t *tee) Write(p []byte) (int, error) {
 
 // start makes the recording's Writer, so its clock starts at the first
 // thing recorded. Called with t.mu held.
-func (t *tee) start() error {
-	if t.file == nil || t.w != nil {
-		return nil
+func (t *tee) start() {
+	if t.file == nil || t.w != nil || t.recErr != nil {
+		return
 	}
 	w, err := recording.NewWriter(t.file, t.wopts)
 	if err != nil {
-		return fmt.Errorf("start recording %s: %w", t.path, err)
+		t.fail(err)
+		return
 	}
 	t.w = w
-	return nil
+}
+
+// fail stops recording because of err. Called with t.mu held.
+func (t *tee) fail(err error) {
+	if t.recErr != nil {
+		return
+	}
+	if t.w != nil {
+		t.recEnd = t.w.End()
+	}
+	t.recErr = &RecordingError{Path: t.path, Err: err, End: t.recEnd}
+}
+
+// recordErr is why the recording stopped, nil while it records.
+func (t *tee) recordErr() *RecordingError {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.recErr
 }
 
 func (t *tee) show(p []byte) {
@@ -125,11 +193,14 @@ func (t *tee) raw(text string) {
 }
 
 // Elapsed is the position on the recording's timeline (0 before it starts
-// or when not recording).
+// or when not recording; where it ends once it could not be written).
 func (t *tee) Elapsed() time.Duration {
 	t.mu.Lock()
-	w := t.w
+	w, failed, end := t.w, t.recErr != nil, t.recEnd
 	t.mu.Unlock()
+	if failed {
+		return end
+	}
 	if w == nil {
 		return 0
 	}
@@ -164,26 +235,33 @@ func (t *tee) writer() *recording.Writer {
 	return t.w
 }
 
-// Close ends the recording: later writes are dropped.
-func (t *tee) Close() error {
+// Close ends the recording: later writes are dropped. A recording that
+// could not hold a single frame is removed (with its index): nothing empty
+// is left behind; removed reports it.
+func (t *tee) Close() (removed bool, err error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if t.closed {
-		return nil
+	if t.closed || t.file == nil {
+		t.closed = true
+		return false, nil
 	}
 	t.closed = true
-	if t.file == nil {
-		return nil
+	t.start() // a run that showed nothing still makes a valid file
+	if t.recErr == nil {
+		if err := t.w.Close(); err != nil {
+			t.fail(err)
+		}
 	}
-	if err := t.start(); err != nil { // a run that showed nothing still makes a valid file
+	if t.w == nil || t.w.Frames() == 0 {
 		t.file.Close()
-		return err
+		os.Remove(t.path)
+		os.Remove(recording.IndexPath(t.path))
+		return true, nil
 	}
-	err := t.w.Close()
-	if cerr := t.file.Close(); err == nil && cerr != nil {
-		err = fmt.Errorf("close recording %s: %w", t.path, cerr)
+	if cerr := t.file.Close(); cerr != nil {
+		return false, fmt.Errorf("close recording %s: %w", t.path, cerr)
 	}
-	return err
+	return false, nil
 }
 
 // newLine ends the line shown last, if it has text (the old session's

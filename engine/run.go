@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -90,6 +91,7 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	if rows <= 0 {
 		rows = 24
 	}
+	pick := false
 	if opts.Record == "" && opts.RecordDir != "" {
 		now := time.Now()
 		if opts.Clock != nil {
@@ -97,10 +99,55 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 		}
 		opts.Record = filepath.Join(opts.RecordDir, fmt.Sprintf("%s-%s-%s.ttyrec",
 			fileSafe(rb.Name), fileSafe(opts.Target.Name()), now.UTC().Format("20060102T150405Z")))
+		pick = true
 	}
-	tee, err := newTee(opts.Record, recording.WriterOptions{Cols: cols, Rows: rows, Clock: opts.Clock, IdleLimit: opts.IdleLimit}, display, opts.DisplayTTY)
-	if err != nil {
-		return rep, err
+	var recFile *os.File
+	if opts.Record != "" {
+		// The recording is this run's alone; its index goes beside it,
+		// under the name it really got.
+		recFile, opts.Record, err = createRecording(opts.Record, pick)
+		if err != nil {
+			return rep, err
+		}
+	}
+	tee := newTee(recFile, opts.Record, recording.WriterOptions{Cols: cols, Rows: rows, Clock: opts.Clock, IdleLimit: opts.IdleLimit}, display, opts.DisplayTTY)
+	var ixFile *recording.IndexFile
+	if opts.Record != "" {
+		// Whatever field a text goes into, no secret leaves in it.
+		ixFile = &recording.IndexFile{Path: recording.IndexPath(opts.Record), Filter: r.secrets.MaskJSON}
+	}
+	ix := &recording.Index{
+		Version:   recording.IndexVersion,
+		Term:      recording.Term{Cols: cols, Rows: rows},
+		IdleLimit: recording.SecondsOf(opts.IdleLimit),
+		Runbook:   &recording.Runbook{Name: rb.Name, Path: rb.Path, SHA256: rb.SHA256},
+		Host:      opts.Target.Name(),
+	}
+	var resizes *windowFollower
+	writeIndex := func(final bool) error {
+		if ixFile == nil {
+			return nil
+		}
+		if w := tee.writer(); w != nil {
+			ix.StartedAt = w.StartedAt()
+			ix.Pauses = w.Pauses()
+		}
+		ix.Markers = append([]recording.Marker(nil), r.markers...)
+		if resizes != nil {
+			ix.Markers = append(ix.Markers, resizes.markers()...)
+		}
+		sort.SliceStable(ix.Markers, func(i, j int) bool { return ix.Markers[i].At < ix.Markers[j].At })
+		if final {
+			return ixFile.Final(ix)
+		}
+		return ixFile.Update(ix)
+	}
+	// The index first: it holds room for its last version, and a disk
+	// already full stops the run before anything ran.
+	if err := writeIndex(false); err != nil {
+		tee.Close()
+		os.Remove(opts.Record)
+		return rep, fmt.Errorf("cannot record to %s: %w", opts.Record, err)
 	}
 	progress := func(s string) {
 		if opts.Quiet && opts.Display != nil {
@@ -115,9 +162,15 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	}
 	d, err := shell.Start(ctx, opts.Target, r.shellOpts, tee)
 	if err != nil {
-		tee.Close()
 		if ctx.Err() != nil {
-			return rep, &InterruptedError{}
+			err = interrupted(ctx, "")
+		}
+		if removed, _ := tee.Close(); !removed && ixFile != nil {
+			ix.Stopped = &recording.Stopped{At: recording.SecondsOf(tee.Elapsed()), Reason: firstLine(err.Error())}
+			if exitCodeOf(err) == 130 {
+				ix.Stopped.Reason = "interrupted"
+			}
+			writeIndex(true)
 		}
 		return rep, err
 	}
@@ -125,34 +178,9 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	r.ex = live
 	if opts.Record != "" {
 		rep.Recording = opts.Record
-		rep.Index = recording.IndexPath(opts.Record)
+		rep.Index = ixFile.Path
 	}
-
-	ix := &recording.Index{
-		Version:   recording.IndexVersion,
-		Term:      recording.Term{Cols: cols, Rows: rows},
-		IdleLimit: recording.SecondsOf(opts.IdleLimit),
-		Runbook:   &recording.Runbook{Name: rb.Name, Path: rb.Path, SHA256: rb.SHA256},
-		Host:      opts.Target.Name(),
-	}
-	var resizes *windowFollower
-	writeIndex := func() error {
-		if opts.Record == "" {
-			return nil
-		}
-		if w := tee.writer(); w != nil {
-			ix.StartedAt = w.StartedAt()
-			ix.Pauses = w.Pauses()
-		}
-		ix.Markers = append([]recording.Marker(nil), r.markers...)
-		if resizes != nil {
-			ix.Markers = append(ix.Markers, resizes.markers()...)
-		}
-		sort.SliceStable(ix.Markers, func(i, j int) bool { return ix.Markers[i].At < ix.Markers[j].At })
-		// Whatever field a text went into, no secret leaves in it.
-		return recording.WriteIndexFiltered(rep.Index, ix, r.secrets.MaskJSON)
-	}
-	if err := writeIndex(); err != nil {
+	if err := writeIndex(false); err != nil {
 		d.Close()
 		tee.Close()
 		return rep, err
@@ -166,6 +194,11 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	var runErr error
 	var failedStep *Step
 	for i, s := range steps {
+		if rerr := tee.recordErr(); rerr != nil {
+			// The recording stopped between steps (or at the first prompt).
+			runErr = rerr
+			break
+		}
 		progress(stepLine(i+1, len(steps), s, opts.DryRun, opts.DisplayTTY))
 		ixs := recording.Step{N: s.N, Name: s.Name, FileLine: s.FileLine, SourceSHA256: s.SourceSHA256,
 			Start: recording.SecondsOf(tee.Elapsed())}
@@ -188,7 +221,7 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 		case recording.StatusFailed:
 			rep.Failed++
 		}
-		if err := writeIndex(); err != nil && runErr == nil {
+		if err := writeIndex(false); err != nil && runErr == nil {
 			runErr = err
 		}
 		if o.err != nil {
@@ -217,13 +250,25 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	if err := d.OutputErr(); err != nil && runErr == nil {
 		runErr = fmt.Errorf("record the session: %w", err)
 	}
-	closeErr := tee.Close()
+	removed, closeErr := tee.Close()
 	if closeErr != nil && runErr == nil {
 		runErr = closeErr
 	}
+	var recErr *RecordingError
+	if rerr := tee.recordErr(); rerr != nil {
+		// The recording stopped early: that is why the run stopped, or
+		// (in the shell's last bytes) what it lacks.
+		recErr = rerr
+		if ctx.Err() == nil {
+			if failedStep != nil {
+				rerr.Step, rerr.Name = failedStep.N, failedStep.Name
+			}
+			runErr = rerr
+		}
+	}
 	switch {
 	case ctx.Err() != nil:
-		ie := &InterruptedError{Recording: rep.Recording}
+		ie := interrupted(ctx, rep.Recording)
 		if failedStep != nil {
 			ie.Step, ie.Name = failedStep.N, failedStep.Name
 		}
@@ -231,6 +276,8 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 		rep.Stopped = "interrupted"
 	case exitCodeOf(runErr) == 130:
 		rep.Stopped = "interrupted"
+	case recErr != nil:
+		rep.Stopped = "the recording could not be written: " + recErr.Err.Error()
 	case runErr != nil:
 		var sf *StepFailedError
 		if errors.As(runErr, &sf) {
@@ -243,11 +290,14 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	}
 	if rep.Stopped != "" {
 		ix.Stopped = &recording.Stopped{At: recording.SecondsOf(tee.Elapsed()), Reason: rep.Stopped}
-		if w := tee.writer(); w != nil {
+		if w := tee.writer(); w != nil && recErr == nil {
 			ix.Stopped.At = recording.SecondsOf(w.Elapsed())
 		}
 	}
-	if err := writeIndex(); err != nil && runErr == nil {
+	if removed {
+		// Not one frame could be written: no recording, no index.
+		rep.Recording, rep.Index = "", ""
+	} else if err := writeIndex(true); err != nil && runErr == nil {
 		runErr = err
 	}
 	if runErr != nil {
@@ -292,4 +342,19 @@ func exitCodeOf(err error) int {
 		return c.ExitCode()
 	}
 	return 0
+}
+
+// interrupted is the error of a run stopped by ctx, saying why when the
+// cancellation gave a cause (a signal: "terminated by SIGTERM").
+func interrupted(ctx context.Context, rec string) *InterruptedError {
+	ie := &InterruptedError{Recording: rec}
+	if c := context.Cause(ctx); c != nil && !errors.Is(c, context.Canceled) && !errors.Is(c, context.DeadlineExceeded) {
+		ie.Why = c.Error()
+	}
+	return ie
+}
+
+func firstLine(s string) string {
+	s, _, _ = strings.Cut(s, "\n")
+	return s
 }

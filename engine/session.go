@@ -63,14 +63,30 @@ func (s *liveSession) run(ctx context.Context, typed string, o shell.RunOptions)
 	if err := s.goneErr(); err != nil {
 		return shell.Result{Exit: -1}, err
 	}
-	return s.driver().Run(ctx, typed, o)
+	res, err := s.driver().Run(ctx, typed, o)
+	if err == nil {
+		err = s.recordErr()
+	}
+	return res, err
+}
+
+// recordErr is the safe point where a run whose recording stopped (a full
+// disk) stops too: after the command that was running.
+func (s *liveSession) recordErr() error {
+	if rerr := s.tee.recordErr(); rerr != nil {
+		return rerr
+	}
+	return nil
 }
 
 func (s *liveSession) comment(ctx context.Context, text string) error {
 	if err := s.goneErr(); err != nil {
 		return err
 	}
-	return s.driver().Comment(ctx, text)
+	if err := s.driver().Comment(ctx, text); err != nil {
+		return err
+	}
+	return s.recordErr()
 }
 
 func (s *liveSession) elapsed() time.Duration { return s.tee.Elapsed() }

@@ -1,6 +1,7 @@
 package player
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -97,7 +98,7 @@ func GoldenPath(rec string) string {
 // Check verifies a recording: sound, no gap over its idle limit, and with
 // a plan: not stale, every step ended as the runbook expects, and the
 // screens golden matches.
-func Check(rec *Recording, opt CheckOptions) (*Report, error) {
+func Check(ctx context.Context, rec *Recording, opt CheckOptions) (*Report, error) {
 	rep := &Report{}
 	if rec.Damage != nil {
 		rep.fail(nil, "damaged", "%v", rec.Damage)
@@ -141,7 +142,7 @@ func Check(rec *Recording, opt CheckOptions) (*Report, error) {
 		if err := checkOutcomes(rep, rec, norm); err != nil {
 			return nil, err
 		}
-		if err := checkGolden(rep, rec, norm, opt); err != nil {
+		if err := checkGolden(ctx, rep, rec, norm, opt); err != nil {
 			return nil, err
 		}
 	}
@@ -299,7 +300,7 @@ func (r *Recording) outputBetween(from, to time.Duration) ([]byte, error) {
 
 // Screens returns the screens golden text: the screen after each command,
 // normalised, under a heading naming step and command.
-func (r *Recording) Screens(norm *Normalizer) (string, error) {
+func (r *Recording) Screens(ctx context.Context, norm *Normalizer) (string, error) {
 	var b strings.Builder
 	tl := r.Timeline()
 	for _, s := range r.Index.Steps {
@@ -307,7 +308,7 @@ func (r *Recording) Screens(norm *Normalizer) (string, error) {
 			if c.Skipped {
 				continue
 			}
-			if err := tl.Seek(c.End.Duration()); err != nil {
+			if err := tl.Seek(ctx, c.End.Duration()); err != nil {
 				return "", err
 			}
 			fmt.Fprintf(&b, "=== step %d %s: %s\n", s.N, s.Name, c.Text)
@@ -318,12 +319,12 @@ func (r *Recording) Screens(norm *Normalizer) (string, error) {
 	return b.String(), nil
 }
 
-func checkGolden(rep *Report, rec *Recording, norm *Normalizer, opt CheckOptions) error {
+func checkGolden(ctx context.Context, rep *Report, rec *Recording, norm *Normalizer, opt CheckOptions) error {
 	path := opt.Golden
 	if path == "" {
 		path = GoldenPath(rec.Path)
 	}
-	got, err := rec.Screens(norm)
+	got, err := rec.Screens(ctx, norm)
 	if err != nil {
 		return err
 	}

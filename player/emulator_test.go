@@ -1,6 +1,7 @@
 package player
 
 import (
+	"context"
 	"path/filepath"
 	"testing"
 	"time"
@@ -12,7 +13,7 @@ import (
 func TestTimelineWithVT10X(t *testing.T) {
 	path := filepath.Join(corpusDir, "termrec.ttyrec")
 	needFile(t, path)
-	r, err := Open(path)
+	r, err := Open(context.Background(), path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -29,7 +30,7 @@ func TestTimelineWithVT10X(t *testing.T) {
 		t.Errorf("Screen() on a vt10x timeline is our emulator")
 	}
 	for _, at := range []time.Duration{r.Duration, 5 * time.Second, 0, 31 * time.Second, 4500 * time.Millisecond, 6 * time.Second} {
-		if err := tl.Seek(at); err != nil {
+		if err := tl.Seek(context.Background(), at); err != nil {
 			t.Fatal(err)
 		}
 		if got, want := tl.View().Text(), linear(t, r, at); got != want {

@@ -1,6 +1,7 @@
 package player
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -80,11 +81,14 @@ type Options struct {
 }
 
 // Open reads the recording at path (any format the recording package
-// reads) and the index beside it, if any.
-func Open(path string) (*Recording, error) { return OpenWith(path, Options{}) }
+// reads) and the index beside it, if any. It stops with ctx's error when
+// ctx ends (Ctrl-C while a big or hostile file loads).
+func Open(ctx context.Context, path string) (*Recording, error) {
+	return OpenWith(ctx, path, Options{})
+}
 
 // OpenWith is Open with options.
-func OpenWith(path string, opt Options) (*Recording, error) {
+func OpenWith(ctx context.Context, path string, opt Options) (*Recording, error) {
 	er, err := recording.Open(path, opt.Format)
 	if err != nil {
 		return nil, fmt.Errorf("open recording %s: %w", path, err)
@@ -109,7 +113,7 @@ func OpenWith(path string, opt Options) (*Recording, error) {
 	if r.Cols <= 0 || r.Rows <= 0 {
 		r.Cols, r.Rows = 80, 24
 	}
-	if err := r.load(recording.Retime(er, recording.RetimeOptions{})); err != nil {
+	if err := r.load(ctx, recording.Retime(er, recording.RetimeOptions{})); err != nil {
 		r.st.close()
 		return nil, err
 	}
@@ -124,13 +128,17 @@ func OpenWith(path string, opt Options) (*Recording, error) {
 }
 
 // load reads every event into the store, emulating output as it goes to
-// take keyframes.
-func (r *Recording) load(er recording.EventReader) error {
+// take keyframes. It looks at ctx every few events and every chunk of
+// output, so even one huge event ends promptly on Ctrl-C.
+func (r *Recording) load(ctx context.Context, er recording.EventReader) error {
 	scr := screen.New(r.Cols, r.Rows)
 	r.keys = append(r.keys, keyframe{state: scr.Snapshot()})
 	var since int64
 	var prev time.Duration
 	for {
+		if r.Events%checkEvery == 0 && ctx.Err() != nil {
+			return ctx.Err()
+		}
 		ev, err := er.Next()
 		if err == io.EOF {
 			break
@@ -154,7 +162,9 @@ func (r *Recording) load(er recording.EventReader) error {
 		r.Duration = ev.Time
 		switch ev.Kind {
 		case recording.Output:
-			scr.Write(ev.Data)
+			if err := writeChunked(ctx, scr, ev.Data); err != nil {
+				return err
+			}
 			r.OutputBytes += int64(len(ev.Data))
 			since += int64(len(ev.Data))
 		case recording.Resize:
@@ -169,6 +179,27 @@ func (r *Recording) load(er recording.EventReader) error {
 			r.addKey(keyframe{t: ev.Time, off: r.st.size, idx: r.Events, state: scr.Snapshot()})
 		}
 	}
+	return nil
+}
+
+// checkEvery is how many events an emulating loop applies between two
+// looks at its context; writeChunk how many bytes of one event.
+const (
+	checkEvery = 256
+	writeChunk = 1 << 20
+)
+
+// writeChunked writes one event's output to the emulator a chunk at a
+// time, looking at ctx between chunks.
+func writeChunked(ctx context.Context, e screen.Emulator, b []byte) error {
+	for len(b) > writeChunk {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		e.Write(b[:writeChunk])
+		b = b[writeChunk:]
+	}
+	e.Write(b)
 	return nil
 }
 

@@ -127,38 +127,56 @@ func Play(ctx context.Context, rec *Recording, out io.Writer, opt PlayOptions) e
 	}
 	chapters := rec.Chapters()
 	if opt.From > 0 {
-		if err := tl.Seek(opt.From); err != nil {
+		if err := tl.Seek(ctx, opt.From); err != nil {
 			return err
 		}
 		if err := Paint(out, tl.View()); err != nil {
 			return err
 		}
 	}
+	// What is shown is written through a buffer flushed once a frame:
+	// events that fall within one display frame go out together.
+	bw := bufio.NewWriterSize(out, 64<<10)
+	out = bw
 	paused := false
 	timer := time.NewTimer(0)
 	defer timer.Stop()
 	// due is the wall-clock moment the next event should show.
 	var due time.Time
-	schedule := func() bool {
+	// wait is how long after the event now shown the next one is due.
+	wait := func() (time.Duration, bool) {
 		next, ok := tl.NextTime()
 		if !ok {
-			return false
+			return 0, false
 		}
 		gap := next - tl.Time()
 		if idle > 0 && gap > idle {
 			gap = idle
 		}
-		due = time.Now().Add(time.Duration(float64(max(gap, 0)) / speed))
-		timer.Reset(time.Until(due))
+		return time.Duration(float64(max(gap, 0)) / speed), true
+	}
+	schedule := func() bool {
+		d, ok := wait()
+		if !ok {
+			return false
+		}
+		due = time.Now().Add(d)
+		timer.Reset(d)
 		return true
 	}
 	seek := func(t time.Duration) error {
+		if err := bw.Flush(); err != nil {
+			return fmt.Errorf("play: write to terminal: %w", err)
+		}
 		t = min(max(t, 0), rec.Duration)
-		if err := tl.Seek(t); err != nil {
+		if err := tl.Seek(ctx, t); err != nil {
 			return err
 		}
 		if err := Paint(out, tl.View()); err != nil {
 			return err
+		}
+		if err := bw.Flush(); err != nil {
+			return fmt.Errorf("play: write to terminal: %w", err)
 		}
 		if i := ChapterAt(chapters, t); i >= 0 {
 			status(fmt.Sprintf("step %d %s", chapters[i].N, chapters[i].Name))
@@ -189,10 +207,13 @@ func Play(ctx context.Context, rec *Recording, out io.Writer, opt PlayOptions) e
 			if paused {
 				continue
 			}
-			if _, err := step(); err != nil {
+			var err error
+			if more, err = playFrame(ctx, bw, step, wait, &due); err != nil {
 				return err
 			}
-			more = schedule()
+			if more {
+				timer.Reset(time.Until(due))
+			}
 		case k, ok := <-keys:
 			if !ok {
 				keys = nil
@@ -205,6 +226,9 @@ func Play(ctx context.Context, rec *Recording, out io.Writer, opt PlayOptions) e
 				paused = !paused
 				if paused {
 					timer.Stop()
+					if err := bw.Flush(); err != nil {
+						return fmt.Errorf("play: write to terminal: %w", err)
+					}
 					status("paused")
 				} else {
 					status("playing")
@@ -215,6 +239,9 @@ func Play(ctx context.Context, rec *Recording, out io.Writer, opt PlayOptions) e
 					if _, err := step(); err != nil {
 						return err
 					}
+					if err := bw.Flush(); err != nil {
+						return fmt.Errorf("play: write to terminal: %w", err)
+					}
 				}
 			case keyFaster, keySlower:
 				if k == keyFaster {
@@ -222,6 +249,7 @@ func Play(ctx context.Context, rec *Recording, out io.Writer, opt PlayOptions) e
 				} else {
 					speed = max(speed/2, 1.0/16)
 				}
+				bw.Flush()
 				status(fmt.Sprintf("speed %gx", speed))
 				if !paused {
 					more = schedule()
@@ -260,6 +288,46 @@ func Play(ctx context.Context, rec *Recording, out io.Writer, opt PlayOptions) e
 				}
 			}
 		}
+	}
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("play: write to terminal: %w", err)
+	}
+	return nil
+}
+
+// frame is how often play draws: every event due within one frame goes
+// out in one write, so the pace is not bound by a timer per event (300,000
+// events at --speed 1000 play in 0.3 s, not a minute).
+const frame = time.Second / 60
+
+// playFrame shows the event due now and every later one due within the
+// next frame, in one write. due is the moment the event now shown was
+// due; it becomes that of the next event, each one's wait added to the
+// last one's (so falling behind catches up instead of drifting). It
+// reports whether events remain.
+func playFrame(ctx context.Context, bw *bufio.Writer, step func() (bool, error), wait func() (time.Duration, bool), due *time.Time) (bool, error) {
+	horizon := time.Now().Add(frame)
+	for n := 0; ; n++ {
+		if n%checkEvery == checkEvery-1 && ctx.Err() != nil {
+			return false, ctx.Err()
+		}
+		if _, err := step(); err != nil {
+			return false, err
+		}
+		d, ok := wait()
+		if !ok {
+			return false, flushPlay(bw)
+		}
+		*due = due.Add(d)
+		if due.After(horizon) {
+			return true, flushPlay(bw)
+		}
+	}
+}
+
+func flushPlay(bw *bufio.Writer) error {
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("play: write to terminal: %w", err)
 	}
 	return nil
 }

@@ -13,7 +13,7 @@ import (
 func TestPlayWritesTheRecordedBytes(t *testing.T) {
 	path := filepath.Join(corpusDir, "ttyrec.ttyrec")
 	needFile(t, path)
-	r, err := Open(path)
+	r, err := Open(context.Background(), path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,7 +57,7 @@ func (s *safeBuffer) String() string {
 func TestPlayKeys(t *testing.T) {
 	path := filepath.Join(corpusDir, "ttyrec.ttyrec")
 	needFile(t, path)
-	r, err := Open(path)
+	r, err := Open(context.Background(), path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,7 +82,7 @@ func TestPlayKeys(t *testing.T) {
 	}
 	// After the seeks the redraw shows the screen at 10 s: the listing
 	// of /usr from the 3 s command, left by vi's alternate screen.
-	want, _ := r.ScreenAt(10 * time.Second)
+	want, _ := r.ScreenAt(context.Background(), 10*time.Second)
 	if !strings.Contains(out.String(), strings.Fields(want.Line(0))[0]) {
 		t.Errorf("redraw does not show the screen at 10 s (%q)", want.Line(0))
 	}

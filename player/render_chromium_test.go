@@ -22,12 +22,12 @@ func renderInChromium(t *testing.T, format string) (context.Context, *chromium.P
 	t.Helper()
 	path := filepath.Join(corpusDir, "ttyrec.ttyrec")
 	needFile(t, path)
-	r, err := Open(path)
+	r, err := Open(context.Background(), path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { r.Close() })
-	scr, err := r.ScreenAt(4500 * time.Millisecond)
+	scr, err := r.ScreenAt(context.Background(), 4500*time.Millisecond)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,7 +101,7 @@ func TestRenderHTMLInChromium(t *testing.T) {
 	})`, &spans); err != nil {
 		t.Fatal(err)
 	}
-	scr, _ := r.ScreenAt(4500 * time.Millisecond)
+	scr, _ := r.ScreenAt(context.Background(), 4500*time.Millisecond)
 	_, rows := scr.Size()
 	styled := 0
 	for y := 0; y < rows; y++ {

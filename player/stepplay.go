@@ -86,7 +86,7 @@ func PlayStep(ctx context.Context, rec *Recording, out io.Writer, opt StepOption
 		// The screen just before the command: what it printed from its
 		// first moment on is its stretch.
 		before := max(s.Start-time.Microsecond, 0)
-		if err := sp.show(before); err != nil {
+		if err := sp.show(ctx, before); err != nil {
 			return err
 		}
 		d, err := p.Ask(ctx, prompt.Item{Step: s.Step, Steps: s.Steps, Name: s.Name,
@@ -101,12 +101,12 @@ func PlayStep(ctx context.Context, rec *Recording, out io.Writer, opt StepOption
 			last = -1
 			continue
 		case prompt.Continue:
-			if err := sp.show(before); err != nil {
+			if err := sp.show(ctx, before); err != nil {
 				return err
 			}
 			return sp.play(ctx, rec.Duration, s)
 		default:
-			if err := sp.show(before); err != nil {
+			if err := sp.show(ctx, before); err != nil {
 				return err
 			}
 			if err := sp.play(ctx, s.End, s); err != nil {
@@ -120,7 +120,7 @@ func PlayStep(ctx context.Context, rec *Recording, out io.Writer, opt StepOption
 	if last == len(stretches)-1 {
 		return sp.play(ctx, rec.Duration, stretches[last])
 	}
-	return sp.show(rec.Duration)
+	return sp.show(ctx, rec.Duration)
 }
 
 // playIdle resolves an idle limit option as Play does.
@@ -144,8 +144,8 @@ type stepper struct {
 }
 
 // show moves to t and draws the whole screen there.
-func (sp *stepper) show(t time.Duration) error {
-	if err := sp.tl.Seek(t); err != nil {
+func (sp *stepper) show(ctx context.Context, t time.Duration) error {
+	if err := sp.tl.Seek(ctx, t); err != nil {
 		return err
 	}
 	return Paint(sp.out, sp.tl.View())
@@ -179,7 +179,7 @@ func (sp *stepper) play(ctx context.Context, end time.Duration, s Stretch) error
 	for {
 		next, ok := sp.tl.NextTime()
 		if !ok || next > end {
-			return sp.tl.AdvanceTo(end)
+			return sp.tl.AdvanceTo(ctx, end)
 		}
 		gap := next - sp.tl.Time()
 		if sp.idle > 0 && gap > sp.idle {

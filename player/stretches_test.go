@@ -1,6 +1,7 @@
 package player
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,7 +14,7 @@ import (
 func TestStretchesFromBursts(t *testing.T) {
 	path := filepath.Join(corpusDir, "ttyrec.ttyrec")
 	needFile(t, path)
-	r, err := Open(path)
+	r, err := Open(context.Background(), path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,7 +64,7 @@ func TestStretchesFromMarkers(t *testing.T) {
 	if err := os.WriteFile(path, []byte(cast), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	r, err := Open(path)
+	r, err := Open(context.Background(), path)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package player
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"sort"
@@ -150,14 +151,16 @@ func (tl *Timeline) Next() (Event, error) {
 		return Event{}, io.EOF
 	}
 	tl.peeked = false
-	tl.apply(ev)
+	tl.apply(context.Background(), ev)
 	return ev, nil
 }
 
-func (tl *Timeline) apply(ev Event) {
+func (tl *Timeline) apply(ctx context.Context, ev Event) error {
 	switch ev.Kind {
 	case recording.Output:
-		tl.emu.Write(ev.Data)
+		if err := writeChunked(ctx, tl.emu, ev.Data); err != nil {
+			return err
+		}
 	case recording.Resize:
 		if c, r, err := recording.ParseResize(ev.Data); err == nil {
 			tl.emu.Resize(c, r)
@@ -165,12 +168,16 @@ func (tl *Timeline) apply(ev Event) {
 	}
 	tl.t = ev.Time
 	tl.idx = ev.Index + 1
+	return nil
 }
 
 // AdvanceTo applies every event up to and including time t, and sets the
-// position to t.
-func (tl *Timeline) AdvanceTo(t time.Duration) error {
-	for {
+// position to t. It stops with ctx's error when ctx ends.
+func (tl *Timeline) AdvanceTo(ctx context.Context, t time.Duration) error {
+	for n := 0; ; n++ {
+		if n%checkEvery == 0 && ctx.Err() != nil {
+			return ctx.Err()
+		}
 		ev, ok, err := tl.peek()
 		if err != nil {
 			return err
@@ -179,7 +186,9 @@ func (tl *Timeline) AdvanceTo(t time.Duration) error {
 			break
 		}
 		tl.peeked = false
-		tl.apply(ev)
+		if err := tl.apply(ctx, ev); err != nil {
+			return err
+		}
 	}
 	if t > tl.t {
 		tl.t = t
@@ -189,7 +198,7 @@ func (tl *Timeline) AdvanceTo(t time.Duration) error {
 
 // Seek moves to time t: the screen shows every event up to and including
 // t. Backwards and far forward seeks start from the nearest keyframe.
-func (tl *Timeline) Seek(t time.Duration) error {
+func (tl *Timeline) Seek(ctx context.Context, t time.Duration) error {
 	t = max(t, 0)
 	if tl.newEmu != nil {
 		if t < tl.t {
@@ -197,7 +206,7 @@ func (tl *Timeline) Seek(t time.Duration) error {
 				return err
 			}
 		}
-		return tl.AdvanceTo(t)
+		return tl.AdvanceTo(ctx, t)
 	}
 	keys := tl.r.keys
 	i := sort.Search(len(keys), func(i int) bool { return keys[i].t > t }) - 1
@@ -207,16 +216,16 @@ func (tl *Timeline) Seek(t time.Duration) error {
 		tl.from(keys[i])
 	}
 	tl.t = min(tl.t, t)
-	return tl.AdvanceTo(t)
+	return tl.AdvanceTo(ctx, t)
 }
 
 // SeekEnd moves past the last event.
-func (tl *Timeline) SeekEnd() error { return tl.Seek(tl.r.Duration) }
+func (tl *Timeline) SeekEnd(ctx context.Context) error { return tl.Seek(ctx, tl.r.Duration) }
 
 // ScreenAt returns a copy of the screen at time t.
-func (r *Recording) ScreenAt(t time.Duration) (*screen.Screen, error) {
+func (r *Recording) ScreenAt(ctx context.Context, t time.Duration) (*screen.Screen, error) {
 	tl := r.Timeline()
-	if err := tl.Seek(t); err != nil {
+	if err := tl.Seek(ctx, t); err != nil {
 		return nil, err
 	}
 	return tl.scr, nil
@@ -224,12 +233,12 @@ func (r *Recording) ScreenAt(t time.Duration) (*screen.Screen, error) {
 
 // ViewAt returns the screen at time t as the emulator newEmu makes shows
 // it (nil: ours).
-func (r *Recording) ViewAt(t time.Duration, newEmu NewEmulator) (screen.Emulator, error) {
+func (r *Recording) ViewAt(ctx context.Context, t time.Duration, newEmu NewEmulator) (screen.Emulator, error) {
 	tl, err := r.TimelineWith(newEmu)
 	if err != nil {
 		return nil, err
 	}
-	if err := tl.Seek(t); err != nil {
+	if err := tl.Seek(ctx, t); err != nil {
 		return nil, err
 	}
 	return tl.View(), nil

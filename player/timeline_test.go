@@ -1,6 +1,7 @@
 package player
 
 import (
+	"context"
 	"encoding/binary"
 	"fmt"
 	"github.com/runbook-dev/runbook/internal/shared"
@@ -47,7 +48,7 @@ func TestOpenCorpusAndSeek(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			path := filepath.Join(corpusDir, name)
 			needFile(t, path)
-			r, err := Open(path)
+			r, err := Open(context.Background(), path)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -67,7 +68,7 @@ func TestOpenCorpusAndSeek(t *testing.T) {
 			tl := r.Timeline()
 			// Forward, then backward, then to points on both sides.
 			for _, at := range []time.Duration{r.Duration, 5 * time.Second, 0, 31 * time.Second, 4500 * time.Millisecond, r.Duration} {
-				if err := tl.Seek(at); err != nil {
+				if err := tl.Seek(context.Background(), at); err != nil {
 					t.Fatal(err)
 				}
 				if got, want := tl.Screen().Text(), linear(t, r, at); got != want {
@@ -120,7 +121,7 @@ func TestSeekMatchesLinearReplayAndKeyframesBounded(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "big.ttyrec")
 	writeTtyrec(t, path, 10<<20, 10*time.Minute)
 	const budget = 4 << 20
-	r, err := OpenWith(path, Options{KeyframeBudget: budget})
+	r, err := OpenWith(context.Background(), path, Options{KeyframeBudget: budget})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -136,7 +137,7 @@ func TestSeekMatchesLinearReplayAndKeyframesBounded(t *testing.T) {
 	rng := rand.New(rand.NewSource(2))
 	for i := 0; i < 8; i++ {
 		at := time.Duration(rng.Int63n(int64(r.Duration)))
-		if err := tl.Seek(at); err != nil {
+		if err := tl.Seek(context.Background(), at); err != nil {
 			t.Fatal(err)
 		}
 		if got, want := tl.Screen().Text(), linear(t, r, at); got != want {
@@ -151,7 +152,7 @@ func BenchmarkSeek(b *testing.B) {
 	path := filepath.Join(b.TempDir(), "hour.ttyrec")
 	writeTtyrec(b, path, 50<<20, time.Hour)
 	start := time.Now()
-	r, err := Open(path)
+	r, err := Open(context.Background(), path)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -162,7 +163,7 @@ func BenchmarkSeek(b *testing.B) {
 	rng := rand.New(rand.NewSource(3))
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		if err := tl.Seek(time.Duration(rng.Int63n(int64(r.Duration)))); err != nil {
+		if err := tl.Seek(context.Background(), time.Duration(rng.Int63n(int64(r.Duration)))); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -220,3 +220,33 @@ func TestTextWriter(t *testing.T) {
 		t.Errorf("got %q, want %q", buf.String(), want)
 	}
 }
+
+// A header or a resize asking for more than a terminal has is read as
+// MaxCols×MaxRows, and the reader says so (runbook info lists it).
+func TestHostileSizesAreClamped(t *testing.T) {
+	in := "{\"version\": 2, \"width\": 100000000, \"height\": 100000000}\n[0.1, \"o\", \"hi\"]\n[0.2, \"r\", \"5000x40\"]\n"
+	r, err := NewEventReader(strings.NewReader(in), "", "hostile.cast")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h := r.Header(); h.Cols != MaxCols || h.Rows != MaxRows {
+		t.Errorf("header %dx%d", h.Cols, h.Rows)
+	}
+	var resize string
+	for {
+		ev, err := r.Next()
+		if err != nil {
+			break
+		}
+		if ev.Kind == Resize {
+			resize = string(ev.Data)
+		}
+	}
+	if resize != "1000x40" {
+		t.Errorf("resize read as %q", resize)
+	}
+	probs, n := Problems(r)
+	if n != 2 || probs[0].Kind != ProblemClamped || !strings.Contains(probs[0].Error(), "terminal size 100000000x100000000 is more than a terminal has: read as 1000x1000") {
+		t.Errorf("%d problems: %v", n, probs)
+	}
+}

@@ -121,7 +121,29 @@ func newCastReader(src io.Reader, name string, closer io.Closer, want int) (*cas
 	}
 	c.version = h.Version
 	c.hdr = h.header()
+	c.clampHeader()
 	return c, nil
+}
+
+// clampHeader bounds the header's terminal size (see MaxCols).
+func (c *castReader) clampHeader() {
+	if cols, rows, clamped := ClampSize(c.hdr.Cols, c.hdr.Rows); clamped {
+		c.problem(ProblemClamped, c.line, "%s", clampedMsg("terminal size", c.hdr.Cols, c.hdr.Rows))
+		c.hdr.Cols, c.hdr.Rows = cols, rows
+	}
+}
+
+// clampResize bounds a resize event's size (see MaxCols), rewriting data.
+func (c *castReader) clampResize(data []byte) []byte {
+	cols, rows, err := ParseResize(data)
+	if err != nil {
+		return data
+	}
+	if cc, rr, clamped := ClampSize(cols, rows); clamped {
+		c.problem(ProblemClamped, c.line, "%s", clampedMsg("resize to", cols, rows))
+		return fmt.Appendf(data[:0], "%dx%d", cc, rr)
+	}
+	return data
 }
 
 // readV1 reads a whole v1 document whose first line is first.
@@ -153,6 +175,7 @@ func (c *castReader) readV1(first []byte) error {
 	}
 	c.version = 1
 	c.hdr = h.header()
+	c.clampHeader()
 	c.v1 = h.Stdout
 	return nil
 }
@@ -279,7 +302,9 @@ func (c *castReader) parseEvent(l []byte) (Event, bool, error) {
 		c.t = d
 	}
 	switch EventKind(code) {
-	case Output, Input, Mark, Resize, Exit:
+	case Resize:
+		return Event{Time: c.t, Kind: Resize, Data: c.clampResize(data)}, true, nil
+	case Output, Input, Mark, Exit:
 		return Event{Time: c.t, Kind: EventKind(code), Data: data}, true, nil
 	}
 	return Event{}, false, nil // unknown codes are ignored, as the spec says

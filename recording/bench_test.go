@@ -3,6 +3,7 @@ package recording
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -105,7 +106,7 @@ func BenchmarkStatTtyrec(b *testing.B) {
 	b.SetBytes(int64(len(tr)))
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
-		if _, err := Stat(p, "", 3); err != nil {
+		if _, err := Stat(context.Background(), p, "", 3); err != nil {
 			b.Fatal(err)
 		}
 	}

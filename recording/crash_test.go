@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"compress/gzip"
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -69,7 +70,7 @@ func TestKilledRecorderLeavesWholeFile(t *testing.T) {
 		cmd.Process.Signal(syscall.SIGKILL)
 		cmd.Wait()
 
-		st, err := Stat(path, "", 1)
+		st, err := Stat(context.Background(), path, "", 1)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -86,7 +87,7 @@ func TestKilledRecorderLeavesWholeFile(t *testing.T) {
 			if _, err := TrimCut(path); err != nil {
 				t.Fatal(err)
 			}
-			if st, err = Stat(path, "", 1); err != nil || st.HasProblems() {
+			if st, err = Stat(context.Background(), path, "", 1); err != nil || st.HasProblems() {
 				t.Fatalf("after TrimCut: %v %v", err, st.Damage)
 			}
 		}
@@ -146,7 +147,7 @@ func TestOpenGzip(t *testing.T) {
 			t.Errorf("%s: last event %v %q", p, got[49].Time, got[49].Data)
 		}
 	}
-	st, err := Stat(gzPath, "", 1)
+	st, err := Stat(context.Background(), gzPath, "", 1)
 	// Through gzip, Stat reads events (the announcement is header data).
 	if err != nil || st.Frames != 50 || st.FileBytes != -1 || st.Header.Cols != 90 {
 		t.Errorf("Stat gz: %+v %v", st, err)

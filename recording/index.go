@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"path/filepath"
 	"time"
 )
 
@@ -175,32 +176,142 @@ func DecodeIndex(r io.Reader, name string) (*Index, error) {
 	return &ix, nil
 }
 
-// WriteIndex writes ix to path atomically (temporary file, then rename), so
-// a crash never leaves a half-written index.
-func WriteIndex(path string, ix *Index) error { return WriteIndexFiltered(path, ix, nil) }
+// WriteIndex writes ix to path atomically (a temporary file beside it,
+// then rename), so a crash never leaves a half-written index; a failed
+// write leaves no temporary file behind.
+func WriteIndex(path string, ix *Index) error {
+	b, err := encodeIndex(path, ix)
+	if err != nil {
+		return err
+	}
+	return replaceFile(path, b)
+}
 
-// WriteIndexFiltered is WriteIndex with the encoded JSON passed through
-// filter (when not nil) before it is written: the engine masks every
-// secret in the whole of it there, whatever field a text went into.
-func WriteIndexFiltered(path string, ix *Index, filter func([]byte) []byte) error {
+func encodeIndex(path string, ix *Index) ([]byte, error) {
 	if ix.Version == 0 {
 		ix.Version = IndexVersion
 	}
 	b, err := json.MarshalIndent(ix, "", "  ")
 	if err != nil {
-		return fmt.Errorf("encode index %s: %w", path, err)
+		return nil, fmt.Errorf("encode index %s: %w", path, err)
 	}
-	if filter != nil {
-		b = filter(b)
-	}
-	b = append(b, '\n')
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, b, 0o644); err != nil {
+	return append(b, '\n'), nil
+}
+
+// replaceFile puts b at path through a temporary file of a name no other
+// writer uses, renamed over path.
+func replaceFile(path string, b []byte) error {
+	f, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".*.tmp")
+	if err != nil {
 		return fmt.Errorf("write index %s: %w", path, err)
 	}
-	if err := os.Rename(tmp, path); err != nil {
+	tmp := f.Name()
+	_, err = f.Write(b)
+	if err == nil {
+		err = f.Chmod(0o644)
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
 		os.Remove(tmp)
 		return fmt.Errorf("write index %s: %w", path, err)
 	}
 	return nil
+}
+
+// IndexFile is the index of a recording being made, rewritten as the run
+// goes on. Every write is atomic while the disk has room; and until the
+// last write the file keeps room in reserve (blanks after the JSON, which
+// readers skip), so that when the disk fills up — the recording took the
+// rest — the index can still be written over itself in place and say
+// where the recording ends.
+type IndexFile struct {
+	// Filter, when set, is applied to the encoded JSON before it is
+	// written: the engine masks every secret in the whole of it there,
+	// whatever field a text went into.
+	Filter func([]byte) []byte
+	Path   string
+}
+
+// indexReserve is the least room an index in progress takes.
+const indexReserve = 16 << 10
+
+// Update writes ix, with room in reserve.
+func (f *IndexFile) Update(ix *Index) error {
+	b, err := f.encode(ix)
+	if err != nil {
+		return err
+	}
+	padded := make([]byte, max(2*len(b), indexReserve))
+	copy(padded, b)
+	for i := len(b); i < len(padded)-1; i++ {
+		padded[i] = ' '
+	}
+	padded[len(padded)-1] = '\n'
+	err = replaceFile(f.Path, padded)
+	if err != nil && f.inPlace(b, false) == nil {
+		return nil
+	}
+	return err
+}
+
+// Final writes ix as it stays: no reserve.
+func (f *IndexFile) Final(ix *Index) error {
+	b, err := f.encode(ix)
+	if err != nil {
+		return err
+	}
+	err = replaceFile(f.Path, b)
+	if err != nil && f.inPlace(b, true) == nil {
+		return nil
+	}
+	return err
+}
+
+// inPlace writes b over the index file's reserve when there is no room
+// for a new file: not atomic, but it needs no space the file does not
+// already have. It refuses a b longer than the file.
+func (f *IndexFile) encode(ix *Index) ([]byte, error) {
+	b, err := encodeIndex(f.Path, ix)
+	if err == nil && f.Filter != nil {
+		b = f.Filter(b)
+	}
+	return b, err
+}
+
+func (f *IndexFile) inPlace(b []byte, final bool) error {
+	fd, err := os.OpenFile(f.Path, os.O_WRONLY, 0)
+	if err != nil {
+		return err
+	}
+	defer fd.Close()
+	st, err := fd.Stat()
+	if err != nil {
+		return err
+	}
+	size := st.Size()
+	if int64(len(b)) > size {
+		return fmt.Errorf("index %s: no room in place", f.Path)
+	}
+	buf := make([]byte, size)
+	copy(buf, b)
+	for i := len(b); i < len(buf); i++ {
+		buf[i] = ' '
+	}
+	if len(buf) > len(b) {
+		buf[len(buf)-1] = '\n'
+	}
+	if _, err := fd.WriteAt(buf, 0); err != nil {
+		return err
+	}
+	if final {
+		if err := fd.Truncate(int64(len(b))); err != nil {
+			return err
+		}
+	}
+	return fd.Sync()
 }

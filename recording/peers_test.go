@@ -264,7 +264,7 @@ func TestWeReadPeerRecordings(t *testing.T) {
 				// The peers' own measure of the same file.
 				needTool(t, "termtime")
 				secs, _ := strconv.ParseFloat(strings.Fields(string(run(t, "termtime", path)))[0], 64)
-				st, err := Stat(path, "", 1)
+				st, err := Stat(context.Background(), path, "", 1)
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -1,6 +1,7 @@
 package recording
 
 import (
+	"context"
 	"errors"
 	"github.com/runbook-dev/runbook/internal/shared"
 	"os"
@@ -62,7 +63,7 @@ func TestSharedRecordings(t *testing.T) {
 	near := func(a, b time.Duration) bool { return a-b <= ms && b-a <= ms }
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
-			st, err := Stat(filepath.Join(sharedDir, tt.file), "", 3)
+			st, err := Stat(context.Background(), filepath.Join(sharedDir, tt.file), "", 3)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -1,6 +1,7 @@
 package recording
 
 import (
+	"context"
 	"errors"
 	"io"
 	"os"
@@ -68,7 +69,7 @@ func (g *gapTop) add(x Gap) {
 // gaps. A damaged file is described up to the damage (Stats.Damage); err
 // is only for files that cannot be read at all. ttyrec files are scanned
 // header by header without reading the payloads.
-func Stat(path, format string, nGaps int) (*Stats, error) {
+func Stat(ctx context.Context, path, format string, nGaps int) (*Stats, error) {
 	if format == "" && path != "-" {
 		format = FormatOf(path)
 	}
@@ -77,7 +78,7 @@ func Stat(path, format string, nGaps int) (*Stats, error) {
 		return nil, err
 	}
 	if nf == "ttyrec" && path != "-" {
-		return statTtyrec(path, nGaps)
+		return statTtyrec(ctx, path, nGaps)
 	}
 	r, err := Open(path, format)
 	if err != nil {
@@ -87,17 +88,21 @@ func Stat(path, format string, nGaps int) (*Stats, error) {
 	if _, ok := r.(*ttyrecEvents); ok && path != "-" {
 		// Sniffed as ttyrec: scan it the fast way.
 		r.Close()
-		return statTtyrec(path, nGaps)
+		return statTtyrec(ctx, path, nGaps)
 	}
-	return StatEvents(r, nGaps)
+	return StatEvents(ctx, r, nGaps)
 }
 
-// StatEvents describes what r reads (see Stat).
-func StatEvents(r EventReader, nGaps int) (*Stats, error) {
+// StatEvents describes what r reads (see Stat). It stops with ctx's
+// error when ctx ends.
+func StatEvents(ctx context.Context, r EventReader, nGaps int) (*Stats, error) {
 	st := &Stats{Header: r.Header(), Kinds: map[EventKind]int{}, FileBytes: -1}
 	top := gapTop{n: nGaps}
 	var first, last time.Duration
 	for {
+		if st.Frames%1024 == 0 && ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
 		ev, err := r.Next()
 		if err == io.EOF {
 			break
@@ -128,7 +133,7 @@ func StatEvents(r EventReader, nGaps int) (*Stats, error) {
 	return st, nil
 }
 
-func statTtyrec(path string, nGaps int) (*Stats, error) {
+func statTtyrec(ctx context.Context, path string, nGaps int) (*Stats, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -143,13 +148,17 @@ func statTtyrec(path string, nGaps int) (*Stats, error) {
 		if err != nil {
 			return nil, err
 		}
-		return StatEvents(r, nGaps)
+		return StatEvents(ctx, r, nGaps)
 	}
 	rd := NewReader(src, path)
 	st := &Stats{Header: Header{Format: "ttyrec"}, FileBytes: rd.Size()}
 	top := gapTop{n: nGaps}
 	var first, prev time.Duration
+	var clamped *FormatError
 	for {
+		if st.Frames%1024 == 0 && ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
 		fr, err := rd.Next()
 		if err == io.EOF {
 			break
@@ -168,7 +177,13 @@ func statTtyrec(path string, nGaps int) (*Stats, error) {
 			if fr.Sec != 0 || fr.Usec != 0 {
 				st.Header.StartedAt = time.Unix(int64(fr.Sec), int64(fr.Usec)*1000).UTC()
 			}
-			st.Header.Cols, st.Header.Rows, _ = parseSizeAnnouncement(fr.Data)
+			cols, rows, _ := parseSizeAnnouncement(fr.Data)
+			st.Header.Cols, st.Header.Rows = cols, rows
+			if c, r, ok := ClampSize(cols, rows); ok {
+				clamped = &FormatError{Name: path, Format: "ttyrec", Offset: 12, Frame: 0, Kind: ProblemClamped,
+					Msg: clampedMsg("size announcement", cols, rows)}
+				st.Header.Cols, st.Header.Rows = c, r
+			}
 			rd.SkipPayloads(true)
 		} else {
 			top.add(Gap{Before: st.Frames, At: t - first, Len: t - prev})
@@ -180,5 +195,9 @@ func statTtyrec(path string, nGaps int) (*Stats, error) {
 	st.Duration = prev - first
 	st.Gaps = top.gaps
 	st.Problems, st.ProblemCount = rd.Problems()
+	if clamped != nil {
+		st.Problems = append([]*FormatError{clamped}, st.Problems...)
+		st.ProblemCount++
+	}
 	return st, nil
 }

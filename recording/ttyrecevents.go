@@ -15,6 +15,9 @@ type ttyrecEvents struct {
 	first  time.Duration // stamp of the first frame, since the epoch
 	next   *Frame        // first frame, read ahead for the header
 	err    error         // error met while reading ahead
+	// clamped is the size announcement's problem, when it was beyond
+	// MaxCols×MaxRows.
+	clamped *FormatError
 }
 
 func newTtyrecEvents(src io.Reader, name string, closer io.Closer) *ttyrecEvents {
@@ -30,6 +33,11 @@ func newTtyrecEvents(src io.Reader, name string, closer io.Closer) *ttyrecEvents
 	}
 	if cols, rows, n := parseSizeAnnouncement(f.Data); n > 0 {
 		e.hdr.Cols, e.hdr.Rows = cols, rows
+		if c, r, clamped := ClampSize(cols, rows); clamped {
+			e.clamped = &FormatError{Name: name, Format: "ttyrec", Offset: 12, Frame: 0, Kind: ProblemClamped,
+				Msg: clampedMsg("size announcement", cols, rows)}
+			e.hdr.Cols, e.hdr.Rows = c, r
+		}
 		// The announcement is termrec's (or ours), not the program's
 		// output: it goes into the header, and writers add it back.
 		f.Data = f.Data[n:]
@@ -40,7 +48,14 @@ func newTtyrecEvents(src io.Reader, name string, closer io.Closer) *ttyrecEvents
 
 func (e *ttyrecEvents) Header() Header { return e.hdr }
 
-func (e *ttyrecEvents) Problems() ([]*FormatError, int) { return e.r.Problems() }
+func (e *ttyrecEvents) Problems() ([]*FormatError, int) {
+	list, n := e.r.Problems()
+	if e.clamped != nil {
+		list = append([]*FormatError{e.clamped}, list...)
+		n++
+	}
+	return list, n
+}
 
 func (e *ttyrecEvents) Next() (Event, error) {
 	for {

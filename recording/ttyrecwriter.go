@@ -217,9 +217,9 @@ func (w *Writer) emit(pos time.Duration, data []byte) error {
 		if err := w.writeFrame(usec, data[:n]); err != nil {
 			return err
 		}
+		w.lastPos = pos
 		data = data[n:]
 	}
-	w.lastPos = pos
 	return nil
 }
 
@@ -232,6 +232,12 @@ func (w *Writer) writeFrame(usec int64, p []byte) error {
 	w.frame = append(w.frame, p...)
 	if _, err := w.w.Write(w.frame); err != nil {
 		w.err = fmt.Errorf("write ttyrec frame %d: %w", w.frames, err)
+		if f, ok := w.w.(*os.File); ok && w.off >= 0 {
+			// A write cut short (a full disk) leaves part of a frame: cut
+			// the file back to its last whole frame, so it stays valid.
+			f.Truncate(w.off)
+			f.Seek(w.off, io.SeekStart)
+		}
 		return w.err
 	}
 	w.lastUsec = usec
@@ -303,6 +309,22 @@ func (w *Writer) Elapsed() time.Duration {
 		pos = w.lastPos
 	}
 	return pos
+}
+
+// End is the stamp of the last frame written, from the first: where the
+// recording ends, also after a failed write.
+func (w *Writer) End() time.Duration {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return time.Duration(w.lastUsec-w.startUsec) * time.Microsecond
+}
+
+// Err is the error that stopped the Writer (a full disk), nil while it
+// writes.
+func (w *Writer) Err() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.err
 }
 
 // StartedAt is the wall-clock time the recording started (its first stamp).

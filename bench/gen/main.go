@@ -25,10 +25,18 @@ func main() {
 	size := flag.String("size", "200MB", "payload size to write (e.g. 20MB, 200MB)")
 	out := flag.String("o", "", "output .ttyrec path")
 	seed := flag.Uint64("seed", 1, "random seed")
+	hostile := flag.String("hostile", "", "write the hostile recording `KIND` (.cast) instead: header-1e8, resize-50, resize-200, osc-50mb, csi-bomb, events-300k")
 	flag.Parse()
 	if *out == "" {
-		fmt.Fprintln(os.Stderr, "usage: gen -size 200MB -o FILE.ttyrec")
+		fmt.Fprintln(os.Stderr, "usage: gen -size 200MB -o FILE.ttyrec | gen -hostile KIND -o FILE.cast")
 		os.Exit(2)
+	}
+	if *hostile != "" {
+		if err := genHostile(*out, *hostile); err != nil {
+			fmt.Fprintln(os.Stderr, "gen:", err)
+			os.Exit(1)
+		}
+		return
 	}
 	n, err := parseSize(*size)
 	if err != nil {

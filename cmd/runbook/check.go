@@ -60,12 +60,12 @@ func runCheck(ctx context.Context, st *IO, args []string) error {
 		}
 		opt.Plan = plan
 	}
-	rec, err := player.Open(fs.Arg(0))
+	rec, err := player.Open(ctx, fs.Arg(0))
 	if err != nil {
 		return err
 	}
 	defer rec.Close()
-	rep, err := player.Check(rec, opt)
+	rep, err := player.Check(ctx, rec, opt)
 	if err != nil {
 		return err
 	}

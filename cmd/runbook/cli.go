@@ -20,7 +20,11 @@ const (
 	exitFailed      = 1   // the work failed: a step, a check, a damaged file
 	exitUsage       = 2   // usage or runbook error
 	exitHost        = 3   // could not reach or trust the host
-	exitInterrupted = 130 // Ctrl-C or quit
+	exitInterrupted = 130 // Ctrl-C (SIGINT) or quit
+	// SIGHUP (the terminal closed) and SIGTERM stop runbook as Ctrl-C
+	// does, and exit as shells report a death by signal: 128+n.
+	exitHangup     = 128 + int(syscall.SIGHUP)  // 129
+	exitTerminated = 128 + int(syscall.SIGTERM) // 143
 )
 
 // IO is the command's standard streams, injectable for tests.
@@ -66,13 +70,25 @@ func commands() []command {
 
 // Main runs the CLI and returns the process exit code.
 func Main(args []string, st *IO) int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := signalContext()
 	defer stop()
 	err := dispatch(ctx, st, args)
 	if err == nil {
 		return exitOK
 	}
 	code := exitCode(err)
+	var sig *signalled
+	if code == exitInterrupted && errors.As(context.Cause(ctx), &sig) {
+		code = sig.exitCode()
+		switch {
+		case errors.Is(err, errSilent) || strings.Contains(err.Error(), sig.Error()):
+		case err == context.Canceled || strings.HasSuffix(err.Error(), context.Canceled.Error()):
+			// A bare "context canceled" tells the user nothing.
+			err = sig
+		default:
+			err = fmt.Errorf("%v (%s)", err, sig)
+		}
+	}
 	if !errors.Is(err, errSilent) {
 		fmt.Fprintf(st.Err, "runbook: %v\n", err)
 	}
@@ -80,6 +96,56 @@ func Main(args []string, st *IO) int {
 		fmt.Fprintln(st.Err, "Run 'runbook help' for usage.")
 	}
 	return code
+}
+
+// signalled is why the context ended: a signal.
+type signalled struct{ sig syscall.Signal }
+
+func (s *signalled) Error() string {
+	switch s.sig {
+	case syscall.SIGHUP:
+		return "hung up (SIGHUP: the terminal closed)"
+	case syscall.SIGTERM:
+		return "terminated (SIGTERM)"
+	}
+	return "interrupted"
+}
+
+func (s *signalled) exitCode() int {
+	switch s.sig {
+	case syscall.SIGHUP:
+		return exitHangup
+	case syscall.SIGTERM:
+		return exitTerminated
+	}
+	return exitInterrupted
+}
+
+// signalContext ends when runbook gets SIGINT, SIGTERM or SIGHUP, with the
+// signal as its cause: whatever runs stops as on Ctrl-C (the recording and
+// its index finished, marked stopped), and Main exits with the signal's
+// code. A second signal is handled the same way (the first one wins).
+func signalContext() (context.Context, func()) {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	done := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case s := <-ch:
+				sig, _ := s.(syscall.Signal)
+				cancel(&signalled{sig: sig})
+			case <-done:
+				return
+			}
+		}
+	}()
+	return ctx, func() {
+		signal.Stop(ch)
+		close(done)
+		cancel(nil)
+	}
 }
 
 func dispatch(ctx context.Context, st *IO, args []string) error {
@@ -128,7 +194,8 @@ Commands:
 Run 'runbook COMMAND --help' for a command's flags and examples.
 
 Exit codes: 0 success, 1 the work failed (a step, a check, a damaged file),
-2 usage or runbook error, 3 could not reach or trust the host, 130 interrupted.
+2 usage or runbook error, 3 could not reach or trust the host, 130 interrupted
+(Ctrl-C); SIGHUP and SIGTERM stop runbook as Ctrl-C does and exit 129 and 143.
 `)
 }
 

@@ -51,7 +51,11 @@ func runInfo(ctx context.Context, st *IO, args []string) error {
 		if path == "-" && *format == "" {
 			return usagef("info: reading standard input needs --format")
 		}
-		s, err := recording.Stat(path, *format, *nGaps)
+		s, err := recording.Stat(ctx, path, *format, *nGaps)
+		if ctx.Err() != nil {
+			// Interrupted, even if the last of the file was read meanwhile.
+			return ctx.Err()
+		}
 		if err != nil {
 			return &usageError{msg: fmt.Sprintf("info: %v", err)}
 		}

@@ -93,7 +93,7 @@ func runPlay(ctx context.Context, st *IO, args []string) error {
 	if *stepMode && st.TTY == nil {
 		return usagef("play: --step needs a terminal to ask at, and stdin is not one")
 	}
-	rec, err := player.Open(fs.Arg(0))
+	rec, err := player.Open(ctx, fs.Arg(0))
 	if err != nil {
 		return err
 	}

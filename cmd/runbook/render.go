@@ -69,7 +69,7 @@ func runRender(ctx context.Context, st *IO, args []string) error {
 	if err != nil {
 		return usagef("render: --emulator: %v", err)
 	}
-	rec, err := player.Open(fs.Arg(0))
+	rec, err := player.Open(ctx, fs.Arg(0))
 	if err != nil {
 		return err
 	}
@@ -89,7 +89,7 @@ func runRender(ctx context.Context, st *IO, args []string) error {
 		}
 		when = c.End
 	}
-	scr, err := rec.ViewAt(when, newEmu)
+	scr, err := rec.ViewAt(ctx, when, newEmu)
 	if err != nil {
 		return err
 	}

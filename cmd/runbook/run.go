@@ -22,7 +22,8 @@ const runMore = `
 A runbook is a Lua file of named steps. Each step's commands are typed into
 one bash session on a real terminal, shown live, and recorded (ttyrec, with
 a .ttyrec.json index beside it) under recordings/ as
-NAME-HOST-YYYYMMDDTHHMMSSZ.ttyrec. A name that is not a file is looked up
+NAME-HOST-YYYYMMDDTHHMMSSZ.ttyrec (-2, -3... added when that name is
+taken). A name that is not a file is looked up
 among the runbooks built into runbook (see: runbook list).
 
 Examples:
@@ -34,7 +35,14 @@ Examples:
   runbook x.lua --no-record --json   # machine-readable recap on stdout
 
 Exit codes: 0 all steps ok, 1 a step failed, 2 usage or runbook error,
-3 host unreachable or untrusted, 130 interrupted (the recording stays valid).`
+3 host unreachable or untrusted, 130 interrupted (the recording stays valid;
+SIGHUP and SIGTERM stop the run the same way and exit 129 and 143).
+
+Two runs started in the same second in one directory never share a file:
+the second recording is named NAME-HOST-STAMP-2.ttyrec. When the recording
+cannot be written (a full disk), the run stops after the command that was
+running, says which file and why, and the index says where the recording
+ends (exit 1).`
 
 // runFlags are the flags of `runbook run`.
 type runFlags struct {

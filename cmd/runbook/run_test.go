@@ -3,10 +3,13 @@ package main
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -126,28 +129,105 @@ func TestKilledRunLeavesValidRecording(t *testing.T) {
 	}
 }
 
-func TestInterruptedRunExits130WithValidRecording(t *testing.T) {
-	cmd, rec, out := startLongRun(t)
-	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
-		t.Fatal(err)
+// SIGINT, SIGTERM and SIGHUP mid-command all stop the run the same way:
+// the command interrupted, the recording and its index finished and marked
+// stopped, a message, the signal's exit code, and no process left behind.
+func TestSignalsStopTheRun(t *testing.T) {
+	for _, tc := range []struct {
+		sig  syscall.Signal
+		code int
+		msg  string
+	}{
+		{syscall.SIGINT, 130, `interrupted in step 1 "long"`},
+		{syscall.SIGTERM, 143, `terminated (SIGTERM) in step 1 "long"`},
+		{syscall.SIGHUP, 129, `hung up (SIGHUP: the terminal closed) in step 1 "long"`},
+	} {
+		t.Run(tc.sig.String(), func(t *testing.T) {
+			cmd, rec, out := startLongRun(t)
+			procs := descendants(cmd.Process.Pid)
+			if len(procs) == 0 {
+				t.Fatal("the run has no session processes")
+			}
+			if err := cmd.Process.Signal(tc.sig); err != nil {
+				t.Fatal(err)
+			}
+			err := cmd.Wait()
+			var ee *exec.ExitError
+			if !errors.As(err, &ee) || ee.ExitCode() != tc.code {
+				t.Fatalf("exit: %v, want %d\n%s", err, tc.code, out)
+			}
+			data := validRecording(t, rec)
+			if !bytes.Contains(data, []byte("^C")) || bytes.Contains(data, []byte("never\r\n")) {
+				t.Errorf("recording: %q", data)
+			}
+			ix, err := recording.ReadIndex(recording.IndexPath(rec))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ix.Stopped == nil || ix.Stopped.Reason != "interrupted" || len(ix.Steps) != 1 {
+				t.Errorf("index: stopped %+v, %d steps", ix.Stopped, len(ix.Steps))
+			}
+			if !bytes.Contains(out.Bytes(), []byte(tc.msg)) {
+				t.Errorf("message, want %q:\n%s", tc.msg, out)
+			}
+			// The session's bash and its sleep are gone (or dead, waiting
+			// for init to reap them) once runbook has exited.
+			for _, pid := range procs {
+				if st := procState(pid); st != "" && st != "Z" {
+					t.Errorf("process %d (%s) outlived runbook: state %s", pid, procComm(pid), st)
+				}
+			}
+		})
 	}
-	err := cmd.Wait()
-	var ee *exec.ExitError
-	if !errors.As(err, &ee) || ee.ExitCode() != 130 {
-		t.Fatalf("exit: %v\n%s", err, out)
+}
+
+// descendants lists the processes under pid, read from /proc.
+func descendants(pid int) []int {
+	parent := map[int]int{}
+	ents, _ := os.ReadDir("/proc")
+	for _, e := range ents {
+		n, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		b, err := os.ReadFile("/proc/" + e.Name() + "/stat")
+		if err != nil {
+			continue
+		}
+		// pid (comm) state ppid ...: comm may hold spaces, so cut at the last ')'.
+		f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
+		if len(f) > 1 {
+			parent[n], _ = strconv.Atoi(f[1])
+		}
 	}
-	data := validRecording(t, rec)
-	if !bytes.Contains(data, []byte("^C")) || bytes.Contains(data, []byte("never\r\n")) {
-		t.Errorf("recording: %q", data)
+	var out []int
+	var walk func(int)
+	walk = func(p int) {
+		for c, pp := range parent {
+			if pp == p {
+				out = append(out, c)
+				walk(c)
+			}
+		}
 	}
-	ix, err := recording.ReadIndex(recording.IndexPath(rec))
+	walk(pid)
+	return out
+}
+
+// procState is a process's state letter, "" when it is gone.
+func procState(pid int) string {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
-		t.Fatal(err)
+		return ""
 	}
-	if ix.Stopped == nil || ix.Stopped.Reason != "interrupted" || len(ix.Steps) != 1 {
-		t.Errorf("index: stopped %+v, %d steps", ix.Stopped, len(ix.Steps))
+	f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
+	if len(f) == 0 {
+		return ""
 	}
-	if !bytes.Contains(out.Bytes(), []byte("interrupted in step 1 \"long\"")) {
-		t.Errorf("message:\n%s", out)
-	}
+	return f[0]
+}
+
+func procComm(pid int) string {
+	b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid))
+	return strings.TrimSpace(string(b))
 }

@@ -82,7 +82,7 @@ func runCtx(t *testing.T, ctx context.Context, h *andromeda.Host, src string, o 
 		Record: rec, Display: disp, Cols: 100, Rows: 30, IdleLimit: idleLimit,
 	})
 	r := result{rep: rep, err: err, display: disp.String()}
-	st, serr := recording.Stat(rec, "", 3)
+	st, serr := recording.Stat(context.Background(), rec, "", 3)
 	if serr != nil {
 		t.Fatalf("runbook info %s: %v", rec, serr)
 	}

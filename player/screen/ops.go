@@ -420,7 +420,7 @@ func (s *Screen) altOn(withCursor bool) {
 		return
 	}
 	s.altActive = true
-	if len(s.alt) != s.rows {
+	if len(s.alt) != s.rows || len(s.alt[0]) != s.cols {
 		s.alt = make([][]cell, s.rows)
 		for i := range s.alt {
 			s.alt[i] = blankRow(s.cols, DefaultColor)

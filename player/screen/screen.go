@@ -5,8 +5,9 @@ import (
 )
 
 // MaxSize bounds the columns and rows a Screen accepts, so a hostile size
-// announcement cannot make it allocate gigabytes.
-const MaxSize = 4096
+// announcement cannot make it allocate gigabytes: a 1000×1000 screen takes
+// 20 MB (the recording package reads any bigger size as 1000, and says so).
+const MaxSize = 1000
 
 type pen struct {
 	fg, bg Color
@@ -91,11 +92,10 @@ func blankRow(cols int, bg Color) []cell {
 func (s *Screen) setSize(cols, rows int) {
 	s.cols, s.rows = clampSize(cols), clampSize(rows)
 	s.main = make([][]cell, s.rows)
-	s.alt = make([][]cell, s.rows)
 	for i := range s.main {
 		s.main[i] = blankRow(s.cols, DefaultColor)
-		s.alt[i] = blankRow(s.cols, DefaultColor)
 	}
+	s.alt = nil // made when first shown (altOn)
 	s.mainWrap = make([]bool, s.rows)
 	s.altWrap = make([]bool, s.rows)
 	s.lines, s.wrapped = s.main, s.mainWrap
@@ -156,7 +156,9 @@ func (s *Screen) Cursor() (col, row int, visible bool) {
 }
 
 // Resize changes the screen size, keeping the top-left content (no reflow),
-// like a recording's resize event.
+// like a recording's resize event. Its cost is that of the screen it
+// makes: rows are kept and cut or extended where they fit, and the
+// alternate screen, when not showing, is dropped (altOn clears it anyway).
 func (s *Screen) Resize(cols, rows int) {
 	cols, rows = clampSize(cols), clampSize(rows)
 	if cols == s.cols && rows == s.rows {
@@ -166,24 +168,36 @@ func (s *Screen) Resize(cols, rows int) {
 		out := make([][]cell, rows)
 		ow := make([]bool, rows)
 		for i := range out {
-			out[i] = blankRow(cols, DefaultColor)
-			if i < len(old) {
-				copy(out[i], old[i])
-				ow[i] = wrap[i]
-				if cols < len(old[i]) && out[i][cols-1].w == 2 {
-					out[i][cols-1] = cell{r: ' ', w: 1, bg: out[i][cols-1].bg}
-				}
+			if i >= len(old) {
+				out[i] = blankRow(cols, DefaultColor)
+				continue
 			}
+			row, n := old[i], len(old[i])
+			if cap(row) >= cols {
+				row = row[:cols]
+			} else {
+				row = make([]cell, cols)
+				copy(row, old[i])
+			}
+			for x := n; x < cols; x++ {
+				row[x] = cell{r: ' ', w: 1, bg: DefaultColor}
+			}
+			if cols < n && row[cols-1].w == 2 {
+				row[cols-1] = cell{r: ' ', w: 1, bg: row[cols-1].bg}
+			}
+			out[i], ow[i] = row, wrap[i]
 		}
 		return out, ow
 	}
 	s.main, s.mainWrap = fit(s.main, s.mainWrap)
-	s.alt, s.altWrap = fit(s.alt, s.altWrap)
 	if s.altActive {
+		s.alt, s.altWrap = fit(s.alt, s.altWrap)
 		s.lines, s.wrapped = s.alt, s.altWrap
 	} else {
+		s.alt, s.altWrap = nil, make([]bool, rows)
 		s.lines, s.wrapped = s.main, s.mainWrap
 	}
+	s.spare = nil
 	s.cols, s.rows = cols, rows
 	s.top, s.bot = 0, rows-1
 	s.x = min(s.x, cols-1)

@@ -34,7 +34,7 @@ type LoadOptions struct {
 // movie up to the damage together with the error; problems that were read
 // past come back as warnings.
 func Load(ctx context.Context, path string, opt LoadOptions) (m *Movie, warnings []string, err error) {
-	rec, err := player.OpenWith(path, player.Options{Format: opt.Format})
+	rec, err := player.OpenWith(ctx, path, player.Options{Format: opt.Format})
 	if err != nil {
 		return nil, nil, err
 	}
