@@ -67,9 +67,9 @@ func leakForms(pw string) []string {
 		forms = append(forms, secret.Forms(pw)...)
 	}
 	for _, c := range leakContexts {
-		if c == "ctx-b64=" && len(pw) < 3 {
-			// A program printing base64 of text that holds a 1- or
-			// 2-byte secret: its characters say too little to mask.
+		if (c == "ctx-b64=" || c == "ctx-hex=") && len(pw) < 3 {
+			// A program printing base64 or hex of text that holds a
+			// 1- or 2-byte secret: its characters say too little to mask.
 			continue
 		}
 		s := c + pw

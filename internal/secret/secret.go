@@ -25,11 +25,11 @@ import (
 const Mask = "****"
 
 // An encoded form (hex, base64) is masked when it is at least as long as
-// the secret (up to 4 characters) and never shorter than 2: a single
-// base64 character means nothing. A secret's clear and quoted forms are
+// the secret (up to 4 characters) and never shorter than 3: one or two
+// hex or base64 characters are in every number and word. A secret's clear and quoted forms are
 // masked at any length. So a 1-byte secret that a program prints in
 // base64 cannot be told from other text: secrets should be long.
-func minEncoded(v string) int { return max(2, min(len(v), 4)) }
+func minEncoded(v string) int { return max(3, min(len(v), 4)) }
 
 // Value is one secret: its name (a parameter's, or one given to
 // secret()), used where a command refers to it as a shell variable.
@@ -247,6 +247,8 @@ func base64Core(enc *base64.Encoding, v []byte, a int) string {
 	return s[first:last]
 }
 
+var timestamp = regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$`)
+
 // MaskJSON masks the string values of a JSON document (b), leaving its
 // keys and structure alone, so that a short secret cannot break the
 // document. Strings are masked as they are written in b (escaped), which
@@ -281,6 +283,12 @@ func (s *Set) MaskJSON(b []byte) []byte {
 			continue
 		}
 		body := b[i+1 : j]
+		if timestamp.Match(body) {
+			// A time the clock gave (started_at) holds no secret, and
+			// a digit secret must not break it.
+			i = j
+			continue
+		}
 		if m := maskBytes(body, forms); !bytes.Equal(m, body) {
 			out = append(out, b[last:i+1]...)
 			out = append(out, m...)

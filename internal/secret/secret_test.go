@@ -46,13 +46,13 @@ func TestBase64AnyAlignment(t *testing.T) {
 
 // MaskJSON leaves keys and structure alone, even for a one-letter secret.
 func TestMaskJSON(t *testing.T) {
-	doc := []byte(`{"version": 1, "steps": [{"name": "e", "text": "echo e=e"}], "e": "x"}`)
-	got := New("e").MaskJSON(doc)
+	doc := []byte(`{"version": 1, "started_at": "2026-12-04T15:37:17.99150751Z", "steps": [{"name": "e", "text": "echo e=e"}], "e": "x"}`)
+	got := New("e", "5075").MaskJSON(doc)
 	var v map[string]any
 	if err := json.Unmarshal(got, &v); err != nil {
 		t.Fatalf("%s: %v", got, err)
 	}
-	if v["version"] != 1.0 || !bytes.Contains(got, []byte(`"****cho ****=****"`)) || !bytes.Contains(got, []byte(`"e": "x"`)) {
+	if v["version"] != 1.0 || !bytes.Contains(got, []byte(`"****cho ****=****"`)) || !bytes.Contains(got, []byte(`"e": "x"`)) || !bytes.Contains(got, []byte(`"2026-12-04T15:37:17.99150751Z"`)) {
 		t.Errorf("got %s", got)
 	}
 }
