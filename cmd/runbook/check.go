@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/runbook-dev/runbook/player"
+	"github.com/runbook-dev/runbook/recording"
 )
 
 const checkUse = "runbook check REC [--runbook FILE.lua] [--update] [--golden FILE]"
@@ -61,6 +62,12 @@ func runCheck(ctx context.Context, st *IO, args []string) error {
 		opt.Plan = plan
 	}
 	rec, err := player.Open(fs.Arg(0))
+	var fe *recording.FormatError
+	if errors.As(err, &fe) {
+		// Not a recording, or an empty one: not sound.
+		fmt.Fprintf(st.Out, "FAIL damaged: %v\n", err)
+		return errors.Join(errSilent, &checkFailed{1})
+	}
 	if err != nil {
 		return err
 	}

@@ -8,6 +8,19 @@ import (
 // announcement cannot make it allocate gigabytes.
 const MaxSize = 4096
 
+// MaxCells bounds columns × rows (a million cells, 1024x1024 or 4096x256):
+// 4096x4096 would take gigabytes per screen and seconds per resize.
+const MaxCells = 1 << 20
+
+// clampArea clamps each side, then takes rows away until the area fits.
+func clampArea(cols, rows int) (int, int) {
+	cols, rows = clampSize(cols), clampSize(rows)
+	if cols*rows > MaxCells {
+		rows = max(MaxCells/cols, 1)
+	}
+	return cols, rows
+}
+
 type pen struct {
 	fg, bg Color
 	attr   Attr
@@ -89,7 +102,7 @@ func blankRow(cols int, bg Color) []cell {
 }
 
 func (s *Screen) setSize(cols, rows int) {
-	s.cols, s.rows = clampSize(cols), clampSize(rows)
+	s.cols, s.rows = clampArea(cols, rows)
 	s.main = make([][]cell, s.rows)
 	s.alt = make([][]cell, s.rows)
 	for i := range s.main {
@@ -158,7 +171,7 @@ func (s *Screen) Cursor() (col, row int, visible bool) {
 // Resize changes the screen size, keeping the top-left content (no reflow),
 // like a recording's resize event.
 func (s *Screen) Resize(cols, rows int) {
-	cols, rows = clampSize(cols), clampSize(rows)
+	cols, rows = clampArea(cols, rows)
 	if cols == s.cols && rows == s.rows {
 		return
 	}
