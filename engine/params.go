@@ -58,6 +58,7 @@ func (r *runner) resolveParams(L *lua.LState) error {
 		}
 		tb.RawSetString(p.Name, lv)
 	}
+	r.guardParams(L, tb)
 	L.SetGlobal("params", tb)
 	return nil
 }
