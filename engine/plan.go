@@ -115,6 +115,11 @@ func Plan(ctx context.Context, opts Options) (*Runbook, []*PlannedStep, error) {
 			return r.rb, out, ctx.Err()
 		case o.err != nil:
 			stop, mistake := planError(o.reason, ps.faked, ownError)
+			if p := placeholderIn(r.rb, o.reason); mistake && p != "" {
+				// A required parameter not given stands as <name>: what
+				// it makes of it depends on the value a run gets.
+				stop, mistake = "it needs parameter "+p+": "+o.reason, false
+			}
 			if mistake {
 				ps.Error = o.reason
 				mistakes = append(mistakes, fmt.Sprintf("%s (in step %d %q)", o.reason, s.N, s.Name))
@@ -151,4 +156,15 @@ func planStop(reason string) string {
 	}
 	where := strings.TrimSuffix(strings.TrimSuffix(reason, suffix), ": reading state")
 	return "it reads the host's state at " + where
+}
+
+// placeholderIn names a required parameter without a value whose
+// placeholder (<name>) appears in msg, "" when none does.
+func placeholderIn(rb *Runbook, msg string) string {
+	for _, p := range rb.Params {
+		if p.Required && p.Value == "<"+p.Name+">" && strings.Contains(msg, p.Value) {
+			return p.Name
+		}
+	}
+	return ""
 }
