@@ -74,11 +74,18 @@ func (h *host) Exec(ctx context.Context, cmd string, stdin []byte) ([]byte, int,
 	if h.r.opts.Plan {
 		return nil, 0, errPlanExec
 	}
+	if h.r.replay != nil {
+		return h.r.replay.read(cmd, stdin)
+	}
 	var in io.Reader
 	if stdin != nil {
 		in = bytes.NewReader(stdin)
 	}
 	res, err := h.r.opts.Target.Exec(ctx, cmd, in)
+	if err == nil && h.r.inStep != nil {
+		// Kept for replay (check): what was asked, what came back.
+		h.r.inStep.ix.Reads = append(h.r.inStep.ix.Reads, h.r.readEntry(cmd, stdin, res.Stdout, res.Exit))
+	}
 	return res.Stdout, res.Exit, err
 }
 

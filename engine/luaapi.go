@@ -276,6 +276,7 @@ func (r *runner) command(ctx context.Context, cmd string, o shOptions, strict bo
 		res, err = r.ex.run(ctx, typed, shell.RunOptions{Timeout: o.timeout, Answers: o.answers, Vars: vars})
 		entry.End = recording.SecondsOf(r.ex.elapsed())
 		entry.Exit = res.Exit
+		entry.Output = recording.NewBlob([]byte(r.mask(res.Output))) // for replay
 		sr.ix.Commands = append(sr.ix.Commands, entry)
 		if err != nil || r.opts.Plan {
 			return res, false, "", err
@@ -303,7 +304,7 @@ func (r *runner) command(ctx context.Context, cmd string, o shOptions, strict bo
 			}
 			return res, false, reason, nil
 		}
-		if o.delay > 0 {
+		if o.delay > 0 && r.replay == nil {
 			select {
 			case <-time.After(o.delay):
 			case <-ctx.Done():

@@ -66,6 +66,7 @@ func (r *runner) resolveParams(L *lua.LState) error {
 		}
 		tb.RawSetString(p.Name, lv)
 	}
+	r.guardParams(L, tb)
 	L.SetGlobal("params", tb)
 	return nil
 }

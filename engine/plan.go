@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
 
@@ -18,6 +19,12 @@ type PlannedStep struct {
 	// Stopped is set when the walk could not go on: the rest of the step
 	// depends on what commands return (or on the host's state).
 	Stopped string
+	// Error is the runbook's mistake that ended the walk of this step
+	// (file:line and message): Plan returns them all as a RunbookError.
+	Error string
+
+	// faked: a command of this step got a pretended result.
+	faked bool
 }
 
 // PlanItem is one comment or command.
@@ -35,6 +42,7 @@ type planSession struct{ r *runner }
 
 func (p *planSession) run(ctx context.Context, typed string, o shell.RunOptions) (shell.Result, error) {
 	sr := p.r.inStep
+	sr.plan.faked = true
 	sr.plan.Items = append(sr.plan.Items, PlanItem{
 		Command:  typed,
 		Computed: !hasConstant(sr.step.fn.Proto, typed),
@@ -84,15 +92,45 @@ func Plan(ctx context.Context, opts Options) (*Runbook, []*PlannedStep, error) {
 	defer r.L.Close()
 	r.ex = &planSession{r: r}
 	r.steps = len(r.rb.Steps)
+	// The runbook's own error() is a check it makes of the run (a
+	// parameter not given, a state it refuses): the listing stops there,
+	// it is no mistake.
+	ownError := false
+	r.L.SetGlobal("error", r.L.NewFunction(func(L *lua.LState) int {
+		ownError = true
+		L.Error(L.Get(1), L.OptInt(2, 1))
+		return 0
+	}))
 	var out []*PlannedStep
+	var mistakes []string
 	for _, s := range r.rb.Steps {
 		ps := &PlannedStep{Step: s}
 		sr := &stepRun{step: s, ix: &recording.Step{}, plan: ps}
+		ownError = false
 		o := r.runStep(ctx, sr)
-		if o.err != nil || o.status == recording.StatusSkipped {
+		switch {
+		case o.status == recording.StatusSkipped:
 			ps.Stopped = planStop(o.reason)
+		case o.err != nil && ctx.Err() != nil:
+			return r.rb, out, ctx.Err()
+		case o.err != nil:
+			stop, mistake := planError(o.reason, ps.faked, ownError)
+			if p := placeholderIn(r.rb, o.reason); mistake && p != "" {
+				// A required parameter not given stands as <name>: what
+				// it makes of it depends on the value a run gets.
+				stop, mistake = "it needs parameter "+p+": "+o.reason, false
+			}
+			if mistake {
+				ps.Error = o.reason
+				mistakes = append(mistakes, fmt.Sprintf("%s (in step %d %q)", o.reason, s.N, s.Name))
+			} else {
+				ps.Stopped = stop
+			}
 		}
 		out = append(out, ps)
+	}
+	if len(mistakes) > 0 {
+		return r.rb, out, &RunbookError{Msg: strings.Join(mistakes, "\n")}
 	}
 	return r.rb, out, nil
 }
@@ -118,4 +156,15 @@ func planStop(reason string) string {
 	}
 	where := strings.TrimSuffix(strings.TrimSuffix(reason, suffix), ": reading state")
 	return "it reads the host's state at " + where
+}
+
+// placeholderIn names a required parameter without a value whose
+// placeholder (<name>) appears in msg, "" when none does.
+func placeholderIn(rb *Runbook, msg string) string {
+	for _, p := range rb.Params {
+		if p.Required && p.Value == "<"+p.Name+">" && strings.Contains(msg, p.Value) {
+			return p.Name
+		}
+	}
+	return ""
 }

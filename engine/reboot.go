@@ -48,6 +48,9 @@ func (h *host) Reboot(ctx context.Context, wait bool, timeout time.Duration) err
 	if r.opts.Plan {
 		return errPlanExec
 	}
+	if r.replay != nil {
+		return r.replay.reboot(ctx, wait)
+	}
 	if _, local := t.(*target.Local); local || t.Name() == "local" {
 		return errors.New("refusing to reboot the machine runbook runs on: run it against a host (--host HOST)")
 	}

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"os"
@@ -120,9 +121,11 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 		Version:   recording.IndexVersion,
 		Term:      recording.Term{Cols: cols, Rows: rows},
 		IdleLimit: recording.SecondsOf(opts.IdleLimit),
-		Runbook:   &recording.Runbook{Name: rb.Name, Path: rb.Path, SHA256: rb.SHA256},
+		Runbook:   &recording.Runbook{Name: rb.Name, Path: rb.Path, SHA256: rb.SHA256, Params: recordedParams(rb, opts.Set)},
 		Host:      opts.Target.Name(),
+		Replay:    true,
 	}
+	r.mods.SetRand(&randTape{r: r, src: rand.Reader})
 	var resizes *windowFollower
 	writeIndex := func(final bool) error {
 		if ixFile == nil {

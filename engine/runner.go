@@ -92,6 +92,10 @@ type runner struct {
 	inStep *stepRun
 	steps  int // how many steps this run runs
 
+	// replay, when set, answers commands and reads from a recording's
+	// index instead of a host (runbook check; replay.go).
+	replay *replayer
+
 	// shellOpts started the session; a new session after a reboot starts
 	// the same way (reboot.go). markers go to the index ("reboot", "back
 	// after N s"). stopAfter, when set, ends the run cleanly after the

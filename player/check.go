@@ -13,25 +13,17 @@ import (
 	"github.com/runbook-dev/runbook/recording"
 )
 
-// Plan is what the runbook says now, as plain data (the CLI builds it
-// from the engine, which the player must not import).
+// Plan is what the runbook says about the recording now, as plain data
+// (the CLI replays the runbook with the engine, which the player must not
+// import, and hands over what the replay found).
 type Plan struct {
-	Path  string
-	Steps []PlanStep
+	Path string
 	// Normalize are the runbook's own patterns (regexps) to blank out.
 	Normalize []string
-}
-
-// PlanStep is one step of the runbook as it is now.
-type PlanStep struct {
-	N            int
-	Name         string
-	FileLine     string
-	SourceSHA256 string
-	// Commands are the step's commands when they can be known without a
-	// host; Computed says some could not (then no command diff is shown).
-	Commands []string
-	Computed bool
+	// Stale are the replay's differences (failures, kind "stale"); Notes
+	// what it could not follow and says (never failures).
+	Stale []Finding
+	Notes []Finding
 }
 
 // CheckOptions say what to check beyond soundness.
@@ -123,13 +115,16 @@ func Check(ctx context.Context, rec *Recording, opt CheckOptions) (*Report, erro
 		}
 	}
 	ix := rec.Index
+	if ix == nil || len(ix.Steps) == 0 {
+		// Made by another tool, or without its index: there is nothing
+		// to replay the runbook against.
+		rep.Notes = append(rep.Notes, Finding{Kind: "soundness only", Msg: fmt.Sprintf(
+			"%s has no index with steps beside it (%s): checked for soundness only", rec.Path, recording.IndexPath(rec.Path))})
+		return rep, nil
+	}
 	if opt.Plan != nil {
-		if ix == nil || len(ix.Steps) == 0 {
-			rep.fail(nil, "stale", "%s has no index with steps beside it (%s): nothing to check the runbook against",
-				rec.Path, recording.IndexPath(rec.Path))
-			return rep, nil
-		}
-		checkStale(rep, ix, opt.Plan)
+		rep.Failures = append(rep.Failures, opt.Plan.Stale...)
+		rep.Notes = append(rep.Notes, opt.Plan.Notes...)
 	}
 	if ix != nil && len(ix.Steps) > 0 {
 		norm, err := NewNormalizer(nil)
@@ -162,59 +157,6 @@ func stepAt(rec *Recording, t time.Duration) *recording.Step {
 		}
 	}
 	return nil
-}
-
-func checkStale(rep *Report, ix *recording.Index, plan *Plan) {
-	byN := map[int]*recording.Step{}
-	for i := range ix.Steps {
-		byN[ix.Steps[i].N] = &ix.Steps[i]
-	}
-	lastN := 0
-	for _, s := range ix.Steps {
-		lastN = max(lastN, s.N)
-	}
-	seen := map[int]bool{}
-	for _, ps := range plan.Steps {
-		rs, ok := byN[ps.N]
-		seen[ps.N] = true
-		if !ok {
-			rs := &recording.Step{N: ps.N, Name: ps.Name}
-			if ix.Stopped != nil && ps.N > lastN {
-				// The run ended before it (a reboot without wait, a failed
-				// step, Ctrl-C): the index says why; that is not staleness.
-				rep.note(rs, "not reached", "the run stopped before this step (%s)", ix.Stopped.Reason)
-				continue
-			}
-			rep.fail(rs, "stale", "%s declares this step, the recording does not have it: record again", ps.FileLine)
-			continue
-		}
-		if rs.Name != ps.Name {
-			rep.fail(rs, "stale", "the runbook's step %d is now %q: record again", ps.N, ps.Name)
-			continue
-		}
-		if rs.SourceSHA256 != "" && ps.SourceSHA256 != "" && rs.SourceSHA256 != ps.SourceSHA256 {
-			rep.fail(rs, "stale", "the step changed since it was recorded (%s; source hash %.12s, recorded %.12s): record again",
-				ps.FileLine, ps.SourceSHA256, rs.SourceSHA256)
-			if !ps.Computed {
-				var rec []string
-				for _, c := range rs.Commands {
-					if c.EditedFrom != "" {
-						rec = append(rec, c.EditedFrom)
-					} else {
-						rec = append(rec, c.Text)
-					}
-				}
-				if d := diffLines(rec, ps.Commands); d != "" {
-					rep.fail(rs, "commands", "commands recorded → in the runbook now:\n%s", d)
-				}
-			}
-		}
-	}
-	for _, rs := range ix.Steps {
-		if !seen[rs.N] {
-			rep.fail(&rs, "stale", "recorded, but the runbook no longer has step %d", rs.N)
-		}
-	}
 }
 
 // checkOutcomes checks each step ended as the runbook expects: status,
@@ -420,4 +362,27 @@ func diffLines(a, b []string) string {
 		}
 	}
 	return out.String()
+}
+
+// CommandOutput is what a command printed between its start and end, as
+// near as the terminal output tells: plain text without the echoed
+// command line and the prompt after it. For replaying older indexes,
+// which do not keep outputs.
+func (r *Recording) CommandOutput(from, to time.Duration) string {
+	out, err := r.outputBetween(from, to)
+	if err != nil {
+		return ""
+	}
+	text := strings.ReplaceAll(PlainText(out), "\r", "")
+	if i := strings.IndexByte(text, '\n'); i >= 0 {
+		text = text[i+1:]
+	} else {
+		return ""
+	}
+	if i := strings.LastIndexByte(text, '\n'); i >= 0 {
+		text = text[:i+1] // the prompt line after it
+	} else {
+		text = ""
+	}
+	return text
 }

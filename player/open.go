@@ -91,6 +91,10 @@ func Open(ctx context.Context, path string) (*Recording, error) {
 func OpenWith(ctx context.Context, path string, opt Options) (*Recording, error) {
 	er, err := recording.Open(path, opt.Format)
 	if err != nil {
+		var fe *recording.FormatError
+		if errors.As(err, &fe) {
+			return nil, err // names the file already: "x: not a recording: ..."
+		}
 		return nil, fmt.Errorf("open recording %s: %w", path, err)
 	}
 	defer er.Close()

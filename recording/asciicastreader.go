@@ -73,6 +73,11 @@ type castReader struct {
 
 	v1     []json.RawMessage // v1 events
 	v1next int
+
+	// recognised: the header (or v1 document) is asciicast's, whatever
+	// damage follows; an error before that means the bytes are not
+	// asciicast at all.
+	recognised bool
 }
 
 func newCastReader(src io.Reader, name string, closer io.Closer, want int) (*castReader, error) {
@@ -113,11 +118,14 @@ func newCastReader(src io.Reader, name string, closer io.Closer, want int) (*cas
 	case 1:
 		return c, c.readV1(first)
 	case 2, 3:
+		c.recognised = true
+	case 0:
+		return nil, c.formatErr(ProblemDamaged, false, "JSON without an asciicast version")
 	default:
 		return nil, c.formatErr(ProblemDamaged, false, "unsupported asciicast version %d", h.Version)
 	}
 	if want != 0 && want != h.Version {
-		return nil, c.formatErr(ProblemDamaged, false, "asciicast v%d, not v%d as asked", h.Version, want)
+		return c, c.formatErr(ProblemDamaged, false, "asciicast v%d, not v%d as asked", h.Version, want)
 	}
 	c.version = h.Version
 	c.hdr = h.header()
@@ -155,6 +163,9 @@ func (c *castReader) readV1(first []byte) error {
 	}
 	doc := append(append(first, '\n'), rest...)
 	c.version = 1
+	// A v1 document, even a damaged one, has a version and its events
+	// under "stdout".
+	c.recognised = bytes.Contains(doc, []byte(`"stdout"`)) && bytes.Contains(doc, []byte(`"version"`))
 	var h castHeader
 	if jerr := json.Unmarshal(doc, &h); jerr != nil {
 		fixed, at := repairJSON(doc)
@@ -171,8 +182,10 @@ func (c *castReader) readV1(first []byte) error {
 		c.problem(ProblemRepaired, startLine-1+lineOf(doc, at), "invalid JSON (%v); read as repaired", jerr)
 	}
 	if h.Version != 1 {
+		c.recognised = false
 		return c.formatErr(ProblemDamaged, false, "a multi-line document with version %d (want asciicast v1)", h.Version)
 	}
+	c.recognised = true
 	c.version = 1
 	c.hdr = h.header()
 	c.clampHeader()

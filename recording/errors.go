@@ -35,6 +35,11 @@ const (
 	ProblemZeroLength = "zero-length" // a ttyrec frame with no payload
 	ProblemBadLine    = "bad-line"    // an asciicast line that is not valid JSON (skipped)
 	ProblemRepaired   = "repaired"    // invalid JSON that was repaired and read
+	// ProblemEmpty: a file with no bytes at all (a recording that never
+	// started): not sound, and nothing to read.
+	ProblemEmpty = "empty"
+	// ProblemUnrecognised: bytes that are no format this package reads.
+	ProblemUnrecognised = "unrecognised"
 )
 
 func (e *FormatError) Error() string {
@@ -77,7 +82,7 @@ func (e *FormatError) ExitCode() int { return 1 }
 // Fatal reports whether the problem ended the reading (truncation or
 // damage) rather than being read past.
 func (e *FormatError) Fatal() bool {
-	return e.Kind == ProblemTruncated || e.Kind == ProblemDamaged
+	return e.Kind == ProblemTruncated || e.Kind == ProblemDamaged || e.Kind == ProblemEmpty || e.Kind == ProblemUnrecognised
 }
 
 // maxProblems bounds the problems a reader keeps, so a file with millions of

@@ -42,6 +42,11 @@ type Index struct {
 	// Redacted: texts were masked after recording (runbook convert
 	// --redact): the recording is not what the terminal showed.
 	Redacted bool `json:"redacted,omitempty"`
+	// Replay says the index keeps what `runbook check` needs to run the
+	// runbook again against it: the parameters, every command's output,
+	// every side-channel read and the random bytes drawn. An index
+	// without it (older) is checked as far as it allows.
+	Replay bool `json:"replay,omitempty"`
 }
 
 // Term is the terminal size of the recording.
@@ -72,6 +77,9 @@ type Runbook struct {
 	Name   string `json:"name"`
 	Path   string `json:"path"`
 	SHA256 string `json:"sha256"`
+	// Params are the parameters given to this run (--set, or asked for;
+	// not those left at their default), a secret one's value as "****".
+	Params map[string]string `json:"params,omitempty"`
 }
 
 // Step statuses.
@@ -88,8 +96,8 @@ type Step struct {
 	Name string `json:"name"`
 	// FileLine is where the step is declared ("runbooks/x.lua:42").
 	FileLine string `json:"file_line"`
-	// SourceSHA256 hashes the step's source text, so `runbook check` can
-	// tell a recording made from an older version of the step.
+	// SourceSHA256 hashes the step's source text (for information:
+	// `runbook check` replays the runbook instead of comparing it).
 	SourceSHA256 string  `json:"source_sha256"`
 	Status       string  `json:"status"`
 	Reason       string  `json:"reason,omitempty"` // why skipped or failed
@@ -98,6 +106,23 @@ type Step struct {
 	// Comments are the step's narration, in order.
 	Comments []string  `json:"comments,omitempty"`
 	Commands []Command `json:"commands,omitempty"`
+	// Reads are the side-channel commands the step's operations ran to
+	// read the host's state, in order, with what they returned (secrets
+	// masked), so a replay gets the same answers.
+	Reads []Read `json:"reads,omitempty"`
+	// Random is the random bytes the step drew (net.random_mac), in hex.
+	Random string `json:"random,omitempty"`
+}
+
+// Read is one side-channel command: not typed, not shown, only read.
+type Read struct {
+	Cmd string `json:"cmd"` // secrets masked
+	// StdinSHA256 hashes what was sent to it (secrets masked first).
+	StdinSHA256 string `json:"stdin_sha256,omitempty"`
+	Exit        int    `json:"exit"`
+	Out         *Blob  `json:"out,omitempty"` // stdout, secrets masked
+	// Before is how many of the step's commands were typed before it.
+	Before int `json:"before"`
 }
 
 // Command is one command typed into the session.
@@ -120,6 +145,9 @@ type Command struct {
 	Expect []string `json:"expect,omitempty"`
 	// OK lists the exit statuses the runbook accepts (default [0]).
 	OK []int `json:"ok,omitempty"`
+	// Output is what the command printed, as sh() returned it (secrets
+	// masked), for replay.
+	Output *Blob `json:"output,omitempty"`
 }
 
 // Stopped says why and where a run ended early.

@@ -5,11 +5,13 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
+	"unicode/utf8"
 )
 
 // Formats accepted by Open and NewEventReader ("" sniffs the content).
@@ -88,26 +90,31 @@ func newEventReader(r io.Reader, format, name string, closer io.Closer) (EventRe
 	if err != nil {
 		return nil, err
 	}
-	head, src, err := peek(r, 512)
+	head, src, err := peek(r, sniffLen)
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", name, err)
 	}
 	if len(head) >= 2 && head[0] == 0x1f && head[1] == 0x8b {
 		zr, err := gzip.NewReader(src)
 		if err != nil {
-			return nil, fmt.Errorf("read %s: gzip: %w", name, err)
+			return nil, notRecording(name, "gzip: %v", err)
 		}
 		zr.Multistream(true)
-		if head, src, err = peek(zr, 512); err != nil {
-			return nil, fmt.Errorf("read %s: gzip: %w", name, err)
+		if head, src, err = peek(zr, sniffLen); err != nil {
+			return nil, notRecording(name, "gzip: %v", err)
 		}
 		closer = multiCloser{zr, closer}
 	}
+	if len(head) == 0 {
+		return nil, &FormatError{Name: name, Offset: -1, Frame: -1, Kind: ProblemEmpty, Msg: "empty recording"}
+	}
 	if format == "" {
 		if format = sniff(head); format == "" {
-			return nil, &FormatError{Name: name, Offset: 0, Frame: -1, Kind: ProblemDamaged,
-				Msg: "not a recording this reader knows (ttyrec, nh, asciicast v1/v2/v3); name the format"}
+			return nil, notRecording(name, "")
 		}
+	} else if !plausible(format, head) {
+		// Named or asked for a format whose bytes these are not.
+		return nil, notRecording(name, "not %s, as its name or --format says", format)
 	}
 	switch format {
 	case "ttyrec":
@@ -126,6 +133,10 @@ func newEventReader(r io.Reader, format, name string, closer io.Closer) (EventRe
 		}
 		c, err := newCastReader(src, name, closer, want)
 		if err != nil {
+			var fe *FormatError
+			if errors.As(err, &fe) && (c == nil || !c.recognised) {
+				return nil, notRecording(name, "JSON or text, but no asciicast header")
+			}
 			return nil, err
 		}
 		if want == 1 && c.version != 1 {
@@ -133,6 +144,20 @@ func newEventReader(r io.Reader, format, name string, closer io.Closer) (EventRe
 		}
 		return c, nil
 	}
+}
+
+// sniffLen is how much of a file sniffing looks at: enough for a few
+// ttyrec headers of small frames, or an asciicast header line.
+const sniffLen = 4096
+
+// notRecording is the error for bytes that are no format this package
+// reads; detail (optional) says what was seen.
+func notRecording(name, detail string, a ...any) *FormatError {
+	msg := "not a recording: format could not be recognised"
+	if detail != "" {
+		msg += " (" + fmt.Sprintf(detail, a...) + ")"
+	}
+	return &FormatError{Name: name, Offset: -1, Frame: -1, Kind: ProblemUnrecognised, Msg: msg}
 }
 
 type multiCloser []io.Closer
@@ -173,22 +198,93 @@ func peek(r io.Reader, n int) ([]byte, io.Reader, error) {
 	return b, br, nil
 }
 
-// sniff guesses a format from a file's first bytes ("" when it cannot).
+// sniff names the format of a file's first bytes, "" when they are no
+// format's: JSON (or a comment) for asciicast, plausible first headers
+// for ttyrec, NUL and a zero stamp for nh (which has no header; a file
+// named .nh is read as nh).
 func sniff(b []byte) string {
-	t := bytes.TrimLeft(b, " \t\r\n")
-	if len(t) > 0 && (t[0] == '{' || t[0] == '#') {
+	switch {
+	case castLike(b):
 		return "asciicast"
-	}
-	if len(b) >= 12 {
-		usec := binary.LittleEndian.Uint32(b[4:8])
-		n := binary.LittleEndian.Uint32(b[8:12])
-		// termrec's test: a plausible first header.
-		if usec < 1_000_000 && n > 0 && n < 1<<24 {
-			return "ttyrec"
-		}
-	}
-	if bytes.IndexByte(b, 0) >= 0 {
+	case ttyrecLike(b):
+		return "ttyrec"
+	case len(b) >= 5 && string(b[:5]) == "\x00\x00\x00\x00\x00" && nhLike(b):
 		return "nh"
 	}
 	return ""
+}
+
+// plausible reports whether head can be the start of a file of format.
+func plausible(format string, head []byte) bool {
+	switch format {
+	case "ttyrec":
+		return ttyrecLike(head)
+	case "nh":
+		return nhLike(head)
+	}
+	return castLike(head)
+}
+
+// castLike: asciicast is JSON lines (v3 allows # comments), so the first
+// byte that is not blank opens an object or a comment.
+func castLike(b []byte) bool {
+	t := bytes.TrimLeft(bytes.TrimPrefix(b, []byte("\xef\xbb\xbf")), " \t\r\n")
+	return len(t) > 0 && (t[0] == '{' || t[0] == '#')
+}
+
+// ttyrecLike checks the headers that lie whole in b: the first as termrec
+// tests it (usec < 1e6, a length above 0 and below 16 MB), every later one
+// with a length a reader would take. Random bytes pass the first test
+// about once in a million.
+func ttyrecLike(b []byte) bool {
+	if len(b) < ttyrecHeaderLen {
+		return false
+	}
+	for off, i := 0, 0; off+ttyrecHeaderLen <= len(b); i++ {
+		usec := binary.LittleEndian.Uint32(b[off+4 : off+8])
+		n := binary.LittleEndian.Uint32(b[off+8 : off+12])
+		if i == 0 && (usec >= 1_000_000 || n == 0 || n >= 1<<24) {
+			return false
+		}
+		if n > DefaultMaxFrame {
+			return false
+		}
+		off += ttyrecHeaderLen + int(n)
+	}
+	return true
+}
+
+// nhLike checks the stamps (NUL + 4-byte little-endian hundredths) in b:
+// each within a day of the one before and none going backwards. Random
+// bytes hold a NUL about every 256 bytes, with stamps anywhere in 497
+// days. Without a whole stamp to judge, the output must be UTF-8 text.
+func nhLike(b []byte) bool {
+	const day = 24 * 60 * 60 * 100
+	var prev uint32
+	stamps := 0
+	var text []byte
+	for i := 0; i < len(b); i++ {
+		if b[i] != 0 {
+			text = append(text, b[i])
+			continue
+		}
+		if i+5 > len(b) {
+			break
+		}
+		t := binary.LittleEndian.Uint32(b[i+1 : i+5])
+		if t < prev || t-prev > day {
+			return false
+		}
+		prev = t
+		stamps++
+		i += 4
+	}
+	if stamps > 0 {
+		return true
+	}
+	// The window may end inside a character.
+	for k := 0; k < utf8.UTFMax && len(text) > 0 && !utf8.Valid(text); k++ {
+		text = text[:len(text)-1]
+	}
+	return utf8.Valid(text)
 }

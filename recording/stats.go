@@ -73,20 +73,21 @@ func Stat(ctx context.Context, path, format string, nGaps int) (*Stats, error) {
 	if format == "" && path != "-" {
 		format = FormatOf(path)
 	}
-	nf, err := normalFormat(format)
-	if err != nil {
+	if _, err := normalFormat(format); err != nil {
 		return nil, err
 	}
-	if nf == "ttyrec" && path != "-" {
-		return statTtyrec(ctx, path, nGaps)
-	}
 	r, err := Open(path, format)
+	var fe *FormatError
+	if errors.As(err, &fe) && fe.Kind == ProblemEmpty {
+		// Nothing to describe, and that is the problem.
+		return &Stats{Header: Header{Format: "empty"}, Damage: fe}, nil
+	}
 	if err != nil {
 		return nil, err
 	}
 	defer r.Close()
 	if _, ok := r.(*ttyrecEvents); ok && path != "-" {
-		// Sniffed as ttyrec: scan it the fast way.
+		// A ttyrec: scan it the fast way.
 		r.Close()
 		return statTtyrec(ctx, path, nGaps)
 	}

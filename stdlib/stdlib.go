@@ -72,6 +72,7 @@ func Open(L *lua.LState, h Host) *Modules {
 	}
 	for _, mod := range mods {
 		tb := L.SetFuncs(L.NewTable(), mod.funcs)
+		guardModule(L, mod.name, tb)
 		L.SetGlobal(mod.name, tb)
 		L.PreloadModule(mod.name, func(L *lua.LState) int { L.Push(tb); return 1 })
 	}

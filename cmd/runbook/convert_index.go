@@ -83,6 +83,13 @@ func redactIndex(ix *recording.Index, res []*regexp.Regexp) {
 			red(&ss[i])
 		}
 	}
+	// What replay keeps (outputs, reads) is redacted too; a replay then
+	// sees the redacted text, and may call the recording stale.
+	redBlob := func(b **recording.Blob) {
+		if *b != nil {
+			*b = recording.NewBlob(redact((*b).Bytes(), res))
+		}
+	}
 	red(&ix.Host)
 	for i := range ix.Markers {
 		red(&ix.Markers[i].Label)
@@ -98,6 +105,16 @@ func redactIndex(ix *recording.Index, res []*regexp.Regexp) {
 			red(&c.Typed)
 			red(&c.EditedFrom)
 			reds(c.Expect)
+			redBlob(&c.Output)
+		}
+		for j := range s.Reads {
+			red(&s.Reads[j].Cmd)
+			redBlob(&s.Reads[j].Out)
+		}
+	}
+	if ix.Runbook != nil {
+		for k, v := range ix.Runbook.Params {
+			ix.Runbook.Params[k] = string(redact([]byte(v), res))
 		}
 	}
 	if ix.Stopped != nil {

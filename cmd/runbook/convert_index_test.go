@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -110,7 +111,7 @@ func TestConvertKeepsIndexTrue(t *testing.T) {
 	if idle < 1.9 || idle > 2.5 {
 		t.Errorf("idle pauses cut %.3f s, want about 2 (the 3 s sleep down to 1 s): %+v", idle, ix.Pauses)
 	}
-	if len(ix.Steps) != len(orig.Steps) || ix.Runbook == nil || *ix.Runbook != *orig.Runbook || !ix.StartedAt.Equal(orig.StartedAt) {
+	if len(ix.Steps) != len(orig.Steps) || ix.Runbook == nil || !reflect.DeepEqual(*ix.Runbook, *orig.Runbook) || !ix.StartedAt.Equal(orig.StartedAt) {
 		t.Fatalf("index lost what it held:\n%+v\nwas\n%+v", ix, orig)
 	}
 

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -19,8 +20,10 @@ and reports every problem in it: a cut or damaged tail (with its byte offset
 or line), stamps going backwards, usec fields ≥ 1000000, zero-length frames,
 invalid asciicast lines. Duration is first to last frame, as stored.
 
-Exit status: 0 when every file is sound, 1 when any has problems, 2 when
-one cannot be read as a recording at all.
+Exit status: 0 when every file is sound, 1 when any has problems or is
+not a recording at all (its bytes are no format above, whatever its name
+says; an empty file is the problem "empty recording"), 2 when a file
+cannot be opened.
 
 Examples:
   runbook info recordings/demo.ttyrec
@@ -56,6 +59,13 @@ func runInfo(ctx context.Context, st *IO, args []string) error {
 			// Interrupted, even if the last of the file was read meanwhile.
 			return ctx.Err()
 		}
+		var fe *recording.FormatError
+		if errors.As(err, &fe) {
+			// Bytes that are no recording: said, and the work failed.
+			fmt.Fprintf(st.Err, "runbook: %v\n", err)
+			bad++
+			continue
+		}
 		if err != nil {
 			return &usageError{msg: fmt.Sprintf("info: %v", err)}
 		}
@@ -72,7 +82,7 @@ func runInfo(ctx context.Context, st *IO, args []string) error {
 		}
 	}
 	if bad > 0 {
-		return fmt.Errorf("%w: %d of %d recordings have problems", errSilent, bad, fs.NArg())
+		return fmt.Errorf("%w: %d of %d files have problems or are not recordings", errSilent, bad, fs.NArg())
 	}
 	return nil
 }
@@ -148,7 +158,9 @@ func printInfo(w io.Writer, path string, s *recording.Stats) {
 	if more := s.ProblemCount - len(s.Problems); more > 0 {
 		fmt.Fprintf(w, "  ... and %d more\n", more)
 	}
-	if s.Damage != nil {
+	if s.Damage != nil && s.Damage.Kind == recording.ProblemEmpty {
+		fmt.Fprintf(w, "  %s\n", s.Damage.Error())
+	} else if s.Damage != nil {
 		fmt.Fprintf(w, "  %s (read up to there)\n", s.Damage.Error())
 		if s.Damage.Truncated {
 			fmt.Fprintf(w, "repair:    runbook convert %s %s   (keeps every whole frame)\n", path, path)

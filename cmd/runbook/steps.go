@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -17,6 +18,12 @@ from any host. A command marked (computed) is built by the runbook at run
 time (from parameters, facts or earlier output), so the run may type
 something else; a step whose commands depend on what the host says stops
 the listing with a note.
+
+It is also a lint: Lua errors, a function a module does not have
+(file.lines: did you mean file.line?), a wrong option name or type of
+sh() or a stdlib operation, and a parameter used but not declared are
+marked in the listing and reported with the runbook's file:line, and
+steps exits 2.
 
 Examples:
   runbook steps runbooks/demo.lua
@@ -34,9 +41,11 @@ func runSteps(ctx context.Context, st *IO, args []string) error {
 		return usagef("steps: want one runbook, got %d arguments", fs.NArg())
 	}
 	rb, plan, err := planRunbook(ctx, st, fs.Arg(0), *set, setFiles)
-	if err != nil {
+	if err != nil && (rb == nil || !errors.As(err, new(*engine.RunbookError))) {
 		return err
 	}
+	// Mistakes found while walking the steps (err): the listing shows
+	// where, and the command exits 2 with every one of them.
 	w := st.Out
 	title := rb.Name
 	if rb.Title != "" {
@@ -86,8 +95,11 @@ func runSteps(ctx context.Context, st *IO, args []string) error {
 		if ps.Stopped != "" {
 			fmt.Fprintf(w, "   … the rest depends on the run: %s\n", ps.Stopped)
 		}
+		if ps.Error != "" {
+			fmt.Fprintf(w, "   ✗ %s\n", ps.Error)
+		}
 	}
-	return nil
+	return err
 }
 
 // planRunbook loads the runbook named by arg (a file, or a built-in name)

@@ -9,6 +9,19 @@ import (
 // 20 MB (the recording package reads any bigger size as 1000, and says so).
 const MaxSize = 1000
 
+// MaxCells bounds columns × rows (a million cells, 1024x1024 or 4096x256):
+// 4096x4096 would take gigabytes per screen and seconds per resize.
+const MaxCells = 1 << 20
+
+// clampArea clamps each side, then takes rows away until the area fits.
+func clampArea(cols, rows int) (int, int) {
+	cols, rows = clampSize(cols), clampSize(rows)
+	if cols*rows > MaxCells {
+		rows = max(MaxCells/cols, 1)
+	}
+	return cols, rows
+}
+
 type pen struct {
 	fg, bg Color
 	attr   Attr
@@ -90,7 +103,7 @@ func blankRow(cols int, bg Color) []cell {
 }
 
 func (s *Screen) setSize(cols, rows int) {
-	s.cols, s.rows = clampSize(cols), clampSize(rows)
+	s.cols, s.rows = clampArea(cols, rows)
 	s.main = make([][]cell, s.rows)
 	for i := range s.main {
 		s.main[i] = blankRow(s.cols, DefaultColor)
@@ -160,7 +173,7 @@ func (s *Screen) Cursor() (col, row int, visible bool) {
 // makes: rows are kept and cut or extended where they fit, and the
 // alternate screen, when not showing, is dropped (altOn clears it anyway).
 func (s *Screen) Resize(cols, rows int) {
-	cols, rows = clampSize(cols), clampSize(rows)
+	cols, rows = clampArea(cols, rows)
 	if cols == s.cols && rows == s.rows {
 		return
 	}
