@@ -294,15 +294,35 @@ func (f *IndexFile) Final(ix *Index) error {
 		return err
 	}
 	err = replaceFile(f.Path, b)
-	if err != nil && f.inPlace(b, true) == nil {
+	if err == nil || f.inPlace(b, true) == nil {
+		return nil
+	}
+	// No room even in place: what check needs to replay (outputs, reads)
+	// is what may be large; the steps and where the recording ends are
+	// what must be there.
+	if small, serr := f.encode(ix.withoutReplay()); serr == nil && f.inPlace(small, true) == nil {
 		return nil
 	}
 	return err
 }
 
-// inPlace writes b over the index file's reserve when there is no room
-// for a new file: not atomic, but it needs no space the file does not
-// already have. It refuses a b longer than the file.
+// withoutReplay is a copy of ix without what a replay needs (command
+// outputs, side-channel reads, random bytes).
+func (ix *Index) withoutReplay() *Index {
+	c := *ix
+	c.Replay = false
+	c.Steps = append([]Step(nil), ix.Steps...)
+	for i := range c.Steps {
+		s := &c.Steps[i]
+		s.Reads, s.Random = nil, ""
+		s.Commands = append([]Command(nil), s.Commands...)
+		for j := range s.Commands {
+			s.Commands[j].Output = nil
+		}
+	}
+	return &c
+}
+
 func (f *IndexFile) encode(ix *Index) ([]byte, error) {
 	b, err := encodeIndex(f.Path, ix)
 	if err == nil && f.Filter != nil {
@@ -311,6 +331,9 @@ func (f *IndexFile) encode(ix *Index) ([]byte, error) {
 	return b, err
 }
 
+// inPlace writes b over the index file's reserve when there is no room
+// for a new file: not atomic, but it needs no space the file does not
+// already have. It refuses a b longer than the file.
 func (f *IndexFile) inPlace(b []byte, final bool) error {
 	fd, err := os.OpenFile(f.Path, os.O_WRONLY, 0)
 	if err != nil {
