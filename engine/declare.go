@@ -6,8 +6,21 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/runbook-dev/runbook/stdlib"
 	lua "github.com/yuin/gopher-lua"
 )
+
+var _ = stdlib.Document("", "runbook", `runbook{name=, title=, description=, host=, sudo=, prompt=, normalize={patterns}, params={NAME={default=, doc=, type="string"|"number"|"bool", secret=, env=, required=}}}`,
+	`Declares the runbook: its name and title (for recordings and pages), a description (shown by
+runbook FILE.lua --help and on the page), the host it runs on by default, whether it needs
+sudo, the prompt its recording shows, output patterns check ignores, and its parameters.
+Parameters are read from --set, RUNBOOK_PARAM_<NAME>, --set-file, their default, or asked;
+a secret one is masked everywhere and typed as the shell variable ${NAME}. At most once, at
+the top level.`)
+
+var _ = stdlib.Document("", "params", `params.NAME -> value`,
+	`The parameters runbook{} declared, with their values (a string, number or bool, as
+declared). Reading one that is not declared is an error naming the closest one.`)
 
 // luaRunbook declares the runbook's metadata and parameters. Parameters
 // are resolved right away (from --set, defaults, or by asking), so the
@@ -94,6 +107,10 @@ func optString(L *lua.LState, t *lua.LTable, key, def string) string {
 		return def
 	}
 }
+
+var _ = stdlib.Document("", "step", `step(name, function() ... end)`,
+	`Declares a step: its name is shown, recorded and used by --from, --only and check. Steps
+run in the order they are declared; a step ends as ok, changed, skipped or failed.`)
 
 // luaStep declares a step.
 //

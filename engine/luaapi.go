@@ -33,6 +33,15 @@ type shOptions struct {
 
 var shOptionNames = []string{"ok", "timeout", "retries", "delay", "expect", "probe", "cwd", "env", "answers"}
 
+var _ = stdlib.Document("", "sh", `sh(cmd [, {ok={0,...}, timeout=, retries=, delay=, expect=, probe=, cwd=, env={NAME=value}, answers={["prompt"]=reply}}]) -> {exit=, output=, dry=}`,
+	`Types cmd into the session, shown and recorded, and waits for it. A non-zero exit not in
+ok, an expected text (expect, a text or a list) missing from the output, or a timeout (the
+command is interrupted as with Ctrl-C) fails the step, after retries tries delay apart.
+probe marks a read-only command that runs even in a dry run. cwd and env run it in a
+subshell with that directory and environment. answers types a reply when a prompt text
+appears in the output (a reply holding a secret is never shown). Secrets in cmd are typed
+as shell variables (${name}), never as their values.`)
+
 // luaSh types a command into the session and waits for it.
 //
 //	sh(cmd [, {ok={0,...}, timeout=secs|"5m", retries=n, delay=secs|"2s",
@@ -356,6 +365,21 @@ func (r *runner) luaSkip(L *lua.LState) int {
 	L.Error(r.raised, 0)
 	return 0
 }
+
+var _ = stdlib.Document("", "secret", `secret(value [, name]) -> value`,
+	`Marks a value the runbook computed or read as secret and returns it: masked (****)
+wherever it would be shown or recorded, in every encoding, and typed in commands as the
+shell variable name (default secret1, secret2, ...), defined in the session out of sight.`)
+
+var _ = stdlib.Document("", "comment", `comment(text)`,
+	`Narrates: the text is shown at the prompt as shell comment lines, recorded, and becomes
+the step's narration on the guide page.`)
+
+var _ = stdlib.Document("", "skip", `skip([reason])`,
+	`Ends the step as skipped, with the reason shown and recorded.`)
+
+var _ = stdlib.Document("", "print", `print(...)`,
+	`Shows its arguments to the user only: never recorded, never on a page.`)
 
 // luaSecret marks a value the runbook computed or read (a generated token,
 // a key read from a file) as secret, and returns it unchanged.

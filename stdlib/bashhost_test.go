@@ -12,6 +12,7 @@ import (
 
 	"github.com/runbook-dev/runbook/internal/secret"
 	"github.com/runbook-dev/runbook/stdlib"
+	"github.com/runbook-dev/runbook/stdlib/stdlibtest"
 	lua "github.com/yuin/gopher-lua"
 )
 
@@ -140,21 +141,7 @@ func mustRun(t *testing.T, h stdlib.Host, script string, vars map[string]string)
 	}
 }
 
-func readFile(t *testing.T, p string) string {
-	t.Helper()
-	b, err := os.ReadFile(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
-}
-
+func readFile(t *testing.T, p string) string { return stdlibtest.ReadFile(t, p) }
 func writeFile(t *testing.T, p, content string, mode os.FileMode) {
-	t.Helper()
-	if err := os.WriteFile(p, []byte(content), mode); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Chmod(p, mode); err != nil {
-		t.Fatal(err)
-	}
+	stdlibtest.WriteFile(t, p, content, mode)
 }

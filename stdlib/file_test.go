@@ -10,30 +10,14 @@ import (
 	"testing"
 
 	"github.com/runbook-dev/runbook/internal/secret"
+	"github.com/runbook-dev/runbook/stdlib/stdlibtest"
 )
 
-// grub is /etc/default/grub as Debian ships it, enough of it for the
-// guide's edits.
-const grub = `# If you change this file, run 'update-grub' afterwards to update
-# /boot/grub/grub.cfg.
-
-GRUB_DEFAULT=0
-GRUB_TIMEOUT=5
-GRUB_DISTRIBUTOR=` + "`lsb_release -i -s 2> /dev/null || echo Debian`" + `
-GRUB_CMDLINE_LINUX_DEFAULT="quiet"
-GRUB_CMDLINE_LINUX=""
-
-# Uncomment to disable graphical terminal (grub-pc only)
-#GRUB_TERMINAL=console
-`
-
-const xenCfg = `# The Xen hypervisor entries come first in the menu.
-#
-#XEN_OVERRIDE_GRUB_DEFAULT=0
-
-# Default Xen boot options
-GRUB_CMDLINE_XEN_DEFAULT=""
-`
+// The files the guide edits, as Debian ships them.
+const (
+	grub   = stdlibtest.Grub
+	xenCfg = stdlibtest.XenCfg
+)
 
 // converge is one operation (or a few) on one file: it must change the file
 // into want with a command like cmd, show a diff, change nothing in a dry

@@ -27,6 +27,12 @@ func document(module, name, sig, text string) bool {
 	return true
 }
 
+// Document registers the doc of a global function that is not the
+// stdlib's own (the engine's core: runbook, step, sh, ...), so that one
+// reference covers everything a runbook can call. Call it next to the
+// function's code: var _ = stdlib.Document("", "sh", "sh(cmd [, {...}]) -> {...}", "...").
+func Document(module, name, sig, text string) bool { return document(module, name, sig, text) }
+
 // documentModule registers a module's introduction.
 func documentModule(module, text string) bool {
 	moduleDocs[module] = text

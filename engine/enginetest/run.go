@@ -1,10 +1,10 @@
-// Package stdlibtest runs runbooks through the engine for the stdlib's
+// Package enginetest runs runbooks through the engine for the stdlib's
 // tests — locally, over SSH to a test sshd, on andromeda — and returns what
 // a user would have seen: the report, the display, the recording.
 //
 // It is test support: only _test files import it. It imports the engine
 // and the recording format, never the player or cmd.
-package stdlibtest
+package enginetest
 
 import (
 	"bytes"

@@ -13,7 +13,7 @@ import (
 	"time"
 
 	rssh "github.com/runbook-dev/runbook/engine/ssh"
-	"github.com/runbook-dev/runbook/stdlib/stdlibtest"
+	"github.com/runbook-dev/runbook/engine/enginetest"
 	"github.com/runbook-dev/runbook/testhost/andromeda"
 )
 
@@ -53,7 +53,7 @@ func converge(t *testing.T, h *andromeda.Host, src string, set map[string]string
 	tg := dial(t, h)
 	dir := t.TempDir()
 	check(false)
-	dry := stdlibtest.Run(t, tg, src, dir, stdlibtest.Options{Set: set, DryRun: true})
+	dry := enginetest.Run(t, tg, src, dir, enginetest.Options{Set: set, DryRun: true})
 	if dry.Err != nil {
 		t.Fatalf("dry run: %v\n%s", dry.Err, dry.Display)
 	}
@@ -62,11 +62,11 @@ func converge(t *testing.T, h *andromeda.Host, src string, set map[string]string
 		t.Errorf("dry run: %s", dry.Report.Recap())
 	}
 	for _, w := range wantShown {
-		if !strings.Contains(stdlibtest.StripANSI(dry.Display), w) {
+		if !strings.Contains(enginetest.StripANSI(dry.Display), w) {
 			t.Errorf("dry run did not show %q:\n%s", w, dry.Display)
 		}
 	}
-	run := stdlibtest.Run(t, tg, src, dir, stdlibtest.Options{Set: set, Diff: true})
+	run := enginetest.Run(t, tg, src, dir, enginetest.Options{Set: set, Diff: true})
 	if run.Err != nil {
 		t.Fatalf("run: %v\n%s", run.Err, run.Display)
 	}
@@ -90,7 +90,7 @@ func converge(t *testing.T, h *andromeda.Host, src string, set map[string]string
 	if run.Report.Changed == 0 {
 		t.Errorf("run: %s", run.Report.Recap())
 	}
-	again := stdlibtest.Run(t, tg, src, dir, stdlibtest.Options{Set: set})
+	again := enginetest.Run(t, tg, src, dir, enginetest.Options{Set: set})
 	if again.Err != nil {
 		t.Fatalf("second run: %v\n%s", again.Err, again.Display)
 	}
@@ -187,7 +187,7 @@ end)`
 			}
 		})
 	// restart: always a change, so not in a converge.
-	r := stdlibtest.Run(t, dial(t, h), `step("restart", function() assert(systemd.restart("rbtest.service")) end)`, t.TempDir(), stdlibtest.Options{})
+	r := enginetest.Run(t, dial(t, h), `step("restart", function() assert(systemd.restart("rbtest.service")) end)`, t.TempDir(), enginetest.Options{})
 	if r.Err != nil || r.Report.Changed != 1 {
 		t.Errorf("restart: %v %s", r.Err, r.Report.Recap())
 	}
@@ -237,7 +237,7 @@ func TestFacts(t *testing.T) {
   assert(facts.interfaces.lo.addresses[1] == "127.0.0.1/8", "lo")
   assert(facts.cpu.count >= 1 and facts.memory_mb > 0, "cpu/mem")
 end)`
-	r := stdlibtest.Run(t, tg, src, t.TempDir(), stdlibtest.Options{})
+	r := enginetest.Run(t, tg, src, t.TempDir(), enginetest.Options{})
 	if r.Err != nil {
 		t.Fatalf("%v\n%s", r.Err, r.Display)
 	}

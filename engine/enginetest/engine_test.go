@@ -1,4 +1,4 @@
-package stdlib_test
+package enginetest_test
 
 import (
 	"context"
@@ -11,10 +11,21 @@ import (
 	"testing"
 
 	"github.com/runbook-dev/runbook/engine"
+	"github.com/runbook-dev/runbook/engine/enginetest"
 	"github.com/runbook-dev/runbook/engine/target"
 	"github.com/runbook-dev/runbook/recording"
 	"github.com/runbook-dev/runbook/stdlib/stdlibtest"
 )
+
+const (
+	grub   = stdlibtest.Grub
+	xenCfg = stdlibtest.XenCfg
+)
+
+func readFile(t *testing.T, p string) string { return stdlibtest.ReadFile(t, p) }
+func writeFile(t *testing.T, p, content string, mode os.FileMode) {
+	stdlibtest.WriteFile(t, p, content, mode)
+}
 
 // These tests drive real runbooks through the engine: a real bash on a
 // real pty, recorded, with the stdlib acting through the engine's Host.
@@ -31,7 +42,7 @@ type engineRun struct {
 // --set dir=DIR.
 func runEngine(t *testing.T, tg target.Target, src, dir string, dry, diff bool) engineRun {
 	t.Helper()
-	r := stdlibtest.Run(t, tg, src, dir, stdlibtest.Options{Set: map[string]string{"dir": dir}, DryRun: dry, Diff: diff})
+	r := enginetest.Run(t, tg, src, dir, enginetest.Options{Set: map[string]string{"dir": dir}, DryRun: dry, Diff: diff})
 	return engineRun{rep: r.Report, err: r.Err, display: r.Display, data: r.Data, ix: r.Index}
 }
 
@@ -169,7 +180,7 @@ func TestEngineErrorNamesRunbookLine(t *testing.T) {
 	}
 }
 
-func stripANSI(s string) string { return stdlibtest.StripANSI(s) }
+func stripANSI(s string) string { return enginetest.StripANSI(s) }
 
 // TestWriteExactThroughPty: content typed into a real shell on a real pty
 // arrives byte for byte, whichever way it is carried (heredoc, base64,

@@ -1,4 +1,4 @@
-package stdlib_test
+package enginetest_test
 
 import (
 	"context"
