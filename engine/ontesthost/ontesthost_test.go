@@ -12,8 +12,8 @@ import (
 	"testing"
 	"time"
 
-	rssh "github.com/runbook-dev/runbook/engine/ssh"
 	"github.com/runbook-dev/runbook/engine/enginetest"
+	rssh "github.com/runbook-dev/runbook/engine/ssh"
 	"github.com/runbook-dev/runbook/testhost/andromeda"
 )
 
