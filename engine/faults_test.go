@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/runbook-dev/runbook/internal/testenv"
 	"os"
 	"path/filepath"
 	"sort"
@@ -119,10 +120,7 @@ func smallDisk(t *testing.T, size int) string {
 	t.Helper()
 	dir := t.TempDir()
 	if err := syscall.Mount("tmpfs", dir, "tmpfs", 0, fmt.Sprintf("size=%d,mode=0755", size)); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("mount a %d-byte tmpfs (the full-disk tests need root): %v", size, err)
-		}
-		t.Skipf("mount a %d-byte tmpfs (the full-disk tests need root): %v", size, err)
+		testenv.Missing(t, "mount a %d-byte tmpfs (the full-disk tests need root): %v", size, err)
 	}
 	t.Cleanup(func() {
 		if err := syscall.Unmount(dir, syscall.MNT_DETACH); err != nil {

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"github.com/runbook-dev/runbook/internal/shared"
+	"github.com/runbook-dev/runbook/internal/testenv"
 	"math/rand"
 	"os"
 	"path/filepath"
@@ -18,12 +19,7 @@ var corpusDir = filepath.Join(shared.Dir(), "corpus")
 
 func needFile(t testing.TB, path string) {
 	t.Helper()
-	if _, err := os.Stat(path); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("test input missing: %v", err)
-		}
-		t.Skipf("test input missing: %v", err)
-	}
+	testenv.File(t, path, "test input")
 }
 
 // linear is the screen after every output event up to t, replayed from

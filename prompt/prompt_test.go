@@ -3,9 +3,9 @@ package prompt
 import (
 	"context"
 	"errors"
+	"github.com/runbook-dev/runbook/internal/testenv"
 	"io"
 	"os"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -158,12 +158,7 @@ func TestAskEditInlineCancel(t *testing.T) {
 
 // TestAskEditExternal drives a real editor, ed(1), through the pty.
 func TestAskEditExternal(t *testing.T) {
-	if _, err := exec.LookPath("ed"); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("ed is not installed (scripts/apt-packages.txt lists it)")
-		}
-		t.Skip("ed is not installed")
-	}
+	testenv.Program(t, "ed")
 	var phases []string
 	it := Item{Step: 2, Steps: 5, Name: "write", Command: "touch /tmp/old"}
 	c, ch := ask(t, context.Background(), func(term *Terminal) *Prompter {

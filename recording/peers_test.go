@@ -3,6 +3,7 @@ package recording
 import (
 	"bytes"
 	"context"
+	"github.com/runbook-dev/runbook/internal/testenv"
 	"io"
 	"os"
 	"os/exec"
@@ -17,14 +18,7 @@ import (
 // so there a missing tool fails the test; elsewhere it skips.
 func needTool(t *testing.T, name string) string {
 	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s is not installed (scripts/apt-packages.txt lists it): %v", name, err)
-		}
-		t.Skipf("%s is not installed: %v", name, err)
-	}
-	return p
+	return testenv.Program(t, name)
 }
 
 // run runs a program and returns its standard output.

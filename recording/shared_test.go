@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 	"github.com/runbook-dev/runbook/internal/shared"
-	"os"
+	"github.com/runbook-dev/runbook/internal/testenv"
 	"path/filepath"
 	"testing"
 	"time"
@@ -17,12 +17,7 @@ import (
 var sharedDir = shared.Dir()
 
 func TestSharedRecordings(t *testing.T) {
-	if _, err := os.Stat(sharedDir); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("shared recordings missing: %v", err)
-		}
-		t.Skipf("shared recordings missing: %v", err)
-	}
+	testenv.File(t, sharedDir, "shared recordings")
 	ms := time.Millisecond
 	tests := []struct {
 		file      string

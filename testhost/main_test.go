@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"github.com/runbook-dev/runbook/internal/testenv"
 	"os"
 	"strings"
 	"testing"
@@ -12,12 +13,7 @@ import (
 // TestCommand drives the command as a user would: up, up again (the same
 // instance), status, exec, ssh-config, down, status.
 func TestCommand(t *testing.T) {
-	if os.Geteuid() != 0 {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("andromeda needs root")
-		}
-		t.Skip("andromeda needs root")
-	}
+	testenv.Root(t, "andromeda")
 	name = "cmdtest-" + strings.ReplaceAll(t.Name(), "/", "-") + "-" + time.Now().Format("150405.000")
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
 	defer cancel()

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"github.com/runbook-dev/runbook/internal/testenv"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -24,14 +25,7 @@ func TestConvertRepairsTermrecGap(t *testing.T) {
 	if !strings.Contains(o, "     2.000s before frame ") || !strings.Contains(o, "duration:  13.031s") || !strings.Contains(o, "terminal:  80x24") {
 		t.Errorf("repaired file:\n%s", o)
 	}
-	for _, tool := range []string{"ttyplay", "termtime"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			if os.Getenv("CI") == "true" {
-				t.Fatalf("%s missing", tool)
-			}
-			t.Skipf("%s missing", tool)
-		}
-	}
+	testenv.Programs(t, "ttyplay", "termtime")
 	// Every byte kept: ttyplay prints the same bytes from both files.
 	a, err1 := exec.Command("ttyplay", "-n", in).Output()
 	b, err2 := exec.Command("ttyplay", "-n", out).Output()

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/runbook-dev/runbook/internal/testenv"
 	"io"
 	"math"
 	"net/http"
@@ -75,14 +76,8 @@ func markersOf(evs []recording.Event) []recording.Event {
 // needTool fails under CI when a peer tool is missing, and skips elsewhere.
 func needTool(t *testing.T, name, pkg string) string {
 	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s not found: CI must install Debian's %s (scripts/apt-packages.txt)", name, pkg)
-		}
-		t.Skipf("%s not found (Debian package %s)", name, pkg)
-	}
-	return p
+	_ = pkg // the Debian package, listed in scripts/apt-packages.txt
+	return testenv.Program(t, name)
 }
 
 // convertedCasts records the demo and converts it to asciicast v2 and v3.

@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"context"
 	"github.com/runbook-dev/runbook/internal/shared"
-	"os"
+	"github.com/runbook-dev/runbook/internal/testenv"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -14,12 +14,7 @@ var sharedDir = shared.Dir()
 
 func needShared(t *testing.T) {
 	t.Helper()
-	if _, err := os.Stat(sharedDir); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("shared recordings missing: %v", err)
-		}
-		t.Skipf("shared recordings missing: %v", err)
-	}
+	testenv.File(t, sharedDir, "shared recordings")
 }
 
 // runMain runs the CLI in-process and returns its exit code and output.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"github.com/runbook-dev/runbook/internal/testenv"
 	"io"
 	"os"
 	"os/exec"
@@ -168,12 +169,7 @@ func (r *stepRun) recording() ([]byte, time.Duration, *recording.Index) {
 // ttytime is the peer's idea of the recording's length, in whole seconds.
 func ttytime(t *testing.T, path string) int {
 	t.Helper()
-	if _, err := exec.LookPath("ttytime"); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("ttytime is not installed (package ttyrec, in scripts/apt-packages.txt)")
-		}
-		t.Skip("ttytime (package ttyrec) is not installed")
-	}
+	testenv.Program(t, "ttytime")
 	out, err := exec.Command("ttytime", path).CombinedOutput()
 	if err != nil {
 		t.Fatalf("ttytime %s: %v: %s", path, err, out)
@@ -235,12 +231,7 @@ func TestStepYesSkipEdit(t *testing.T) {
 }
 
 func TestStepExternalEditor(t *testing.T) {
-	if _, err := exec.LookPath("ed"); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("ed is not installed (scripts/apt-packages.txt lists it)")
-		}
-		t.Skip("ed is not installed")
-	}
+	testenv.Program(t, "ed")
 	r := startStep(t, []string{"VISUAL=ed -p '*'"})
 	r.at(1, "Make a")
 	r.c.Send("e")

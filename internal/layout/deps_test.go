@@ -4,7 +4,11 @@
 package layout
 
 import (
+	"bytes"
+	"io/fs"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -18,6 +22,7 @@ var forbidden = []struct {
 	deny []string
 }{
 	{"recording", []string{"engine", "player", "stdlib", "cmd", "prompt", "testhost", "guide"}},
+	{"internal/testenv", []string{"engine", "player", "stdlib", "cmd", "recording", "prompt", "internal/secret", "internal/shared", "testhost"}},
 	{"internal/secret", []string{"engine", "player", "stdlib", "cmd", "recording", "prompt"}},
 	{"prompt", []string{"engine", "player", "stdlib", "cmd"}},
 	{"stdlib", []string{"engine", "player", "cmd"}},
@@ -57,5 +62,38 @@ func TestDependenciesPointOneWay(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// A test that needs something of the machine says so through
+// internal/testenv, the one place that decides between failing (CI) and
+// skipping: no other code reads CI.
+func TestOneWayToNeedSomething(t *testing.T) {
+	root := filepath.Join("..", "..")
+	n := 0
+	filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() && (d.Name() == ".git" || d.Name() == "testdata") {
+			if d != nil && d.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !strings.HasSuffix(p, ".go") {
+			return nil
+		}
+		n++
+		rel, _ := filepath.Rel(root, p)
+		switch filepath.ToSlash(rel) {
+		case "internal/testenv/testenv.go", "cmd/runbook/script_test.go", "internal/layout/deps_test.go":
+			return nil // the helper; passing CI on to testscript; this test
+		}
+		b, _ := os.ReadFile(p)
+		if bytes.Contains(b, []byte(`Getenv("CI")`)) {
+			t.Errorf("%s reads CI itself: use internal/testenv", rel)
+		}
+		return nil
+	})
+	if n < 100 {
+		t.Fatalf("only %d Go files walked", n)
 	}
 }

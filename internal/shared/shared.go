@@ -5,6 +5,7 @@
 package shared
 
 import (
+	"github.com/runbook-dev/runbook/internal/testenv"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -31,10 +32,7 @@ func Need(t testing.TB) string {
 	t.Helper()
 	d := Dir()
 	if _, err := os.Stat(d); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("shared recordings missing (set RUNBOOK_SHARED to their folder): %v", err)
-		}
-		t.Skipf("shared recordings missing (set RUNBOOK_SHARED to their folder): %v", err)
+		testenv.Missing(t, "shared recordings missing (set RUNBOOK_SHARED to their folder): %v", err)
 	}
 	return d
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"github.com/runbook-dev/runbook/internal/shared"
+	"github.com/runbook-dev/runbook/internal/testenv"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,14 +20,7 @@ import (
 // scripts/apt-packages.txt installs it, and skips it elsewhere.
 func needTool(t testing.TB, name string) string {
 	t.Helper()
-	path, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s not installed (scripts/apt-packages.txt installs it in CI): %v", name, err)
-		}
-		t.Skipf("%s not installed: %v", name, err)
-	}
-	return path
+	return testenv.Program(t, name)
 }
 
 // tmuxRef is a real tmux pane whose program copies our bytes to its raw

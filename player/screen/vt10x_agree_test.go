@@ -1,7 +1,7 @@
 package screen
 
 import (
-	"os"
+	"github.com/runbook-dev/runbook/internal/testenv"
 	"path/filepath"
 	"testing"
 )
@@ -21,9 +21,7 @@ func TestVT10XAgreesOnPlainSessions(t *testing.T) {
 		filepath.Join(realworldDir, "asciinema-server-welcome.v2.cast"),
 	} {
 		t.Run(filepath.Base(p), func(t *testing.T) {
-			if _, err := os.Stat(p); err != nil {
-				t.Skipf("shared corpus: %v", err)
-			}
+			testenv.File(t, p, "shared corpus file")
 			cols, rows, frames := readFrames(t, p)
 			ours := New(cols, rows)
 			v := newVT(t, cols, rows)

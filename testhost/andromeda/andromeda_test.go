@@ -2,6 +2,7 @@ package andromeda
 
 import (
 	"context"
+	"github.com/runbook-dev/runbook/internal/testenv"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -36,14 +37,7 @@ func must(t *testing.T, h *Host, cmd string) string {
 // needTool fails under CI (which installs it) and skips elsewhere.
 func needTool(t *testing.T, name string) string {
 	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s not installed (scripts/apt-packages.txt should bring it)", name)
-		}
-		t.Skipf("%s not installed", name)
-	}
-	return p
+	return testenv.Program(t, name)
 }
 
 func TestOpenSSHReachesAndromeda(t *testing.T) {

@@ -20,6 +20,7 @@ import (
 	"crypto/rand"
 	"encoding/pem"
 	"fmt"
+	"github.com/runbook-dev/runbook/internal/testenv"
 	"net"
 	"os"
 	"os/exec"
@@ -100,14 +101,7 @@ func (s *Server) Log() string {
 // is "true"; elsewhere it skips.
 func Need(t testing.TB, progs ...string) {
 	t.Helper()
-	for _, p := range progs {
-		if _, err := exec.LookPath(p); err != nil {
-			if os.Getenv("CI") == "true" {
-				t.Fatalf("%s is not installed (scripts/apt-packages.txt should bring it): %v", p, err)
-			}
-			t.Skipf("%s is not installed: %v", p, err)
-		}
-	}
+	testenv.Programs(t, progs...)
 }
 
 // Start starts an sshd for t and stops it when t ends.
@@ -116,10 +110,7 @@ func Start(t testing.TB, opts Options) *Server {
 	Need(t, "/usr/sbin/sshd", "ssh-keygen")
 	root := os.Geteuid() == 0
 	if opts.User != "" && !root {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("sshtest: a test user needs root")
-		}
-		t.Skip("sshtest: a test user needs root")
+		testenv.Missing(t, "sshtest: a test user needs root")
 	}
 	if root {
 		Need(t, "unshare")

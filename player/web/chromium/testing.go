@@ -2,7 +2,7 @@ package chromium
 
 import (
 	"context"
-	"os"
+	"github.com/runbook-dev/runbook/internal/testenv"
 	"testing"
 	"time"
 )
@@ -13,10 +13,7 @@ import (
 func ForTest(t testing.TB) *Browser {
 	t.Helper()
 	if _, err := Find(); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%v: CI must install it (scripts/apt-packages.txt)", err)
-		}
-		t.Skipf("%v", err)
+		testenv.Missing(t, "%v", err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
