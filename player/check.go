@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -80,9 +81,9 @@ func (r *Report) fail(step *recording.Step, kind, format string, a ...any) {
 // GoldenPath names the screens golden of a recording: NAME.screens.txt
 // beside NAME.ttyrec.
 func GoldenPath(rec string) string {
-	base := rec
-	for _, ext := range []string{".gz", ".ttyrec", ".cast", ".json", ".nh", ".tty", ".rec"} {
-		base = strings.TrimSuffix(base, ext)
+	base := strings.TrimSuffix(rec, ".gz")
+	if recording.FormatOf(rec) != "" {
+		base = strings.TrimSuffix(base, filepath.Ext(base))
 	}
 	return base + ".screens.txt"
 }

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"strings"
 	"time"
 )
 
@@ -14,44 +13,6 @@ type EventWriter interface {
 	// Close writes what the format keeps back (an incomplete UTF-8 tail, a
 	// final newline); it does not close the underlying writer.
 	Close() error
-}
-
-// OutputFormats are the formats NewEventWriter writes.
-var OutputFormats = []string{"ttyrec", "asciicast-v2", "asciicast-v3", "text", "raw"}
-
-// OutputFormatOf names the output format a path's extension implies ("" if
-// none): .ttyrec, .cast (v2), .txt.
-func OutputFormatOf(path string) string {
-	switch strings.ToLower(path[strings.LastIndexByte(path, '.')+1:]) {
-	case "ttyrec", "tty", "rec":
-		return "ttyrec"
-	case "cast":
-		return "asciicast-v2"
-	case "txt":
-		return "text"
-	case "raw":
-		return "raw"
-	}
-	return ""
-}
-
-// NewEventWriter returns a writer of format (one of OutputFormats; the
-// aliases "cast", "cast-v3", "txt" are accepted) for a recording described
-// by h.
-func NewEventWriter(w io.Writer, format string, h Header) (EventWriter, error) {
-	switch strings.ToLower(format) {
-	case "ttyrec", "tty":
-		return newTtyrecEventWriter(w, h)
-	case "asciicast-v2", "asciicast", "cast", "cast-v2", "v2":
-		return NewCastWriter(w, h, 2)
-	case "asciicast-v3", "cast-v3", "v3":
-		return NewCastWriter(w, h, 3)
-	case "text", "txt":
-		return &TextWriter{w: w}, nil
-	case "raw":
-		return &rawWriter{w: w}, nil
-	}
-	return nil, fmt.Errorf("unknown output format %q (want one of %s)", format, strings.Join(OutputFormats, ", "))
 }
 
 // ttyrecEventWriter writes output events through a Writer at their own

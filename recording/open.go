@@ -5,56 +5,11 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
-	"strings"
 	"unicode/utf8"
 )
-
-// Formats accepted by Open and NewEventReader ("" sniffs the content).
-// "asciicast" takes any version; the versioned names insist on one.
-var Formats = []string{"ttyrec", "nh", "asciicast", "asciicast-v1", "asciicast-v2", "asciicast-v3"}
-
-// FormatOf names the format a path's extension implies ("" when it implies
-// none). A trailing .gz is looked through.
-func FormatOf(path string) string {
-	p := strings.ToLower(strings.TrimSuffix(strings.ToLower(path), ".gz"))
-	switch ext := filepath.Ext(p); ext {
-	case ".ttyrec", ".tty", ".rec":
-		return "ttyrec"
-	case ".nh":
-		return "nh"
-	case ".cast":
-		return "asciicast"
-	case ".json", ".cast-v1":
-		return "asciicast"
-	}
-	return ""
-}
-
-// normalFormat maps aliases to the names in Formats.
-func normalFormat(f string) (string, error) {
-	switch strings.ToLower(f) {
-	case "":
-		return "", nil
-	case "ttyrec", "tty":
-		return "ttyrec", nil
-	case "nh", "nh_recorder", "nh-recorder":
-		return "nh", nil
-	case "asciicast", "cast":
-		return "asciicast", nil
-	case "asciicast-v1", "cast-v1", "v1", "json":
-		return "asciicast-v1", nil
-	case "asciicast-v2", "cast-v2", "v2":
-		return "asciicast-v2", nil
-	case "asciicast-v3", "cast-v3", "v3":
-		return "asciicast-v3", nil
-	}
-	return "", fmt.Errorf("unknown recording format %q (want one of %s)", f, strings.Join(Formats, ", "))
-}
 
 // Open opens a recording. format "" picks it from the extension, else from
 // the content; path "-" reads standard input; gzip-compressed files are
@@ -116,34 +71,11 @@ func newEventReader(r io.Reader, format, name string, closer io.Closer) (EventRe
 		// Named or asked for a format whose bytes these are not.
 		return nil, notRecording(name, "not %s, as its name or --format says", format)
 	}
-	switch format {
-	case "ttyrec":
-		return newTtyrecEvents(src, name, closer), nil
-	case "nh":
-		return newNHReader(src, name, closer), nil
-	default:
-		want := 0
-		switch format {
-		case "asciicast-v1":
-			want = 1
-		case "asciicast-v2":
-			want = 2
-		case "asciicast-v3":
-			want = 3
-		}
-		c, err := newCastReader(src, name, closer, want)
-		if err != nil {
-			var fe *FormatError
-			if errors.As(err, &fe) && (c == nil || !c.recognised) {
-				return nil, notRecording(name, "JSON or text, but no asciicast header")
-			}
-			return nil, err
-		}
-		if want == 1 && c.version != 1 {
-			return nil, c.formatErr(ProblemDamaged, false, "asciicast v%d, not v1 as asked", c.version)
-		}
-		return c, nil
+	f, err := LookupFormat(format)
+	if err != nil {
+		return nil, err
 	}
+	return f.Read(src, name, closer)
 }
 
 // sniffLen is how much of a file sniffing looks at: enough for a few
@@ -196,33 +128,6 @@ func peek(r io.Reader, n int) ([]byte, io.Reader, error) {
 		return nil, nil, err
 	}
 	return b, br, nil
-}
-
-// sniff names the format of a file's first bytes, "" when they are no
-// format's: JSON (or a comment) for asciicast, plausible first headers
-// for ttyrec, NUL and a zero stamp for nh (which has no header; a file
-// named .nh is read as nh).
-func sniff(b []byte) string {
-	switch {
-	case castLike(b):
-		return "asciicast"
-	case ttyrecLike(b):
-		return "ttyrec"
-	case len(b) >= 5 && string(b[:5]) == "\x00\x00\x00\x00\x00" && nhLike(b):
-		return "nh"
-	}
-	return ""
-}
-
-// plausible reports whether head can be the start of a file of format.
-func plausible(format string, head []byte) bool {
-	switch format {
-	case "ttyrec":
-		return ttyrecLike(head)
-	case "nh":
-		return nhLike(head)
-	}
-	return castLike(head)
 }
 
 // castLike: asciicast is JSON lines (v3 allows # comments), so the first

@@ -98,11 +98,8 @@ func runConvert(ctx context.Context, st *IO, args []string) error {
 		}
 		return usagef("convert: cannot tell the output format of %s: use .ttyrec, .cast, .txt, .raw or --to", out)
 	}
-	if *castV3 {
-		switch strings.ToLower(outFmt) {
-		case "asciicast-v2", "asciicast", "cast", "cast-v2", "v2":
-			outFmt = "asciicast-v3"
-		}
+	if *castV3 && isCastFormat(outFmt) {
+		outFmt = "asciicast-v3"
 	}
 
 	opt := recording.RetimeOptions{Speed: *speed}

@@ -8,27 +8,23 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"strings"
 
 	"github.com/runbook-dev/runbook/internal/secret"
 	"github.com/runbook-dev/runbook/recording"
 )
 
-// isTtyrecFormat and isCastFormat sort output format names and aliases.
-func isTtyrecFormat(f string) bool {
-	switch strings.ToLower(f) {
-	case "ttyrec", "tty":
-		return true
-	}
-	return false
-}
+// isTtyrecFormat and isCastFormat sort output format names and aliases
+// by the family the format table gives them.
+func isTtyrecFormat(f string) bool { return formatFamily(f) == "ttyrec" }
 
-func isCastFormat(f string) bool {
-	switch strings.ToLower(f) {
-	case "asciicast", "asciicast-v2", "asciicast-v3", "cast", "cast-v2", "cast-v3", "v2", "v3":
-		return true
+func isCastFormat(f string) bool { return formatFamily(f) == "asciicast" }
+
+func formatFamily(name string) string {
+	f, err := recording.LookupFormat(name)
+	if err != nil {
+		return ""
 	}
-	return false
+	return f.Family
 }
 
 // readInputIndex reads the index beside IN (IN.json), nil when there is
