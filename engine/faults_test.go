@@ -206,7 +206,7 @@ func TestFullDiskBeforeTheStart(t *testing.T) {
 	t.Setenv("HOME", t.TempDir())
 	loc := target.NewLocal()
 	defer loc.Close()
-	disp := &syncBuffer{}
+	disp := &testenv.Buffer{}
 	_, err = Run(context.Background(), Options{Path: "x.lua", Source: []byte(src), Target: loc,
 		Record: rec, Display: disp, Nonce: testNonce})
 	if err == nil || !strings.Contains(err.Error(), rec) || !strings.Contains(err.Error(), "no space left on device") {

@@ -4,11 +4,11 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"github.com/runbook-dev/runbook/internal/testenv"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,24 +17,6 @@ import (
 )
 
 const testNonce = "n0nce4tests"
-
-// syncBuffer is a display safe for the session's reader goroutine.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 type runResult struct {
 	rep     *Report
@@ -57,7 +39,7 @@ func runSource(t *testing.T, ctx context.Context, src string, mod func(*Options)
 	if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	disp := &syncBuffer{}
+	disp := &testenv.Buffer{}
 	loc := target.NewLocal()
 	defer loc.Close()
 	opts := Options{

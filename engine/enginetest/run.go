@@ -10,10 +10,10 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"github.com/runbook-dev/runbook/internal/testenv"
 	"io"
 	"os"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
@@ -38,23 +38,6 @@ type Options struct {
 	Diff   bool
 }
 
-type syncBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuf) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuf) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // Run saves src as x.lua in dir, runs it on tg recorded into a temporary
 // file, and reads the recording and its index back (failing the test if
 // either is damaged).
@@ -65,7 +48,7 @@ func Run(t testing.TB, tg target.Target, src, dir string, o Options) Result {
 		t.Fatal(err)
 	}
 	rec := filepath.Join(t.TempDir(), "x.ttyrec")
-	disp := &syncBuf{}
+	disp := &testenv.Buffer{}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	rep, err := engine.Run(ctx, engine.Options{

@@ -6,13 +6,12 @@
 package reboottest
 
 import (
-	"bytes"
 	"context"
 	"errors"
+	"github.com/runbook-dev/runbook/internal/testenv"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -25,23 +24,6 @@ import (
 func TestMain(m *testing.M) { andromeda.Main(m) }
 
 const idleLimit = 2 * time.Second
-
-type syncBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuf) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuf) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 type result struct {
 	rep     *engine.Report
@@ -76,7 +58,7 @@ func runCtx(t *testing.T, ctx context.Context, h *andromeda.Host, src string, o 
 		t.Fatal(err)
 	}
 	rec := filepath.Join(dir, "x.ttyrec")
-	disp := &syncBuf{}
+	disp := &testenv.Buffer{}
 	rep, err := engine.Run(ctx, engine.Options{
 		Path: path, Source: []byte(src), Dir: dir, Target: tg,
 		Record: rec, Display: disp, Cols: 100, Rows: 30, IdleLimit: idleLimit,

@@ -1,13 +1,12 @@
 package shell
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"github.com/runbook-dev/runbook/internal/testenv"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -15,25 +14,7 @@ import (
 	"github.com/runbook-dev/runbook/internal/secret"
 )
 
-// sink collects what the terminal showed.
-type sink struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (s *sink) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.buf.Write(p)
-}
-
-func (s *sink) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.buf.String()
-}
-
-func startBash(t *testing.T, opts Options) (*Driver, *sink) {
+func startBash(t *testing.T, opts Options) (*Driver, *testenv.Buffer) {
 	t.Helper()
 	// The user's own login files are theirs: keep tests independent of them.
 	t.Setenv("HOME", t.TempDir())
@@ -44,7 +25,7 @@ func startBash(t *testing.T, opts Options) (*Driver, *sink) {
 	t.Cleanup(cancel)
 	loc := target.NewLocal()
 	t.Cleanup(func() { loc.Close() })
-	out := &sink{}
+	out := &testenv.Buffer{}
 	d, err := Start(ctx, loc, opts, out)
 	if err != nil {
 		t.Fatal(err)

@@ -9,9 +9,11 @@
 package testenv
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"os/exec"
+	"sync"
 	"testing"
 )
 
@@ -62,4 +64,25 @@ func Root(t testing.TB, why string) {
 	if os.Geteuid() != 0 {
 		Missing(t, "%s needs root", why)
 	}
+}
+
+// Buffer is a bytes.Buffer safe for one writer goroutine and readers in
+// others: what a session showed, collected while the test looks at it.
+type Buffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+// Write appends p.
+func (s *Buffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+// String returns everything written so far.
+func (s *Buffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
