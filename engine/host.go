@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/runbook-dev/runbook/engine/shell"
 	"github.com/runbook-dev/runbook/stdlib"
@@ -42,7 +43,7 @@ func (h *host) Run(ctx context.Context, cmd string, opts stdlib.RunOptions) (std
 	if len(opts.Env) > 0 {
 		o.env = map[string]string{}
 		for _, kv := range opts.Env {
-			k, v, _ := cut(kv, '=')
+			k, v, _ := strings.Cut(kv, "=")
 			o.env[k] = v
 		}
 	}
@@ -58,15 +59,6 @@ func (h *host) Run(ctx context.Context, cmd string, opts stdlib.RunOptions) (std
 	cs := r.inStep.ix.Commands
 	skipped := err == nil && !dry && len(cs) > 0 && cs[len(cs)-1].Skipped
 	return stdlib.RunResult{Exit: res.Exit, Output: res.Output, Skipped: skipped}, err
-}
-
-func cut(s string, sep byte) (string, string, bool) {
-	for i := 0; i < len(s); i++ {
-		if s[i] == sep {
-			return s[:i], s[i+1:], true
-		}
-	}
-	return s, "", false
 }
 
 // Exec runs cmd on the target's side channel: not shown, not recorded.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/runbook-dev/runbook/internal/shellquote"
 	"sort"
 	"strings"
 	"time"
@@ -193,7 +194,7 @@ func typedCommand(cmd, cwd string, env map[string]string) string {
 	}
 	var pre []string
 	if cwd != "" {
-		pre = append(pre, "cd "+shell.Quote(cwd)+" || exit")
+		pre = append(pre, "cd "+shellquote.Quote(cwd)+" || exit")
 	}
 	if len(env) > 0 {
 		names := make([]string, 0, len(env))
@@ -203,7 +204,7 @@ func typedCommand(cmd, cwd string, env map[string]string) string {
 		sort.Strings(names)
 		var as []string
 		for _, k := range names {
-			as = append(as, k+"="+shell.Quote(env[k]))
+			as = append(as, k+"="+shellquote.Quote(env[k]))
 		}
 		pre = append(pre, "export "+strings.Join(as, " "))
 	}

@@ -80,7 +80,7 @@ func (h *host) Reboot(ctx context.Context, wait bool, timeout time.Duration) err
 	case err != nil && !ended:
 		return err
 	case err == nil && res.Exit != 0:
-		return fmt.Errorf("%q exited with status %d%s", rebootCommand, res.Exit, outputTail(res.Output))
+		return fmt.Errorf("%q exited with status %d%s", rebootCommand, res.Exit, stdlib.OutputTail(res.Output))
 	}
 	if ended && len(cmds) > 0 {
 		// The connection went before the shell said how the command
@@ -199,17 +199,4 @@ func (h *host) bootID(ctx context.Context) string {
 func sessionEnded(err error) bool {
 	var lost *target.LostError
 	return errors.Is(err, shell.ErrEnded) || errors.As(err, &lost)
-}
-
-// outputTail is the last lines of a command's output, for an error.
-func outputTail(out string) string {
-	out = strings.TrimSpace(out)
-	if out == "" {
-		return ""
-	}
-	lines := strings.Split(out, "\n")
-	if len(lines) > 3 {
-		lines = lines[len(lines)-3:]
-	}
-	return ": " + strings.Join(lines, " / ")
 }

@@ -99,7 +99,7 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 			now = opts.Clock.Now()
 		}
 		opts.Record = filepath.Join(opts.RecordDir, fmt.Sprintf("%s-%s-%s.ttyrec",
-			fileSafe(rb.Name), fileSafe(opts.Target.Name()), now.UTC().Format("20060102T150405Z")))
+			FileSafe(rb.Name), FileSafe(opts.Target.Name()), now.UTC().Format("20060102T150405Z")))
 		pick = true
 	}
 	var recFile *os.File
@@ -328,8 +328,8 @@ func stepLine(i, n int, s *Step, dry, tty bool) string {
 	return line
 }
 
-// fileSafe keeps a name usable in a file name.
-func fileSafe(s string) string {
+// FileSafe keeps a name (a runbook's, a host's) usable in a file name.
+func FileSafe(s string) string {
 	return strings.Map(func(r rune) rune {
 		switch {
 		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '-', r == '_', r == '.':

@@ -2,6 +2,7 @@ package stdlib
 
 import (
 	"fmt"
+	"github.com/runbook-dev/runbook/internal/shellquote"
 	"regexp"
 	"strings"
 
@@ -41,7 +42,7 @@ func (o *op) packages(n int) []string {
 
 // installed returns which of pkgs dpkg has installed ("ii").
 func (o *op) installed(pkgs []string) map[string]bool {
-	out, _ := o.exec("dpkg-query -W -f='${binary:Package} ${Package} ${db:Status-Abbrev}\\n' -- "+shqAll(pkgs)+" 2>/dev/null", nil)
+	out, _ := o.exec("dpkg-query -W -f='${binary:Package} ${Package} ${db:Status-Abbrev}\\n' -- "+shellquote.Join(pkgs)+" 2>/dev/null", nil)
 	have := map[string]bool{}
 	for _, l := range strings.Split(string(out), "\n") {
 		f := strings.Fields(l)
@@ -51,14 +52,6 @@ func (o *op) installed(pkgs []string) map[string]bool {
 		}
 	}
 	return have
-}
-
-func shqAll(ss []string) string {
-	q := make([]string, len(ss))
-	for i, s := range ss {
-		q[i] = shq(s)
-	}
-	return strings.Join(q, " ")
 }
 
 var _ = document("apt", "install", `apt.install(pkgs [, {release=, tool="apt-get"|"aptitude", update=false, recommends=true, debconf={...}}]) -> changed`,
@@ -88,7 +81,7 @@ func (m *Modules) aptInstall(L *lua.LState) int {
 	}
 	args := []string{"-y"}
 	if release != "" {
-		args = append(args, "-t", shq(release))
+		args = append(args, "-t", shellquote.Quote(release))
 	}
 	if !opt.boolean("recommends", true) {
 		if tool == "aptitude" {
@@ -99,7 +92,7 @@ func (m *Modules) aptInstall(L *lua.LState) int {
 	}
 	if o.m.host.DryRun() {
 		// apt-get's simulation reads the package lists and changes nothing.
-		out, code := o.exec("apt-get install -s "+strings.Join(args[1:], " ")+" "+shqAll(missing)+" 2>&1", nil)
+		out, code := o.exec("apt-get install -s "+strings.Join(args[1:], " ")+" "+shellquote.Join(missing)+" 2>&1", nil)
 		if code != 0 && opt.boolean("update", false) {
 			// The lists apt.update would fetch may well have it.
 			o.note("would update the package lists, then install %s", strings.Join(missing, " "))
@@ -108,7 +101,7 @@ func (m *Modules) aptInstall(L *lua.LState) int {
 			return 1
 		}
 		if code != 0 {
-			o.fail("apt-get cannot install it%s", outputTail(string(out)))
+			o.fail("apt-get cannot install it%s", OutputTail(string(out)))
 		}
 		var inst []string
 		for _, l := range strings.Split(string(out), "\n") {
@@ -128,7 +121,7 @@ func (m *Modules) aptInstall(L *lua.LState) int {
 		o.run("debconf-set-selections <<'EOF'\n"+strings.Join(debconf, "\n")+"\nEOF", RunOptions{})
 	}
 	cmd := "DEBIAN_FRONTEND=noninteractive " + tool + " " + strings.Join(args, " ") +
-		" -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold install " + shqAll(missing)
+		" -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold install " + shellquote.Join(missing)
 	o.run(cmd, RunOptions{})
 	have = o.installed(missing)
 	for _, p := range missing {
@@ -168,7 +161,7 @@ func (m *Modules) aptRemove(L *lua.LState) int {
 		L.Push(o.done(true, opt.notify()))
 		return 1
 	}
-	o.run("DEBIAN_FRONTEND=noninteractive apt-get -y "+verb+" "+shqAll(present), RunOptions{})
+	o.run("DEBIAN_FRONTEND=noninteractive apt-get -y "+verb+" "+shellquote.Join(present), RunOptions{})
 	have = o.installed(present)
 	for _, p := range present {
 		if have[p] {

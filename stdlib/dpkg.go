@@ -1,6 +1,7 @@
 package stdlib
 
 import (
+	"github.com/runbook-dev/runbook/internal/shellquote"
 	"strings"
 
 	lua "github.com/yuin/gopher-lua"
@@ -19,7 +20,7 @@ func (m *Modules) dpkgFuncs() map[string]lua.LGFunction {
 
 // diversion returns where path is diverted to, "" when it is not.
 func (o *op) diversion(p string) string {
-	out, code := o.exec("dpkg-divert --list "+shq(p), nil)
+	out, code := o.exec("dpkg-divert --list "+shellquote.Quote(p), nil)
 	if code != 0 {
 		o.fail("dpkg-divert --list failed (exit %d): %s", code, strings.TrimSpace(string(out)))
 	}
@@ -64,17 +65,17 @@ func (m *Modules) dpkgDivert(L *lua.LState) int {
 	case state == "present" && have != "":
 		o.fail("is already diverted to %s, not %s", have, to)
 	case state == "present":
-		cmd = "dpkg-divert --divert " + shq(to)
+		cmd = "dpkg-divert --divert " + shellquote.Quote(to)
 		if rename {
 			cmd += " --rename "
 		} else {
 			cmd += " --no-rename "
 		}
-		cmd += shq(p)
+		cmd += shellquote.Quote(p)
 	default:
-		cmd = "dpkg-divert --rename --remove " + shq(p)
+		cmd = "dpkg-divert --rename --remove " + shellquote.Quote(p)
 		if !rename {
-			cmd = "dpkg-divert --no-rename --remove " + shq(p)
+			cmd = "dpkg-divert --no-rename --remove " + shellquote.Quote(p)
 		}
 	}
 	if o.m.host.DryRun() {

@@ -2,6 +2,7 @@ package stdlib
 
 import (
 	"bytes"
+	"github.com/runbook-dev/runbook/internal/shellquote"
 	"regexp"
 	"strings"
 
@@ -490,7 +491,7 @@ func (o *op) setNode(st *fstate, kind byte, a attrs, create string, notify []*ha
 	}
 	var cmds []string
 	if !st.exists() {
-		cmds = append(cmds, create+" "+shq(st.path))
+		cmds = append(cmds, create+" "+shellquote.Quote(st.path))
 	}
 	if attrsCmd != "" {
 		cmds = append(cmds, attrsCmd)
@@ -512,12 +513,12 @@ func (m *Modules) fileRemove(L *lua.LState) int {
 		L.Push(o.done(false, opt.notify()))
 		return 1
 	}
-	cmd := "rm -f " + shq(p)
+	cmd := "rm -f " + shellquote.Quote(p)
 	if st.kind == 'd' {
 		if !opt.boolean("recursive", false) {
 			o.fail("is a directory (give recursive=true to remove it and everything in it)")
 		}
-		cmd = "rm -rf " + shq(p)
+		cmd = "rm -rf " + shellquote.Quote(p)
 	}
 	if o.m.host.DryRun() {
 		o.note("would remove it")

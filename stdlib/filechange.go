@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"fmt"
+	"github.com/runbook-dev/runbook/internal/shellquote"
 	"strings"
 	"unicode/utf8"
 )
@@ -116,12 +117,12 @@ func (o *op) setFile(st *fstate, content []byte, a attrs, edit bool, notify []*h
 		fill, env = o.fillCommand(tmp, content)
 		steps := []string{}
 		if exists || a.mode >= 0 {
-			steps = append(steps, fmt.Sprintf("chmod %04o %s", want.mode, shq(tmp)))
+			steps = append(steps, fmt.Sprintf("chmod %04o %s", want.mode, shellquote.Quote(tmp)))
 		}
 		if chown != "" {
-			steps = append(steps, "chown "+chown+" "+shq(tmp))
+			steps = append(steps, "chown "+chown+" "+shellquote.Quote(tmp))
 		}
-		steps = append(steps, "mv -f "+shq(tmp)+" "+shq(st.path))
+		steps = append(steps, "mv -f "+shellquote.Quote(tmp)+" "+shellquote.Quote(st.path))
 		cmd = fill + " && " + strings.Join(steps, " && ")
 		if i := strings.IndexByte(fill, '\n'); i >= 0 {
 			// A heredoc: the rest of the command goes on its first line.
@@ -192,10 +193,10 @@ func attrText(old, want *fstate) string {
 func attrCommands(old, want *fstate, p string) string {
 	var cmds []string
 	if old.mode != want.mode {
-		cmds = append(cmds, fmt.Sprintf("chmod %04o %s", want.mode, shq(p)))
+		cmds = append(cmds, fmt.Sprintf("chmod %04o %s", want.mode, shellquote.Quote(p)))
 	}
 	if s := ownerSpec(want.owner, want.group, old.owner, old.group); s != "" {
-		cmds = append(cmds, "chown "+s+" "+shq(p))
+		cmds = append(cmds, "chown "+s+" "+shellquote.Quote(p))
 	}
 	return strings.Join(cmds, " && ")
 }
@@ -204,11 +205,11 @@ func attrCommands(old, want *fstate, p string) string {
 func ownerSpec(owner, group, haveOwner, haveGroup string) string {
 	switch {
 	case owner != haveOwner && group != haveGroup:
-		return shq(owner + ":" + group)
+		return shellquote.Quote(owner + ":" + group)
 	case owner != haveOwner:
-		return shq(owner)
+		return shellquote.Quote(owner)
 	case group != haveGroup:
-		return shq(":" + group)
+		return shellquote.Quote(":" + group)
 	}
 	return ""
 }
@@ -222,7 +223,7 @@ func ownerSpec(owner, group, haveOwner, haveGroup string) string {
 func (o *op) fillCommand(tmp string, content []byte) (cmd string, env []string) {
 	switch {
 	case len(content) > stageLimit || o.m.hasSecret(content) && !heredocSafe(content):
-		stage := "cat > " + shq(tmp)
+		stage := "cat > " + shellquote.Quote(tmp)
 		if o.m.hasSecret(content) {
 			// A copy holding a secret is never readable by others.
 			stage = "umask 077; " + stage
@@ -230,12 +231,12 @@ func (o *op) fillCommand(tmp string, content []byte) (cmd string, env []string) 
 		if _, code := o.exec(stage, content); code != 0 {
 			o.fail("staging %d bytes in %s failed (exit %d)", len(content), tmp, code)
 		}
-		return fmt.Sprintf(": staged %d bytes in %s", len(content), shq(tmp)), nil
+		return fmt.Sprintf(": staged %d bytes in %s", len(content), shellquote.Quote(tmp)), nil
 	case len(content) == 0:
-		return ": > " + shq(tmp), nil
+		return ": > " + shellquote.Quote(tmp), nil
 	case heredocSafe(content):
 		d := delimiter(content)
-		return "cat > " + shq(tmp) + " <<'" + d + "'\n" + string(content) + d, nil
+		return "cat > " + shellquote.Quote(tmp) + " <<'" + d + "'\n" + string(content) + d, nil
 	}
 	enc := base64.StdEncoding.EncodeToString(content)
 	var sb strings.Builder
@@ -245,7 +246,7 @@ func (o *op) fillCommand(tmp string, content []byte) (cmd string, env []string) 
 	}
 	sb.WriteString(enc + "\n")
 	d := delimiter(content)
-	return "base64 -d > " + shq(tmp) + " <<'" + d + "'\n" + sb.String() + d, nil
+	return "base64 -d > " + shellquote.Quote(tmp) + " <<'" + d + "'\n" + sb.String() + d, nil
 }
 
 // heredocSafe reports whether content typed in a quoted heredoc arrives

@@ -3,6 +3,7 @@ package stdlib
 import (
 	"bytes"
 	"fmt"
+	"github.com/runbook-dev/runbook/internal/shellquote"
 	"path"
 	"strconv"
 	"strings"
@@ -70,7 +71,7 @@ func (o *op) state(p string) *fstate {
 
 // readState reads what is at p through the side channel.
 func (o *op) readState(p string) *fstate {
-	out, code := o.exec(fmt.Sprintf(stateScript, shq(p)), nil)
+	out, code := o.exec(fmt.Sprintf(stateScript, shellquote.Quote(p)), nil)
 	if code != 0 {
 		o.fail("reading state failed (exit %d): %s", code, strings.TrimSpace(string(out)))
 	}

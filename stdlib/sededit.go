@@ -2,6 +2,7 @@ package stdlib
 
 import (
 	"fmt"
+	"github.com/runbook-dev/runbook/internal/shellquote"
 	"strings"
 )
 
@@ -107,12 +108,12 @@ func sedText(lines []string) string {
 func sedCommand(exprs []string, file string) string {
 	q := func(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
 	if len(exprs) == 1 {
-		return "sed -i " + q(exprs[0]) + " " + shq(file)
+		return "sed -i " + q(exprs[0]) + " " + shellquote.Quote(file)
 	}
 	var sb strings.Builder
 	sb.WriteString("sed -i")
 	for _, e := range exprs {
 		sb.WriteString(" -e " + q(e))
 	}
-	return sb.String() + " " + shq(file)
+	return sb.String() + " " + shellquote.Quote(file)
 }

@@ -179,7 +179,7 @@ func (o *op) run(cmd string, opts RunOptions) RunResult {
 			return res
 		}
 	}
-	o.fail("%s exited with status %d%s", firstLine(cmd), res.Exit, outputTail(res.Output))
+	o.fail("%s exited with status %d%s", firstLine(cmd), res.Exit, OutputTail(res.Output))
 	return res
 }
 
@@ -327,8 +327,9 @@ func firstLine(s string) string {
 	return s
 }
 
-// outputTail is the last few lines of a command's output, for errors.
-func outputTail(out string) string {
+// OutputTail is the last few lines of a command's output, for an error
+// message (":" and the lines indented on lines of their own; "" for none).
+func OutputTail(out string) string {
 	out = strings.TrimRight(out, "\n ")
 	if out == "" {
 		return ""
@@ -338,23 +339,4 @@ func outputTail(out string) string {
 		lines = lines[len(lines)-5:]
 	}
 	return ":\n  " + strings.Join(lines, "\n  ")
-}
-
-// shq quotes s for a POSIX shell, leaving plain words bare so the
-// commands in the recording read as a person would type them.
-func shq(s string) string {
-	if s == "" {
-		return "''"
-	}
-	plain := true
-	for _, r := range s {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("_./:=@%+,-", r)) {
-			plain = false
-			break
-		}
-	}
-	if plain {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

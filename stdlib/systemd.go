@@ -1,6 +1,7 @@
 package stdlib
 
 import (
+	"github.com/runbook-dev/runbook/internal/shellquote"
 	"regexp"
 	"strings"
 
@@ -45,7 +46,7 @@ func (o *op) booted() bool {
 // unitState is `systemctl is-enabled` or `is-active` of u ("" when the
 // unit is unknown).
 func (o *op) unitState(verb, u string) string {
-	out, _ := o.exec("systemctl "+verb+" "+shq(u)+" 2>/dev/null", nil)
+	out, _ := o.exec("systemctl "+verb+" "+shellquote.Quote(u)+" 2>/dev/null", nil)
 	return strings.TrimSpace(string(out))
 }
 
@@ -150,7 +151,7 @@ func (o *op) setEnabled(u string, on bool, notify []*handler) bool {
 		o.note("would %s it (it is %s)", verb, st)
 		return bool(o.done(true, notify))
 	}
-	o.run("systemctl "+verb+" "+shq(u), RunOptions{})
+	o.run("systemctl "+verb+" "+shellquote.Quote(u), RunOptions{})
 	if got := o.unitState("is-enabled", u); (got == "enabled") != on {
 		o.fail("after systemctl %s it is %q", verb, got)
 	}
@@ -205,7 +206,7 @@ func (o *op) setActive(u, verb string, notify []*handler) bool {
 		o.note("would %s it (it is %s)", verb, st)
 		return bool(o.done(true, notify))
 	}
-	o.run("systemctl "+verb+" "+shq(u), RunOptions{})
+	o.run("systemctl "+verb+" "+shellquote.Quote(u), RunOptions{})
 	got := o.unitState("is-active", u)
 	if verb == "stop" && got == "active" || verb != "stop" && got != "active" && got != "activating" {
 		o.fail("after systemctl %s it is %s", verb, got)

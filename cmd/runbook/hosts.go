@@ -360,7 +360,7 @@ func runMany(ctx context.Context, st *IO, f *targetFlags, jobs []hostJob, opts e
 			o.Ask = nil
 			if o.Record != "" {
 				ext := filepath.Ext(o.Record)
-				o.Record = strings.TrimSuffix(o.Record, ext) + "-" + fileSafeName(j.name) + ext
+				o.Record = strings.TrimSuffix(o.Record, ext) + "-" + engine.FileSafe(j.name) + ext
 			}
 			rep, err := engine.Run(ctx, o)
 			if rep != nil && rep.Runbook != "" {
@@ -454,16 +454,6 @@ func mergeSet(base, over map[string]string) map[string]string {
 		m[k] = over[k]
 	}
 	return m
-}
-
-// fileSafeName keeps a host name usable in a file name.
-func fileSafeName(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '-' || r == '_' {
-			return r
-		}
-		return '_'
-	}, s)
 }
 
 // prefixWriter writes whole lines behind a prefix, under a lock shared by

@@ -16,6 +16,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/runbook-dev/runbook/internal/shellquote"
 	"io"
 	"strconv"
 	"strings"
@@ -112,10 +113,10 @@ func Start(ctx context.Context, t target.Target, opts Options, out Output) (*Dri
 	rcPath := strings.TrimSpace(string(res.Stdout))
 	sess, err := t.Shell(ctx, target.ShellOptions{
 		Cols: opts.Cols, Rows: opts.Rows,
-		Command: "exec bash --noprofile --rcfile " + Quote(rcPath) + " -i",
+		Command: "exec bash --noprofile --rcfile " + shellquote.Quote(rcPath) + " -i",
 	})
 	if err != nil {
-		t.Exec(context.WithoutCancel(ctx), "rm -f "+Quote(rcPath), nil)
+		t.Exec(context.WithoutCancel(ctx), "rm -f "+shellquote.Quote(rcPath), nil)
 		return nil, fmt.Errorf("%s: start the session's shell: %w", t.Name(), err)
 	}
 	d := &Driver{
@@ -151,7 +152,7 @@ func Start(ctx context.Context, t target.Target, opts Options, out Output) (*Dri
 	if err != nil {
 		d.Close()
 		// The startup file removes itself once read; it was not.
-		t.Exec(context.WithoutCancel(ctx), "rm -f "+Quote(rcPath), nil)
+		t.Exec(context.WithoutCancel(ctx), "rm -f "+shellquote.Quote(rcPath), nil)
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}

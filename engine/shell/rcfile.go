@@ -2,6 +2,7 @@ package shell
 
 import (
 	"fmt"
+	"github.com/runbook-dev/runbook/internal/shellquote"
 	"strings"
 )
 
@@ -57,11 +58,11 @@ PS2=%s
 PS0=%s
 PROMPT_COMMAND=%s
 `,
-		Quote(`\033]133;S;`+nonce+`\007`),
-		Quote(`\[`+"\x1b]133;A;"+nonce+"\a"+`\]`+prompt+`\[`+"\x1b]133;P;"+nonce+"\a"+`\]`),
-		Quote(`\[`+"\x1b]133;B;"+nonce+"\a"+`\]> `),
-		Quote("\x1b]133;C;"+nonce+"\a"),
-		Quote(`printf '\033]133;D;%s;`+nonce+`\007' "$?"`))
+		shellquote.Quote(`\033]133;S;`+nonce+`\007`),
+		shellquote.Quote(`\[`+"\x1b]133;A;"+nonce+"\a"+`\]`+prompt+`\[`+"\x1b]133;P;"+nonce+"\a"+`\]`),
+		shellquote.Quote(`\[`+"\x1b]133;B;"+nonce+"\a"+`\]> `),
+		shellquote.Quote("\x1b]133;C;"+nonce+"\a"),
+		shellquote.Quote(`printf '\033]133;D;%s;`+nonce+`\007' "$?"`))
 	if load {
 		b.WriteString("__rb_load\n")
 	}
@@ -101,9 +102,4 @@ func LoadPayload(vars []Var) string {
 type Var struct {
 	Name, Value string
 	Export      bool
-}
-
-// Quote quotes s for a POSIX shell.
-func Quote(s string) string {
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

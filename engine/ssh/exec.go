@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/runbook-dev/runbook/internal/shellquote"
 	"io"
 	"sync"
 	"time"
@@ -34,7 +35,7 @@ func (t *Target) Exec(ctx context.Context, cmd string, stdin io.Reader) (target.
 	var out, errb bytes.Buffer
 	sess.Stdout = &out
 	var sudo *sudoStderr
-	line := "sh -c " + shq(cmd)
+	line := "sh -c " + shellquote.Quote(cmd)
 	if t.o.Sudo {
 		nonce := newNonce()
 		in, err := sess.StdinPipe()
@@ -43,8 +44,8 @@ func (t *Target) Exec(ctx context.Context, cmd string, stdin io.Reader) (target.
 		}
 		sudo = &sudoStderr{t: t, ctx: ctx, nonce: nonce, in: in, dst: &errb, stdin: stdin, ready: make(chan struct{})}
 		sess.Stderr = sudo
-		line = "sudo -S -p " + shq(sudoPrompt(nonce)) + " -H -- sh -c " +
-			shq("printf '%s\\n' "+readyMarker(nonce)+` >&2; exec sh -c "$1"`) + " sh " + shq(cmd)
+		line = "sudo -S -p " + shellquote.Quote(sudoPrompt(nonce)) + " -H -- sh -c " +
+			shellquote.Quote("printf '%s\\n' "+readyMarker(nonce)+` >&2; exec sh -c "$1"`) + " sh " + shellquote.Quote(cmd)
 	} else {
 		sess.Stderr = &errb
 		sess.Stdin = stdin

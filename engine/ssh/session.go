@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/runbook-dev/runbook/internal/shellquote"
 	"io"
 	"os"
 	"strings"
@@ -87,13 +88,13 @@ func shellCommand(opts target.ShellOptions, sudo bool, nonce string) string {
 	if len(opts.Env) > 0 {
 		q := make([]string, len(opts.Env))
 		for i, e := range opts.Env {
-			q[i] = shq(e)
+			q[i] = shellquote.Quote(e)
 		}
 		env = "env " + strings.Join(q, " ") + " "
 	}
 	run := `"${SHELL:-/bin/sh}" -l`
 	if opts.Command != "" {
-		run = "sh -c " + shq(opts.Command)
+		run = "sh -c " + shellquote.Quote(opts.Command)
 	}
 	if !sudo {
 		switch {
@@ -115,7 +116,7 @@ func shellCommand(opts target.ShellOptions, sudo bool, nonce string) string {
 		fmt.Fprintf(&oct, "\\%03o", b)
 	}
 	inner := "eval \"`printf '" + oct.String() + "'`\""
-	return "exec sudo -p " + shq(sudoPrompt(nonce)) + " -i -- sh -c " + shq(inner)
+	return "exec sudo -p " + shellquote.Quote(sudoPrompt(nonce)) + " -i -- sh -c " + shellquote.Quote(inner)
 }
 
 func readyMarker(nonce string) string { return "runbook-ready-" + nonce }
@@ -314,24 +315,6 @@ func newNonce() string {
 	var b [8]byte
 	rand.Read(b[:])
 	return hex.EncodeToString(b[:])
-}
-
-// shq quotes s for a POSIX shell.
-func shq(s string) string {
-	if s == "" {
-		return "''"
-	}
-	safe := true
-	for _, r := range s {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./=:,+@%", r)) {
-			safe = false
-			break
-		}
-	}
-	if safe {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // newSession opens a session channel, giving up when ctx ends (a host
