@@ -80,9 +80,7 @@ func (r *runner) luaSh(L *lua.LState) int {
 		}
 		// Keep the error's type (a quit at the step prompt, a lost
 		// connection) for the run loop and the exit code.
-		r.fatal = err
-		r.raised = lua.LString(whereLine(L) + ": " + r.mask(err.Error()))
-		L.Error(r.raised, 0)
+		r.end(L, &stepEnd{fatal: err, msg: whereLine(L) + ": " + r.mask(err.Error())})
 	case reason != "":
 		r.fail(L, r.mask(cmd), res.Exit, reason)
 	}
@@ -361,9 +359,7 @@ func (r *runner) luaComment(L *lua.LState) int {
 func (r *runner) luaSkip(L *lua.LState) int {
 	reason := L.OptString(1, "skipped")
 	r.requireStep(L, "skip")
-	r.skip = &reason
-	r.raised = lua.LString("skip: " + reason)
-	L.Error(r.raised, 0)
+	r.end(L, &stepEnd{skip: &reason, msg: "skip: " + reason})
 	return 0
 }
 

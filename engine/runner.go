@@ -107,11 +107,31 @@ type runner struct {
 	// or come back): the step fails as work that failed, not as a mistake
 	// in the runbook.
 	rebootErr error
+}
 
-	raised lua.LValue // the error value raised for a failure or skip
-	failed *StepFailedError
+// stepEnd is what a step raises to end itself — skipped, failed, or
+// stopped by a Go error that keeps its type (a quit at the step prompt, a
+// lost connection) — as Lua userdata, so that runStep reads it back from
+// the error the step function returned, and a runbook's pcall that passes
+// it on passes it on whole. Shown as text (tostring), it is msg.
+type stepEnd struct {
 	skip   *string
-	fatal  error // a Go error that ended the step, kept with its type
+	failed *StepFailedError
+	fatal  error
+	msg    string
+}
+
+// end raises e from the Lua state: the step ends.
+func (r *runner) end(L *lua.LState, e *stepEnd) {
+	ud := L.NewUserData()
+	ud.Value = e
+	mt := L.NewTable()
+	mt.RawSetString("__tostring", L.NewFunction(func(L *lua.LState) int {
+		L.Push(lua.LString(e.msg))
+		return 1
+	}))
+	L.SetMetatable(ud, mt)
+	L.Error(ud, 0)
 }
 
 // stepRun is the step now running.
@@ -229,7 +249,7 @@ type outcome struct {
 
 // runStep calls a step's function and classifies how it ended.
 func (r *runner) runStep(ctx context.Context, sr *stepRun) outcome {
-	r.inStep, r.failed, r.skip, r.raised, r.fatal, r.rebootErr = sr, nil, nil, nil, nil, nil
+	r.inStep, r.rebootErr = sr, nil
 	defer func() { r.inStep = nil }()
 	L := r.L
 	L.SetContext(ctx)
@@ -253,19 +273,11 @@ func (r *runner) runStep(ctx context.Context, sr *stepRun) outcome {
 		return outcome{status: recording.StatusFailed, reason: "interrupted", err: ctx.Err()}
 	}
 	var ae *lua.ApiError
-	if errors.As(err, &ae) && r.raised != nil && ae.Object == r.raised {
-		if r.skip != nil {
-			return outcome{status: recording.StatusSkipped, reason: *r.skip}
-		}
-		if r.failed != nil {
-			return outcome{status: recording.StatusFailed, reason: r.failed.Reason, err: r.failed}
-		}
-		if r.fatal != nil {
-			var lost *target.LostError
-			if errors.As(r.fatal, &lost) {
-				return lostOutcome(sr, lost)
+	if errors.As(err, &ae) {
+		if ud, ok := ae.Object.(*lua.LUserData); ok {
+			if e, ok := ud.Value.(*stepEnd); ok {
+				return r.endOutcome(sr, e)
 			}
-			return outcome{status: recording.StatusFailed, reason: r.fatal.Error(), err: r.fatal}
 		}
 	}
 	// A Lua error, or a session error surfaced through a stdlib call.
@@ -280,6 +292,21 @@ func (r *runner) runStep(ctx context.Context, sr *stepRun) outcome {
 	}
 	return outcome{status: recording.StatusFailed, reason: msg,
 		err: runbookErrorf("%s (in step %d %q)", msg, sr.step.N, sr.step.Name)}
+}
+
+// endOutcome is how a step that raised e ended.
+func (r *runner) endOutcome(sr *stepRun, e *stepEnd) outcome {
+	switch {
+	case e.skip != nil:
+		return outcome{status: recording.StatusSkipped, reason: *e.skip}
+	case e.failed != nil:
+		return outcome{status: recording.StatusFailed, reason: e.failed.Reason, err: e.failed}
+	}
+	var lost *target.LostError
+	if errors.As(e.fatal, &lost) {
+		return lostOutcome(sr, lost)
+	}
+	return outcome{status: recording.StatusFailed, reason: e.fatal.Error(), err: e.fatal}
 }
 
 // lostOutcome fails the step the host was lost in, naming the step and
@@ -299,9 +326,8 @@ func lostOutcome(sr *stepRun, lost *target.LostError) outcome {
 func (r *runner) fail(L *lua.LState, cmd string, exit int, reason string) {
 	where := whereLine(L)
 	sr := r.inStep
-	r.failed = &StepFailedError{Step: sr.step.N, Name: sr.step.Name, FileLine: where, Command: cmd, Exit: exit, Reason: reason}
-	r.raised = lua.LString(where + ": " + reason)
-	L.Error(r.raised, 0)
+	r.end(L, &stepEnd{failed: &StepFailedError{Step: sr.step.N, Name: sr.step.Name, FileLine: where, Command: cmd, Exit: exit, Reason: reason},
+		msg: where + ": " + reason})
 }
 
 // mask replaces secret values in s, in every form secret.Forms lists.
