@@ -33,18 +33,12 @@ func (e *StepFailedError) Error() string {
 	return b.String()
 }
 
-// ExitCode: the work failed.
-func (e *StepFailedError) ExitCode() int { return 1 }
-
 // RunbookError is a mistake in the runbook: a syntax or runtime error, a
 // wrong argument, a bad or missing parameter. Msg names file:line (and the
 // step, when in one).
 type RunbookError struct{ Msg string }
 
 func (e *RunbookError) Error() string { return e.Msg }
-
-// ExitCode: usage or runbook error.
-func (e *RunbookError) ExitCode() int { return 2 }
 
 func runbookErrorf(format string, a ...any) error {
 	return &RunbookError{Msg: fmt.Sprintf(format, a...)}
@@ -68,6 +62,3 @@ func (e *InterruptedError) Error() string {
 	}
 	return msg
 }
-
-// ExitCode: interrupted.
-func (e *InterruptedError) ExitCode() int { return 130 }

@@ -234,7 +234,7 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 		}
 		runErr = ie
 		rep.Stopped = "interrupted"
-	case exitCodeOf(runErr) == 130:
+	case errors.As(runErr, new(*StepQuit)):
 		rep.Stopped = "interrupted"
 	case runErr != nil:
 		var sf *StepFailedError
@@ -289,12 +289,4 @@ func fileSafe(s string) string {
 		}
 		return '_'
 	}, s)
-}
-
-func exitCodeOf(err error) int {
-	var c interface{ ExitCode() int }
-	if errors.As(err, &c) {
-		return c.ExitCode()
-	}
-	return 0
 }

@@ -71,9 +71,6 @@ func (e *FormatError) Error() string {
 
 func (e *FormatError) Unwrap() error { return e.Err }
 
-// ExitCode puts a damaged file in the CLI's "the work failed" class.
-func (e *FormatError) ExitCode() int { return 1 }
-
 // Fatal reports whether the problem ended the reading (truncation or
 // damage) rather than being read past.
 func (e *FormatError) Fatal() bool {

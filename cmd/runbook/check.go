@@ -39,7 +39,6 @@ Examples:
 type checkFailed struct{ n int }
 
 func (e *checkFailed) Error() string { return fmt.Sprintf("check: %d problems", e.n) }
-func (e *checkFailed) ExitCode() int { return exitFailed }
 
 func runCheck(ctx context.Context, st *IO, args []string) error {
 	fs := newFlags(st, "check", checkUse, checkMore)
@@ -60,7 +59,7 @@ func runCheck(ctx context.Context, st *IO, args []string) error {
 		}
 		opt.Plan = plan
 	}
-	rec, err := player.Open(fs.Arg(0))
+	rec, err := openRecording("check", fs.Arg(0))
 	if err != nil {
 		return err
 	}

@@ -14,15 +14,6 @@ import (
 	"github.com/spf13/pflag"
 )
 
-// Exit codes of the whole CLI.
-const (
-	exitOK          = 0   // success
-	exitFailed      = 1   // the work failed: a step, a check, a damaged file
-	exitUsage       = 2   // usage or runbook error
-	exitHost        = 3   // could not reach or trust the host
-	exitInterrupted = 130 // Ctrl-C or quit
-)
-
 // IO is the command's standard streams, injectable for tests.
 type IO struct {
 	In       io.Reader
@@ -130,33 +121,6 @@ Run 'runbook COMMAND --help' for a command's flags and examples.
 Exit codes: 0 success, 1 the work failed (a step, a check, a damaged file),
 2 usage or runbook error, 3 could not reach or trust the host, 130 interrupted.
 `)
-}
-
-// usageError is a mistake in how runbook was called (exit 2).
-type usageError struct{ msg string }
-
-func (e *usageError) Error() string { return e.msg }
-
-func usagef(format string, a ...any) error { return &usageError{msg: fmt.Sprintf(format, a...)} }
-
-// errSilent wraps an error whose message was already shown to the user.
-var errSilent = errors.New("already reported")
-
-// exitCode maps an error to the CLI's exit code table. Packages give their
-// typed errors an ExitCode method; cmd decides the rest here.
-func exitCode(err error) int {
-	var coder interface{ ExitCode() int }
-	switch {
-	case errors.As(err, new(*usageError)):
-		return exitUsage
-	case errors.As(err, &coder):
-		return coder.ExitCode()
-	case errors.Is(err, context.Canceled):
-		return exitInterrupted
-	case errors.Is(err, pflag.ErrHelp):
-		return exitOK
-	}
-	return exitFailed
 }
 
 // newFlags makes a flag set for a subcommand whose --help prints use, the

@@ -129,13 +129,12 @@ func runConvert(ctx context.Context, st *IO, args []string) error {
 		res = append(res, re)
 	}
 
+	if err := checkInput("convert", in); err != nil {
+		return err
+	}
 	src, err := recording.Open(in, inFmt)
 	if err != nil {
-		var fe *recording.FormatError
-		if errors.As(err, &fe) {
-			return err
-		}
-		return usagef("convert: %v", err)
+		return recordingInputError("convert", err)
 	}
 	defer src.Close()
 	// What ttyrec cannot hold lives in the index beside it: it follows

@@ -78,6 +78,9 @@ func runDoc(ctx context.Context, st *IO, args []string) error {
 	plan := guidePlan(rb, planned)
 
 	if *recPath != "" {
+		if err := checkInput("doc", *recPath); err != nil {
+			return err
+		}
 		ix, err := recording.ReadIndex(recording.IndexPath(*recPath))
 		switch {
 		case errors.Is(err, errNotExist):
@@ -95,7 +98,7 @@ func runDoc(ctx context.Context, st *IO, args []string) error {
 			}
 			rec, err := guide.ReadRecorded(ctx, *recPath, "", ix)
 			if rec == nil {
-				return fmt.Errorf("doc: %w", err)
+				return recordingInputError("doc", err)
 			}
 			if err != nil {
 				fmt.Fprintf(st.Err, "runbook: doc: warning: %v (outputs read up to the damage)\n", err)

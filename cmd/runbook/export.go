@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -78,13 +79,16 @@ func runExport(ctx context.Context, st *IO, args []string) error {
 	if *fontSize <= 0 {
 		return usagef("export: --font-size must be positive")
 	}
-	if _, err := os.Stat(in); err != nil && in != "-" {
-		return fmt.Errorf("export: %w", err)
+	if err := checkInput("export", in); err != nil {
+		return err
 	}
 
 	movie, warnings, readErr := web.Load(ctx, in, opt)
 	if movie == nil {
-		return fmt.Errorf("export %s: %w", in, readErr)
+		if errors.Is(readErr, context.Canceled) {
+			return fmt.Errorf("export %s: %w", in, readErr)
+		}
+		return recordingInputError("export", readErr)
 	}
 	for _, w := range warnings {
 		fmt.Fprintf(st.Err, "runbook: export: warning: %s\n", w)

@@ -417,7 +417,7 @@ func (e *hostsError) Error() string {
 	return fmt.Sprintf("%d of %d hosts did not finish: %s", len(e.errs), e.n, firstLine(e.errs[0].Error()))
 }
 
-func (e *hostsError) ExitCode() int {
+func (e *hostsError) exitCode() int {
 	codes := map[int]bool{}
 	for _, err := range e.errs {
 		codes[exitCode(err)] = true

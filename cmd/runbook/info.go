@@ -51,9 +51,12 @@ func runInfo(ctx context.Context, st *IO, args []string) error {
 		if path == "-" && *format == "" {
 			return usagef("info: reading standard input needs --format")
 		}
+		if err := checkInput("info", path); err != nil {
+			return err
+		}
 		s, err := recording.Stat(path, *format, *nGaps)
 		if err != nil {
-			return &usageError{msg: fmt.Sprintf("info: %v", err)}
+			return recordingInputError("info", err)
 		}
 		if *asJSON {
 			printInfoJSON(st.Out, path, s)

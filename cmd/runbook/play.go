@@ -93,7 +93,7 @@ func runPlay(ctx context.Context, st *IO, args []string) error {
 	if *stepMode && st.TTY == nil {
 		return usagef("play: --step needs a terminal to ask at, and stdin is not one")
 	}
-	rec, err := player.Open(fs.Arg(0))
+	rec, err := openRecording("play", fs.Arg(0))
 	if err != nil {
 		return err
 	}
@@ -130,6 +130,10 @@ func runPlay(ctx context.Context, st *IO, args []string) error {
 	fmt.Fprint(st.Out, "\x1b[0m\x1b[?25h")
 	if opt.Keys != nil {
 		fmt.Fprint(st.Out, "\r\n")
+	}
+	if err == nil && rec.Damage != nil {
+		// Played what was read; the damage still fails the command.
+		return fmt.Errorf("play: played up to the damage: %w", rec.Damage)
 	}
 	return err
 }

@@ -69,7 +69,7 @@ func runRender(ctx context.Context, st *IO, args []string) error {
 	if err != nil {
 		return usagef("render: --emulator: %v", err)
 	}
-	rec, err := player.Open(fs.Arg(0))
+	rec, err := openRecording("render", fs.Arg(0))
 	if err != nil {
 		return err
 	}
@@ -104,6 +104,11 @@ func runRender(ctx context.Context, st *IO, args []string) error {
 	}
 	if err := player.Render(w, scr, *format); err != nil {
 		return fmt.Errorf("render %s: %w", fs.Arg(0), err)
+	}
+	if rec.Damage != nil {
+		// Rendered from what was read; the damage still fails the command,
+		// as in export and convert.
+		return fmt.Errorf("render: rendered up to the damage: %w", rec.Damage)
 	}
 	return nil
 }
