@@ -72,11 +72,11 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	}
 	defer r.L.Close()
 	rb := r.rb
-	rep.Runbook = rb.Name
 	steps, err := r.selectSteps()
 	if err != nil {
 		return rep, err
 	}
+	rep.Runbook = rb.Name
 	r.steps = len(rb.Steps)
 
 	display := opts.Display
@@ -171,7 +171,9 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	var runErr error
 	var failedStep *Step
 	for i, s := range steps {
-		progress(stepLine(i+1, len(steps), s, opts.DryRun, opts.DisplayTTY))
+		// Numbered as the runbook numbers its steps, whatever --from or
+		// --only picked, as the index and the step prompt number them.
+		progress(stepLine(s.N, len(rb.Steps), s, opts.DryRun, opts.DisplayTTY))
 		ixs := recording.Step{N: s.N, Name: s.Name, FileLine: s.FileLine, SourceSHA256: s.SourceSHA256,
 			Start: recording.SecondsOf(tee.Elapsed())}
 		sr := &stepRun{step: s, ix: &ixs, last: i == len(steps)-1}
@@ -268,12 +270,12 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	return rep, runErr
 }
 
-func stepLine(i, n int, s *Step, dry, tty bool) string {
+func stepLine(n, of int, s *Step, dry, tty bool) string {
 	pre := ""
 	if dry {
 		pre = "dry run: "
 	}
-	line := fmt.Sprintf("── %sstep %d/%d: %s", pre, i, n, s.Name)
+	line := fmt.Sprintf("── %sstep %d/%d: %s", pre, n, of, s.Name)
 	if tty {
 		return "\x1b[1m" + line + "\x1b[0m"
 	}

@@ -322,7 +322,7 @@ end)`
 	if bytes.Contains(res.data, []byte("A-ran\r\n")) || !bytes.Contains(res.data, []byte("B-ran\r\n")) {
 		t.Errorf("--from b ran the wrong steps")
 	}
-	res = runSource(t, context.Background(), src, func(o *Options) { o.Only = "3"; o.DryRun = true })
+	res = runSource(t, context.Background(), src, func(o *Options) { o.Only = []string{"3"}; o.DryRun = true })
 	if res.err != nil {
 		t.Fatal(res.err)
 	}
@@ -332,7 +332,7 @@ end)`
 	if !strings.Contains(res.display, "would run: echo C-ran") {
 		t.Errorf("dry run does not say what it would run: %q", res.display)
 	}
-	res = runSource(t, context.Background(), src, func(o *Options) { o.Only = "nope"; o.Record = "" })
+	res = runSource(t, context.Background(), src, func(o *Options) { o.Only = []string{"nope"}; o.Record = "" })
 	if res.err == nil || !strings.Contains(res.err.Error(), `--only "nope": no such step`) {
 		t.Errorf("got %v", res.err)
 	}

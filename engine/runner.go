@@ -34,8 +34,8 @@ type Options struct {
 	// RecordDir/NAME-HOST-YYYYMMDDTHHMMSSZ.ttyrec (UTC).
 	RecordDir string
 	IdleLimit time.Duration
-	From      string // --from STEP (name or number)
-	Only      string // --only STEP
+	From      string   // --from STEP (name or number)
+	Only      []string // --only STEP (repeatable; "2,3" is two steps unless a step has that name)
 	Cols      int
 	Rows      int
 	DryRun    bool
@@ -165,12 +165,28 @@ func luaMessage(err error) string {
 // selectSteps returns the steps this run runs (--from, --only).
 func (r *runner) selectSteps() ([]*Step, error) {
 	steps := r.rb.Steps
-	if r.opts.Only != "" {
-		s, ok := r.rb.Find(r.opts.Only)
-		if !ok {
-			return nil, runbookErrorf("%s: --only %q: no such step%s", r.rb.Path, r.opts.Only, stepList(r.rb))
+	if len(r.opts.Only) > 0 {
+		want := map[int]bool{}
+		for _, sel := range r.opts.Only {
+			if s, ok := r.rb.Find(sel); ok {
+				want[s.N] = true
+				continue
+			}
+			for _, part := range strings.Split(sel, ",") {
+				s, ok := r.rb.Find(part)
+				if !ok {
+					return nil, runbookErrorf("%s: --only %q: no such step%s", r.rb.Path, strings.TrimSpace(part), stepList(r.rb))
+				}
+				want[s.N] = true
+			}
 		}
-		return []*Step{s}, nil
+		var only []*Step
+		for _, s := range steps {
+			if want[s.N] {
+				only = append(only, s)
+			}
+		}
+		return only, nil
 	}
 	if r.opts.From != "" {
 		s, ok := r.rb.Find(r.opts.From)

@@ -12,6 +12,8 @@ import (
 	"syscall"
 
 	"github.com/spf13/pflag"
+
+	"github.com/runbook-dev/runbook/runbooks"
 )
 
 // IO is the command's standard streams, injectable for tests.
@@ -97,8 +99,34 @@ func dispatch(ctx context.Context, st *IO, args []string) error {
 			return c.run(ctx, st, args[1:])
 		}
 	}
+	if err := unknownCommand(args[0]); err != nil {
+		return err
+	}
 	// Anything else is a runbook: flags may come before or after it.
 	return runRun(ctx, st, args)
+}
+
+// unknownCommand refuses a first word that is a typo of a command (runbook
+// rn demo) rather than a runbook: no file, no built-in runbook of that
+// name, not a .lua name, and close to a command's name.
+func unknownCommand(word string) error {
+	if strings.HasPrefix(word, "-") || strings.Contains(word, "/") || strings.HasSuffix(word, ".lua") {
+		return nil
+	}
+	if _, err := os.Stat(word); err == nil {
+		return nil
+	}
+	if _, _, ok := runbooks.Lookup(word); ok {
+		return nil
+	}
+	var names []string
+	for _, c := range commands() {
+		names = append(names, c.name)
+	}
+	if near := nearest(word, names); near != "" {
+		return usagef("unknown command %q: did you mean 'runbook %s'?", word, near)
+	}
+	return nil
 }
 
 func usage(w io.Writer) {
@@ -147,8 +175,9 @@ func parseFlags(fs *pflag.FlagSet, args []string) error {
 		if errors.Is(err, pflag.ErrHelp) {
 			return errSilentHelp
 		}
-		return &usageError{msg: fs.Name() + ": " + err.Error()}
+		return unknownFlagError(fs, err)
 	}
+	noteOldSpellings(fs)
 	return nil
 }
 

@@ -15,7 +15,7 @@ import (
 	"github.com/runbook-dev/runbook/recording"
 )
 
-const convertUse = "runbook convert IN OUT [--idle-limit DUR] [--speed X] [--cut FROM-TO]... [--redact REGEX]... [--format FORMAT] [--cast-v3] [--no-index]"
+const convertUse = "runbook convert IN OUT [--idle-limit DUR] [--speed X] [--cut FROM-TO]... [--redact REGEX]... [--from-format F] [--to F] [--cast-v3] [--no-index]"
 
 const convertMore = `
 Reads ttyrec (also .gz), termrec's nh (.nh) and asciicast v1/v2/v3 (.cast;
@@ -46,7 +46,7 @@ Examples:
   runbook convert demo.ttyrec demo.cast
   runbook convert talk.cast talk.txt
   runbook convert demo.ttyrec - --to cast | gzip > demo.cast.gz
-  zcat old.ttyrec.gz | runbook convert - new.cast --format ttyrec
+  zcat old.ttyrec.gz | runbook convert - new.cast --from-format ttyrec
   runbook convert demo.cast short.ttyrec --cut 10s-1m --speed 1.5
   runbook convert demo.ttyrec public.ttyrec --redact 'token=[A-Za-z0-9]+'
 `
@@ -57,9 +57,12 @@ func runConvert(ctx context.Context, st *IO, args []string) error {
 	speed := fs.Float64("speed", 1, "play `X` times as fast (0.5: half speed)")
 	cuts := fs.StringArray("cut", nil, "remove the time between `FROM-TO` (e.g. 1m-1m30s or 60-90); repeatable")
 	redacts := fs.StringArray("redact", nil, "mask text matching `REGEX` with * (layout kept); repeatable")
+	from := fs.String("from-format", "", "input format: ttyrec, nh, asciicast, asciicast-v1/v2/v3 (default: from IN's name, else its content)")
+	to := fs.String("to", "", "output format: ttyrec, cast, cast-v3, txt, raw (default: from OUT's extension)")
 	format := fs.String("format", "", "format of whichever side is \"-\" or has no known extension")
-	from := fs.String("from", "", "input format: ttyrec, nh, asciicast, asciicast-v1/v2/v3")
-	to := fs.String("to", "", "output format: ttyrec, cast, cast-v3, txt, raw")
+	oldSpelling(fs, "format", "use --from-format for IN's format and --to for OUT's (--format is the output format in render, export and doc)")
+	aliasFlag(fs, "from", "from-format", "use --from-format (--from is the step to start at in run and play)")
+	aliasFlag(fs, "idle-time-limit", "idle-limit", "")
 	castV3 := fs.Bool("cast-v3", false, "write asciicast v3 for .cast")
 	noIndex := fs.Bool("no-index", false, "ignore IN's index (IN.json): write no OUT.json, no markers")
 	if err := parseFlags(fs, args); err != nil {
@@ -79,7 +82,7 @@ func runConvert(ctx context.Context, st *IO, args []string) error {
 			inFmt = *format
 		}
 		if inFmt == "" && in == "-" {
-			return usagef("convert: reading standard input needs --format or --from")
+			return usagef("convert: reading standard input needs --from-format")
 		}
 	}
 	outFmt := *to
@@ -91,7 +94,7 @@ func runConvert(ctx context.Context, st *IO, args []string) error {
 	}
 	if outFmt == "" {
 		if out == "-" {
-			return usagef("convert: writing standard output needs --to (or --format)")
+			return usagef("convert: writing standard output needs --to")
 		}
 		return usagef("convert: cannot tell the output format of %s: use .ttyrec, .cast, .txt, .raw or --to", out)
 	}
@@ -103,13 +106,13 @@ func runConvert(ctx context.Context, st *IO, args []string) error {
 	}
 
 	opt := recording.RetimeOptions{Speed: *speed}
-	if *speed <= 0 {
-		return usagef("convert: --speed must be > 0")
+	if err := checkSpeed(fs, "speed", *speed); err != nil {
+		return err
 	}
 	if *idle != "" {
-		d, err := recording.ParseTime(*idle)
-		if err != nil || d <= 0 {
-			return usagef("convert: --idle-limit %q: want a positive duration such as 2s", *idle)
+		d, err := parseIdle(fs, "idle-limit", *idle, false)
+		if err != nil {
+			return err
 		}
 		opt.IdleLimit = d
 	}

@@ -59,7 +59,7 @@ func TestConvertExitCodes(t *testing.T) {
 		{[]string{"convert", sh("realworld/termrec-splitutf.nh"), filepath.Join(dir, "d.cast")}, 0, ""},
 		{[]string{"convert", sh("realworld/asciinema-server-big.v3.cast"), filepath.Join(dir, "e.ttyrec")}, 0, ""},
 		{[]string{"convert", "nope.ttyrec", filepath.Join(dir, "f.cast")}, 2, "no such file"},
-		{[]string{"convert", sh("corpus/ttyrec.ttyrec"), filepath.Join(dir, "g.cast"), "--speed", "0"}, 2, "--speed must be > 0"},
+		{[]string{"convert", sh("corpus/ttyrec.ttyrec"), filepath.Join(dir, "g.cast"), "--speed", "0"}, 2, "--speed 0: want a number above 0"},
 		{[]string{"convert", sh("corpus/ttyrec.ttyrec"), filepath.Join(dir, "h.cast"), "--redact", "("}, 2, "--redact"},
 	}
 	for _, tt := range tests {

@@ -50,7 +50,8 @@ func runDoc(ctx context.Context, st *IO, args []string) error {
 	src := fs.String("src", "", "address the page loads the recording from (default: REC's path, relative to OUT)")
 	autoplay := fs.Bool("autoplay", false, "hugo: start the embedded recording on load")
 	loop := fs.Bool("loop", false, "hugo: play the embedded recording in a loop")
-	set := fs.StringArray("set", nil, "set a runbook parameter: `name=value` (repeatable)")
+	var set []string
+	addSetFlag(fs, &set)
 	std := fs.Bool("stdlib", false, "print the reference of the Lua stdlib instead")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -71,7 +72,7 @@ func runDoc(ctx context.Context, st *IO, args []string) error {
 	if kind != "markdown" && kind != "md" && kind != "hugo" {
 		return usagef("doc: --format %q: want markdown or hugo", *format)
 	}
-	rb, planned, err := planRunbook(ctx, st, fs.Arg(0), *set)
+	rb, planned, err := planRunbook(ctx, st, fs.Arg(0), set)
 	if err != nil {
 		return err
 	}

@@ -10,7 +10,6 @@ import (
 	"strings"
 
 	"github.com/runbook-dev/runbook/player/web"
-	"github.com/runbook-dev/runbook/recording"
 )
 
 const exportUse = "runbook export REC OUT.html|OUT.svg [--idle-limit DUR] [--title TEXT] [--loop] [--format html|svg]"
@@ -42,7 +41,8 @@ Examples:
 func runExport(ctx context.Context, st *IO, args []string) error {
 	fs := newFlags(st, "export", exportUse, exportMore)
 	format := fs.String("format", "", "what to write: `html` or svg (default: from OUT's extension)")
-	from := fs.String("from", "", "REC's format: ttyrec, nh, asciicast (default: from its name or content)")
+	from := fs.String("from-format", "", "REC's format: ttyrec, nh, asciicast (default: from its name or content)")
+	aliasFlag(fs, "from", "from-format", "use --from-format (--from is the step to start at in run and play)")
 	idle := fs.String("idle-limit", "", "shorten every pause longer than `DUR` to DUR (e.g. 2s)")
 	title := fs.String("title", "", "the page's title (default: the runbook's name or REC's name)")
 	loop := fs.Bool("loop", false, "svg: play again and again (default: once, then hold the final screen)")
@@ -70,14 +70,14 @@ func runExport(ctx context.Context, st *IO, args []string) error {
 	}
 	opt := web.LoadOptions{Format: *from, Title: *title}
 	if *idle != "" {
-		d, err := recording.ParseTime(*idle)
-		if err != nil || d <= 0 {
-			return usagef("export: --idle-limit %q: want a positive time such as 2s", *idle)
+		d, err := parseIdle(fs, "idle-limit", *idle, false)
+		if err != nil {
+			return err
 		}
 		opt.IdleLimit = d
 	}
-	if *fontSize <= 0 {
-		return usagef("export: --font-size must be positive")
+	if !(*fontSize >= 4 && *fontSize <= 200) {
+		return usagef("export: --font-size %v: want a size in pixels from 4 to 200", *fontSize)
 	}
 	if err := checkInput("export", in); err != nil {
 		return err

@@ -11,7 +11,7 @@ import (
 	"github.com/runbook-dev/runbook/recording"
 )
 
-const infoUse = "runbook info REC... [--format FORMAT] [--gaps N] [--json]"
+const infoUse = "runbook info REC... [--from-format FORMAT] [--gaps N] [--json]"
 
 const infoMore = `
 Describes a recording — ttyrec (also .gz), termrec's nh, asciicast v1/v2/v3 —
@@ -26,12 +26,13 @@ Examples:
   runbook info recordings/demo.ttyrec
   runbook info old.ttyrec --gaps 10          # the ten longest pauses
   runbook info talk.cast --json | jq .duration
-  zcat x.ttyrec.gz | runbook info - --format ttyrec
+  zcat x.ttyrec.gz | runbook info - --from-format ttyrec
 `
 
 func runInfo(ctx context.Context, st *IO, args []string) error {
 	fs := newFlags(st, "info", infoUse, infoMore)
-	format := fs.String("format", "", "read as this format: ttyrec, nh, asciicast (default: from the extension, else the content)")
+	format := fs.String("from-format", "", "read as this format: ttyrec, nh, asciicast (default: from the extension, else the content)")
+	aliasFlag(fs, "format", "from-format", "use --from-format (--format is the output format in render, export and doc)")
 	nGaps := fs.Int("gaps", 3, "how many of the longest gaps to list")
 	asJSON := fs.Bool("json", false, "print JSON (one object per file, one per line)")
 	if err := parseFlags(fs, args); err != nil {
@@ -40,8 +41,8 @@ func runInfo(ctx context.Context, st *IO, args []string) error {
 	if fs.NArg() == 0 {
 		return usagef("info: no recording given (usage: %s)", infoUse)
 	}
-	if *nGaps < 0 {
-		return usagef("info: --gaps must be ≥ 0")
+	if err := checkIntFlag(fs, "gaps", *nGaps, 0, 1000, "a number of gaps"); err != nil {
+		return err
 	}
 	bad := 0
 	for _, path := range fs.Args() {
@@ -49,7 +50,7 @@ func runInfo(ctx context.Context, st *IO, args []string) error {
 			return err
 		}
 		if path == "-" && *format == "" {
-			return usagef("info: reading standard input needs --format")
+			return usagef("info: reading standard input needs --from-format")
 		}
 		if err := checkInput("info", path); err != nil {
 			return err

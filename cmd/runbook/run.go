@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/spf13/pflag"
+
 	"github.com/runbook-dev/runbook/engine"
 	"github.com/runbook-dev/runbook/runbooks"
 	"golang.org/x/term"
@@ -41,9 +43,9 @@ type runFlags struct {
 	set       []string
 	record    string
 	noRecord  bool
-	idleLimit time.Duration
+	idleLimit string
 	from      string
-	only      string
+	only      []string
 	cols      int
 	rows      int
 	quiet     bool
@@ -58,12 +60,14 @@ type runFlags struct {
 func runRun(ctx context.Context, st *IO, args []string) error {
 	var f runFlags
 	fs := newFlags(st, "run", runUse, runMore+hostsHelp+stepHelp)
-	fs.StringArrayVar(&f.set, "set", nil, "set a runbook parameter: `name=value` (repeatable)")
+	addSetFlag(fs, &f.set)
 	fs.StringVar(&f.record, "record", "", "record to `FILE` (default recordings/NAME-HOST-STAMP.ttyrec)")
 	fs.BoolVar(&f.noRecord, "no-record", false, "do not record")
-	fs.DurationVar(&f.idleLimit, "idle-limit", 0, "record pauses longer than `DUR` as DUR (e.g. 2s; 0: keep them)")
-	fs.StringVar(&f.from, "from", "", "start at `STEP` (name or number)")
-	fs.StringVar(&f.only, "only", "", "run only `STEP` (name or number)")
+	fs.StringVar(&f.idleLimit, "idle-limit", "", "record pauses longer than `DUR` as DUR (2s, or seconds: 2; 0: keep them)")
+	aliasFlag(fs, "idle-time-limit", "idle-limit", "")
+	fs.StringVar(&f.from, "from", "", "start at `STEP` (name or number; names match in any case)")
+	aliasFlag(fs, "start-at-task", "from", "")
+	fs.StringArrayVar(&f.only, "only", nil, "run only `STEP` (name or number; repeatable, or 2,3)")
 	fs.IntVar(&f.cols, "cols", 0, "terminal width (default: your terminal's, else 80)")
 	fs.IntVar(&f.rows, "rows", 0, "terminal height (default: your terminal's, else 24)")
 	fs.BoolVarP(&f.quiet, "quiet", "q", false, "show only step lines and the recap, not the session")
@@ -73,6 +77,12 @@ func runRun(ctx context.Context, st *IO, args []string) error {
 	fs.BoolVar(&f.version, "version", false, "print runbook's version and exit")
 	addStepFlag(fs, &f.step)
 	addTargetFlags(fs, &f.targets)
+	if wantsHelp(args) {
+		// runbook FILE.lua --help: the runbook's own help, when one is named.
+		if done, err := runbookHelp(ctx, st, fs, args); done {
+			return err
+		}
+	}
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -88,8 +98,25 @@ func runRun(ctx context.Context, st *IO, args []string) error {
 	if f.record != "" && f.noRecord {
 		return usagef("run: --record and --no-record together")
 	}
-	if f.from != "" && f.only != "" {
+	if f.from != "" && len(f.only) > 0 {
 		return usagef("run: --from and --only together")
+	}
+	if err := checkIntFlag(fs, "cols", f.cols, 1, maxTermSize, "a terminal width"); err != nil {
+		return err
+	}
+	if err := checkIntFlag(fs, "rows", f.rows, 1, maxTermSize, "a terminal height"); err != nil {
+		return err
+	}
+	var idleLimit time.Duration
+	if f.idleLimit != "" {
+		d, err := parseIdle(fs, "idle-limit", f.idleLimit, true)
+		if err != nil {
+			return err
+		}
+		idleLimit = d
+	}
+	if err := f.targets.check(fs); err != nil {
+		return err
 	}
 	set, err := parseSet(f.set)
 	if err != nil {
@@ -113,7 +140,7 @@ func runRun(ctx context.Context, st *IO, args []string) error {
 	opts := engine.Options{
 		Path: rbk.shown, Source: rbk.src, Dir: rbk.dir,
 		Set: set, Ask: asker(st),
-		IdleLimit: f.idleLimit, From: f.from, Only: f.only,
+		IdleLimit: idleLimit, From: f.from, Only: f.only,
 		Cols: cols, Rows: rows, DryRun: f.dryRun, Diff: f.diff,
 		Display: display, DisplayTTY: displayTTY, Quiet: f.quiet,
 	}
@@ -169,6 +196,16 @@ func isTerminalWriter(w io.Writer) bool {
 	return ok && isTerminal(f)
 }
 
+// maxTermSize bounds --cols and --rows: a pty's size is 16 bits, and no
+// screen shows more.
+const maxTermSize = 1000
+
+// addSetFlag registers --set, with Ansible's -e and --extra-vars for it.
+func addSetFlag(fs *pflag.FlagSet, set *[]string) {
+	fs.StringArrayVarP(set, "set", "e", nil, "set a runbook parameter: `name=value` (repeatable; -e as in Ansible)")
+	aliasFlag(fs, "extra-vars", "set", "")
+}
+
 // parseSet reads --set name=value pairs.
 func parseSet(pairs []string) (map[string]string, error) {
 	set := map[string]string{}
@@ -192,6 +229,14 @@ type runbookSource struct {
 // resolveRunbook finds arg as a file, else among the built-in runbooks. A
 // file wins over a built-in of the same name, and the user is told.
 func resolveRunbook(st *IO, arg string) (*runbookSource, error) {
+	if fi, err := os.Stat(arg); err == nil && fi.IsDir() {
+		// A directory is never a runbook: a built-in of that name runs
+		// (./demo/ beside the user's work does not break runbook demo).
+		if shown, src, ok := runbooks.Lookup(arg); ok && !strings.ContainsRune(arg, '/') {
+			return &runbookSource{shown: shown, src: src}, nil
+		}
+		return nil, usagef("%s: is a directory, not a runbook file", arg)
+	}
 	b, err := os.ReadFile(arg)
 	if err == nil {
 		if _, _, builtin := runbooks.Lookup(filepath.Base(arg)); builtin && !strings.ContainsRune(arg, '/') {
@@ -205,7 +250,19 @@ func resolveRunbook(st *IO, arg string) (*runbookSource, error) {
 	if shown, src, ok := runbooks.Lookup(arg); ok {
 		return &runbookSource{shown: shown, src: src}, nil
 	}
+	if near := nearest(strings.TrimSuffix(arg, ".lua"), builtinNames()); near != "" && !strings.ContainsRune(arg, '/') {
+		return nil, usagef("%s: no such runbook file, and no built-in runbook of that name (did you mean %s? see: runbook list)", arg, near)
+	}
 	return nil, usagef("%s: no such runbook file, and no built-in runbook of that name (see: runbook list)", arg)
+}
+
+// builtinNames are the built-in runbooks as typed (demo, xen-prereqs).
+func builtinNames() []string {
+	var names []string
+	for _, n := range runbooks.Names() {
+		names = append(names, strings.TrimSuffix(n, ".lua"))
+	}
+	return names
 }
 
 // asker asks for missing parameters at the terminal; nil without one.

@@ -22,14 +22,15 @@ Examples:
 
 func runSteps(ctx context.Context, st *IO, args []string) error {
 	fs := newFlags(st, "steps", "runbook steps FILE.lua [flags]", stepsMore)
-	set := fs.StringArray("set", nil, "set a runbook parameter: `name=value` (repeatable)")
+	var set []string
+	addSetFlag(fs, &set)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
 		return usagef("steps: want one runbook, got %d arguments", fs.NArg())
 	}
-	rb, plan, err := planRunbook(ctx, st, fs.Arg(0), *set)
+	rb, plan, err := planRunbook(ctx, st, fs.Arg(0), set)
 	if err != nil {
 		return err
 	}
