@@ -28,6 +28,7 @@ type tee struct {
 	// commands can put the prompt back under itself.
 	lastLine []byte
 	dispErr  error
+	modes    termModes // terminal modes the session changed (termmodes.go)
 }
 
 // newTee opens the recording at path ("" for none).
@@ -64,6 +65,7 @@ func (t *tee) Write(p []byte) (int, error) {
 		}
 	}
 	t.show(p)
+	t.modes.watch(p)
 	if i := strings.LastIndexByte(string(p), '\n'); i >= 0 {
 		t.lastLine = append(t.lastLine[:0], p[i+1:]...)
 	} else if len(t.lastLine) < 4096 {
@@ -115,6 +117,19 @@ func (t *tee) note(text string) {
 	b.WriteString("\r\n")
 	b.Write(t.lastLine)
 	t.show([]byte(b.String()))
+}
+
+// restoreModes puts back the terminal modes the session left changed
+// (the alternate screen, a hidden cursor, wrap off...), on the recording
+// and the display, and returns what it restored (nil: nothing was left).
+func (t *tee) restoreModes() []string {
+	t.mu.Lock()
+	seq, what := t.modes.restore()
+	t.mu.Unlock()
+	if seq != "" {
+		t.Write([]byte(seq))
+	}
+	return what
 }
 
 // raw shows text to the user as it is.

@@ -224,6 +224,12 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	if err := d.OutputErr(); err != nil && runErr == nil {
 		runErr = fmt.Errorf("record the session: %w", err)
 	}
+	if what := tee.restoreModes(); len(what) > 0 {
+		// A command left the terminal changed: the recording ends with the
+		// modes put back, and its index says so.
+		r.markers = append(r.markers, recording.Marker{At: recording.SecondsOf(tee.Elapsed()),
+			Label: "restored the terminal: " + strings.Join(what, ", ")})
+	}
 	closeErr := tee.Close()
 	if closeErr != nil && runErr == nil {
 		runErr = closeErr
