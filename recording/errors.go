@@ -35,6 +35,8 @@ const (
 	ProblemZeroLength = "zero-length" // a ttyrec frame with no payload
 	ProblemBadLine    = "bad-line"    // an asciicast line that is not valid JSON (skipped)
 	ProblemRepaired   = "repaired"    // invalid JSON that was repaired and read
+	ProblemSplitUTF8  = "split-utf8"  // a UTF-8 character split across two frames
+	ProblemLongGap    = "long-gap"    // one pause far longer than every other
 )
 
 func (e *FormatError) Error() string {

@@ -65,6 +65,8 @@ func runConvert(ctx context.Context, st *IO, args []string) error {
 	aliasFlag(fs, "idle-time-limit", "idle-limit", "")
 	castV3 := fs.Bool("cast-v3", false, "write asciicast v3 for .cast")
 	noIndex := fs.Bool("no-index", false, "ignore IN's index (IN.json): write no OUT.json, no markers")
+	var overwrite bool
+	addOverwriteFlag(fs, &overwrite)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -133,6 +135,10 @@ func runConvert(ctx context.Context, st *IO, args []string) error {
 	}
 
 	if err := checkInput("convert", in); err != nil {
+		return err
+	}
+	// Converting in place (IN = OUT) is a repair asked for by name.
+	if err := checkOutput("convert", out, overwrite || sameFile(in, out), nil); err != nil {
 		return err
 	}
 	src, err := recording.Open(in, inFmt)

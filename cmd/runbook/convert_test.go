@@ -118,7 +118,7 @@ func TestConvertInterruptedLeavesOutAlone(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	var o bytes.Buffer
-	err := runConvert(ctx, &IO{Out: &o, Err: &o}, []string{filepath.Join(sharedDir, "realworld", "asciinema-server-big.v3.cast"), out})
+	err := runConvert(ctx, &IO{Out: &o, Err: &o}, []string{filepath.Join(sharedDir, "realworld", "asciinema-server-big.v3.cast"), out, "--overwrite"})
 	if exitCode(err) != exitInterrupted {
 		t.Fatalf("exit %d (%v), want 130", exitCode(err), err)
 	}

@@ -53,7 +53,12 @@ func runDoc(ctx context.Context, st *IO, args []string) error {
 	var set []string
 	addSetFlag(fs, &set)
 	std := fs.Bool("stdlib", false, "print the reference of the Lua stdlib instead")
+	var overwrite bool
+	addOverwriteFlag(fs, &overwrite)
 	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := checkOutput("doc", *out, overwrite, nil); err != nil {
 		return err
 	}
 	if *std {

@@ -47,6 +47,8 @@ func runExport(ctx context.Context, st *IO, args []string) error {
 	title := fs.String("title", "", "the page's title (default: the runbook's name or REC's name)")
 	loop := fs.Bool("loop", false, "svg: play again and again (default: once, then hold the final screen)")
 	fontSize := fs.Float64("font-size", 14, "svg: font size in `pixels`")
+	var overwrite bool
+	addOverwriteFlag(fs, &overwrite)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -82,6 +84,9 @@ func runExport(ctx context.Context, st *IO, args []string) error {
 	if err := checkInput("export", in); err != nil {
 		return err
 	}
+	if err := checkOutput("export", out, overwrite, exportedPage); err != nil {
+		return err
+	}
 
 	movie, warnings, readErr := web.Load(ctx, in, opt)
 	if movie == nil {
@@ -110,14 +115,11 @@ func runExport(ctx context.Context, st *IO, args []string) error {
 }
 
 // writeOutput writes through a temporary file renamed into place, so OUT is
-// never left half written, making OUT's directory if needed; "-" is
-// standard output.
+// never left half written; "-" is standard output. Callers check OUT with
+// checkOutput first (its directory exists, it may be replaced).
 func writeOutput(st *IO, out string, write func(io.Writer) error) error {
 	if out == "-" {
 		return write(st.Out)
-	}
-	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
-		return err
 	}
 	f, err := os.CreateTemp(filepath.Dir(out), "."+filepath.Base(out)+".*.tmp")
 	if err != nil {

@@ -65,6 +65,9 @@ type targetFlags struct {
 	sudo              bool
 	keepaliveInterval time.Duration
 	keepaliveCount    int
+	// overwrite is run's --overwrite: --record may replace existing files
+	// (checked here for the per-host names a fan-out records to).
+	overwrite bool
 }
 
 // addTargetFlags registers the flags that choose targets.
@@ -362,6 +365,13 @@ func runOnTargets(ctx context.Context, st *IO, f *targetFlags, opts engine.Optio
 	if err != nil {
 		return nil, err
 	}
+	if opts.Record != "" && len(jobs) > 1 {
+		for _, j := range jobs {
+			if err := checkOutput("run", hostRecordPath(opts.Record, j.name), f.overwrite, nil); err != nil {
+				return nil, err
+			}
+		}
+	}
 	if len(jobs) == 0 {
 		t := target.NewLocal()
 		defer t.Close()
@@ -437,8 +447,7 @@ func runMany(ctx context.Context, st *IO, f *targetFlags, jobs []hostJob, opts e
 			// Nothing to ask at a terminal shared by several hosts.
 			o.Ask = nil
 			if o.Record != "" {
-				ext := filepath.Ext(o.Record)
-				o.Record = strings.TrimSuffix(o.Record, ext) + "-" + fileSafeName(j.name) + ext
+				o.Record = hostRecordPath(o.Record, j.name)
 			}
 			rep, err := engine.Run(ctx, o)
 			if rep != nil && rep.Runbook != "" {
@@ -532,6 +541,13 @@ func mergeSet(base, over map[string]string) map[string]string {
 		m[k] = over[k]
 	}
 	return m
+}
+
+// hostRecordPath is where one host of several records: --record's name
+// with the host before the extension (x-web1.ttyrec).
+func hostRecordPath(record, host string) string {
+	ext := filepath.Ext(record)
+	return strings.TrimSuffix(record, ext) + "-" + fileSafeName(host) + ext
 }
 
 // fileSafeName keeps a host name usable in a file name.

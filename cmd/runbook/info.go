@@ -17,7 +17,11 @@ const infoMore = `
 Describes a recording — ttyrec (also .gz), termrec's nh, asciicast v1/v2/v3 —
 and reports every problem in it: a cut or damaged tail (with its byte offset
 or line), stamps going backwards, usec fields ≥ 1000000, zero-length frames,
-invalid asciicast lines. Duration is first to last frame, as stored.
+invalid asciicast lines; and what other players get wrong in a sound file:
+a UTF-8 character split across two frames (tty-player shows U+FFFD), one
+pause far longer than every other (10 s or more, and 5 times the next
+longest: a paused recording's wall-clock stamps). Each comes with the
+convert command that repairs it. Duration is first to last frame, as stored.
 
 Exit status: 0 when every file is sound, 1 when any has problems, 2 when
 one cannot be read as a recording at all.
@@ -137,10 +141,30 @@ func printInfo(w io.Writer, path string, s *recording.Stats) {
 	}
 	if s.Damage != nil {
 		fmt.Fprintf(w, "  %s (read up to there)\n", s.Damage.Error())
-		if s.Damage.Truncated {
-			fmt.Fprintf(w, "repair:    runbook convert %s %s   (keeps every whole frame)\n", path, path)
-		}
 	}
+	for _, r := range repairs(path, s) {
+		fmt.Fprintf(w, "repair:    %s\n", r)
+	}
+}
+
+// repairs are the commands that mend what info found, each with what it
+// does.
+func repairs(path string, s *recording.Stats) []string {
+	if path == "-" {
+		return nil
+	}
+	var out []string
+	if s.Damage != nil && s.Damage.Truncated {
+		out = append(out, fmt.Sprintf("runbook convert %s %s   (keeps every whole frame)", path, path))
+	}
+	if s.IdleLimitRepair > 0 {
+		out = append(out, fmt.Sprintf("runbook convert %s %s --idle-limit %s   (shortens the long pause, keeps every other)",
+			path, path, s.IdleLimitRepair))
+	}
+	if s.SplitUTF8 > 0 {
+		out = append(out, fmt.Sprintf("runbook convert %s %s   (re-frames the split characters)", path, path))
+	}
+	return out
 }
 
 func btoi(b bool) int {
@@ -181,6 +205,7 @@ type infoJSON struct {
 	Gaps         []infoGap      `json:"gaps"`
 	ProblemCount int            `json:"problem_count"`
 	Problems     []infoProblem  `json:"problems"`
+	Repairs      []string       `json:"repairs,omitempty"`
 }
 
 func printInfoJSON(w io.Writer, path string, s *recording.Stats) {
@@ -221,6 +246,7 @@ func printInfoJSON(w io.Writer, path string, s *recording.Stats) {
 		add(s.Damage)
 		j.ProblemCount++
 	}
+	j.Repairs = repairs(path, s)
 	b, _ := json.Marshal(j)
 	fmt.Fprintf(w, "%s\n", b)
 }

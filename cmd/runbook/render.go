@@ -3,7 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
+	"io"
 	"time"
 
 	"github.com/runbook-dev/runbook/player"
@@ -46,6 +46,8 @@ func runRender(ctx context.Context, st *IO, args []string) error {
 	format := fs.String("format", "text", "text, ansi, html or svg")
 	out := fs.StringP("output", "o", "", "write to this file instead of standard output")
 	emu := fs.String("emulator", "builtin", "terminal emulator: builtin or vt10x")
+	var overwrite bool
+	addOverwriteFlag(fs, &overwrite)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -69,6 +71,9 @@ func runRender(ctx context.Context, st *IO, args []string) error {
 	newEmu, err := player.EmulatorNamed(*emu)
 	if err != nil {
 		return usagef("render: --emulator: %v", err)
+	}
+	if err := checkOutput("render", *out, overwrite, nil); err != nil {
+		return err
 	}
 	rec, err := openRecording("render", fs.Arg(0))
 	if err != nil {
@@ -97,16 +102,11 @@ func runRender(ctx context.Context, st *IO, args []string) error {
 	if err != nil {
 		return err
 	}
-	w := st.Out
-	if *out != "" {
-		f, err := os.Create(*out)
-		if err != nil {
-			return fmt.Errorf("render: %w", err)
-		}
-		defer f.Close()
-		w = f
+	dest := *out
+	if dest == "" {
+		dest = "-"
 	}
-	if err := player.Render(w, scr, *format); err != nil {
+	if err := writeOutput(st, dest, func(w io.Writer) error { return player.Render(w, scr, *format) }); err != nil {
 		return fmt.Errorf("render %s: %w", fs.Arg(0), err)
 	}
 	if rec.Damage != nil {

@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/runbook-dev/runbook/engine"
+	"github.com/runbook-dev/runbook/recording"
 	"github.com/runbook-dev/runbook/runbooks"
 	"golang.org/x/term"
 )
@@ -75,6 +76,7 @@ func runRun(ctx context.Context, st *IO, args []string) error {
 	fs.BoolVar(&f.dryRun, "dry-run", false, "change nothing: show what would run and change (records only with --record)")
 	fs.BoolVar(&f.diff, "diff", false, "show the diff of every file a step changes")
 	fs.BoolVar(&f.version, "version", false, "print runbook's version and exit")
+	addOverwriteFlag(fs, &f.targets.overwrite)
 	addStepFlag(fs, &f.step)
 	addTargetFlags(fs, &f.targets)
 	if wantsHelp(args) {
@@ -117,6 +119,11 @@ func runRun(ctx context.Context, st *IO, args []string) error {
 	}
 	if err := f.targets.check(fs); err != nil {
 		return err
+	}
+	if f.record != "" {
+		if err := checkRecordPath(f.record, f.targets.overwrite); err != nil {
+			return err
+		}
 	}
 	set, err := parseSet(f.set)
 	if err != nil {
@@ -194,6 +201,23 @@ func pick(flag, detected int) int {
 func isTerminalWriter(w io.Writer) bool {
 	f, ok := w.(*os.File)
 	return ok && isTerminal(f)
+}
+
+// checkRecordPath refuses a --record name runbook would not write as its
+// extension says (it records ttyrec, with the index beside it), a missing
+// directory, and an existing file without --overwrite.
+func checkRecordPath(p string, overwrite bool) error {
+	switch ext := strings.ToLower(filepath.Ext(p)); ext {
+	case "", ".ttyrec", ".tty", ".rec":
+	default:
+		base := strings.TrimSuffix(p, filepath.Ext(p))
+		if recording.OutputFormatOf(p) != "" || recording.FormatOf(p) != "" {
+			return usagef("run: --record %s: runbook records ttyrec (with its index beside it), not %s: record %s.ttyrec, then: runbook convert %s.ttyrec %s",
+				p, strings.TrimPrefix(ext, "."), base, base, p)
+		}
+		return usagef("run: --record %s: runbook records ttyrec: name the file %s.ttyrec", p, base)
+	}
+	return checkOutput("run", p, overwrite, nil)
 }
 
 // maxTermSize bounds --cols and --rows: a pty's size is 16 bits, and no
