@@ -16,6 +16,9 @@ type StepFailedError struct {
 	Reason    string
 	Recording string // "" when not recording
 	Err       error  // the cause, when a Go error ended the step (a lost connection)
+	// Output is the last lines of the failing command's output (stderr
+	// included: one terminal), masked; "" when there was none.
+	Output string
 }
 
 func (e *StepFailedError) Unwrap() error { return e.Err }
@@ -29,6 +32,12 @@ func (e *StepFailedError) Error() string {
 	fmt.Fprintf(&b, ": %s", e.Reason)
 	if e.Recording != "" {
 		fmt.Fprintf(&b, " (recording: %s)", e.Recording)
+	}
+	if e.Output != "" {
+		b.WriteString("\n  its output ended with:")
+		for _, l := range strings.Split(e.Output, "\n") {
+			b.WriteString("\n    " + strings.TrimRight(l, "\r "))
+		}
 	}
 	return b.String()
 }

@@ -29,6 +29,9 @@ type tee struct {
 	lastLine []byte
 	dispErr  error
 	modes    termModes // terminal modes the session changed (termmodes.go)
+	// quietNotes, with --quiet (no display), still gets the notes — diffs,
+	// what a dry run would run — as plain lines.
+	quietNotes io.Writer
 }
 
 // newTee opens the recording at path ("" for none).
@@ -105,6 +108,9 @@ func (t *tee) note(text string) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.display == nil {
+		if t.quietNotes != nil {
+			fmt.Fprintln(t.quietNotes, strings.TrimRight(text, "\n"))
+		}
 		return
 	}
 	var b strings.Builder

@@ -102,6 +102,9 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	if err != nil {
 		return rep, err
 	}
+	if opts.Quiet {
+		tee.quietNotes = opts.Display
+	}
 	progress := func(s string) {
 		if opts.Quiet && opts.Display != nil {
 			fmt.Fprintln(opts.Display, s)
@@ -195,6 +198,11 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 		case recording.StatusFailed:
 			rep.Failed++
 		}
+		if opts.Quiet && opts.Display != nil && o.status != recording.StatusSkipped {
+			// --quiet still says how each step ended (the session says it
+			// otherwise).
+			progress("   " + quietStatus(o, opts.DryRun))
+		}
 		if err := writeIndex(); err != nil && runErr == nil {
 			runErr = err
 		}
@@ -274,6 +282,22 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 		tee.raw("\x1b[0m\x1b[?2004l\r\n")
 	}
 	return rep, runErr
+}
+
+// quietStatus is a step's outcome on its own line under the step's.
+func quietStatus(o outcome, dry bool) string {
+	switch {
+	case o.status == recording.StatusChanged && dry:
+		return "would change"
+	case o.status == recording.StatusFailed && o.reason != "":
+		return "failed: " + firstLineOf(o.reason)
+	}
+	return o.status
+}
+
+func firstLineOf(s string) string {
+	s, _, _ = strings.Cut(s, "\n")
+	return s
 }
 
 func stepLine(n, of int, s *Step, dry, tty bool) string {

@@ -109,6 +109,7 @@ type executor interface {
 	elapsed() time.Duration
 	note(text string)
 	pauser() Pauser
+	lastOutput() string // the last command's output ("" in a plan)
 }
 
 // load reads the runbook: its top level runs (declaring metadata,
@@ -290,9 +291,23 @@ func lostOutcome(sr *stepRun, lost *target.LostError) outcome {
 func (r *runner) fail(L *lua.LState, cmd string, exit int, reason string) {
 	where := whereLine(L)
 	sr := r.inStep
-	r.failed = &StepFailedError{Step: sr.step.N, Name: sr.step.Name, FileLine: where, Command: cmd, Exit: exit, Reason: reason}
+	r.failed = &StepFailedError{Step: sr.step.N, Name: sr.step.Name, FileLine: where, Command: cmd, Exit: exit, Reason: reason,
+		Output: lastLines(r.mask(r.ex.lastOutput()), failTailLines)}
 	r.raised = lua.LString(where + ": " + reason)
 	L.Error(r.raised, 0)
+}
+
+// failTailLines is how much of a failed command's output its error shows:
+// enough to see why without scrolling back (or with no recording).
+const failTailLines = 10
+
+// lastLines returns the last n lines of out.
+func lastLines(out string, n int) string {
+	lines := strings.Split(strings.TrimRight(out, "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.TrimSpace(strings.Join(lines, "\n"))
 }
 
 // mask replaces secret values in s.

@@ -22,6 +22,9 @@ type liveSession struct {
 	// rebooted without waiting for it).
 	gone error
 	tee  *tee
+	// last is the output of the last command run, for the failure message
+	// (the Lua goroutine alone sets and reads it).
+	last string
 }
 
 func (s *liveSession) driver() *shell.Driver {
@@ -63,8 +66,12 @@ func (s *liveSession) run(ctx context.Context, typed string, o shell.RunOptions)
 	if err := s.goneErr(); err != nil {
 		return shell.Result{Exit: -1}, err
 	}
-	return s.driver().Run(ctx, typed, o)
+	res, err := s.driver().Run(ctx, typed, o)
+	s.last = res.Output
+	return res, err
 }
+
+func (s *liveSession) lastOutput() string { return s.last }
 
 func (s *liveSession) comment(ctx context.Context, text string) error {
 	if err := s.goneErr(); err != nil {

@@ -51,6 +51,7 @@ type runFlags struct {
 	rows      int
 	quiet     bool
 	jsonOut   bool
+	junit     string
 	dryRun    bool
 	diff      bool
 	version   bool
@@ -59,6 +60,56 @@ type runFlags struct {
 }
 
 func runRun(ctx context.Context, st *IO, args []string) error {
+	var printed bool
+	err := runRunFlags(ctx, st, args, &printed)
+	if !printed && wantsJSON(args) && !errors.Is(err, pflag.ErrHelp) {
+		// --json prints one object whatever happened: a usage error, a
+		// host that could not be reached before any report was made.
+		writeJSONResult(st.Out, nil, err)
+	}
+	return err
+}
+
+// wantsJSON reports whether args ask for --json (before a "--").
+func wantsJSON(args []string) bool {
+	for _, a := range args {
+		if a == "--" {
+			return false
+		}
+		if a == "--json" || a == "--json=true" {
+			return true
+		}
+	}
+	return false
+}
+
+// jsonResult is what --json prints: the run's report (one host), or the
+// hosts' reports, with the outcome every program reading it branches on.
+type jsonResult struct {
+	*engine.Report
+	Hosts     []*engine.Report `json:"hosts,omitempty"`
+	Error     string           `json:"error,omitempty"`
+	ErrorKind string           `json:"error_kind,omitempty"`
+	ExitCode  int              `json:"exit_code"`
+}
+
+func writeJSONResult(w io.Writer, reports []*engine.Report, err error) error {
+	res := jsonResult{ExitCode: exitCode(err)}
+	if err != nil {
+		res.Error, res.ErrorKind = err.Error(), exitKind(err)
+	}
+	switch {
+	case len(reports) == 1:
+		res.Report = reports[0]
+	case len(reports) > 1:
+		res.Hosts = reports
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(res)
+}
+
+func runRunFlags(ctx context.Context, st *IO, args []string, printed *bool) error {
 	var f runFlags
 	fs := newFlags(st, "run", runUse, runMore+hostsHelp+stepHelp)
 	addSetFlag(fs, &f.set)
@@ -73,6 +124,7 @@ func runRun(ctx context.Context, st *IO, args []string) error {
 	fs.IntVar(&f.rows, "rows", 0, "terminal height (default: your terminal's, else 24)")
 	fs.BoolVarP(&f.quiet, "quiet", "q", false, "show only step lines and the recap, not the session")
 	fs.BoolVar(&f.jsonOut, "json", false, "print a machine-readable recap on stdout (the session goes to stderr)")
+	fs.StringVar(&f.junit, "junit", "", "write a JUnit XML report to `FILE`: a test case per step (for CI)")
 	fs.BoolVar(&f.dryRun, "dry-run", false, "change nothing: show what would run and change (records only with --record)")
 	fs.BoolVar(&f.diff, "diff", false, "show the diff of every file a step changes")
 	fs.BoolVar(&f.version, "version", false, "print runbook's version and exit")
@@ -122,6 +174,12 @@ func runRun(ctx context.Context, st *IO, args []string) error {
 	}
 	if f.record != "" {
 		if err := checkRecordPath(f.record, f.targets.overwrite); err != nil {
+			return err
+		}
+	}
+	if f.junit != "" {
+		// A report is replaced at each run, as test reports are.
+		if err := checkOutput("run", f.junit, true, nil); err != nil {
 			return err
 		}
 	}
@@ -177,14 +235,14 @@ func runRun(ctx context.Context, st *IO, args []string) error {
 	// This machine, or the hosts --host/--hosts (or the runbook) name:
 	// see hosts.go.
 	reports, firstErr := runOnTargets(ctx, st, &f.targets, opts, display)
-	if f.jsonOut {
-		enc := json.NewEncoder(st.Out)
-		enc.SetIndent("", "  ")
-		var v any = reports
-		if len(reports) == 1 {
-			v = reports[0]
+	if f.junit != "" {
+		if err := writeOutput(st, f.junit, func(w io.Writer) error { return writeJUnit(w, runJUnit(reports, firstErr)) }); err != nil {
+			return fmt.Errorf("run: write --junit %s: %w", f.junit, err)
 		}
-		if err := enc.Encode(v); err != nil {
+	}
+	if f.jsonOut {
+		*printed = true
+		if err := writeJSONResult(st.Out, reports, firstErr); err != nil {
 			return fmt.Errorf("write --json recap: %w", err)
 		}
 	}
