@@ -251,7 +251,10 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 		runErr = ie
 		rep.Stopped = "interrupted"
 	case errors.As(runErr, new(*StepQuit)):
-		rep.Stopped = "interrupted"
+		rep.Stopped = "quit at the step prompt"
+		if failedStep != nil {
+			rep.Stopped = fmt.Sprintf("quit at the step prompt in step %d %q", failedStep.N, failedStep.Name)
+		}
 	case runErr != nil:
 		var sf *StepFailedError
 		if errors.As(runErr, &sf) {

@@ -125,11 +125,16 @@ func load(opts *Options) (*runner, error) {
 	L.SetGlobal("skip", L.NewFunction(r.luaSkip))
 	L.SetGlobal("print", L.NewFunction(r.luaPrint))
 	r.mods = stdlib.Open(L, &host{r: r})
+	strictModules(L)
 	L.SetGlobal("params", L.NewTable())
 	fn, err := L.Load(bytes.NewReader(opts.Source), opts.Path)
 	if err != nil {
 		L.Close()
-		return nil, &RunbookError{Msg: luaMessage(err)}
+		msg := luaMessage(err)
+		if strings.HasPrefix(msg, opts.Path+" at EOF:") {
+			msg = eofMessage(opts.Path, opts.Source)
+		}
+		return nil, &RunbookError{Msg: msg}
 	}
 	L.Push(fn)
 	if err := L.PCall(0, 0, nil); err != nil {
@@ -144,6 +149,30 @@ func load(opts *Options) (*runner, error) {
 		}
 	}
 	return r, nil
+}
+
+// strictModules makes a stdlib module name a function it does not have
+// (file.lines) instead of Lua's "attempt to call a non-function object".
+func strictModules(L *lua.LState) {
+	names := map[string][]string{}
+	for _, d := range stdlib.Docs() {
+		if d.Module != "" && d.Module != "facts" && d.Name != "" {
+			names[d.Module] = append(names[d.Module], d.Name)
+		}
+	}
+	for mod, fns := range names {
+		tb, ok := L.GetGlobal(mod).(*lua.LTable)
+		if !ok {
+			continue
+		}
+		mt := L.NewTable()
+		mt.RawSetString("__index", L.NewFunction(func(L *lua.LState) int {
+			key := L.Get(2).String()
+			L.RaiseError("%s.%s is not a function of module %s (it has: %s)", mod, key, mod, strings.Join(fns, ", "))
+			return 0
+		}))
+		L.SetMetatable(tb, mt)
+	}
 }
 
 var syntaxErr = regexp.MustCompile(`^(.*) line:(\d+)\(column:(\d+)\) near (.*?):\s+(.*)$`)
@@ -256,6 +285,9 @@ func (r *runner) runStep(ctx context.Context, sr *stepRun) outcome {
 			var lost *target.LostError
 			if errors.As(r.fatal, &lost) {
 				return lostOutcome(sr, lost)
+			}
+			if errors.As(r.fatal, new(*StepQuit)) {
+				return outcome{status: recording.StatusQuit, reason: "quit at the step prompt", err: r.fatal}
 			}
 			return outcome{status: recording.StatusFailed, reason: r.fatal.Error(), err: r.fatal}
 		}

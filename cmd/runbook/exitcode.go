@@ -97,6 +97,9 @@ func exitKind(err error) string {
 	case exitHost:
 		return "host"
 	case exitInterrupted:
+		if errors.As(err, new(*engine.StepQuit)) || errors.As(err, new(*player.QuitError)) {
+			return "quit"
+		}
 		return "interrupted"
 	}
 	return "failed"

@@ -25,7 +25,7 @@ Keys while playing:
   ]  [       next / previous step
   →  ←       forward / back 5 s (backwards is instant: keyframes)
   +  -       faster / slower
-  q          quit (also Ctrl-C)
+  q          quit (Ctrl-C too, but exits 130, interrupted)
 
 Step mode (--step) goes command by command: before each it shows the
 screen where the command starts, "step N/M: NAME", the narration, the
