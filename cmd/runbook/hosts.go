@@ -33,7 +33,9 @@ Hosts:
   with ssh: agent, identity files (passphrase asked here), then
   keyboard-interactive and password asked here. An unknown host is refused
   with its fingerprint unless --accept-new-host-key; a changed host key is
-  always refused. A runbook may name its host (runbook{host=...}).
+  always refused. A runbook may name its host (runbook{host=...}). A port
+  that answers but is not SSH is named so, with what it sent; a silent one
+  is given up after ssh_config's ConnectTimeout (default 30 s).
 
   --hosts FILE has one host a line, then parameters for that host, which
   override --set:

@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -53,6 +54,9 @@ func TestSilentServerTimesOut(t *testing.T) {
 	if !errors.As(err, &he) {
 		t.Fatalf("err = %v, want a HostError", err)
 	}
+	if !strings.Contains(err.Error(), "no SSH greeting within 1s (ConnectTimeout)") {
+		t.Errorf("a silent listener: %v; want it to say no SSH greeting came within ConnectTimeout", err)
+	}
 }
 
 func TestGarbageServer(t *testing.T) {
@@ -65,6 +69,26 @@ func TestGarbageServer(t *testing.T) {
 	var he *rssh.HostError
 	if !errors.As(err, &he) {
 		t.Fatalf("err = %v, want a HostError", err)
+	}
+	if !strings.Contains(err.Error(), `not an SSH server: it sent "HTTP/1.1 400 Bad Request\r\n\r\n"`) {
+		t.Errorf("an HTTP server: %v; want it named as not an SSH server, with what it sent", err)
+	}
+}
+
+// A server that keeps the connection open after its non-SSH reply is
+// named at once, not after ConnectTimeout.
+func TestHTTPServerThatKeepsTheConnection(t *testing.T) {
+	stop := make(chan struct{})
+	addr := listen(t, func(c net.Conn) {
+		c.Write([]byte("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n"))
+		<-stop
+		c.Close()
+	})
+	t.Cleanup(func() { close(stop) })
+	isolate(t, t.TempDir())
+	_, err := rssh.Dial(ctxT(t), addr, rssh.Options{})
+	if err == nil || !strings.Contains(err.Error(), "not an SSH server: it sent \"HTTP/1.1 400 Bad Request") {
+		t.Fatalf("err = %v, want not an SSH server", err)
 	}
 }
 
