@@ -17,6 +17,9 @@ type StepFailedError struct {
 	Reason    string
 	Recording string // "" when not recording
 	Err       error  // the cause, when a Go error ended the step (a lost connection)
+	// Output is the last lines of the failing command's output (stderr
+	// included: one terminal), masked; "" when there was none.
+	Output string
 }
 
 func (e *StepFailedError) Unwrap() error { return e.Err }
@@ -31,11 +34,14 @@ func (e *StepFailedError) Error() string {
 	if e.Recording != "" {
 		fmt.Fprintf(&b, " (recording: %s)", e.Recording)
 	}
+	if e.Output != "" {
+		b.WriteString("\n  its output ended with:")
+		for _, l := range strings.Split(e.Output, "\n") {
+			b.WriteString("\n    " + strings.TrimRight(l, "\r "))
+		}
+	}
 	return b.String()
 }
-
-// ExitCode: the work failed.
-func (e *StepFailedError) ExitCode() int { return 1 }
 
 // RunbookError is a mistake in the runbook: a syntax or runtime error, a
 // wrong argument, a bad or missing parameter. Msg names file:line (and the
@@ -43,9 +49,6 @@ func (e *StepFailedError) ExitCode() int { return 1 }
 type RunbookError struct{ Msg string }
 
 func (e *RunbookError) Error() string { return e.Msg }
-
-// ExitCode: usage or runbook error.
-func (e *RunbookError) ExitCode() int { return 2 }
 
 func runbookErrorf(format string, a ...any) error {
 	return &RunbookError{Msg: fmt.Sprintf(format, a...)}
@@ -76,9 +79,6 @@ func (e *InterruptedError) Error() string {
 	return msg
 }
 
-// ExitCode: interrupted.
-func (e *InterruptedError) ExitCode() int { return 130 }
-
 // RecordingError reports a recording that could not be written (a full
 // disk, an I/O error): the run stopped at its next safe point, after the
 // command that was running, and the recording and its index end at End.
@@ -100,6 +100,3 @@ func (e *RecordingError) Error() string {
 }
 
 func (e *RecordingError) Unwrap() error { return e.Err }
-
-// ExitCode: the work failed.
-func (e *RecordingError) ExitCode() int { return 1 }

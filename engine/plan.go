@@ -73,6 +73,7 @@ func hasConstant(fp *lua.FunctionProto, s string) bool {
 func (p *planSession) comment(ctx context.Context, text string) error { return nil }
 func (p *planSession) elapsed() time.Duration                         { return 0 }
 func (p *planSession) note(text string)                               {}
+func (p *planSession) lastOutput() string                             { return "" }
 func (p *planSession) pauser() Pauser                                 { return nopPauser{} }
 
 type nopPauser struct{}

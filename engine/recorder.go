@@ -37,6 +37,10 @@ type tee struct {
 	// commands can put the prompt back under itself.
 	lastLine []byte
 	dispErr  error
+	modes    termModes // terminal modes the session changed (termmodes.go)
+	// quietNotes, with --quiet (no display), still gets the notes — diffs,
+	// what a dry run would run — as plain lines.
+	quietNotes io.Writer
 }
 
 // maxSuffix bounds the names tried for a recording (NAME-2 ... NAME-999).
@@ -114,6 +118,7 @@ func (t *tee) Write(p []byte) (int, error) {
 		}
 	}
 	t.show(p)
+	t.modes.watch(p)
 	if i := strings.LastIndexByte(string(p), '\n'); i >= 0 {
 		t.lastLine = append(t.lastLine[:0], p[i+1:]...)
 	} else if len(t.lastLine) < 4096 {
@@ -171,6 +176,9 @@ func (t *tee) note(text string) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.display == nil {
+		if t.quietNotes != nil {
+			fmt.Fprintln(t.quietNotes, strings.TrimRight(text, "\n"))
+		}
 		return
 	}
 	var b strings.Builder
@@ -183,6 +191,19 @@ func (t *tee) note(text string) {
 	b.WriteString("\r\n")
 	b.Write(t.lastLine)
 	t.show([]byte(b.String()))
+}
+
+// restoreModes puts back the terminal modes the session left changed
+// (the alternate screen, a hidden cursor, wrap off...), on the recording
+// and the display, and returns what it restored (nil: nothing was left).
+func (t *tee) restoreModes() []string {
+	t.mu.Lock()
+	seq, what := t.modes.restore()
+	t.mu.Unlock()
+	if seq != "" {
+		t.Write([]byte(seq))
+	}
+	return what
 }
 
 // raw shows text to the user as it is.

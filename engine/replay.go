@@ -269,6 +269,7 @@ func (s *replaySession) comment(ctx context.Context, text string) error { return
 func (s *replaySession) elapsed() time.Duration                         { return 0 }
 func (s *replaySession) note(text string)                               {}
 func (s *replaySession) pauser() Pauser                                 { return nopPauser{} }
+func (s *replaySession) lastOutput() string                             { return "" }
 
 // Replay runs the runbook (opts.Path, Source, Dir) against the index of
 // its recording and reports, step by step, the first command it would

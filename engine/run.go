@@ -74,11 +74,11 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	}
 	defer r.L.Close()
 	rb := r.rb
-	rep.Runbook = rb.Name
 	steps, err := r.selectSteps()
 	if err != nil {
 		return rep, err
 	}
+	rep.Runbook = rb.Name
 	r.steps = len(rb.Steps)
 
 	display := opts.Display
@@ -112,6 +112,9 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 		}
 	}
 	tee := newTee(recFile, opts.Record, recording.WriterOptions{Cols: cols, Rows: rows, Clock: opts.Clock, IdleLimit: opts.IdleLimit}, display, opts.DisplayTTY)
+	if opts.Quiet {
+		tee.quietNotes = opts.Display
+	}
 	var ixFile *recording.IndexFile
 	if opts.Record != "" {
 		// Whatever field a text goes into, no secret leaves in it.
@@ -170,7 +173,7 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 		}
 		if removed, _ := tee.Close(); !removed && ixFile != nil {
 			ix.Stopped = &recording.Stopped{At: recording.SecondsOf(tee.Elapsed()), Reason: firstLine(err.Error())}
-			if exitCodeOf(err) == 130 {
+			if isInterrupted(err) {
 				ix.Stopped.Reason = "interrupted"
 			}
 			writeIndex(true)
@@ -202,7 +205,9 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 			runErr = rerr
 			break
 		}
-		progress(stepLine(i+1, len(steps), s, opts.DryRun, opts.DisplayTTY))
+		// Numbered as the runbook numbers its steps, whatever --from or
+		// --only picked, as the index and the step prompt number them.
+		progress(stepLine(s.N, len(rb.Steps), s, opts.DryRun, opts.DisplayTTY))
 		ixs := recording.Step{N: s.N, Name: s.Name, FileLine: s.FileLine, SourceSHA256: s.SourceSHA256,
 			Start: recording.SecondsOf(tee.Elapsed())}
 		sr := &stepRun{step: s, ix: &ixs, last: i == len(steps)-1}
@@ -223,6 +228,11 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 			progress(fmt.Sprintf("   skipped: %s", o.reason))
 		case recording.StatusFailed:
 			rep.Failed++
+		}
+		if opts.Quiet && opts.Display != nil && o.status != recording.StatusSkipped {
+			// --quiet still says how each step ended (the session says it
+			// otherwise).
+			progress("   " + quietStatus(o, opts.DryRun))
 		}
 		if err := writeIndex(false); err != nil && runErr == nil {
 			runErr = err
@@ -253,6 +263,12 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	if err := d.OutputErr(); err != nil && runErr == nil {
 		runErr = fmt.Errorf("record the session: %w", err)
 	}
+	if what := tee.restoreModes(); len(what) > 0 {
+		// A command left the terminal changed: the recording ends with the
+		// modes put back, and its index says so.
+		r.markers = append(r.markers, recording.Marker{At: recording.SecondsOf(tee.Elapsed()),
+			Label: "restored the terminal: " + strings.Join(what, ", ")})
+	}
 	removed, closeErr := tee.Close()
 	if closeErr != nil && runErr == nil {
 		runErr = closeErr
@@ -277,10 +293,15 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 		}
 		runErr = ie
 		rep.Stopped = "interrupted"
-	case exitCodeOf(runErr) == 130:
+	case isInterrupted(runErr):
 		rep.Stopped = "interrupted"
 	case recErr != nil:
 		rep.Stopped = "the recording could not be written: " + recErr.Err.Error()
+	case errors.As(runErr, new(*StepQuit)):
+		rep.Stopped = "quit at the step prompt"
+		if failedStep != nil {
+			rep.Stopped = fmt.Sprintf("quit at the step prompt in step %d %q", failedStep.N, failedStep.Name)
+		}
 	case runErr != nil:
 		var sf *StepFailedError
 		if errors.As(runErr, &sf) {
@@ -316,12 +337,28 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	return rep, runErr
 }
 
-func stepLine(i, n int, s *Step, dry, tty bool) string {
+// quietStatus is a step's outcome on its own line under the step's.
+func quietStatus(o outcome, dry bool) string {
+	switch {
+	case o.status == recording.StatusChanged && dry:
+		return "would change"
+	case o.status == recording.StatusFailed && o.reason != "":
+		return "failed: " + firstLineOf(o.reason)
+	}
+	return o.status
+}
+
+func firstLineOf(s string) string {
+	s, _, _ = strings.Cut(s, "\n")
+	return s
+}
+
+func stepLine(n, of int, s *Step, dry, tty bool) string {
 	pre := ""
 	if dry {
 		pre = "dry run: "
 	}
-	line := fmt.Sprintf("── %sstep %d/%d: %s", pre, i, n, s.Name)
+	line := fmt.Sprintf("── %sstep %d/%d: %s", pre, n, of, s.Name)
 	if tty {
 		return "\x1b[1m" + line + "\x1b[0m"
 	}
@@ -339,12 +376,9 @@ func FileSafe(s string) string {
 	}, s)
 }
 
-func exitCodeOf(err error) int {
-	var c interface{ ExitCode() int }
-	if errors.As(err, &c) {
-		return c.ExitCode()
-	}
-	return 0
+// isInterrupted reports whether err is a run stopped by Ctrl-C or a signal.
+func isInterrupted(err error) bool {
+	return errors.As(err, new(*InterruptedError)) || errors.Is(err, context.Canceled)
 }
 
 // interrupted is the error of a run stopped by ctx, saying why when the

@@ -88,12 +88,24 @@ func (rb *Runbook) Find(sel string) (*Step, bool) {
 			return s, true
 		}
 	}
+	sel = strings.TrimSpace(sel)
 	for _, s := range rb.Steps {
-		if strings.TrimSpace(sel) == itoa(s.N) {
+		if sel == itoa(s.N) {
 			return s, true
 		}
 	}
-	return nil, false
+	// Names match without regard to case (as typed at a shell: --from
+	// "install packages"), when that picks one step.
+	var found *Step
+	for _, s := range rb.Steps {
+		if strings.EqualFold(strings.TrimSpace(s.Name), sel) {
+			if found != nil {
+				return nil, false
+			}
+			found = s
+		}
+	}
+	return found, found != nil
 }
 
 func itoa(n int) string { return lua.LNumber(n).String() }

@@ -43,8 +43,8 @@ type Options struct {
 	// RecordDir/NAME-HOST-YYYYMMDDTHHMMSSZ.ttyrec (UTC).
 	RecordDir string
 	IdleLimit time.Duration
-	From      string // --from STEP (name or number)
-	Only      string // --only STEP
+	From      string   // --from STEP (name or number)
+	Only      []string // --only STEP (repeatable; "2,3" is two steps unless a step has that name)
 	Cols      int
 	Rows      int
 	DryRun    bool
@@ -150,6 +150,7 @@ type executor interface {
 	elapsed() time.Duration
 	note(text string)
 	pauser() Pauser
+	lastOutput() string // the last command's output ("" in a plan)
 }
 
 // load reads the runbook: its top level runs (declaring metadata,
@@ -173,7 +174,11 @@ func load(opts *Options) (*runner, error) {
 	fn, err := L.Load(bytes.NewReader(opts.Source), opts.Path)
 	if err != nil {
 		L.Close()
-		return nil, &RunbookError{Msg: luaMessage(err)}
+		msg := luaMessage(err)
+		if strings.HasPrefix(msg, opts.Path+" at EOF:") {
+			msg = eofMessage(opts.Path, opts.Source)
+		}
+		return nil, &RunbookError{Msg: msg}
 	}
 	L.Push(fn)
 	if err := L.PCall(0, 0, nil); err != nil {
@@ -210,12 +215,28 @@ func luaMessage(err error) string {
 // selectSteps returns the steps this run runs (--from, --only).
 func (r *runner) selectSteps() ([]*Step, error) {
 	steps := r.rb.Steps
-	if r.opts.Only != "" {
-		s, ok := r.rb.Find(r.opts.Only)
-		if !ok {
-			return nil, runbookErrorf("%s: --only %q: no such step%s", r.rb.Path, r.opts.Only, stepList(r.rb))
+	if len(r.opts.Only) > 0 {
+		want := map[int]bool{}
+		for _, sel := range r.opts.Only {
+			if s, ok := r.rb.Find(sel); ok {
+				want[s.N] = true
+				continue
+			}
+			for _, part := range strings.Split(sel, ",") {
+				s, ok := r.rb.Find(part)
+				if !ok {
+					return nil, runbookErrorf("%s: --only %q: no such step%s", r.rb.Path, strings.TrimSpace(part), stepList(r.rb))
+				}
+				want[s.N] = true
+			}
 		}
-		return []*Step{s}, nil
+		var only []*Step
+		for _, s := range steps {
+			if want[s.N] {
+				only = append(only, s)
+			}
+		}
+		return only, nil
 	}
 	if r.opts.From != "" {
 		s, ok := r.rb.Find(r.opts.From)
@@ -306,6 +327,9 @@ func (r *runner) endOutcome(sr *stepRun, e *stepEnd) outcome {
 	if errors.As(e.fatal, &lost) {
 		return lostOutcome(sr, lost)
 	}
+	if errors.As(e.fatal, new(*StepQuit)) {
+		return outcome{status: recording.StatusQuit, reason: "quit at the step prompt", err: e.fatal}
+	}
 	return outcome{status: recording.StatusFailed, reason: e.fatal.Error(), err: e.fatal}
 }
 
@@ -326,8 +350,22 @@ func lostOutcome(sr *stepRun, lost *target.LostError) outcome {
 func (r *runner) fail(L *lua.LState, cmd string, exit int, reason string) {
 	where := whereLine(L)
 	sr := r.inStep
-	r.end(L, &stepEnd{failed: &StepFailedError{Step: sr.step.N, Name: sr.step.Name, FileLine: where, Command: cmd, Exit: exit, Reason: reason},
+	r.end(L, &stepEnd{failed: &StepFailedError{Step: sr.step.N, Name: sr.step.Name, FileLine: where, Command: cmd, Exit: exit, Reason: reason,
+		Output: lastLines(r.mask(r.ex.lastOutput()), failTailLines)},
 		msg: where + ": " + reason})
+}
+
+// failTailLines is how much of a failed command's output its error shows:
+// enough to see why without scrolling back (or with no recording).
+const failTailLines = 10
+
+// lastLines returns the last n lines of out.
+func lastLines(out string, n int) string {
+	lines := strings.Split(strings.TrimRight(out, "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.TrimSpace(strings.Join(lines, "\n"))
 }
 
 // mask replaces secret values in s, in every form secret.Forms lists.

@@ -15,7 +15,17 @@ import (
 //
 // dir is where the runbook is: require() finds modules kept beside it.
 func newSandbox(dir string) *lua.LState {
-	L := lua.NewState(lua.Options{SkipOpenLibs: true})
+	L := lua.NewState(lua.Options{SkipOpenLibs: true,
+		// gopher-lua's defaults (a fixed registry of 20 Ki slots, 256
+		// calls) fail table.concat of a few thousand strings with
+		// "registry overflow": start small and grow as a runbook needs,
+		// up to what a config file of millions of lines takes.
+		RegistrySize:        1024 * 20,
+		RegistryGrowStep:    1024 * 32,
+		RegistryMaxSize:     1024 * 1024 * 8,
+		CallStackSize:       1024 * 64,
+		MinimizeStackMemory: true,
+	})
 	for _, lib := range []struct {
 		name string
 		open lua.LGFunction

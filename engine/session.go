@@ -22,6 +22,9 @@ type liveSession struct {
 	// rebooted without waiting for it).
 	gone error
 	tee  *tee
+	// last is the output of the last command run, for the failure message
+	// (the Lua goroutine alone sets and reads it).
+	last string
 }
 
 func (s *liveSession) driver() *shell.Driver {
@@ -64,6 +67,7 @@ func (s *liveSession) run(ctx context.Context, typed string, o shell.RunOptions)
 		return shell.Result{Exit: -1}, err
 	}
 	res, err := s.driver().Run(ctx, typed, o)
+	s.last = res.Output
 	if err == nil {
 		err = s.recordErr()
 	}
@@ -78,6 +82,8 @@ func (s *liveSession) recordErr() error {
 	}
 	return nil
 }
+
+func (s *liveSession) lastOutput() string { return s.last }
 
 func (s *liveSession) comment(ctx context.Context, text string) error {
 	if err := s.goneErr(); err != nil {

@@ -28,9 +28,6 @@ func (e *StepQuit) Error() string {
 	return fmt.Sprintf("stopped at the step prompt of step %d %q", e.Step, e.Name)
 }
 
-// ExitCode: quitting at the prompt is an interruption.
-func (e *StepQuit) ExitCode() int { return 130 }
-
 // StepChoice is what to do with one command.
 type StepChoice struct {
 	// Run is false when the user skipped the command: record it as

@@ -123,7 +123,8 @@ func (c *cli) runPart(ctx context.Context, h *andromeda.Host, p Part, rec string
 	c.t.Helper()
 	args := partArgs(h, p)
 	if rec != "" {
-		args = append(args, "--record", rec)
+		// In record mode the reference recording is replaced.
+		args = append(args, "--record", rec, "--overwrite")
 	} else {
 		args = append(args, "--no-record")
 	}

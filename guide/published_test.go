@@ -83,6 +83,10 @@ func TestDocsUpToDate(t *testing.T) {
 		pages := DocPages(p)
 		for _, pg := range pages {
 			out := filepath.Join(tmp, pg.File)
+			// doc and export make no directory: a typo is refused.
+			if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
+				t.Fatal(err)
+			}
 			res := c.run(ctx, pg.Args(rb, rec, out)...)
 			if res.exit != 0 {
 				t.Errorf("runbook %v: exit %d\n%s%s", pg.Args(rb, rec, out), res.exit, res.stdout, res.stderr)

@@ -57,6 +57,16 @@ func (r *Recording) Chapter(ref string) (Chapter, error) {
 			return c, nil
 		}
 	}
+	// Without regard to case, when that picks one step.
+	var found []Chapter
+	for _, c := range chs {
+		if strings.EqualFold(strings.TrimSpace(c.Name), strings.TrimSpace(ref)) {
+			found = append(found, c)
+		}
+	}
+	if len(found) == 1 {
+		return found[0], nil
+	}
 	var names []string
 	for _, c := range chs {
 		names = append(names, fmt.Sprintf("%d %q", c.N, c.Name))

@@ -41,7 +41,12 @@ const (
 	keyFaster
 	keySlower
 	keyQuit
+	keyInterrupt
 )
+
+// ErrInterrupted is Ctrl-C typed while playing: the CLI exits 130, as for
+// a Ctrl-C anywhere else (q quits cleanly).
+var ErrInterrupted = fmt.Errorf("interrupted by Ctrl-C: %w", context.Canceled)
 
 // SeekStep is how far → and ← jump.
 const SeekStep = 5 * time.Second
@@ -68,8 +73,11 @@ func parseKeys(r io.Reader, out chan<- int) {
 			out <- keyFaster
 		case '-', '_':
 			out <- keySlower
-		case 'q', 'Q', 3, 4: // q, Ctrl-C, Ctrl-D
+		case 'q', 'Q', 4: // q, Ctrl-D
 			out <- keyQuit
+			return
+		case 3: // Ctrl-C
+			out <- keyInterrupt
 			return
 		case 0x1b:
 			// Arrows: ESC [ C / ESC [ D (or ESC O C / ESC O D).
@@ -222,6 +230,8 @@ func Play(ctx context.Context, rec *Recording, out io.Writer, opt PlayOptions) e
 			switch k {
 			case keyQuit:
 				return nil
+			case keyInterrupt:
+				return ErrInterrupted
 			case keyPause:
 				paused = !paused
 				if paused {

@@ -35,9 +35,6 @@ func (e *QuitError) Error() string {
 	return fmt.Sprintf("quit at step %d %q", e.Step, e.Name)
 }
 
-// ExitCode: quitting is an interruption.
-func (e *QuitError) ExitCode() int { return 130 }
-
 // stepHelp replaces the run prompt's help: here y plays, nothing runs.
 const stepHelp = `  y, Enter  play this command's stretch of the recording
   n         skip it (the screen jumps to the next command)

@@ -184,6 +184,8 @@ func writeCommand(b *strings.Builder, lead, cmd string) {
 // it ends first, or the keyboard's when it fails.
 func (p *Prompter) Ask(ctx context.Context, it Item) (Decision, error) {
 	d := Decision{Action: Run, Command: it.Command}
+	// What was typed before this prompt showed is not an answer to it.
+	p.T.Flush()
 	p.T.crlf(Header(it))
 	for {
 		if d.Edited {

@@ -154,6 +154,15 @@ func (t *Terminal) Read(ctx context.Context, p []byte) (int, error) {
 	}
 }
 
+// Flush drops what was typed and not read yet: keys typed before a prompt
+// shows must not answer it (y Enter answers one prompt, not two).
+func (t *Terminal) Flush() {
+	t.mu.Lock()
+	t.pending = nil
+	t.mu.Unlock()
+	unix.IoctlSetInt(t.fd, unix.TCFLSH, unix.TCIFLUSH)
+}
+
 // Unread gives bytes back to the keyboard: the next Read returns them
 // first (typeahead after a hand-over key belongs to whoever reads next).
 func (t *Terminal) Unread(b []byte) {

@@ -40,6 +40,8 @@ const (
 	ProblemEmpty = "empty"
 	// ProblemUnrecognised: bytes that are no format this package reads.
 	ProblemUnrecognised = "unrecognised"
+	ProblemSplitUTF8    = "split-utf8" // a UTF-8 character split across two frames
+	ProblemLongGap      = "long-gap"   // one pause far longer than every other
 )
 
 func (e *FormatError) Error() string {
@@ -75,9 +77,6 @@ func (e *FormatError) Error() string {
 }
 
 func (e *FormatError) Unwrap() error { return e.Err }
-
-// ExitCode puts a damaged file in the CLI's "the work failed" class.
-func (e *FormatError) ExitCode() int { return 1 }
 
 // Fatal reports whether the problem ended the reading (truncation or
 // damage) rather than being read past.

@@ -88,6 +88,7 @@ const (
 	StatusChanged = "changed"
 	StatusFailed  = "failed"
 	StatusSkipped = "skipped"
+	StatusQuit    = "quit" // the user quit at the step prompt: neither done nor failed
 )
 
 // Step is one runbook step as it ran.

@@ -34,19 +34,19 @@ func TestSharedRecordings(t *testing.T) {
 		line      int      // the line named by the first problem or damage
 		offset    int64    // the byte named by the damage
 	}{
-		{"corpus/ttyrec.ttyrec", "ttyrec", 43, 6452, 32025 * ms, 0, 0, 20941 * ms, 29, nil, "", 0, 0},
-		{"corpus/termrec.ttyrec", "ttyrec", 44, 6457, 32057 * ms, 80, 24, 0, -1, nil, "", 0, 0},
-		{"corpus/asciinema.cast", "asciicast-v2", 51, 6448, 31875 * ms, 80, 24, 20986 * ms, 37, nil, "", 0, 0},
-		{"corpus/truncated-payload.ttyrec", "ttyrec", 42, 6431, 30980 * ms, 0, 0, 20941 * ms, 29, nil, ProblemTruncated, 0, 6935},
-		{"corpus/termrec.cast", "asciicast-v2", 44, 6448, -1, 80, 24, 0, -1, []string{ProblemRepaired}, "", 8, 0},
-		{"corpus/termrec.cast-v1", "asciicast-v1", 44, 6444, -1, 80, 24, 0, -1, []string{ProblemRepaired}, "", 8, 0},
+		{"corpus/ttyrec.ttyrec", "ttyrec", 43, 6452, 32025 * ms, 0, 0, 20941 * ms, 29, []string{ProblemLongGap}, "", 0, 0},
+		{"corpus/termrec.ttyrec", "ttyrec", 44, 6457, 32057 * ms, 80, 24, 0, -1, []string{ProblemLongGap}, "", 0, 0},
+		{"corpus/asciinema.cast", "asciicast-v2", 51, 6448, 31875 * ms, 80, 24, 20986 * ms, 37, []string{ProblemLongGap}, "", 0, 0},
+		{"corpus/truncated-payload.ttyrec", "ttyrec", 42, 6431, 30980 * ms, 0, 0, 20941 * ms, 29, []string{ProblemLongGap}, ProblemTruncated, 0, 6935},
+		{"corpus/termrec.cast", "asciicast-v2", 44, 6448, -1, 80, 24, 0, -1, []string{ProblemRepaired, ProblemLongGap}, "", 8, 0},
+		{"corpus/termrec.cast-v1", "asciicast-v1", 44, 6444, -1, 80, 24, 0, -1, []string{ProblemRepaired, ProblemLongGap}, "", 8, 0},
 		{"realworld/ttrp-simple.ttyrec", "ttyrec", 5, 49, 2890 * ms, 0, 0, 1381 * ms, 4, nil, "", 0, 0},
 		{"realworld/ttrp-malformed-data.ttyrec", "ttyrec", 1, 19, 0, 0, 0, 0, -1, nil, ProblemTruncated, 0, 31},
 		{"realworld/ttrp-malformed-header.ttyrec", "ttyrec", 3, 53, 2000 * ms, 0, 0, 1000 * ms, -1, nil, ProblemTruncated, 0, 89},
-		{"realworld/jwodder-hello.ttyrec", "ttyrec", 3, 37, 42066 * ms, 0, 0, 38065 * ms, 2, nil, "", 0, 0},
+		{"realworld/jwodder-hello.ttyrec", "ttyrec", 3, 37, 42066 * ms, 0, 0, 38065 * ms, 2, []string{ProblemLongGap}, "", 0, 0},
 		// termtime measures 0.100 s (bytes before the first stamp show at 0);
 		// SOURCES.md counts 0.090 s from the first stamp.
-		{"realworld/termrec-splitutf.nh", "nh", 11, 11, 100 * ms, 0, 0, 10 * ms, -1, nil, "", 0, 0},
+		{"realworld/termrec-splitutf.nh", "nh", 11, 11, 100 * ms, 0, 0, 10 * ms, -1, []string{ProblemSplitUTF8, ProblemSplitUTF8, ProblemSplitUTF8}, "", 0, 0},
 		{"realworld/termrec-asciicast-escapes.cast", "asciicast-v2", 1, 13, 0, 20, 5, 0, -1, []string{ProblemRepaired}, "", 1, 0},
 		{"realworld/asciinema-server-welcome.v1.json", "asciicast-v1", 785, 5653, 119201 * ms, 80, 20, 2561 * ms, 117, nil, "", 0, 0},
 		{"realworld/asciinema-server-welcome.v2.cast", "asciicast-v2", 786, 5653, 119201 * ms, 80, 20, 2561 * ms, 118, nil, "", 0, 0},

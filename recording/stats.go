@@ -39,6 +39,13 @@ type Stats struct {
 	Problems     []*FormatError
 	ProblemCount int
 	Damage       *FormatError
+	// IdleLimitRepair, when one pause is far longer than every other
+	// (a ProblemLongGap), is the idle limit that shortens it and keeps
+	// every other pause: what convert --idle-limit should be given.
+	IdleLimitRepair time.Duration
+	// SplitUTF8 counts the ProblemSplitUTF8 problems listed (convert
+	// re-frames them).
+	SplitUTF8 int
 }
 
 // HasProblems reports whether the file is anything but sound.
@@ -91,14 +98,19 @@ func Stat(ctx context.Context, path, format string, nGaps int) (*Stats, error) {
 		r.Close()
 		return statTtyrec(ctx, path, nGaps)
 	}
-	return StatEvents(ctx, r, nGaps)
+	return statEvents(ctx, r, path, nGaps)
 }
 
 // StatEvents describes what r reads (see Stat). It stops with ctx's
 // error when ctx ends.
 func StatEvents(ctx context.Context, r EventReader, nGaps int) (*Stats, error) {
+	return statEvents(ctx, r, "", nGaps)
+}
+
+func statEvents(ctx context.Context, r EventReader, name string, nGaps int) (*Stats, error) {
 	st := &Stats{Header: r.Header(), Kinds: map[EventKind]int{}, FileBytes: -1}
 	top := gapTop{n: nGaps}
+	odd := oddities{name: name, format: r.Header().Format}
 	var first, last time.Duration
 	for {
 		if st.Frames%1024 == 0 && ctx.Err() != nil {
@@ -119,18 +131,22 @@ func StatEvents(ctx context.Context, r EventReader, nGaps int) (*Stats, error) {
 		if st.Frames == 0 {
 			first = ev.Time
 		} else {
-			top.add(Gap{Before: st.Frames, At: ev.Time - first, Len: ev.Time - last})
+			g := Gap{Before: st.Frames, At: ev.Time - first, Len: ev.Time - last}
+			top.add(g)
+			odd.gap(g)
 		}
 		last = ev.Time
-		st.Frames++
-		st.Kinds[ev.Kind]++
 		if ev.Kind == Output {
 			st.Bytes += int64(len(ev.Data))
+			odd.output(st.Frames, ev.Data[:min(3, len(ev.Data))], ev.Data[max(0, len(ev.Data)-3):])
 		}
+		st.Frames++
+		st.Kinds[ev.Kind]++
 	}
 	st.Duration = last - first
 	st.Gaps = top.gaps
 	st.Problems, st.ProblemCount = Problems(r)
+	odd.finish(st)
 	return st, nil
 }
 
@@ -149,11 +165,12 @@ func statTtyrec(ctx context.Context, path string, nGaps int) (*Stats, error) {
 		if err != nil {
 			return nil, err
 		}
-		return StatEvents(ctx, r, nGaps)
+		return statEvents(ctx, r, path, nGaps)
 	}
 	rd := NewReader(src, path)
 	st := &Stats{Header: Header{Format: "ttyrec"}, FileBytes: rd.Size()}
 	top := gapTop{n: nGaps}
+	odd := oddities{name: path, format: "ttyrec"}
 	var first, prev time.Duration
 	var clamped *FormatError
 	for {
@@ -185,9 +202,13 @@ func statTtyrec(ctx context.Context, path string, nGaps int) (*Stats, error) {
 					Msg: clampedMsg("size announcement", cols, rows)}
 				st.Header.Cols, st.Header.Rows = c, r
 			}
+			odd.output(0, fr.Data[:min(3, len(fr.Data))], fr.Data[max(0, len(fr.Data)-3):])
 			rd.SkipPayloads(true)
 		} else {
-			top.add(Gap{Before: st.Frames, At: t - first, Len: t - prev})
+			g := Gap{Before: st.Frames, At: t - first, Len: t - prev}
+			top.add(g)
+			odd.gap(g)
+			odd.output(st.Frames, fr.Head, fr.Tail)
 		}
 		prev = t
 		st.Frames++
@@ -200,5 +221,6 @@ func statTtyrec(ctx context.Context, path string, nGaps int) (*Stats, error) {
 		st.Problems = append([]*FormatError{clamped}, st.Problems...)
 		st.ProblemCount++
 	}
+	odd.finish(st)
 	return st, nil
 }

@@ -17,6 +17,10 @@ type Frame struct {
 	// Data is the payload. It is only valid until the next call to Next (the
 	// reader reuses its buffer), and nil when payloads are skipped.
 	Data []byte
+	// Head and Tail, when payloads are skipped, are up to 3 bytes at the
+	// payload's start and end: enough to see a UTF-8 character split
+	// between two frames. Valid until the next call to Next.
+	Head, Tail []byte
 }
 
 // Time returns the frame's stamp as a duration since the Unix epoch. A usec
@@ -55,6 +59,7 @@ type Reader struct {
 	size   int64 // total size when known, else -1
 
 	skip     bool
+	edges    [6]byte
 	scratch  []byte
 	maxFrame uint32
 
@@ -169,7 +174,7 @@ func (r *Reader) Next() (Frame, error) {
 
 	var err error
 	if r.skip {
-		err = r.discard(n)
+		err = r.skipPayload(&f, n)
 	} else {
 		f.Data, err = r.payload(int(n))
 	}
@@ -239,6 +244,36 @@ func (r *Reader) payload(n int) ([]byte, error) {
 		err = io.ErrUnexpectedEOF
 	}
 	return b, err
+}
+
+// skipPayload skips a payload of n bytes but keeps up to 3 bytes of each
+// end in f.Head and f.Tail.
+func (r *Reader) skipPayload(f *Frame, n int64) error {
+	const edge = 3
+	if n <= 2*edge {
+		b, err := r.payload(int(n))
+		if err != nil {
+			return err
+		}
+		c := copy(r.edges[:], b)
+		f.Head, f.Tail = r.edges[:min(c, edge)], r.edges[max(0, c-edge):c]
+		return nil
+	}
+	h, err := r.payload(edge)
+	if err != nil {
+		return err
+	}
+	copy(r.edges[:edge], h)
+	if err := r.discard(n - 2*edge); err != nil {
+		return err
+	}
+	t, err := r.payload(edge)
+	if err != nil {
+		return err
+	}
+	copy(r.edges[edge:], t)
+	f.Head, f.Tail = r.edges[:edge], r.edges[edge:]
+	return nil
 }
 
 // discard skips n payload bytes, seeking when that saves reading.

@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/runbook-dev/runbook/engine"
@@ -11,7 +14,7 @@ import (
 	"github.com/runbook-dev/runbook/recording"
 )
 
-const checkUse = "runbook check REC [--runbook FILE.lua] [--update] [--golden FILE]"
+const checkUse = "runbook check REC... [--runbook FILE.lua | --runbook-dir DIR] [--update] [--golden FILE] [--junit FILE]"
 
 const checkMore = `
 Verifies a recording as documentation. Exit 0 only when:
@@ -39,59 +42,133 @@ Verifies a recording as documentation. Exit 0 only when:
     the runbook's normalize patterns blanked out) matches. --update
     rewrites it.
 
-Exit status: 0 ok, 1 the recording fails a check, 2 usage or runbook error.
+Several recordings are checked in one go: with --runbook-dir DIR each is
+checked against DIR/NAME.lua, NAME the runbook its index names, so a docs
+repository checks itself in one line. --junit FILE writes a JUnit XML
+report, a test case per recording, for CI.
+
+Exit status: 0 ok, 1 a recording fails a check, 2 usage or runbook error.
 
 Examples:
   runbook check recordings/demo.ttyrec
   runbook check recordings/xen-prereqs.ttyrec --runbook runbooks/xen-prereqs.lua
   runbook check recordings/demo.ttyrec --runbook demo --update
+  runbook check recordings/*.ttyrec --runbook-dir runbooks/ --junit check.xml
 `
 
 // checkFailed is a recording that failed a check (exit 1).
 type checkFailed struct{ n int }
 
 func (e *checkFailed) Error() string { return fmt.Sprintf("check: %d problems", e.n) }
-func (e *checkFailed) ExitCode() int { return exitFailed }
 
 func runCheck(ctx context.Context, st *IO, args []string) error {
 	fs := newFlags(st, "check", checkUse, checkMore)
-	rbArg := fs.String("runbook", "", "the runbook the recording was made from (file or built-in name)")
+	rbArg := fs.String("runbook", "", "the runbook the recordings were made from (file or built-in name)")
+	rbDir := fs.String("runbook-dir", "", "find each recording's runbook in `DIR` by the name its index gives (DIR/NAME.lua)")
 	update := fs.Bool("update", false, "rewrite the screens golden instead of comparing")
-	golden := fs.String("golden", "", "screens golden path (default: NAME.screens.txt beside the recording)")
+	golden := fs.String("golden", "", "screens golden path (default: NAME.screens.txt beside the recording; one recording)")
+	junit := fs.String("junit", "", "write a JUnit XML report to `FILE`: a test case per recording (for CI)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if fs.NArg() != 1 {
-		return usagef("check: want one recording, got %d arguments\nusage: %s", fs.NArg(), checkUse)
+	if fs.NArg() == 0 {
+		return usagef("check: no recording given\nusage: %s", checkUse)
 	}
-	opt := player.CheckOptions{Update: *update, Golden: *golden}
+	if *golden != "" && fs.NArg() > 1 {
+		return usagef("check: --golden names one recording's golden, and %d recordings were given", fs.NArg())
+	}
+	if *rbArg != "" && *rbDir != "" {
+		return usagef("check: --runbook and --runbook-dir together")
+	}
+	if *rbDir != "" {
+		if fi, err := os.Stat(*rbDir); err != nil || !fi.IsDir() {
+			return &inputError{cmd: "check", err: fmt.Errorf("--runbook-dir %s: no such directory", *rbDir)}
+		}
+	}
+	if *junit != "" {
+		if err := checkOutput("check", *junit, true, nil); err != nil {
+			return err
+		}
+	}
 	if *rbArg != "" {
 		// A runbook with mistakes is refused before any recording is read.
 		if _, _, err := planRunbook(ctx, st, *rbArg, nil, nil); err != nil {
 			return err
 		}
 	}
-	rec, err := player.Open(ctx, fs.Arg(0))
-	var fe *recording.FormatError
-	if errors.As(err, &fe) {
-		// Not a recording, or an empty one: not sound.
-		fmt.Fprintf(st.Out, "FAIL damaged: %v\n", err)
-		return errors.Join(errSilent, &checkFailed{1})
-	}
-	if err != nil {
-		return err
-	}
-	defer rec.Close()
-	if *rbArg != "" {
-		plan, err := replayPlan(ctx, st, *rbArg, rec)
-		if err != nil {
+	suite := junitSuite{Name: "runbook check", Time: secsAttr(0)}
+	failed := 0
+	var firstErr error
+	for _, path := range fs.Args() {
+		if err := ctx.Err(); err != nil {
 			return err
 		}
-		opt.Plan = plan
+		failures, notes, err := checkOne(ctx, st, path, *rbArg, *rbDir, player.CheckOptions{Update: *update, Golden: *golden})
+		suite.add(checkCase(path, failures, notes, err))
+		switch {
+		case err != nil && fs.NArg() == 1:
+			firstErr = err
+		case err != nil:
+			// Several recordings: say what is wrong with this one, go on.
+			fmt.Fprintf(st.Out, "FAIL %s: %v\n", path, err)
+			if firstErr == nil || exitCode(err) > exitCode(firstErr) {
+				firstErr = err
+			}
+		case len(failures) > 0:
+			failed++
+		}
+	}
+	if *junit != "" {
+		if err := writeOutput(st, *junit, func(w io.Writer) error {
+			return writeJUnit(w, &junitSuites{Suites: []junitSuite{suite}})
+		}); err != nil {
+			return fmt.Errorf("check: write --junit %s: %w", *junit, err)
+		}
+	}
+	switch {
+	case firstErr != nil && fs.NArg() == 1:
+		return firstErr
+	case firstErr != nil:
+		return errors.Join(errSilent, firstErr)
+	case failed > 0:
+		return errors.Join(errSilent, &checkFailed{failed})
+	}
+	return nil
+}
+
+// checkOne checks one recording, replaying against it the runbook
+// --runbook names, else the one --runbook-dir holds for it, else none, and
+// prints its lines. Bytes that are no recording (or none at all) are a
+// failure of the check, not an error of its input.
+func checkOne(ctx context.Context, st *IO, path, rbArg, rbDir string, opt player.CheckOptions) (failures, notes []string, err error) {
+	rec, err := openRecording(ctx, "check", path)
+	var fe *recording.FormatError
+	if errors.As(err, &fe) {
+		fmt.Fprintf(st.Out, "FAIL damaged: %v\n", fe)
+		return []string{"damaged: " + fe.Error()}, nil, nil
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	defer rec.Close()
+	rb := rbArg
+	if rbDir != "" {
+		if rec.Index == nil || rec.Index.Runbook == nil || rec.Index.Runbook.Name == "" {
+			return nil, nil, &inputError{cmd: "check", err: fmt.Errorf("%s: no index naming its runbook beside it: check it with --runbook FILE", path)}
+		}
+		rb = filepath.Join(rbDir, rec.Index.Runbook.Name+".lua")
+		if _, err := os.Stat(rb); err != nil {
+			return nil, nil, &inputError{cmd: "check", err: fmt.Errorf("%s was made from runbook %s, and %s is not there", path, rec.Index.Runbook.Name, rb)}
+		}
+	}
+	if rb != "" {
+		if opt.Plan, err = replayPlan(ctx, st, rb, rec); err != nil {
+			return nil, nil, err
+		}
 	}
 	rep, err := player.Check(ctx, rec, opt)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	for _, n := range rep.Notes {
 		fmt.Fprintf(st.Out, "note: %s\n", n)
@@ -102,11 +179,18 @@ func runCheck(ctx context.Context, st *IO, args []string) error {
 	for _, f := range rep.Failures {
 		fmt.Fprintf(st.Out, "FAIL %s\n", f)
 	}
-	if !rep.OK() {
-		return errors.Join(errSilent, &checkFailed{len(rep.Failures)})
+	if rep.OK() {
+		fmt.Fprintf(st.Out, "ok %s\n", path)
 	}
-	fmt.Fprintf(st.Out, "ok %s\n", fs.Arg(0))
-	return nil
+	return findings(rep.Failures), findings(rep.Notes), nil
+}
+
+func findings(fs []player.Finding) []string {
+	var out []string
+	for _, f := range fs {
+		out = append(out, f.String())
+	}
+	return out
 }
 
 // replayPlan replays the runbook against the recording's index (the

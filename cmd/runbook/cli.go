@@ -12,19 +12,8 @@ import (
 	"syscall"
 
 	"github.com/spf13/pflag"
-)
 
-// Exit codes of the whole CLI.
-const (
-	exitOK          = 0   // success
-	exitFailed      = 1   // the work failed: a step, a check, a damaged file
-	exitUsage       = 2   // usage or runbook error
-	exitHost        = 3   // could not reach or trust the host
-	exitInterrupted = 130 // Ctrl-C (SIGINT) or quit
-	// SIGHUP (the terminal closed) and SIGTERM stop runbook as Ctrl-C
-	// does, and exit as shells report a death by signal: 128+n.
-	exitHangup     = 128 + int(syscall.SIGHUP)  // 129
-	exitTerminated = 128 + int(syscall.SIGTERM) // 143
+	"github.com/runbook-dev/runbook/runbooks"
 )
 
 // IO is the command's standard streams, injectable for tests.
@@ -172,8 +161,34 @@ func dispatch(ctx context.Context, st *IO, args []string) error {
 			return c.run(ctx, st, args[1:])
 		}
 	}
+	if err := unknownCommand(args[0]); err != nil {
+		return err
+	}
 	// Anything else is a runbook: flags may come before or after it.
 	return runRun(ctx, st, args)
+}
+
+// unknownCommand refuses a first word that is a typo of a command (runbook
+// rn demo) rather than a runbook: no file, no built-in runbook of that
+// name, not a .lua name, and close to a command's name.
+func unknownCommand(word string) error {
+	if strings.HasPrefix(word, "-") || strings.Contains(word, "/") || strings.HasSuffix(word, ".lua") {
+		return nil
+	}
+	if _, err := os.Stat(word); err == nil {
+		return nil
+	}
+	if _, _, ok := runbooks.Lookup(word); ok {
+		return nil
+	}
+	var names []string
+	for _, c := range commands() {
+		names = append(names, c.name)
+	}
+	if near := nearest(word, names); near != "" {
+		return usagef("unknown command %q: did you mean 'runbook %s'?", word, near)
+	}
+	return nil
 }
 
 func usage(w io.Writer) {
@@ -197,33 +212,6 @@ Exit codes: 0 success, 1 the work failed (a step, a check, a damaged file),
 2 usage or runbook error, 3 could not reach or trust the host, 130 interrupted
 (Ctrl-C); SIGHUP and SIGTERM stop runbook as Ctrl-C does and exit 129 and 143.
 `)
-}
-
-// usageError is a mistake in how runbook was called (exit 2).
-type usageError struct{ msg string }
-
-func (e *usageError) Error() string { return e.msg }
-
-func usagef(format string, a ...any) error { return &usageError{msg: fmt.Sprintf(format, a...)} }
-
-// errSilent wraps an error whose message was already shown to the user.
-var errSilent = errors.New("already reported")
-
-// exitCode maps an error to the CLI's exit code table. Packages give their
-// typed errors an ExitCode method; cmd decides the rest here.
-func exitCode(err error) int {
-	var coder interface{ ExitCode() int }
-	switch {
-	case errors.As(err, new(*usageError)):
-		return exitUsage
-	case errors.As(err, &coder):
-		return coder.ExitCode()
-	case errors.Is(err, context.Canceled):
-		return exitInterrupted
-	case errors.Is(err, pflag.ErrHelp):
-		return exitOK
-	}
-	return exitFailed
 }
 
 // newFlags makes a flag set for a subcommand whose --help prints use, the
@@ -250,8 +238,9 @@ func parseFlags(fs *pflag.FlagSet, args []string) error {
 		if errors.Is(err, pflag.ErrHelp) {
 			return errSilentHelp
 		}
-		return &usageError{msg: fs.Name() + ": " + err.Error()}
+		return unknownFlagError(fs, err)
 	}
+	noteOldSpellings(fs)
 	return nil
 }
 

@@ -16,7 +16,7 @@ import (
 	"github.com/runbook-dev/runbook/recording"
 )
 
-const convertUse = "runbook convert IN OUT [--idle-limit DUR] [--speed X] [--cut FROM-TO]... [--redact REGEX]... [--format FORMAT] [--cast-v3] [--no-index]"
+const convertUse = "runbook convert IN OUT [--idle-limit DUR] [--speed X] [--cut FROM-TO]... [--redact REGEX]... [--from-format F] [--to F] [--cast-v3] [--no-index]"
 
 const convertMore = `
 Reads ttyrec (also .gz), termrec's nh (.nh) and asciicast v1/v2/v3 (.cast;
@@ -47,7 +47,7 @@ Examples:
   runbook convert demo.ttyrec demo.cast
   runbook convert talk.cast talk.txt
   runbook convert demo.ttyrec - --to cast | gzip > demo.cast.gz
-  zcat old.ttyrec.gz | runbook convert - new.cast --format ttyrec
+  zcat old.ttyrec.gz | runbook convert - new.cast --from-format ttyrec
   runbook convert demo.cast short.ttyrec --cut 10s-1m --speed 1.5
   runbook convert demo.ttyrec public.ttyrec --redact 'token=[A-Za-z0-9]+'
 `
@@ -60,11 +60,16 @@ func runConvert(ctx context.Context, st *IO, args []string) error {
 	redactTexts := fs.StringArray("redact", nil, "mask the secret `TEXT` as ****, in every encoding and across frames; repeatable")
 	redactFiles := fs.StringArray("redact-file", nil, "mask each line of `FILE` as --redact does; repeatable")
 	redacts := fs.StringArray("redact-regex", nil, "mask text matching `REGEX` with * (layout kept; within one frame); repeatable")
+	from := fs.String("from-format", "", "input format: ttyrec, nh, asciicast, asciicast-v1/v2/v3 (default: from IN's name, else its content)")
+	to := fs.String("to", "", "output format: ttyrec, cast, cast-v3, txt, raw (default: from OUT's extension)")
 	format := fs.String("format", "", "format of whichever side is \"-\" or has no known extension")
-	from := fs.String("from", "", "input format: ttyrec, nh, asciicast, asciicast-v1/v2/v3")
-	to := fs.String("to", "", "output format: ttyrec, cast, cast-v3, txt, raw")
+	oldSpelling(fs, "format", "use --from-format for IN's format and --to for OUT's (--format is the output format in render, export and doc)")
+	aliasFlag(fs, "from", "from-format", "use --from-format (--from is the step to start at in run and play)")
+	aliasFlag(fs, "idle-time-limit", "idle-limit", "")
 	castV3 := fs.Bool("cast-v3", false, "write asciicast v3 for .cast")
 	noIndex := fs.Bool("no-index", false, "ignore IN's index (IN.json): write no OUT.json, no markers")
+	var overwrite bool
+	addOverwriteFlag(fs, &overwrite)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -82,7 +87,7 @@ func runConvert(ctx context.Context, st *IO, args []string) error {
 			inFmt = *format
 		}
 		if inFmt == "" && in == "-" {
-			return usagef("convert: reading standard input needs --format or --from")
+			return usagef("convert: reading standard input needs --from-format")
 		}
 	}
 	outFmt := *to
@@ -94,7 +99,7 @@ func runConvert(ctx context.Context, st *IO, args []string) error {
 	}
 	if outFmt == "" {
 		if out == "-" {
-			return usagef("convert: writing standard output needs --to (or --format)")
+			return usagef("convert: writing standard output needs --to")
 		}
 		return usagef("convert: cannot tell the output format of %s: use .ttyrec, .cast, .txt, .raw or --to", out)
 	}
@@ -103,13 +108,13 @@ func runConvert(ctx context.Context, st *IO, args []string) error {
 	}
 
 	opt := recording.RetimeOptions{Speed: *speed}
-	if *speed <= 0 {
-		return usagef("convert: --speed must be > 0")
+	if err := checkSpeed(fs, "speed", *speed); err != nil {
+		return err
 	}
 	if *idle != "" {
-		d, err := recording.ParseTime(*idle)
-		if err != nil || d <= 0 {
-			return usagef("convert: --idle-limit %q: want a positive duration such as 2s", *idle)
+		d, err := parseIdle(fs, "idle-limit", *idle, false)
+		if err != nil {
+			return err
 		}
 		opt.IdleLimit = d
 	}
@@ -133,13 +138,16 @@ func runConvert(ctx context.Context, st *IO, args []string) error {
 		return err
 	}
 
+	if err := checkInput("convert", in); err != nil {
+		return err
+	}
+	// Converting in place (IN = OUT) is a repair asked for by name.
+	if err := checkOutput("convert", out, overwrite || sameFile(in, out), nil); err != nil {
+		return err
+	}
 	src, err := recording.Open(in, inFmt)
 	if err != nil {
-		var fe *recording.FormatError
-		if errors.As(err, &fe) {
-			return err
-		}
-		return usagef("convert: %v", err)
+		return recordingInputError("convert", err)
 	}
 	defer src.Close()
 	// What ttyrec cannot hold lives in the index beside it: it follows

@@ -53,7 +53,7 @@ func TestConvertExitCodes(t *testing.T) {
 		{[]string{"convert", sh("realworld/termrec-splitutf.nh"), filepath.Join(dir, "d.cast")}, 0, ""},
 		{[]string{"convert", sh("realworld/asciinema-server-big.v3.cast"), filepath.Join(dir, "e.ttyrec")}, 0, ""},
 		{[]string{"convert", "nope.ttyrec", filepath.Join(dir, "f.cast")}, 2, "no such file"},
-		{[]string{"convert", sh("corpus/ttyrec.ttyrec"), filepath.Join(dir, "g.cast"), "--speed", "0"}, 2, "--speed must be > 0"},
+		{[]string{"convert", sh("corpus/ttyrec.ttyrec"), filepath.Join(dir, "g.cast"), "--speed", "0"}, 2, "--speed 0: want a number above 0"},
 		{[]string{"convert", sh("corpus/ttyrec.ttyrec"), filepath.Join(dir, "h.cast"), "--redact-regex", "("}, 2, "--redact-regex"},
 	}
 	for _, tt := range tests {
@@ -112,7 +112,7 @@ func TestConvertInterruptedLeavesOutAlone(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	var o bytes.Buffer
-	err := runConvert(ctx, &IO{Out: &o, Err: &o}, []string{filepath.Join(sharedDir, "realworld", "asciinema-server-big.v3.cast"), out})
+	err := runConvert(ctx, &IO{Out: &o, Err: &o}, []string{filepath.Join(sharedDir, "realworld", "asciinema-server-big.v3.cast"), out, "--overwrite"})
 	if exitCode(err) != exitInterrupted {
 		t.Fatalf("exit %d (%v), want 130", exitCode(err), err)
 	}

@@ -50,9 +50,15 @@ func runDoc(ctx context.Context, st *IO, args []string) error {
 	src := fs.String("src", "", "address the page loads the recording from (default: REC's path, relative to OUT)")
 	autoplay := fs.Bool("autoplay", false, "hugo: start the embedded recording on load")
 	loop := fs.Bool("loop", false, "hugo: play the embedded recording in a loop")
-	set := fs.StringArray("set", nil, "set a runbook parameter: `name=value` (repeatable)")
+	var set []string
+	addSetFlag(fs, &set)
 	std := fs.Bool("stdlib", false, "print the reference of the Lua stdlib instead")
+	var overwrite bool
+	addOverwriteFlag(fs, &overwrite)
 	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := checkOutput("doc", *out, overwrite, nil); err != nil {
 		return err
 	}
 	if *std {
@@ -71,13 +77,16 @@ func runDoc(ctx context.Context, st *IO, args []string) error {
 	if kind != "markdown" && kind != "md" && kind != "hugo" {
 		return usagef("doc: --format %q: want markdown or hugo", *format)
 	}
-	rb, planned, err := planRunbook(ctx, st, fs.Arg(0), *set, nil)
+	rb, planned, err := planRunbook(ctx, st, fs.Arg(0), set, nil)
 	if err != nil {
 		return err
 	}
 	plan := guidePlan(rb, planned)
 
 	if *recPath != "" {
+		if err := checkInput("doc", *recPath); err != nil {
+			return err
+		}
 		ix, err := recording.ReadIndex(recording.IndexPath(*recPath))
 		switch {
 		case errors.Is(err, errNotExist):
@@ -95,7 +104,7 @@ func runDoc(ctx context.Context, st *IO, args []string) error {
 			}
 			rec, err := guide.ReadRecorded(ctx, *recPath, "", ix)
 			if rec == nil {
-				return fmt.Errorf("doc: %w", err)
+				return recordingInputError("doc", err)
 			}
 			if err != nil {
 				fmt.Fprintf(st.Err, "runbook: doc: warning: %v (outputs read up to the damage)\n", err)

@@ -14,6 +14,9 @@ func TestDocFromRealRun(t *testing.T) {
 	rec := demoRecording(t)
 	for _, format := range []string{"markdown", "hugo"} {
 		out := filepath.Join(filepath.Dir(rec), "docs", "demo-"+format+".md")
+		if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
+			t.Fatal(err)
+		}
 		code, _, errOut := publishCLI(t, "doc", "demo", "--recording", rec, "--format", format, "-o", out)
 		if code != 0 {
 			t.Fatalf("runbook doc --format %s: exit %d: %s", format, code, errOut)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -9,7 +10,6 @@ import (
 	"strings"
 
 	"github.com/runbook-dev/runbook/player/web"
-	"github.com/runbook-dev/runbook/recording"
 )
 
 const exportUse = "runbook export REC OUT.html|OUT.svg [--idle-limit DUR] [--title TEXT] [--loop] [--format html|svg]"
@@ -41,11 +41,14 @@ Examples:
 func runExport(ctx context.Context, st *IO, args []string) error {
 	fs := newFlags(st, "export", exportUse, exportMore)
 	format := fs.String("format", "", "what to write: `html` or svg (default: from OUT's extension)")
-	from := fs.String("from", "", "REC's format: ttyrec, nh, asciicast (default: from its name or content)")
+	from := fs.String("from-format", "", "REC's format: ttyrec, nh, asciicast (default: from its name or content)")
+	aliasFlag(fs, "from", "from-format", "use --from-format (--from is the step to start at in run and play)")
 	idle := fs.String("idle-limit", "", "shorten every pause longer than `DUR` to DUR (e.g. 2s)")
 	title := fs.String("title", "", "the page's title (default: the runbook's name or REC's name)")
 	loop := fs.Bool("loop", false, "svg: play again and again (default: once, then hold the final screen)")
 	fontSize := fs.Float64("font-size", 14, "svg: font size in `pixels`")
+	var overwrite bool
+	addOverwriteFlag(fs, &overwrite)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -69,22 +72,28 @@ func runExport(ctx context.Context, st *IO, args []string) error {
 	}
 	opt := web.LoadOptions{Format: *from, Title: *title}
 	if *idle != "" {
-		d, err := recording.ParseTime(*idle)
-		if err != nil || d <= 0 {
-			return usagef("export: --idle-limit %q: want a positive time such as 2s", *idle)
+		d, err := parseIdle(fs, "idle-limit", *idle, false)
+		if err != nil {
+			return err
 		}
 		opt.IdleLimit = d
 	}
-	if *fontSize <= 0 {
-		return usagef("export: --font-size must be positive")
+	if !(*fontSize >= 4 && *fontSize <= 200) {
+		return usagef("export: --font-size %v: want a size in pixels from 4 to 200", *fontSize)
 	}
-	if _, err := os.Stat(in); err != nil && in != "-" {
-		return fmt.Errorf("export: %w", err)
+	if err := checkInput("export", in); err != nil {
+		return err
+	}
+	if err := checkOutput("export", out, overwrite, exportedPage); err != nil {
+		return err
 	}
 
 	movie, warnings, readErr := web.Load(ctx, in, opt)
 	if movie == nil {
-		return fmt.Errorf("export %s: %w", in, readErr)
+		if errors.Is(readErr, context.Canceled) {
+			return fmt.Errorf("export %s: %w", in, readErr)
+		}
+		return recordingInputError("export", readErr)
 	}
 	for _, w := range warnings {
 		fmt.Fprintf(st.Err, "runbook: export: warning: %s\n", w)
@@ -106,14 +115,11 @@ func runExport(ctx context.Context, st *IO, args []string) error {
 }
 
 // writeOutput writes through a temporary file renamed into place, so OUT is
-// never left half written, making OUT's directory if needed; "-" is
-// standard output.
+// never left half written; "-" is standard output. Callers check OUT with
+// checkOutput first (its directory exists, it may be replaced).
 func writeOutput(st *IO, out string, write func(io.Writer) error) error {
 	if out == "-" {
 		return write(st.Out)
-	}
-	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
-		return err
 	}
 	f, err := os.CreateTemp(filepath.Dir(out), "."+filepath.Base(out)+".*.tmp")
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -32,7 +33,9 @@ Hosts:
   with ssh: agent, identity files (passphrase asked here), then
   keyboard-interactive and password asked here. An unknown host is refused
   with its fingerprint unless --accept-new-host-key; a changed host key is
-  always refused. A runbook may name its host (runbook{host=...}).
+  always refused. A runbook may name its host (runbook{host=...}). A port
+  that answers but is not SSH is named so, with what it sent; a silent one
+  is given up after ssh_config's ConnectTimeout (default 30 s).
 
   --hosts FILE has one host a line, then parameters for that host, which
   override --set:
@@ -54,6 +57,7 @@ Examples:
 type targetFlags struct {
 	hosts             []string
 	hostsFile         string
+	limit             []string
 	forks             int
 	user              string
 	port              int
@@ -63,19 +67,24 @@ type targetFlags struct {
 	sudo              bool
 	keepaliveInterval time.Duration
 	keepaliveCount    int
+	// overwrite is run's --overwrite: --record may replace existing files
+	// (checked here for the per-host names a fan-out records to).
+	overwrite bool
 }
 
 // addTargetFlags registers the flags that choose targets.
 func addTargetFlags(fs *pflag.FlagSet, f *targetFlags) {
 	fs.StringSliceVar(&f.hosts, "host", nil, "run on `HOST`s over SSH: alias, user@host, host:port (comma-separated or repeated)")
 	fs.StringVar(&f.hostsFile, "hosts", "", "run on the hosts listed in `FILE`, one a line, with per-host name=value parameters")
+	fs.StringSliceVar(&f.limit, "limit", nil, "run only on the hosts matching `PATTERN`s among --host/--hosts (shell globs, comma-separated; as Ansible's --limit)")
 	fs.IntVar(&f.forks, "forks", 5, "run on at most `N` hosts at once")
 	fs.StringVar(&f.user, "user", "", "log in as `USER` (overrides user@ and ssh_config)")
 	fs.IntVar(&f.port, "port", 0, "SSH `PORT` (overrides :port and ssh_config)")
-	fs.StringArrayVarP(&f.identities, "identity", "i", nil, "identity (private key) `FILE`, tried before ssh_config's (repeatable)")
+	fs.StringArrayVarP(&f.identities, "identity", "i", nil, "identity (private key) `FILE`, tried before ssh_config's (repeatable; -i as in ssh, not Ansible's inventory: that is --hosts)")
 	fs.StringVar(&f.sshConfig, "ssh-config", "", "read ssh `FILE` instead of ~/.ssh/config and /etc/ssh/ssh_config (as ssh -F)")
 	fs.BoolVar(&f.acceptNew, "accept-new-host-key", false, "trust a host not yet in known_hosts and add its key there (a changed key is still refused)")
 	fs.BoolVar(&f.sudo, "sudo", false, "run the session under sudo -i (password asked once, or $RUNBOOK_SUDO_PASSWORD)")
+	aliasFlag(fs, "become", "sudo", "")
 	fs.DurationVar(&f.keepaliveInterval, "keepalive", 0, "send an SSH keepalive every `DUR` (default: ssh_config's ServerAliveInterval, else 15s; -1s: off)")
 	fs.IntVar(&f.keepaliveCount, "keepalive-count", 0, "give a host up after `N` unanswered keepalives (default: ServerAliveCountMax, else 3)")
 }
@@ -108,6 +117,12 @@ func (f *targetFlags) hostJobs(defaultHost string) ([]hostJob, error) {
 	if len(jobs) == 0 && defaultHost != "" && defaultHost != "local" {
 		jobs = append(jobs, hostJob{spec: defaultHost})
 	}
+	if len(f.limit) > 0 {
+		var err error
+		if jobs, err = f.limitJobs(jobs); err != nil {
+			return nil, err
+		}
+	}
 	seen := map[string]string{}
 	for i := range jobs {
 		sp, err := rssh.ParseSpec(jobs[i].spec)
@@ -127,6 +142,74 @@ func (f *targetFlags) hostJobs(defaultHost string) ([]hostJob, error) {
 		return nil, usagef("--user, --port, --identity, --ssh-config and --accept-new-host-key need --host or --hosts")
 	}
 	return jobs, nil
+}
+
+// limitJobs keeps the hosts --limit names: a pattern matches a host's
+// name or the spec it was given as (path.Match globs: web*, 10.0.0.?).
+func (f *targetFlags) limitJobs(jobs []hostJob) ([]hostJob, error) {
+	if len(jobs) == 0 {
+		return nil, usagef("--limit %s: there are no hosts to limit (give them with --hosts FILE or --host)", strings.Join(f.limit, ","))
+	}
+	var kept []hostJob
+	var names []string
+	for _, j := range jobs {
+		sp, err := rssh.ParseSpec(j.spec)
+		name := j.spec
+		if err == nil {
+			name = sp.Name()
+		}
+		names = append(names, name)
+		for _, pat := range f.limit {
+			pat = strings.TrimSpace(pat)
+			if _, err := path.Match(pat, ""); err != nil {
+				return nil, usagef("--limit %q: %v", pat, err)
+			}
+			m1, _ := path.Match(pat, name)
+			m2, _ := path.Match(pat, j.spec)
+			if m1 || m2 {
+				kept = append(kept, j)
+				break
+			}
+		}
+	}
+	if len(kept) == 0 {
+		return nil, usagef("--limit %s: matches none of the hosts (%s)", strings.Join(f.limit, ","), strings.Join(names, ", "))
+	}
+	return kept, nil
+}
+
+// check validates the target flags' values before anything is dialled.
+func (f *targetFlags) check(fs *pflag.FlagSet) error {
+	if err := checkIntFlag(fs, "forks", f.forks, 1, 1000, "a number of hosts"); err != nil {
+		return err
+	}
+	if err := checkIntFlag(fs, "port", f.port, 1, 65535, "a TCP port"); err != nil {
+		return err
+	}
+	if err := checkIntFlag(fs, "keepalive-count", f.keepaliveCount, 1, 1000, "a count"); err != nil {
+		return err
+	}
+	for _, id := range f.identities {
+		if err := checkIdentity(id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkIdentity refuses an -i FILE that is plainly not a private key: an
+// Ansible user's inventory most likely. A missing file is refused too, with
+// its path (ssh only warns, and then asks for a password).
+func checkIdentity(p string) error {
+	b, err := os.ReadFile(p)
+	if err != nil {
+		return usagef("--identity %s: %v", p, errors.Unwrap(err))
+	}
+	s := string(b)
+	if strings.Contains(s, "PRIVATE KEY-----") || strings.HasPrefix(s, "PuTTY-User-Key-File") {
+		return nil
+	}
+	return usagef("-i %s: not a private key. -i is the SSH identity file here (as ssh -i); for a list of hosts (Ansible's -i inventory) type --hosts %s", p, p)
 }
 
 // readHostsFile reads `HOST [name=value ...]` lines; # starts a comment.
@@ -284,6 +367,13 @@ func runOnTargets(ctx context.Context, st *IO, f *targetFlags, opts engine.Optio
 	if err != nil {
 		return nil, err
 	}
+	if opts.Record != "" && len(jobs) > 1 {
+		for _, j := range jobs {
+			if err := checkOutput("run", hostRecordPath(opts.Record, j.name), f.overwrite, nil); err != nil {
+				return nil, err
+			}
+		}
+	}
 	if len(jobs) == 0 {
 		t := target.NewLocal()
 		defer t.Close()
@@ -359,8 +449,7 @@ func runMany(ctx context.Context, st *IO, f *targetFlags, jobs []hostJob, opts e
 			// Nothing to ask at a terminal shared by several hosts.
 			o.Ask = nil
 			if o.Record != "" {
-				ext := filepath.Ext(o.Record)
-				o.Record = strings.TrimSuffix(o.Record, ext) + "-" + engine.FileSafe(j.name) + ext
+				o.Record = hostRecordPath(o.Record, j.name)
 			}
 			rep, err := engine.Run(ctx, o)
 			if rep != nil && rep.Runbook != "" {
@@ -417,7 +506,7 @@ func (e *hostsError) Error() string {
 	return fmt.Sprintf("%d of %d hosts did not finish: %s", len(e.errs), e.n, firstLine(e.errs[0].Error()))
 }
 
-func (e *hostsError) ExitCode() int {
+func (e *hostsError) exitCode() int {
 	codes := map[int]bool{}
 	for _, err := range e.errs {
 		codes[exitCode(err)] = true
@@ -454,6 +543,13 @@ func mergeSet(base, over map[string]string) map[string]string {
 		m[k] = over[k]
 	}
 	return m
+}
+
+// hostRecordPath is where one host of several records: --record's name
+// with the host before the extension (x-web1.ttyrec).
+func hostRecordPath(record, host string) string {
+	ext := filepath.Ext(record)
+	return strings.TrimSuffix(record, ext) + "-" + engine.FileSafe(host) + ext
 }
 
 // prefixWriter writes whole lines behind a prefix, under a lock shared by

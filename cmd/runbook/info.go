@@ -12,13 +12,17 @@ import (
 	"github.com/runbook-dev/runbook/recording"
 )
 
-const infoUse = "runbook info REC... [--format FORMAT] [--gaps N] [--json]"
+const infoUse = "runbook info REC... [--from-format FORMAT] [--gaps N] [--json]"
 
 const infoMore = `
 Describes a recording — ttyrec (also .gz), termrec's nh, asciicast v1/v2/v3 —
 and reports every problem in it: a cut or damaged tail (with its byte offset
 or line), stamps going backwards, usec fields ≥ 1000000, zero-length frames,
-invalid asciicast lines. Duration is first to last frame, as stored.
+invalid asciicast lines; and what other players get wrong in a sound file:
+a UTF-8 character split across two frames (tty-player shows U+FFFD), one
+pause far longer than every other (10 s or more, and 5 times the next
+longest: a paused recording's wall-clock stamps). Each comes with the
+convert command that repairs it. Duration is first to last frame, as stored.
 
 Exit status: 0 when every file is sound, 1 when any has problems or is
 not a recording at all (its bytes are no format above, whatever its name
@@ -29,12 +33,13 @@ Examples:
   runbook info recordings/demo.ttyrec
   runbook info old.ttyrec --gaps 10          # the ten longest pauses
   runbook info talk.cast --json | jq .duration
-  zcat x.ttyrec.gz | runbook info - --format ttyrec
+  zcat x.ttyrec.gz | runbook info - --from-format ttyrec
 `
 
 func runInfo(ctx context.Context, st *IO, args []string) error {
 	fs := newFlags(st, "info", infoUse, infoMore)
-	format := fs.String("format", "", "read as this format: ttyrec, nh, asciicast (default: from the extension, else the content)")
+	format := fs.String("from-format", "", "read as this format: ttyrec, nh, asciicast (default: from the extension, else the content)")
+	aliasFlag(fs, "format", "from-format", "use --from-format (--format is the output format in render, export and doc)")
 	nGaps := fs.Int("gaps", 3, "how many of the longest gaps to list")
 	asJSON := fs.Bool("json", false, "print JSON (one object per file, one per line)")
 	if err := parseFlags(fs, args); err != nil {
@@ -43,8 +48,8 @@ func runInfo(ctx context.Context, st *IO, args []string) error {
 	if fs.NArg() == 0 {
 		return usagef("info: no recording given (usage: %s)", infoUse)
 	}
-	if *nGaps < 0 {
-		return usagef("info: --gaps must be ≥ 0")
+	if err := checkIntFlag(fs, "gaps", *nGaps, 0, 1000, "a number of gaps"); err != nil {
+		return err
 	}
 	bad := 0
 	for _, path := range fs.Args() {
@@ -52,7 +57,10 @@ func runInfo(ctx context.Context, st *IO, args []string) error {
 			return err
 		}
 		if path == "-" && *format == "" {
-			return usagef("info: reading standard input needs --format")
+			return usagef("info: reading standard input needs --from-format")
+		}
+		if err := checkInput("info", path); err != nil {
+			return err
 		}
 		s, err := recording.Stat(ctx, path, *format, *nGaps)
 		if ctx.Err() != nil {
@@ -62,12 +70,12 @@ func runInfo(ctx context.Context, st *IO, args []string) error {
 		var fe *recording.FormatError
 		if errors.As(err, &fe) {
 			// Bytes that are no recording: said, and the work failed.
-			fmt.Fprintf(st.Err, "runbook: %v\n", err)
+			fmt.Fprintf(st.Err, "runbook: info: %v\n", err)
 			bad++
 			continue
 		}
 		if err != nil {
-			return &usageError{msg: fmt.Sprintf("info: %v", err)}
+			return recordingInputError("info", err)
 		}
 		if *asJSON {
 			printInfoJSON(st.Out, path, s)
@@ -162,10 +170,30 @@ func printInfo(w io.Writer, path string, s *recording.Stats) {
 		fmt.Fprintf(w, "  %s\n", s.Damage.Error())
 	} else if s.Damage != nil {
 		fmt.Fprintf(w, "  %s (read up to there)\n", s.Damage.Error())
-		if s.Damage.Truncated {
-			fmt.Fprintf(w, "repair:    runbook convert %s %s   (keeps every whole frame)\n", path, path)
-		}
 	}
+	for _, r := range repairs(path, s) {
+		fmt.Fprintf(w, "repair:    %s\n", r)
+	}
+}
+
+// repairs are the commands that mend what info found, each with what it
+// does.
+func repairs(path string, s *recording.Stats) []string {
+	if path == "-" {
+		return nil
+	}
+	var out []string
+	if s.Damage != nil && s.Damage.Truncated {
+		out = append(out, fmt.Sprintf("runbook convert %s %s   (keeps every whole frame)", path, path))
+	}
+	if s.IdleLimitRepair > 0 {
+		out = append(out, fmt.Sprintf("runbook convert %s %s --idle-limit %s   (shortens the long pause, keeps every other)",
+			path, path, s.IdleLimitRepair))
+	}
+	if s.SplitUTF8 > 0 {
+		out = append(out, fmt.Sprintf("runbook convert %s %s   (re-frames the split characters)", path, path))
+	}
+	return out
 }
 
 func btoi(b bool) int {
@@ -207,6 +235,7 @@ type infoJSON struct {
 	Gaps         []infoGap      `json:"gaps"`
 	ProblemCount int            `json:"problem_count"`
 	Problems     []infoProblem  `json:"problems"`
+	Repairs      []string       `json:"repairs,omitempty"`
 }
 
 func printInfoJSON(w io.Writer, path string, s *recording.Stats) {
@@ -248,6 +277,7 @@ func printInfoJSON(w io.Writer, path string, s *recording.Stats) {
 		add(s.Damage)
 		j.ProblemCount++
 	}
+	j.Repairs = repairs(path, s)
 	b, _ := json.Marshal(j)
 	fmt.Fprintf(w, "%s\n", b)
 }

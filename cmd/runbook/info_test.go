@@ -33,14 +33,18 @@ func TestInfoExitCodes(t *testing.T) {
 		code int
 		out  string
 	}{
-		{[]string{"info", sh("corpus/ttyrec.ttyrec")}, 0, "20.941s before frame 29"},
-		{[]string{"info", sh("corpus/termrec.ttyrec")}, 0, "terminal:  80x24"},
+		// A sound file with a deliberate 21 s pause, ten times the next:
+		// players keep it, so info reports it with the repair.
+		{[]string{"info", sh("corpus/ttyrec.ttyrec")}, 1, "20.941s before frame 29"},
+		{[]string{"info", sh("corpus/ttyrec.ttyrec")}, 1, "repair:    runbook convert " + sh("corpus/ttyrec.ttyrec") + " " + sh("corpus/ttyrec.ttyrec") + " --idle-limit 3s"},
+		{[]string{"info", sh("corpus/termrec.ttyrec")}, 1, "terminal:  80x24"},
+		{[]string{"info", sh("realworld/ttrp-simple.ttyrec")}, 0, "problems:  none"},
 		{[]string{"info", sh("corpus/truncated-payload.ttyrec")}, 1, "cut at byte 6935: frame 42 declares 21 bytes, 18 present"},
 		{[]string{"info", sh("corpus/termrec.cast")}, 1, "termrec.cast:8: asciicast-v2: invalid JSON escape"},
 		{[]string{"info", sh("realworld/ttrp-malformed-header.ttyrec")}, 1, "9 stray bytes after frame 3"},
-		{[]string{"info", sh("realworld/termrec-splitutf.nh")}, 0, "format:    nh"},
+		{[]string{"info", sh("realworld/termrec-splitutf.nh")}, 1, "events 1 and 2 split a UTF-8 character (tty-player shows � for it)"},
 		{[]string{"info", sh("realworld/asciinema-server-welcome.v1.json")}, 0, "events:    785"},
-		{[]string{"info", sh("corpus/ttyrec.ttyrec"), sh("corpus/truncated-payload.ttyrec")}, 1, "problems:  none"},
+		{[]string{"info", sh("realworld/ttrp-simple.ttyrec"), sh("corpus/truncated-payload.ttyrec")}, 1, "problems:  none"},
 		{[]string{"info"}, 2, ""},
 		{[]string{"info", "--gaps", "-1", "x"}, 2, ""},
 		{[]string{"info", sh("README.md-not-there")}, 2, ""},

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"strconv"
 	"time"
 
 	"golang.org/x/term"
@@ -26,7 +25,7 @@ Keys while playing:
   ]  [       next / previous step
   →  ←       forward / back 5 s (backwards is instant: keyframes)
   +  -       faster / slower
-  q          quit (also Ctrl-C)
+  q          quit (Ctrl-C too, but exits 130, interrupted)
 
 Step mode (--step) goes command by command: before each it shows the
 screen where the command starts, "step N/M: NAME", the narration, the
@@ -56,9 +55,10 @@ Examples:
 
 func runPlay(ctx context.Context, st *IO, args []string) error {
 	fs := newFlags(st, "play", playUse, playMore)
-	speed := fs.Float64("speed", 1, "play this many times faster")
-	idle := fs.String("idle-limit", "", "shorten longer pauses to this (e.g. 2s; 0: keep them)")
-	from := fs.String("from", "", "start at this step (number or name) or time (90s, 1m30s)")
+	speed := fs.Float64P("speed", "s", 1, "play this many times faster (-s as in asciinema play)")
+	idle := fs.StringP("idle-limit", "i", "", "shorten longer pauses to this (2s, or seconds: 2; 0: keep them; -i as in asciinema play)")
+	aliasFlag(fs, "idle-time-limit", "idle-limit", "")
+	from := fs.String("from", "", "start at this step (number or name, any case) or time (90s, 1m30s)")
 	emu := fs.String("emulator", "builtin", "terminal emulator for seeks: builtin or vt10x")
 	stepMode := fs.Bool("step", false, "go command by command, asking before each (needs a terminal)")
 	if err := parseFlags(fs, args); err != nil {
@@ -67,18 +67,14 @@ func runPlay(ctx context.Context, st *IO, args []string) error {
 	if fs.NArg() != 1 {
 		return usagef("play: want one recording, got %d arguments\nusage: %s", fs.NArg(), playUse)
 	}
-	if *speed <= 0 {
-		return usagef("play: --speed %v: want a positive number", *speed)
+	if err := checkSpeed(fs, "speed", *speed); err != nil {
+		return err
 	}
 	opt := player.PlayOptions{Speed: *speed}
 	if *idle != "" {
-		d, err := time.ParseDuration(*idle)
+		d, err := parseIdle(fs, "idle-limit", *idle, true)
 		if err != nil {
-			if secs, err2 := strconv.ParseFloat(*idle, 64); err2 == nil && secs == 0 {
-				d = 0
-			} else {
-				return usagef("play: --idle-limit %q: want a duration such as 2s", *idle)
-			}
+			return err
 		}
 		opt.IdleLimit = d
 		if d == 0 {
@@ -93,7 +89,7 @@ func runPlay(ctx context.Context, st *IO, args []string) error {
 	if *stepMode && st.TTY == nil {
 		return usagef("play: --step needs a terminal to ask at, and stdin is not one")
 	}
-	rec, err := player.Open(ctx, fs.Arg(0))
+	rec, err := openRecording(ctx, "play", fs.Arg(0))
 	if err != nil {
 		return err
 	}
@@ -105,6 +101,9 @@ func runPlay(ctx context.Context, st *IO, args []string) error {
 		t, err := rec.ParseWhen(*from)
 		if err != nil {
 			return usagef("play: --from: %v", err)
+		}
+		if t > rec.Duration {
+			return usagef("play: --from %s: past the end of %s: want a time from 0s to %s, or a step", *from, fs.Arg(0), rec.Duration.Round(time.Millisecond))
 		}
 		opt.From = t
 	}
@@ -130,6 +129,10 @@ func runPlay(ctx context.Context, st *IO, args []string) error {
 	fmt.Fprint(st.Out, "\x1b[0m\x1b[?25h")
 	if opt.Keys != nil {
 		fmt.Fprint(st.Out, "\r\n")
+	}
+	if err == nil && rec.Damage != nil {
+		// Played what was read; the damage still fails the command.
+		return fmt.Errorf("play: played up to the damage: %w", rec.Damage)
 	}
 	return err
 }

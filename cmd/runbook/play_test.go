@@ -344,3 +344,15 @@ func TestPlayStepFrom(t *testing.T) {
 		t.Errorf("exit %d, want 0", code)
 	}
 }
+
+// Ctrl-C while playing is an interruption (exit 130); q quits (exit 0).
+func TestPlayCtrlCExits130(t *testing.T) {
+	dir := t.TempDir()
+	rec := tickRecording(t, dir, 60)
+	r := startPlay(t, dir, filepath.Base(rec))
+	r.waitRaw(0, "tick 0")
+	r.c.Send("\x03")
+	if code := r.exit(); code != 130 {
+		t.Errorf("Ctrl-C: exit %d, want 130", code)
+	}
+}

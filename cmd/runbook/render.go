@@ -3,23 +3,23 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
+	"io"
 	"time"
 
 	"github.com/runbook-dev/runbook/player"
 )
 
-const renderUse = "runbook render REC [--at TIME | --step N | --end] [--format text|ansi|html|svg] [-o FILE] [--emulator builtin|vt10x]"
+const renderUse = "runbook render REC [--at TIME | --after-step N | --end] [--format text|ansi|html|svg] [-o FILE] [--emulator builtin|vt10x]"
 
 const renderMore = `
 Prints the screen of a recording at one moment, as the player's terminal
 emulator sees it (the same screen runbook play and the exported web page
 show). Any recording format runbook reads: ttyrec, nh, asciicast v1/v2/v3.
 
-  --at TIME    a time from the start, with a unit: 90s, 1m30s, 500ms
-  --step N     the end of step N (number or name, from the index beside
-               the recording; markers for recordings without one)
-  --end        the last screen (the default)
+  --at TIME        a time from the start, with a unit: 90s, 1m30s, 500ms
+  --after-step N  the end of step N (number or name, from the index beside
+                  the recording; markers for recordings without one)
+  --end           the last screen (the default)
 
 Formats: text (rows with trailing blanks trimmed, what tmux capture-pane
 prints), ansi (text with colours, for a terminal), html (a <pre> with inline
@@ -33,18 +33,21 @@ Examples:
   runbook render recordings/demo.ttyrec
   runbook render recordings/demo.ttyrec --emulator vt10x
   runbook render recordings/demo.ttyrec --at 1m30s
-  runbook render recordings/demo.ttyrec --step 3 --format ansi
-  runbook render talk.cast --step install --format svg -o install.svg
+  runbook render recordings/demo.ttyrec --after-step 3 --format ansi
+  runbook render talk.cast --after-step install --format svg -o install.svg
 `
 
 func runRender(ctx context.Context, st *IO, args []string) error {
 	fs := newFlags(st, "render", renderUse, renderMore)
 	at := fs.String("at", "", "the moment, as a time with a unit (90s, 1m30s)")
-	step := fs.String("step", "", "the end of this step (number or name)")
+	step := fs.String("after-step", "", "the end of this step (number or name)")
+	aliasFlag(fs, "step", "after-step", "use --after-step (--step is step-by-step mode in run and play)")
 	end := fs.Bool("end", false, "the last screen (default)")
 	format := fs.String("format", "text", "text, ansi, html or svg")
 	out := fs.StringP("output", "o", "", "write to this file instead of standard output")
 	emu := fs.String("emulator", "builtin", "terminal emulator: builtin or vt10x")
+	var overwrite bool
+	addOverwriteFlag(fs, &overwrite)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -58,7 +61,7 @@ func runRender(ctx context.Context, st *IO, args []string) error {
 		}
 	}
 	if n > 1 {
-		return usagef("render: give one of --at, --step and --end")
+		return usagef("render: give one of --at, --after-step and --end")
 	}
 	switch *format {
 	case "text", "ansi", "html", "svg":
@@ -69,7 +72,10 @@ func runRender(ctx context.Context, st *IO, args []string) error {
 	if err != nil {
 		return usagef("render: --emulator: %v", err)
 	}
-	rec, err := player.Open(ctx, fs.Arg(0))
+	if err := checkOutput("render", *out, overwrite, nil); err != nil {
+		return err
+	}
+	rec, err := openRecording(ctx, "render", fs.Arg(0))
 	if err != nil {
 		return err
 	}
@@ -81,11 +87,14 @@ func runRender(ctx context.Context, st *IO, args []string) error {
 		if err != nil || d < 0 {
 			return usagef("render: --at %q: want a time with a unit, such as 90s or 1m30s", *at)
 		}
+		if d > rec.Duration {
+			return usagef("render: --at %s: past the end of %s: want a time from 0s to %s", *at, fs.Arg(0), rec.Duration.Round(time.Millisecond))
+		}
 		when = d
 	case *step != "":
 		c, err := rec.Chapter(*step)
 		if err != nil {
-			return usagef("render: --step: %v", err)
+			return usagef("render: --after-step: %v", err)
 		}
 		when = c.End
 	}
@@ -93,17 +102,17 @@ func runRender(ctx context.Context, st *IO, args []string) error {
 	if err != nil {
 		return err
 	}
-	w := st.Out
-	if *out != "" {
-		f, err := os.Create(*out)
-		if err != nil {
-			return fmt.Errorf("render: %w", err)
-		}
-		defer f.Close()
-		w = f
+	dest := *out
+	if dest == "" {
+		dest = "-"
 	}
-	if err := player.Render(w, scr, *format); err != nil {
+	if err := writeOutput(st, dest, func(w io.Writer) error { return player.Render(w, scr, *format) }); err != nil {
 		return fmt.Errorf("render %s: %w", fs.Arg(0), err)
+	}
+	if rec.Damage != nil {
+		// Rendered from what was read; the damage still fails the command,
+		// as in export and convert.
+		return fmt.Errorf("render: rendered up to the damage: %w", rec.Damage)
 	}
 	return nil
 }

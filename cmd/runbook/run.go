@@ -11,7 +11,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/spf13/pflag"
+
 	"github.com/runbook-dev/runbook/engine"
+	"github.com/runbook-dev/runbook/recording"
 	"github.com/runbook-dev/runbook/runbooks"
 	"golang.org/x/term"
 )
@@ -50,13 +53,14 @@ type runFlags struct {
 	setFiles  []string
 	record    string
 	noRecord  bool
-	idleLimit time.Duration
+	idleLimit string
 	from      string
-	only      string
+	only      []string
 	cols      int
 	rows      int
 	quiet     bool
 	jsonOut   bool
+	junit     string
 	dryRun    bool
 	diff      bool
 	version   bool
@@ -65,24 +69,84 @@ type runFlags struct {
 }
 
 func runRun(ctx context.Context, st *IO, args []string) error {
+	var printed bool
+	err := runRunFlags(ctx, st, args, &printed)
+	if !printed && wantsJSON(args) && !errors.Is(err, pflag.ErrHelp) {
+		// --json prints one object whatever happened: a usage error, a
+		// host that could not be reached before any report was made.
+		writeJSONResult(st.Out, nil, err)
+	}
+	return err
+}
+
+// wantsJSON reports whether args ask for --json (before a "--").
+func wantsJSON(args []string) bool {
+	for _, a := range args {
+		if a == "--" {
+			return false
+		}
+		if a == "--json" || a == "--json=true" {
+			return true
+		}
+	}
+	return false
+}
+
+// jsonResult is what --json prints: the run's report (one host), or the
+// hosts' reports, with the outcome every program reading it branches on.
+type jsonResult struct {
+	*engine.Report
+	Hosts     []*engine.Report `json:"hosts,omitempty"`
+	Error     string           `json:"error,omitempty"`
+	ErrorKind string           `json:"error_kind,omitempty"`
+	ExitCode  int              `json:"exit_code"`
+}
+
+func writeJSONResult(w io.Writer, reports []*engine.Report, err error) error {
+	res := jsonResult{ExitCode: exitCode(err)}
+	if err != nil {
+		res.Error, res.ErrorKind = err.Error(), exitKind(err)
+	}
+	switch {
+	case len(reports) == 1:
+		res.Report = reports[0]
+	case len(reports) > 1:
+		res.Hosts = reports
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(res)
+}
+
+func runRunFlags(ctx context.Context, st *IO, args []string, printed *bool) error {
 	var f runFlags
 	fs := newFlags(st, "run", runUse, runMore+paramsHelp+hostsHelp+stepHelp)
-	fs.StringArrayVar(&f.set, "set", nil, "set a runbook parameter: `name=value` (repeatable; secrets: see --set-file)")
+	addSetFlag(fs, &f.set)
 	addSetFileFlag(fs, &f.setFiles)
 	fs.StringVar(&f.record, "record", "", "record to `FILE` (default recordings/NAME-HOST-STAMP.ttyrec)")
 	fs.BoolVar(&f.noRecord, "no-record", false, "do not record")
-	fs.DurationVar(&f.idleLimit, "idle-limit", 0, "record pauses longer than `DUR` as DUR (e.g. 2s; 0: keep them)")
-	fs.StringVar(&f.from, "from", "", "start at `STEP` (name or number)")
-	fs.StringVar(&f.only, "only", "", "run only `STEP` (name or number)")
+	fs.StringVar(&f.idleLimit, "idle-limit", "", "record pauses longer than `DUR` as DUR (2s, or seconds: 2; 0: keep them)")
+	aliasFlag(fs, "idle-time-limit", "idle-limit", "")
+	fs.StringVar(&f.from, "from", "", "start at `STEP` (name or number; names match in any case)")
+	aliasFlag(fs, "start-at-task", "from", "")
+	fs.StringArrayVar(&f.only, "only", nil, "run only `STEP` (name or number; repeatable, or 2,3)")
 	fs.IntVar(&f.cols, "cols", 0, "terminal width (default: your terminal's, else 80)")
 	fs.IntVar(&f.rows, "rows", 0, "terminal height (default: your terminal's, else 24)")
 	fs.BoolVarP(&f.quiet, "quiet", "q", false, "show only step lines and the recap, not the session")
 	fs.BoolVar(&f.jsonOut, "json", false, "print a machine-readable recap on stdout (the session goes to stderr)")
+	fs.StringVar(&f.junit, "junit", "", "write a JUnit XML report to `FILE`: a test case per step (for CI)")
 	fs.BoolVar(&f.dryRun, "dry-run", false, "change nothing: show what would run and change (records only with --record)")
 	fs.BoolVar(&f.diff, "diff", false, "show the diff of every file a step changes")
 	fs.BoolVar(&f.version, "version", false, "print runbook's version and exit")
+	addOverwriteFlag(fs, &f.targets.overwrite)
 	addStepFlag(fs, &f.step)
 	addTargetFlags(fs, &f.targets)
+	if wantsHelp(args) {
+		// runbook FILE.lua --help: the runbook's own help, when one is named.
+		if done, err := runbookHelp(ctx, st, fs, args); done {
+			return err
+		}
+	}
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -98,8 +162,36 @@ func runRun(ctx context.Context, st *IO, args []string) error {
 	if f.record != "" && f.noRecord {
 		return usagef("run: --record and --no-record together")
 	}
-	if f.from != "" && f.only != "" {
+	if f.from != "" && len(f.only) > 0 {
 		return usagef("run: --from and --only together")
+	}
+	if err := checkIntFlag(fs, "cols", f.cols, 1, maxTermSize, "a terminal width"); err != nil {
+		return err
+	}
+	if err := checkIntFlag(fs, "rows", f.rows, 1, maxTermSize, "a terminal height"); err != nil {
+		return err
+	}
+	var idleLimit time.Duration
+	if f.idleLimit != "" {
+		d, err := parseIdle(fs, "idle-limit", f.idleLimit, true)
+		if err != nil {
+			return err
+		}
+		idleLimit = d
+	}
+	if err := f.targets.check(fs); err != nil {
+		return err
+	}
+	if f.record != "" {
+		if err := checkRecordPath(f.record, f.targets.overwrite); err != nil {
+			return err
+		}
+	}
+	if f.junit != "" {
+		// A report is replaced at each run, as test reports are.
+		if err := checkOutput("run", f.junit, true, nil); err != nil {
+			return err
+		}
 	}
 	set, visible, err := paramValues(st, f.set, f.setFiles)
 	if err != nil {
@@ -129,7 +221,7 @@ func runRun(ctx context.Context, st *IO, args []string) error {
 	opts := engine.Options{
 		Path: rbk.shown, Source: rbk.src, Dir: rbk.dir,
 		Set: set, Ask: asker(st),
-		IdleLimit: f.idleLimit, From: f.from, Only: f.only,
+		IdleLimit: idleLimit, From: f.from, Only: f.only,
 		Cols: cols, Rows: rows, DryRun: f.dryRun, Diff: f.diff,
 		Display: display, DisplayTTY: displayTTY, Quiet: f.quiet,
 		Secrets: secrets.Secrets, LookupEnv: secrets.LookupEnv, Visible: secrets.Visible, Warn: secrets.Warn,
@@ -160,14 +252,14 @@ func runRun(ctx context.Context, st *IO, args []string) error {
 	// This machine, or the hosts --host/--hosts (or the runbook) name:
 	// see hosts.go.
 	reports, firstErr := runOnTargets(ctx, st, &f.targets, opts, display)
-	if f.jsonOut {
-		enc := json.NewEncoder(st.Out)
-		enc.SetIndent("", "  ")
-		var v any = reports
-		if len(reports) == 1 {
-			v = reports[0]
+	if f.junit != "" {
+		if err := writeOutput(st, f.junit, func(w io.Writer) error { return writeJUnit(w, runJUnit(reports, firstErr)) }); err != nil {
+			return fmt.Errorf("run: write --junit %s: %w", f.junit, err)
 		}
-		if err := enc.Encode(v); err != nil {
+	}
+	if f.jsonOut {
+		*printed = true
+		if err := writeJSONResult(st.Out, reports, firstErr); err != nil {
 			return fmt.Errorf("write --json recap: %w", err)
 		}
 	}
@@ -187,6 +279,33 @@ func isTerminalWriter(w io.Writer) bool {
 	}
 	f, ok := w.(*os.File)
 	return ok && isTerminal(f)
+}
+
+// checkRecordPath refuses a --record name runbook would not write as its
+// extension says (it records ttyrec, with the index beside it), a missing
+// directory, and an existing file without --overwrite.
+func checkRecordPath(p string, overwrite bool) error {
+	switch ext := strings.ToLower(filepath.Ext(p)); ext {
+	case "", ".ttyrec", ".tty", ".rec":
+	default:
+		base := strings.TrimSuffix(p, filepath.Ext(p))
+		if recording.OutputFormatOf(p) != "" || recording.FormatOf(p) != "" {
+			return usagef("run: --record %s: runbook records ttyrec (with its index beside it), not %s: record %s.ttyrec, then: runbook convert %s.ttyrec %s",
+				p, strings.TrimPrefix(ext, "."), base, base, p)
+		}
+		return usagef("run: --record %s: runbook records ttyrec: name the file %s.ttyrec", p, base)
+	}
+	return checkOutput("run", p, overwrite, nil)
+}
+
+// maxTermSize bounds --cols and --rows: a pty's size is 16 bits, and no
+// screen shows more.
+const maxTermSize = 1000
+
+// addSetFlag registers --set, with Ansible's -e and --extra-vars for it.
+func addSetFlag(fs *pflag.FlagSet, set *[]string) {
+	fs.StringArrayVarP(set, "set", "e", nil, "set a runbook parameter: `name=value` (repeatable; -e as in Ansible)")
+	aliasFlag(fs, "extra-vars", "set", "")
 }
 
 // parseSet reads --set name=value pairs.
@@ -212,6 +331,14 @@ type runbookSource struct {
 // resolveRunbook finds arg as a file, else among the built-in runbooks. A
 // file wins over a built-in of the same name, and the user is told.
 func resolveRunbook(st *IO, arg string) (*runbookSource, error) {
+	if fi, err := os.Stat(arg); err == nil && fi.IsDir() {
+		// A directory is never a runbook: a built-in of that name runs
+		// (./demo/ beside the user's work does not break runbook demo).
+		if shown, src, ok := runbooks.Lookup(arg); ok && !strings.ContainsRune(arg, '/') {
+			return &runbookSource{shown: shown, src: src}, nil
+		}
+		return nil, usagef("%s: is a directory, not a runbook file", arg)
+	}
 	b, err := os.ReadFile(arg)
 	if err == nil {
 		if _, _, builtin := runbooks.Lookup(filepath.Base(arg)); builtin && !strings.ContainsRune(arg, '/') {
@@ -225,7 +352,19 @@ func resolveRunbook(st *IO, arg string) (*runbookSource, error) {
 	if shown, src, ok := runbooks.Lookup(arg); ok {
 		return &runbookSource{shown: shown, src: src}, nil
 	}
+	if near := nearest(strings.TrimSuffix(arg, ".lua"), builtinNames()); near != "" && !strings.ContainsRune(arg, '/') {
+		return nil, usagef("%s: no such runbook file, and no built-in runbook of that name (did you mean %s? see: runbook list)", arg, near)
+	}
 	return nil, usagef("%s: no such runbook file, and no built-in runbook of that name (see: runbook list)", arg)
+}
+
+// builtinNames are the built-in runbooks as typed (demo, xen-prereqs).
+func builtinNames() []string {
+	var names []string
+	for _, n := range runbooks.Names() {
+		names = append(names, strings.TrimSuffix(n, ".lua"))
+	}
+	return names
 }
 
 // asker asks for missing parameters at the terminal; nil without one.

@@ -21,6 +21,7 @@ func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir:           "testdata/script",
 		UpdateScripts: os.Getenv("UPDATE_SCRIPTS") == "1",
+		Cmds:          scriptCmds,
 		Setup: func(env *testscript.Env) error {
 			// Tests that need a tool fail under CI and may skip elsewhere.
 			env.Setenv("CI", os.Getenv("CI"))

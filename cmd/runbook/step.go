@@ -18,7 +18,9 @@ Step mode (--step):
     e         edit it first, in $VISUAL/$EDITOR or on the prompt's line
     s         use the live shell yourself; Ctrl-] comes back to the prompt
     c         run this and all the rest without asking
-    q, Ctrl-C stop here (exit 130; the recording is closed cleanly)
+    q, Ctrl-C stop here (exit 130; the step is recorded as quit, the
+              recording is closed cleanly)
+  Keys typed before a prompt shows are dropped: they never answer it.
   Time at the prompt and in the editor is cut from the recording, and the
   prompt never appears in it; what you do after s is recorded (shortened by
   --idle-limit). --step needs a terminal and runs on one host.

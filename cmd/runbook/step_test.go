@@ -521,3 +521,46 @@ func TestStepStdlibOp(t *testing.T) {
 		})
 	}
 }
+
+// Keys typed before a prompt shows never answer it: y Enter answers the
+// first prompt, and the Enter is dropped, not taken as yes to the next.
+func TestStepTypeaheadDoesNotAnswer(t *testing.T) {
+	r := startStep(t, nil)
+	r.at(1, "Make a")
+	r.c.Send("y\r")
+	r.at(2, "Make b")
+	r.c.Send("n")
+	r.at(3, "Make c")
+	r.c.Send("y")
+	if code := r.exit(); code != 0 {
+		t.Fatalf("exit %d; it showed:\n%s", code, console.Strip(r.c.Output()))
+	}
+	if !r.exists("a") || r.exists("b") || !r.exists("c") {
+		t.Errorf("files a %v b %v c %v; want a and c, not b (the Enter typed ahead ran it)", r.exists("a"), r.exists("b"), r.exists("c"))
+	}
+}
+
+// Quitting at the prompt is reported as quit: exit 130, the step's status
+// "quit" (not failed), the recap and the index saying so.
+func TestStepQuitIsReportedAsQuit(t *testing.T) {
+	r := startStep(t, nil)
+	r.at(1, "Make a")
+	r.c.Send("y")
+	r.at(2, "Make b")
+	r.c.Send("q")
+	r.c.Expect(`stopped: quit at the step prompt in step 2 "Make b"`)
+	if code := r.exit(); code != 130 {
+		t.Fatalf("exit %d, want 130", code)
+	}
+	out := console.Strip(r.c.Output())
+	if strings.Contains(out, "1 failed") {
+		t.Errorf("the recap counts the quit step as failed:\n%s", out)
+	}
+	_, _, ix := r.recording()
+	if len(ix.Steps) != 2 || ix.Steps[1].Status != recording.StatusQuit {
+		t.Errorf("index steps %+v; want step 2 quit\n%s", ix.Steps, dumpIndex(ix))
+	}
+	if ix.Stopped == nil || !strings.Contains(ix.Stopped.Reason, "quit at the step prompt") {
+		t.Errorf("index stopped %+v", ix.Stopped)
+	}
+}

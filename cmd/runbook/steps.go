@@ -31,8 +31,8 @@ Examples:
 
 func runSteps(ctx context.Context, st *IO, args []string) error {
 	fs := newFlags(st, "steps", "runbook steps FILE.lua [flags]", stepsMore)
-	set := fs.StringArray("set", nil, "set a runbook parameter: `name=value` (repeatable)")
-	var setFiles []string
+	var set, setFiles []string
+	addSetFlag(fs, &set)
 	addSetFileFlag(fs, &setFiles)
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -40,7 +40,7 @@ func runSteps(ctx context.Context, st *IO, args []string) error {
 	if fs.NArg() != 1 {
 		return usagef("steps: want one runbook, got %d arguments", fs.NArg())
 	}
-	rb, plan, err := planRunbook(ctx, st, fs.Arg(0), *set, setFiles)
+	rb, plan, err := planRunbook(ctx, st, fs.Arg(0), set, setFiles)
 	if err != nil && (rb == nil || !errors.As(err, new(*engine.RunbookError))) {
 		return err
 	}

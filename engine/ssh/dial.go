@@ -203,6 +203,10 @@ func dialHop(ctx context.Context, sp Spec, o *Options, cf *configFiles, via *ssh
 		closeHops()
 		return nil, nil, nil, &HostError{Host: s.name, Op: "host keys", Err: err}
 	}
+	// What the server says first tells a port that is not SSH from a
+	// refused handshake (greeting.go).
+	greet := &greetingConn{Conn: conn}
+	conn = greet
 	// The handshake must not hang on a silent server, but the user may
 	// take their time typing a password: the deadline is lifted while a
 	// prompt waits.
@@ -238,6 +242,9 @@ func dialHop(ctx context.Context, sp Spec, o *Options, cf *configFiles, via *ssh
 			return nil, nil, nil, hke
 		case strings.Contains(err.Error(), "unable to authenticate"):
 			return nil, nil, nil, &HostError{Host: s.name, Op: "authenticate as " + s.user, Err: err}
+		}
+		if gerr := greet.handshakeError(err, s.connectTimeout); gerr != nil {
+			return nil, nil, nil, &HostError{Host: s.name, Op: "handshake with " + addr, Err: gerr}
 		}
 		return nil, nil, nil, &HostError{Host: s.name, Op: "handshake with " + addr, Err: err}
 	}

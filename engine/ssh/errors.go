@@ -16,9 +16,6 @@ type HostError struct {
 func (e *HostError) Error() string { return "ssh " + e.Host + ": " + e.Op + ": " + e.Err.Error() }
 func (e *HostError) Unwrap() error { return e.Err }
 
-// ExitCode is the CLI's "could not reach or trust the host".
-func (e *HostError) ExitCode() int { return 3 }
-
 // HostKeyError reports a host key that is not trusted: unknown, changed
 // or revoked. It is a HostError for the exit code; its message says what
 // the user can do.
@@ -37,9 +34,6 @@ type HostKeyError struct {
 	// AddTo is the file --accept-new-host-key would append to.
 	AddTo string
 }
-
-// ExitCode is the CLI's "could not reach or trust the host".
-func (e *HostKeyError) ExitCode() int { return 3 }
 
 func (e *HostKeyError) Error() string {
 	var b strings.Builder

@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -50,8 +51,11 @@ func TestSilentServerTimesOut(t *testing.T) {
 	isolate(t, home)
 	_, err := rssh.Dial(ctxT(t), "stall", rssh.Options{})
 	var he *rssh.HostError
-	if !errors.As(err, &he) || he.ExitCode() != 3 {
-		t.Fatalf("err = %v, want a HostError (exit 3)", err)
+	if !errors.As(err, &he) {
+		t.Fatalf("err = %v, want a HostError", err)
+	}
+	if !strings.Contains(err.Error(), "no SSH greeting within 1s (ConnectTimeout)") {
+		t.Errorf("a silent listener: %v; want it to say no SSH greeting came within ConnectTimeout", err)
 	}
 }
 
@@ -63,8 +67,28 @@ func TestGarbageServer(t *testing.T) {
 	isolate(t, t.TempDir())
 	_, err := rssh.Dial(ctxT(t), addr, rssh.Options{})
 	var he *rssh.HostError
-	if !errors.As(err, &he) || he.ExitCode() != 3 {
-		t.Fatalf("err = %v, want a HostError (exit 3)", err)
+	if !errors.As(err, &he) {
+		t.Fatalf("err = %v, want a HostError", err)
+	}
+	if !strings.Contains(err.Error(), `not an SSH server: it sent "HTTP/1.1 400 Bad Request\r\n\r\n"`) {
+		t.Errorf("an HTTP server: %v; want it named as not an SSH server, with what it sent", err)
+	}
+}
+
+// A server that keeps the connection open after its non-SSH reply is
+// named at once, not after ConnectTimeout.
+func TestHTTPServerThatKeepsTheConnection(t *testing.T) {
+	stop := make(chan struct{})
+	addr := listen(t, func(c net.Conn) {
+		c.Write([]byte("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n"))
+		<-stop
+		c.Close()
+	})
+	t.Cleanup(func() { close(stop) })
+	isolate(t, t.TempDir())
+	_, err := rssh.Dial(ctxT(t), addr, rssh.Options{})
+	if err == nil || !strings.Contains(err.Error(), "not an SSH server: it sent \"HTTP/1.1 400 Bad Request") {
+		t.Fatalf("err = %v, want not an SSH server", err)
 	}
 }
 
@@ -77,9 +101,8 @@ func TestCancelWhileDialing(t *testing.T) {
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v, want context.Canceled", err)
 	}
-	var coder interface{ ExitCode() int }
-	if errors.As(err, &coder) {
-		t.Errorf("a cancelled dial carries exit code %d; the CLI must see an interruption", coder.ExitCode())
+	if errors.As(err, new(*rssh.HostError)) {
+		t.Errorf("a cancelled dial is a HostError (%v); the CLI must see an interruption", err)
 	}
 }
 

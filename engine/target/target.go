@@ -87,6 +87,3 @@ type LostError struct {
 
 func (e *LostError) Error() string { return "connection to " + e.Host + " lost: " + e.Err.Error() }
 func (e *LostError) Unwrap() error { return e.Err }
-
-// ExitCode maps a lost connection to the CLI's "the work failed" code.
-func (e *LostError) ExitCode() int { return 1 }

@@ -1,0 +1,34 @@
+package engine
+
+import (
+	"reflect"
+	"testing"
+)
+
+func TestTermModes(t *testing.T) {
+	cases := []struct {
+		writes []string
+		seq    string
+		what   []string
+	}{
+		{[]string{"plain text\r\n"}, "", nil},
+		{[]string{"\x1b[?1049h\x1b[?25l\x1b[?7l"}, "\x1b[?1049l\x1b[?25h\x1b[?7h", []string{"alternate screen", "cursor", "line wrap"}},
+		// Put back by the command itself (vim on exit): nothing to do.
+		{[]string{"\x1b[?1049h\x1b[?25l", "\x1b[?25h\x1b[?1049l"}, "", nil},
+		// A sequence cut between two reads of the pty.
+		{[]string{"abc\x1b[?10", "49h more"}, "\x1b[?1049l", []string{"alternate screen"}},
+		{[]string{"\x1b[", "?25;7l"}, "\x1b[?25h\x1b[?7h", []string{"cursor", "line wrap"}},
+		// Modes not watched, and other sequences, are left alone.
+		{[]string{"\x1b[?2004h\x1b[1;31mred\x1b[0m"}, "", nil},
+	}
+	for _, c := range cases {
+		var m termModes
+		for _, w := range c.writes {
+			m.watch([]byte(w))
+		}
+		seq, what := m.restore()
+		if seq != c.seq || !reflect.DeepEqual(what, c.what) {
+			t.Errorf("%q: restore %q %v, want %q %v", c.writes, seq, what, c.seq, c.what)
+		}
+	}
+}
