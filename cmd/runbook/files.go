@@ -121,3 +121,32 @@ func sameFile(a, b string) bool {
 	fb, err2 := os.Stat(b)
 	return err1 == nil && err2 == nil && os.SameFile(fa, fb)
 }
+
+// writeOutput writes through a temporary file renamed into place, so OUT is
+// never left half written; "-" is standard output. Callers check OUT with
+// checkOutput first (its directory exists, it may be replaced).
+func writeOutput(st *IO, out string, write func(io.Writer) error) error {
+	if out == "-" {
+		return write(st.Out)
+	}
+	f, err := os.CreateTemp(filepath.Dir(out), "."+filepath.Base(out)+".*.tmp")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	err = write(f)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Chmod(tmp, 0o644)
+	}
+	if err == nil {
+		err = os.Rename(tmp, out)
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	return nil
+}

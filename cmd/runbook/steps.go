@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/runbook-dev/runbook/engine"
@@ -100,35 +99,4 @@ func runSteps(ctx context.Context, st *IO, args []string) error {
 		}
 	}
 	return err
-}
-
-// planRunbook loads the runbook named by arg (a file, or a built-in name)
-// with --set values and walks its steps without running anything: what
-// steps, check and doc show.
-//
-// Secret values (given, defaults, secret() values) are masked in all it
-// returns: the plan is shown and published.
-func planRunbook(ctx context.Context, st *IO, arg string, set, setFiles []string) (*engine.Runbook, []*engine.PlannedStep, error) {
-	values, visible, err := paramValues(st, set, setFiles)
-	if err != nil {
-		return nil, nil, err
-	}
-	rbk, err := resolveRunbook(st, arg)
-	if err != nil {
-		return nil, nil, err
-	}
-	opts := engine.Options{Path: rbk.shown, Source: rbk.src, Dir: rbk.dir, Set: values, LookupEnv: os.LookupEnv, Secrets: &secret.Set{},
-		Visible: visible, Warn: func(msg string) { fmt.Fprintln(st.Err, msg) }}
-	rb, plan, err := engine.Plan(ctx, opts)
-	if err != nil {
-		return rb, plan, err
-	}
-	for _, ps := range plan {
-		ps.Stopped = opts.Secrets.MaskString(ps.Stopped)
-		for i := range ps.Items {
-			it := &ps.Items[i]
-			it.Comment, it.Command = opts.Secrets.MaskString(it.Comment), opts.Secrets.MaskString(it.Command)
-		}
-	}
-	return rb, plan, nil
 }

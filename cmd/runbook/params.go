@@ -13,7 +13,8 @@ import (
 	"github.com/spf13/pflag"
 )
 
-// Giving parameters — secret ones above all — without leaving a trace:
+// Parameters: --set (-e), --set-file, RUNBOOK_PARAM_<NAME> and asking at
+// the terminal; secret ones above all given without leaving a trace:
 // RUNBOOK_PARAM_<NAME> in the environment, --set-file NAME=PATH (- for
 // standard input), asked at the terminal without echo; --set still works
 // and warns that a secret given so is in the process list. Everything
@@ -96,5 +97,38 @@ func maskedSudo(set *secret.Set, f func(context.Context) (string, error)) func(c
 			set.Add("sudo_password", pw)
 		}
 		return pw, err
+	}
+}
+
+// addSetFlag registers --set, with Ansible's -e and --extra-vars for it.
+func addSetFlag(fs *pflag.FlagSet, set *[]string) {
+	fs.StringArrayVarP(set, "set", "e", nil, "set a runbook parameter: `name=value` (repeatable; -e as in Ansible)")
+	aliasFlag(fs, "extra-vars", "set", "")
+}
+
+// parseSet reads --set name=value pairs.
+func parseSet(pairs []string) (map[string]string, error) {
+	set := map[string]string{}
+	for _, kv := range pairs {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || k == "" {
+			return nil, usagef("--set %q: want name=value", kv)
+		}
+		set[k] = v
+	}
+	return set, nil
+}
+
+// asker asks for missing parameters at the terminal; nil without one.
+func asker(st *IO) engine.Asker {
+	if st.TTY == nil {
+		return nil
+	}
+	return func(p *engine.Param) (string, error) {
+		doc := ""
+		if p.Doc != "" {
+			doc = " (" + p.Doc + ")"
+		}
+		return askTTY(st, p.Name+doc+": ", !p.Secret)
 	}
 }
