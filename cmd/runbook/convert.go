@@ -4,12 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"unicode/utf8"
 
 	"github.com/runbook-dev/runbook/internal/secret"
@@ -145,213 +143,117 @@ func runConvert(ctx context.Context, st *IO, args []string) error {
 	if err := checkOutput("convert", out, overwrite || sameFile(in, out), nil); err != nil {
 		return err
 	}
-	src, err := recording.Open(in, inFmt)
-	if err != nil {
-		return recordingInputError("convert", err)
-	}
-	defer src.Close()
-	// What ttyrec cannot hold lives in the index beside it: it follows
-	// the frames (convert_index.go, convert_markers.go).
-	var ix *recording.Index
-	if !*noIndex && (isTtyrecFormat(outFmt) || isCastFormat(outFmt)) {
-		if ix, err = readInputIndex(in); err != nil {
-			return err
-		}
-	}
-	var events recording.EventReader = src
-	if ix != nil {
-		events = indexHeader{src, ix.IdleLimit}
-	}
-	rt := recording.Retime(events, opt)
-	var ixRetime *recording.IndexRetime
-	if ix != nil && out != "-" && isTtyrecFormat(outFmt) {
-		if ixRetime, err = rt.RetimeIndex(ix); err != nil {
-			return fmt.Errorf("convert: %w", err)
-		}
-	}
-	var marked recording.EventReader = rt
-	if isCastFormat(outFmt) {
-		marked = withIndexMarkers(rt, ix, src.Header().Format)
-	}
-	if _, err := recording.NewEventWriter(io.Discard, outFmt, rt.Header()); err != nil {
-		return usagef("convert: %v", err)
-	}
-
-	// Write to a temporary file renamed at the end, so OUT is never left
-	// half-written and may even be IN (a repair in place).
-	var dst io.Writer
-	var tmp *os.File
-	if out == "-" {
-		dst = st.Out
-	} else {
-		tmp, err = os.CreateTemp(filepath.Dir(out), "."+filepath.Base(out)+".*")
-		if err != nil {
-			return fmt.Errorf("convert: %w", err)
-		}
-		defer func() {
-			if tmp != nil {
-				tmp.Close()
-				os.Remove(tmp.Name())
+	redacted := len(res) > 0 || secrets.Len() > 0
+	result, err := recording.Convert(ctx, recording.ConvertOptions{
+		In: in, Out: out, InFormat: inFmt, OutFormat: outFmt, Stdin: st.In, Stdout: st.Out,
+		Retime: opt, NoIndex: *noIndex,
+		Filter: func(r recording.EventReader) recording.EventReader {
+			if !redacted {
+				return r
 			}
-		}()
-		dst = tmp
-	}
-	// The async writer is the output buffer: blocks of 1 MiB, written on
-	// another goroutine while the next block is made.
-	aw := newAsyncWriter(dst, 1<<20)
-	ew, err := recording.NewEventWriter(aw, outFmt, rt.Header())
-	if err != nil {
-		aw.Close()
+			return newRedactor(r, res, secrets)
+		},
+		IndexFilter: func(ix *recording.Index) { redactIndex(ix, res) },
+		IndexBytes:  secrets.MaskJSON,
+		Redacted:    redacted,
+	})
+	if result == nil && err != nil {
+		var fe *recording.FormatError
+		if errors.As(err, &fe) || errors.Is(err, os.ErrNotExist) {
+			return recordingInputError("convert", err)
+		}
 		return fmt.Errorf("convert: %w", err)
 	}
-	n, readErr := copyEvents(ctx, ew, marked, res, secrets)
-	if errors.Is(readErr, context.Canceled) {
-		aw.Close()
-		return fmt.Errorf("convert: %w (%s left as it was)", readErr, out)
+	if result.StaleIndex != "" {
+		fmt.Fprintf(st.Err, "runbook: convert: warning: %s left as it was, not rewritten: its times may no longer match %s\n", result.StaleIndex, out)
 	}
-	if err := ew.Close(); err != nil {
-		return fmt.Errorf("convert: write %s: %w", out, err)
-	}
-	if err := aw.Close(); err != nil {
-		return fmt.Errorf("convert: write %s: %w", out, err)
-	}
-	// The index is made and written beside OUT's temporary file before
-	// either is renamed into place: OUT first, its index last.
-	var ixTmp string
-	var notes []string
-	redactedOut := len(res) > 0 || secrets.Len() > 0
-	if ixRetime == nil && redactedOut && out != "-" && isTtyrecFormat(outFmt) && !*noIndex {
-		// No index came in, but the one going out says the recording
-		// was masked after it was made.
-		hd := rt.Header()
-		if ixTmp, err = writeIndexTemp(out, &recording.Index{Term: recording.Term{Cols: hd.Cols, Rows: hd.Rows}, Redacted: true}, secrets); err != nil {
-			return err
-		}
-		defer func() {
-			if ixTmp != "" {
-				os.Remove(ixTmp)
-			}
-		}()
-	}
-	if ixRetime != nil {
-		nix, ns := ixRetime.Index()
-		notes = ns
-		redactIndex(nix, res)
-		nix.Redacted = nix.Redacted || redactedOut
-		if ixTmp, err = writeIndexTemp(out, nix, secrets); err != nil {
-			return err
-		}
-		defer func() {
-			if ixTmp != "" {
-				os.Remove(ixTmp)
-			}
-		}()
-	}
-	if tmp != nil {
-		if err := tmp.Close(); err != nil {
-			return fmt.Errorf("convert: write %s: %w", out, err)
-		}
-		mode := os.FileMode(0o644)
-		if fi, err := os.Stat(out); err == nil {
-			mode = fi.Mode().Perm()
-		}
-		os.Chmod(tmp.Name(), mode)
-		if err := os.Rename(tmp.Name(), out); err != nil {
-			return fmt.Errorf("convert: %w", err)
-		}
-		tmp = nil
-	}
-	if ixTmp != "" {
-		if err := os.Rename(ixTmp, recording.IndexPath(out)); err != nil {
-			return fmt.Errorf("convert: write index: %w", err)
-		}
-		ixTmp = ""
-	} else if out != "-" && isTtyrecFormat(outFmt) {
-		if _, err := os.Stat(recording.IndexPath(out)); err == nil {
-			fmt.Fprintf(st.Err, "runbook: convert: warning: %s left as it was, not rewritten: its times may no longer match %s\n",
-				recording.IndexPath(out), out)
-		}
-	}
-	for _, n := range notes {
+	for _, n := range result.Notes {
 		// Notes quote commands: mask them as the index is.
 		fmt.Fprintf(st.Err, "runbook: convert: note: %s\n", secrets.MaskBytes(redact([]byte(n), res)))
 	}
-	problems, total := recording.Problems(rt)
-	for _, p := range problems {
+	for _, p := range result.Problems {
 		fmt.Fprintf(st.Err, "runbook: convert: warning: %v\n", p)
 	}
-	if more := total - len(problems); more > 0 {
+	if more := result.ProblemTotal - len(result.Problems); more > 0 {
 		fmt.Fprintf(st.Err, "runbook: convert: warning: ... and %d more problems\n", more)
 	}
-	if readErr != nil {
-		return fmt.Errorf("convert: %w (wrote the %d events before it to %s)", readErr, n, out)
+	if err != nil {
+		return fmt.Errorf("convert: %w", err)
 	}
 	return nil
 }
 
-// copyEvents copies every event from r to w, masking what the redactions
-// match and the secrets, and returns how many it wrote and the error that
-// ended the reading (nil at the clean end). A secret is masked even when
-// split across output events: a tail that may begin one waits for the
-// next output event (and is written before any other kind of event).
-func copyEvents(ctx context.Context, w recording.EventWriter, r recording.EventReader, res []*regexp.Regexp, secrets *secret.Set) (int, error) {
-	n := 0
-	var stream *secret.Stream
+// redactor masks, in the events it passes on, what the redactions match
+// and every form of the secrets. A secret is masked even when split
+// across output events: a tail that may begin one waits for the next
+// output event (and is passed on before any other kind of event).
+type redactor struct {
+	recording.EventReader
+	res     []*regexp.Regexp
+	secrets *secret.Set
+	stream  *secret.Stream
+	last    recording.Event
+	queued  *recording.Event
+}
+
+func newRedactor(r recording.EventReader, res []*regexp.Regexp, secrets *secret.Set) *redactor {
+	x := &redactor{EventReader: r, res: res, secrets: secrets}
 	if secrets.Len() > 0 {
-		stream = secret.NewStream(secrets)
+		x.stream = secret.NewStream(secrets)
 	}
-	var last recording.Event
-	flush := func() error {
-		if stream == nil || stream.Held() == 0 {
-			return nil
-		}
-		var held []byte
-		stream.Flush(func(b []byte) { held = append(held, b...) })
-		ev := last
-		ev.Data = held
-		return w.WriteEvent(ev)
+	return x
+}
+
+// held returns what the stream holds back as an output event at the
+// time of the last one, or false.
+func (x *redactor) held() (recording.Event, bool) {
+	if x.stream == nil || x.stream.Held() == 0 {
+		return recording.Event{}, false
+	}
+	var b []byte
+	x.stream.Flush(func(p []byte) { b = append(b, p...) })
+	ev := x.last
+	ev.Data = b
+	return ev, true
+}
+
+func (x *redactor) Next() (recording.Event, error) {
+	if q := x.queued; q != nil {
+		x.queued = nil
+		return *q, nil
 	}
 	for {
-		if n&1023 == 0 {
-			if err := ctx.Err(); err != nil {
-				return n, err
-			}
-		}
-		ev, err := r.Next()
-		if err == io.EOF {
-			return n, flush()
-		}
+		ev, err := x.EventReader.Next()
 		if err != nil {
-			if ferr := flush(); ferr != nil {
-				return n, ferr
+			if h, ok := x.held(); ok {
+				return h, nil
 			}
-			return n, err
+			return ev, err
 		}
-		if len(res) > 0 && ev.Kind != recording.Resize && ev.Kind != recording.Exit {
-			ev.Data = redact(ev.Data, res)
+		if len(x.res) > 0 && ev.Kind != recording.Resize && ev.Kind != recording.Exit {
+			ev.Data = redact(ev.Data, x.res)
 		}
-		if stream != nil {
-			if ev.Kind == recording.Output {
-				var data []byte
-				stream.Write(ev.Data, func(b []byte) { data = append(data, b...) })
-				ev.Data = data
-				last = ev
-				if len(data) == 0 {
-					continue
-				}
-			} else {
-				if err := flush(); err != nil {
-					return n, err
-				}
-				if ev.Kind != recording.Resize && ev.Kind != recording.Exit {
-					ev.Data = secrets.MaskBytes(ev.Data)
-				}
+		if x.stream == nil {
+			return ev, nil
+		}
+		if ev.Kind == recording.Output {
+			var data []byte
+			x.stream.Write(ev.Data, func(b []byte) { data = append(data, b...) })
+			ev.Data = data
+			x.last = ev
+			if len(data) == 0 {
+				continue
 			}
+			return ev, nil
 		}
-		if err := w.WriteEvent(ev); err != nil {
-			return n, err
+		if ev.Kind != recording.Resize && ev.Kind != recording.Exit {
+			ev.Data = x.secrets.MaskBytes(ev.Data)
 		}
-		n++
+		if h, ok := x.held(); ok {
+			x.queued = &ev
+			return h, nil
+		}
+		return ev, nil
 	}
 }
 
@@ -388,59 +290,4 @@ func redact(b []byte, res []*regexp.Regexp) []byte {
 		})
 	}
 	return b
-}
-
-// asyncWriter writes to w on its own goroutine, in blocks of up to size
-// bytes, so that parsing the next block overlaps the kernel's copying of
-// the last one into the output file. Close waits for every block.
-type asyncWriter struct {
-	buf   []byte
-	size  int
-	work  chan []byte
-	free  chan []byte
-	done  chan error
-	err   error
-	close sync.Once
-}
-
-func newAsyncWriter(w io.Writer, size int) *asyncWriter {
-	a := &asyncWriter{buf: make([]byte, 0, size), size: size, work: make(chan []byte, 1), free: make(chan []byte, 2), done: make(chan error, 1)}
-	a.free <- make([]byte, 0, size)
-	go func() {
-		var err error
-		for b := range a.work {
-			if err == nil {
-				_, err = w.Write(b)
-			}
-			a.free <- b[:0]
-		}
-		a.done <- err
-	}()
-	return a
-}
-
-func (a *asyncWriter) Write(p []byte) (int, error) {
-	n := len(p)
-	for len(p) > 0 {
-		c := copy(a.buf[len(a.buf):cap(a.buf)], p)
-		a.buf = a.buf[:len(a.buf)+c]
-		p = p[c:]
-		if len(a.buf) == cap(a.buf) {
-			a.work <- a.buf
-			a.buf = <-a.free
-		}
-	}
-	return n, nil
-}
-
-// Close flushes what is left and returns the first write error.
-func (a *asyncWriter) Close() error {
-	a.close.Do(func() {
-		if len(a.buf) > 0 {
-			a.work <- a.buf
-		}
-		close(a.work)
-		a.err = <-a.done
-	})
-	return a.err
 }

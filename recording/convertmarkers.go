@@ -1,4 +1,4 @@
-package main
+package recording
 
 import (
 	"errors"
@@ -6,8 +6,6 @@ import (
 	"io"
 	"sort"
 	"time"
-
-	"github.com/runbook-dev/runbook/recording"
 )
 
 // withIndexMarkers returns rt with the index's steps (and its markers) as
@@ -17,7 +15,7 @@ import (
 // speed move them with the output around them, and they never split a gap
 // the idle limit shortens. Asciicast inputs carry their own markers and
 // are left alone. Call it before reading rt.
-func withIndexMarkers(rt *recording.Retimer, ix *recording.Index, inFmt string) recording.EventReader {
+func withIndexMarkers(rt *Retimer, ix *Index, inFmt string) EventReader {
 	if ix == nil || (inFmt != "ttyrec" && inFmt != "nh") {
 		return rt
 	}
@@ -39,28 +37,28 @@ func withIndexMarkers(rt *recording.Retimer, ix *recording.Index, inFmt string) 
 }
 
 type pendingMark struct {
-	orig, at recording.Seconds // input time; output time once reached
+	orig, at Seconds // input time; output time once reached
 	label    string
 }
 
 // markerMerger interleaves marker events with the retimed events in time
 // order; a marker at the same time as an event comes first.
 type markerMerger struct {
-	rt      *recording.Retimer
+	rt      *Retimer
 	marks   []pendingMark
-	next    recording.Event
+	next    Event
 	nextErr error
 	held    bool
 	last    time.Duration
 }
 
-func (m *markerMerger) Header() recording.Header { return m.rt.Header() }
-func (m *markerMerger) Close() error             { return m.rt.Close() }
+func (m *markerMerger) Header() Header { return m.rt.Header() }
+func (m *markerMerger) Close() error   { return m.rt.Close() }
 
 // Problems passes on the problems the wrapped reader read past.
-func (m *markerMerger) Problems() ([]*recording.FormatError, int) { return recording.Problems(m.rt) }
+func (m *markerMerger) Problems() ([]*FormatError, int) { return Problems(m.rt) }
 
-func (m *markerMerger) Next() (recording.Event, error) {
+func (m *markerMerger) Next() (Event, error) {
 	if !m.held {
 		m.next, m.nextErr = m.rt.Next()
 		m.held = true
@@ -73,7 +71,7 @@ func (m *markerMerger) Next() (recording.Event, error) {
 		m.marks = m.marks[1:]
 		t := max(mk.at.Duration().Round(time.Microsecond), m.last)
 		m.last = t
-		return recording.Event{Time: t, Kind: recording.Mark, Data: []byte(mk.label)}, nil
+		return Event{Time: t, Kind: Mark, Data: []byte(mk.label)}, nil
 	}
 	m.held = false
 	if m.nextErr == nil {
