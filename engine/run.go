@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -73,25 +74,94 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 		return rep, err
 	}
 	defer r.L.Close()
-	rb := r.rb
 	steps, err := r.selectSteps()
 	if err != nil {
 		return rep, err
 	}
-	rep.Runbook = rb.Name
-	r.steps = len(rb.Steps)
+	rep.Runbook = r.rb.Name
+	r.steps = len(r.rb.Steps)
 
-	display := opts.Display
+	a := &aRun{ctx: ctx, opts: &opts, r: r, rep: rep, display: opts.Display}
 	if opts.Quiet {
-		display = nil
+		a.display = nil
 	}
-	cols, rows := opts.Cols, opts.Rows
-	if cols <= 0 {
-		cols = 80
+	a.cols, a.rows = opts.Cols, opts.Rows
+	if a.cols <= 0 {
+		a.cols = 80
 	}
-	if rows <= 0 {
-		rows = 24
+	if a.rows <= 0 {
+		a.rows = 24
 	}
+	if err := a.openRecording(); err != nil {
+		return rep, err
+	}
+	if err := a.startSession(); err != nil {
+		return rep, err
+	}
+	if opts.WindowSize != nil {
+		a.resizes = followWindow(opts.WindowSize, a.live.resize, a.tee.Elapsed)
+		defer a.resizes.stop()
+	}
+	runErr, failedStep := a.runSteps(steps)
+	runErr = a.finish(runErr, failedStep)
+	rep.took = time.Since(began)
+	rep.Duration = rep.took.Seconds()
+	return rep, runErr
+}
+
+// aRun is one run in progress: what the phases of Run share.
+type aRun struct {
+	ctx        context.Context
+	opts       *Options
+	r          *runner
+	rep        *Report
+	display    io.Writer // nil with --quiet: the session is not shown
+	cols, rows int
+
+	tee     *tee
+	ix      *recording.Index
+	ixFile  *recording.IndexFile // nil: nothing recorded
+	live    *liveSession
+	resizes *windowFollower
+}
+
+// writeIndex writes the index as it stands (final: its last version).
+func (a *aRun) writeIndex(final bool) error {
+	if a.ixFile == nil {
+		return nil
+	}
+	ix := a.ix
+	if w := a.tee.writer(); w != nil {
+		ix.StartedAt = w.StartedAt()
+		ix.Pauses = w.Pauses()
+	}
+	ix.Markers = append([]recording.Marker(nil), a.r.markers...)
+	if a.resizes != nil {
+		ix.Markers = append(ix.Markers, a.resizes.markers()...)
+	}
+	sort.SliceStable(ix.Markers, func(i, j int) bool { return ix.Markers[i].At < ix.Markers[j].At })
+	if final {
+		return a.ixFile.Final(ix)
+	}
+	return a.ixFile.Update(ix)
+}
+
+// progress shows a step line or a note: on the display, or with --quiet
+// on the user's output alone.
+func (a *aRun) progress(s string) {
+	if a.opts.Quiet && a.opts.Display != nil {
+		fmt.Fprintln(a.opts.Display, s)
+		return
+	}
+	a.tee.note(s)
+}
+
+// openRecording names and creates the recording (the run's alone), the
+// tee that records and shows the session, and the index beside it,
+// written first: it holds room for its last version, and a disk already
+// full stops the run before anything ran.
+func (a *aRun) openRecording() error {
+	opts, r, rb := a.opts, a.r, a.r.rb
 	pick := false
 	if opts.Record == "" && opts.RecordDir != "" {
 		now := time.Now()
@@ -106,116 +176,92 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	if opts.Record != "" {
 		// The recording is this run's alone; its index goes beside it,
 		// under the name it really got.
-		recFile, opts.Record, err = createRecording(opts.Record, pick)
-		if err != nil {
-			return rep, err
+		var err error
+		if recFile, opts.Record, err = createRecording(opts.Record, pick); err != nil {
+			return err
 		}
 	}
-	tee := newTee(recFile, opts.Record, recording.WriterOptions{Cols: cols, Rows: rows, Clock: opts.Clock, IdleLimit: opts.IdleLimit}, display, opts.DisplayTTY)
+	a.tee = newTee(recFile, opts.Record, recording.WriterOptions{Cols: a.cols, Rows: a.rows, Clock: opts.Clock, IdleLimit: opts.IdleLimit}, a.display, opts.DisplayTTY)
 	if opts.Quiet {
-		tee.quietNotes = opts.Display
+		a.tee.quietNotes = opts.Display
 	}
-	var ixFile *recording.IndexFile
 	if opts.Record != "" {
 		// Whatever field a text goes into, no secret leaves in it.
-		ixFile = &recording.IndexFile{Path: recording.IndexPath(opts.Record), Filter: r.secrets.MaskJSON}
+		a.ixFile = &recording.IndexFile{Path: recording.IndexPath(opts.Record), Filter: r.secrets.MaskJSON}
 	}
-	ix := &recording.Index{
+	a.ix = &recording.Index{
 		Version:   recording.IndexVersion,
-		Term:      recording.Term{Cols: cols, Rows: rows},
+		Term:      recording.Term{Cols: a.cols, Rows: a.rows},
 		IdleLimit: recording.SecondsOf(opts.IdleLimit),
 		Runbook:   &recording.Runbook{Name: rb.Name, Path: rb.Path, SHA256: rb.SHA256, Params: recordedParams(rb, opts.Set)},
 		Host:      opts.Target.Name(),
 		Replay:    true,
 	}
 	r.mods.SetRand(&randTape{r: r, src: rand.Reader})
-	var resizes *windowFollower
-	writeIndex := func(final bool) error {
-		if ixFile == nil {
-			return nil
-		}
-		if w := tee.writer(); w != nil {
-			ix.StartedAt = w.StartedAt()
-			ix.Pauses = w.Pauses()
-		}
-		ix.Markers = append([]recording.Marker(nil), r.markers...)
-		if resizes != nil {
-			ix.Markers = append(ix.Markers, resizes.markers()...)
-		}
-		sort.SliceStable(ix.Markers, func(i, j int) bool { return ix.Markers[i].At < ix.Markers[j].At })
-		if final {
-			return ixFile.Final(ix)
-		}
-		return ixFile.Update(ix)
-	}
-	// The index first: it holds room for its last version, and a disk
-	// already full stops the run before anything ran.
-	if err := writeIndex(false); err != nil {
-		tee.Close()
+	if err := a.writeIndex(false); err != nil {
+		a.tee.Close()
 		os.Remove(opts.Record)
-		return rep, fmt.Errorf("cannot record to %s: %w", opts.Record, err)
+		return fmt.Errorf("cannot record to %s: %w", opts.Record, err)
 	}
-	progress := func(s string) {
-		if opts.Quiet && opts.Display != nil {
-			fmt.Fprintln(opts.Display, s)
-			return
-		}
-		tee.note(s)
-	}
+	return nil
+}
+
+// startSession starts the session's shell; a start that fails still
+// leaves a sound recording and an index saying why it stopped.
+func (a *aRun) startSession() error {
+	opts, r := a.opts, a.r
 	r.shellOpts = shell.Options{
-		Cols: cols, Rows: rows, Prompt: rb.Prompt, Nonce: opts.Nonce,
+		Cols: a.cols, Rows: a.rows, Prompt: r.rb.Prompt, Nonce: opts.Nonce,
 		Vars: append([]shell.Var(nil), r.vars...), Secrets: r.secrets,
 	}
-	d, err := shell.Start(ctx, opts.Target, r.shellOpts, tee)
+	d, err := shell.Start(a.ctx, opts.Target, r.shellOpts, a.tee)
 	if err != nil {
-		if ctx.Err() != nil {
-			err = interrupted(ctx, "")
+		if a.ctx.Err() != nil {
+			err = interrupted(a.ctx, "")
 		}
-		if removed, _ := tee.Close(); !removed && ixFile != nil {
-			ix.Stopped = &recording.Stopped{At: recording.SecondsOf(tee.Elapsed()), Reason: firstLine(err.Error())}
+		if removed, _ := a.tee.Close(); !removed && a.ixFile != nil {
+			a.ix.Stopped = &recording.Stopped{At: recording.SecondsOf(a.tee.Elapsed()), Reason: firstLine(err.Error())}
 			if isInterrupted(err) {
-				ix.Stopped.Reason = "interrupted"
+				a.ix.Stopped.Reason = "interrupted"
 			}
-			writeIndex(true)
+			a.writeIndex(true)
 		}
-		return rep, err
+		return err
 	}
-	live := &liveSession{d: d, tee: tee, cols: cols, rows: rows}
-	r.ex = live
+	a.live = &liveSession{d: d, tee: a.tee, cols: a.cols, rows: a.rows}
+	r.ex = a.live
 	if opts.Record != "" {
-		rep.Recording = opts.Record
-		rep.Index = ixFile.Path
+		a.rep.Recording = opts.Record
+		a.rep.Index = a.ixFile.Path
 	}
-	if err := writeIndex(false); err != nil {
+	if err := a.writeIndex(false); err != nil {
 		d.Close()
-		tee.Close()
-		return rep, err
+		a.tee.Close()
+		return err
 	}
+	return nil
+}
 
-	if opts.WindowSize != nil {
-		resizes = followWindow(opts.WindowSize, live.resize, tee.Elapsed)
-		defer resizes.stop()
-	}
-
-	var runErr error
-	var failedStep *Step
+// runSteps runs the steps in order until one ends the run; it returns
+// why the run stopped (nil: it did not) and the step it stopped in.
+func (a *aRun) runSteps(steps []*Step) (runErr error, failedStep *Step) {
+	opts, r, rep, tee := a.opts, a.r, a.rep, a.tee
 	for i, s := range steps {
 		if rerr := tee.recordErr(); rerr != nil {
 			// The recording stopped between steps (or at the first prompt).
-			runErr = rerr
-			break
+			return rerr, nil
 		}
 		// Numbered as the runbook numbers its steps, whatever --from or
 		// --only picked, as the index and the step prompt number them.
-		progress(stepLine(s.N, len(rb.Steps), s, opts.DryRun, opts.DisplayTTY))
+		a.progress(stepLine(s.N, len(r.rb.Steps), s, opts.DryRun, opts.DisplayTTY))
 		ixs := recording.Step{N: s.N, Name: s.Name, FileLine: s.FileLine, SourceSHA256: s.SourceSHA256,
 			Start: recording.SecondsOf(tee.Elapsed())}
 		sr := &stepRun{step: s, ix: &ixs, last: i == len(steps)-1}
 		t0 := time.Now()
-		o := r.runStep(ctx, sr)
+		o := r.runStep(a.ctx, sr)
 		ixs.End = recording.SecondsOf(tee.Elapsed())
 		ixs.Status, ixs.Reason = o.status, o.reason
-		ix.Steps = append(ix.Steps, ixs)
+		a.ix.Steps = append(a.ix.Steps, ixs)
 		rep.Steps = append(rep.Steps, StepReport{N: s.N, Name: s.Name, Status: o.status, Reason: o.reason,
 			Commands: len(ixs.Commands), Duration: time.Since(t0).Seconds()})
 		switch o.status {
@@ -225,40 +271,45 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 			rep.Changed++
 		case recording.StatusSkipped:
 			rep.Skipped++
-			progress(fmt.Sprintf("   skipped: %s", o.reason))
+			a.progress(fmt.Sprintf("   skipped: %s", o.reason))
 		case recording.StatusFailed:
 			rep.Failed++
 		}
 		if opts.Quiet && opts.Display != nil && o.status != recording.StatusSkipped {
 			// --quiet still says how each step ended (the session says it
 			// otherwise).
-			progress("   " + quietStatus(o, opts.DryRun))
+			a.progress("   " + quietStatus(o, opts.DryRun))
 		}
-		if err := writeIndex(false); err != nil && runErr == nil {
+		if err := a.writeIndex(false); err != nil && runErr == nil {
 			runErr = err
 		}
 		if o.err != nil {
-			runErr, failedStep = o.err, s
-			break
+			return o.err, s
 		}
 		if r.stopAfter != "" {
 			// host.reboot{wait=false}: the host is gone, and the run ends
 			// cleanly with this step (reboot.go).
 			rep.Stopped = r.stopAfter
-			break
+			return runErr, nil
 		}
 	}
-	if runErr == nil && r.stopAfter == "" {
+	if runErr == nil {
 		// on_change handlers queued at the runbook's level.
 		r.inStep = nil
 		if err := r.mods.EndStep(r.L); err != nil {
-			runErr = runbookErrorf("%s: %s", rb.Path, luaMessage(err))
+			runErr = runbookErrorf("%s: %s", r.rb.Path, luaMessage(err))
 		}
 	}
+	return runErr, nil
+}
 
-	// The end: hang up the shell, then close the recording, so the last
-	// bytes the shell printed are in it.
-	d = live.driver() // a new one when the host came back from a reboot
+// finish hangs up the shell, then closes the recording (so the last bytes
+// the shell printed are in it), says in the report and the index why the
+// run stopped, and writes the index's last version. It returns the run's
+// error.
+func (a *aRun) finish(runErr error, failedStep *Step) error {
+	ctx, r, rep, tee := a.ctx, a.r, a.rep, a.tee
+	d := a.live.driver() // a new one when the host came back from a reboot
 	d.Close()
 	if err := d.OutputErr(); err != nil && runErr == nil {
 		runErr = fmt.Errorf("record the session: %w", err)
@@ -313,28 +364,26 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 		}
 	}
 	if rep.Stopped != "" {
-		ix.Stopped = &recording.Stopped{At: recording.SecondsOf(tee.Elapsed()), Reason: rep.Stopped}
+		a.ix.Stopped = &recording.Stopped{At: recording.SecondsOf(tee.Elapsed()), Reason: rep.Stopped}
 		if w := tee.writer(); w != nil && recErr == nil {
-			ix.Stopped.At = recording.SecondsOf(w.Elapsed())
+			a.ix.Stopped.At = recording.SecondsOf(w.Elapsed())
 		}
 	}
 	if removed {
 		// Not one frame could be written: no recording, no index.
 		rep.Recording, rep.Index = "", ""
-	} else if err := writeIndex(true); err != nil && runErr == nil {
+	} else if err := a.writeIndex(true); err != nil && runErr == nil {
 		runErr = err
 	}
 	if runErr != nil {
 		rep.Error = runErr.Error()
 	}
-	rep.took = time.Since(began)
-	rep.Duration = rep.took.Seconds()
-	if display != nil {
+	if a.display != nil {
 		// Leave the user's terminal as it was: the session's bash turned
 		// bracketed paste on; end the last prompt's line.
 		tee.raw("\x1b[0m\x1b[?2004l\r\n")
 	}
-	return rep, runErr
+	return runErr
 }
 
 // quietStatus is a step's outcome on its own line under the step's.
