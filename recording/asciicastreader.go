@@ -65,8 +65,10 @@ type castReader struct {
 	hdr      Header
 	version  int
 	line     int
-	long     []byte // a line longer than the bufio buffer
+	long     []byte // a header line longer than the bufio buffer
 	data     []byte // decoded event data
+	part     castPart
+	maxData  int // MaxEventData; smaller in tests
 	t        time.Duration
 	problems problemList
 	err      error
@@ -80,8 +82,44 @@ type castReader struct {
 	recognised bool
 }
 
+// MaxEventData bounds the data of one event an EventReader returns, so
+// that no single event, however large in the file (a 50 MB escape
+// sequence never ended), is ever held whole: longer output and input is
+// returned as consecutive events of at most this many bytes (plus 3), with
+// the same time; the data of a longer marker, resize or exit event is cut
+// to this and listed as a problem.
+const MaxEventData = 1 << 20
+
+// castPart is an event line longer than the read buffer, read in parts: its
+// data is decoded window by window and returned MaxEventData at a time,
+// never held whole. What was returned stands when the line turns out
+// damaged after it (the damage is listed, or ends the reading when the
+// file ends inside it).
+type castPart struct {
+	on       bool
+	t        time.Duration
+	kind     EventKind
+	line     int
+	win      []byte // undecoded bytes of the line (owned: a bufio window can move)
+	wpos     int
+	more     bool  // the line goes on past win
+	atEOF    bool  // the line ends the input
+	returned bool  // a part of the data was returned already
+	dropped  int64 // data bytes cut off (kinds that are not split)
+	repaired bool
+}
+
+// split reports whether an event kind's data is returned in parts.
+func (k EventKind) split() bool { return k == Output || k == Input }
+
 func newCastReader(src io.Reader, name string, closer io.Closer, want int) (*castReader, error) {
-	c := &castReader{br: bufio.NewReaderSize(src, readBufSize), closer: closer, name: name}
+	return newCastReaderSize(src, name, closer, want, readBufSize, MaxEventData)
+}
+
+// newCastReaderSize is newCastReader with a read buffer of bufSize bytes
+// (a longer line is read in parts) and parts of maxData bytes.
+func newCastReaderSize(src io.Reader, name string, closer io.Closer, want, bufSize, maxData int) (*castReader, error) {
+	c := &castReader{br: bufio.NewReaderSize(src, bufSize), closer: closer, name: name, maxData: maxData}
 	// The header is the first line that is not blank or a comment.
 	var first []byte
 	for {
@@ -256,12 +294,38 @@ func (c *castReader) Next() (Event, error) {
 		return c.nextV1()
 	}
 	for {
-		l, err := c.readLine()
+		if c.part.on {
+			ev, ok, err := c.nextPart()
+			if err != nil {
+				c.err = err
+				return Event{}, err
+			}
+			if ok {
+				return ev, nil
+			}
+			if c.err != nil {
+				return Event{}, c.err
+			}
+			continue
+		}
+		c.line++
+		l, err := c.br.ReadSlice('\n')
+		if err == bufio.ErrBufferFull {
+			// Longer than the buffer: read it in parts.
+			if err := c.startPart(l); err != nil {
+				c.err = err
+				return Event{}, err
+			}
+			continue
+		}
 		if err != nil && err != io.EOF {
-			c.err = err
-			return Event{}, err
+			c.err = fmt.Errorf("read %s: %w", c.name, err)
+			return Event{}, c.err
 		}
 		atEOF := err == io.EOF
+		if !atEOF {
+			l = l[:len(l)-1]
+		}
 		t := bytes.TrimSpace(l)
 		if len(t) == 0 || t[0] == '#' {
 			if atEOF {
@@ -290,6 +354,188 @@ func (c *castReader) Next() (Event, error) {
 			return Event{}, io.EOF
 		}
 	}
+}
+
+// startPart begins reading a line longer than the buffer, whose first
+// bufferful is l: an event of the usual shape `[time, "code", "data"]` is
+// read in parts; any other line that long is skipped without being held.
+func (c *castReader) startPart(l []byte) error {
+	secs, code, q, ok := parseEventPrefix(l)
+	if ok && (math.IsNaN(secs) || math.IsInf(secs, 0)) {
+		ok = false
+	}
+	if !ok {
+		n, atEOF, err := c.skipLine(int64(len(l)))
+		if err != nil {
+			return err
+		}
+		if atEOF {
+			return c.formatErr(ProblemTruncated, true, "last line (%d bytes) is cut short, or not an event", n)
+		}
+		c.problem(ProblemBadLine, c.line, "line of %d bytes is not an event [time, code, data], skipped", n)
+		return nil
+	}
+	d := secondsToDuration(secs)
+	if c.version == 3 {
+		c.t += d
+	} else {
+		c.t = d
+	}
+	p := &c.part
+	*p = castPart{on: true, t: c.t, kind: EventKind(code), line: c.line, win: append(p.win[:0], l[q+1:]...), more: true}
+	return nil
+}
+
+// skipLine reads past the rest of a line, counting its bytes (n counts
+// from start), without holding it.
+func (c *castReader) skipLine(start int64) (n int64, atEOF bool, err error) {
+	n = start
+	for {
+		l, err := c.br.ReadSlice('\n')
+		n += int64(len(l))
+		switch err {
+		case bufio.ErrBufferFull:
+			continue
+		case nil:
+			return n - 1, false, nil
+		case io.EOF:
+			return n, true, nil
+		}
+		return n, false, fmt.Errorf("read %s: %w", c.name, err)
+	}
+}
+
+// refill moves the next window of the long line into p.win, after what is
+// left of the current one (the start of an escape cut by its end).
+func (c *castReader) refill() error {
+	p := &c.part
+	rest := copy(p.win, p.win[p.wpos:])
+	p.win, p.wpos = p.win[:rest], 0
+	l, err := c.br.ReadSlice('\n')
+	switch err {
+	case bufio.ErrBufferFull:
+	case nil:
+		l = l[:len(l)-1]
+		p.more = false
+	case io.EOF:
+		p.more, p.atEOF = false, true
+	default:
+		return fmt.Errorf("read %s: %w", c.name, err)
+	}
+	p.win = append(p.win, l...)
+	return nil
+}
+
+// nextPart returns the next part of a long line's data (ok false: nothing
+// to return, the line is done).
+func (c *castReader) nextPart() (ev Event, ok bool, err error) {
+	p := &c.part
+	c.data = c.data[:0]
+	for {
+		full := len(c.data) >= c.maxData
+		if full && p.kind.split() {
+			p.returned = true
+			return Event{Time: p.t, Kind: p.kind, Data: c.data}, true, nil
+		}
+		var used int
+		var closed, rep, limit bool
+		if full {
+			// Not split: keep the first c.maxData, count the rest.
+			var d []byte
+			d, used, closed, rep = decodeStringPart(c.long[:0], p.win[p.wpos:], c.maxData, p.more)
+			p.dropped += int64(len(d))
+			c.long, limit = d[:0], len(d) >= c.maxData
+		} else {
+			c.data, used, closed, rep = decodeStringPart(c.data, p.win[p.wpos:], c.maxData, p.more)
+			limit = len(c.data) >= c.maxData
+		}
+		p.wpos += used
+		p.repaired = p.repaired || rep
+		switch {
+		case closed:
+			return c.endPart(c.lineEndsEvent())
+		case limit:
+			continue
+		case !p.more:
+			// The line ended inside the string.
+			return c.endPart(false, nil)
+		}
+		// The window is used up, or ends inside an escape.
+		if err := c.refill(); err != nil {
+			return Event{}, false, err
+		}
+	}
+}
+
+// lineEndsEvent reads the rest of a long line after its data: whether it
+// is `]` and blanks, as an event ends.
+func (c *castReader) lineEndsEvent() (bool, error) {
+	p := &c.part
+	good, bracket := true, false
+	for {
+		for _, b := range p.win[p.wpos:] {
+			switch {
+			case b == ' ' || b == '\t' || b == '\r':
+			case b == ']' && !bracket:
+				bracket = true
+			default:
+				good = false
+			}
+		}
+		p.wpos = len(p.win)
+		if !p.more {
+			return good && bracket, nil
+		}
+		if err := c.refill(); err != nil {
+			return false, err
+		}
+	}
+}
+
+// endPart ends a long line: whole says whether it was a whole event. It
+// returns the last part of its data, if there is one to return: a line
+// damaged after parts of it were returned gives the rest as read; one
+// damaged before is skipped, as a short one is.
+func (c *castReader) endPart(whole bool, err error) (Event, bool, error) {
+	p := &c.part
+	p.on = false
+	if err != nil {
+		return Event{}, false, err
+	}
+	if p.repaired {
+		c.problem(ProblemRepaired, p.line, "invalid JSON escape read as a literal backslash")
+	}
+	switch {
+	case p.atEOF && !whole && p.returned:
+		c.err = c.formatErr(ProblemTruncated, true, "last line is cut short: its data was read up to the cut")
+	case p.atEOF && !whole:
+		c.err = c.formatErr(ProblemTruncated, true, "last line (a long event) is cut short")
+	case !whole && p.returned:
+		c.problem(ProblemBadLine, p.line, "long event does not end as [time, code, data]: its data was read up to where it ends")
+	case !whole:
+		c.problem(ProblemBadLine, p.line, "invalid event, skipped: long line not of the form [time, code, data]")
+	}
+	if p.atEOF && c.err == nil {
+		c.err = io.EOF
+	}
+	ev := Event{Time: p.t, Kind: p.kind, Data: c.data}
+	ok := whole || p.returned
+	if p.returned && len(c.data) == 0 {
+		ok = false
+	}
+	switch p.kind {
+	case Output, Input, Mark, Exit:
+	case Resize:
+		if ok {
+			ev.Data = c.clampResize(ev.Data)
+		}
+	default:
+		return Event{}, false, nil // unknown codes are ignored, as the spec says
+	}
+	if ok && p.dropped > 0 {
+		c.problem(ProblemClamped, p.line, "%c event data of %d bytes cut to its first %d", p.kind, int64(len(c.data))+p.dropped, len(c.data))
+	}
+	return ev, ok, nil
 }
 
 // parseEvent decodes one event line; ok is false for codes we skip.

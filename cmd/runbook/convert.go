@@ -136,11 +136,14 @@ func runConvert(ctx context.Context, st *IO, args []string) error {
 		return err
 	}
 
-	src, err := recording.Open(in, inFmt)
+	src, err := recording.OpenContext(ctx, in, inFmt)
 	if err != nil {
 		var fe *recording.FormatError
 		if errors.As(err, &fe) {
 			return err
+		}
+		if ctx.Err() != nil {
+			return fmt.Errorf("convert: %w (%s left as it was)", err, out)
 		}
 		return usagef("convert: %v", err)
 	}
