@@ -106,7 +106,7 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	if opts.Record != "" {
 		// The recording is this run's alone; its index goes beside it,
 		// under the name it really got.
-		recFile, opts.Record, err = createRecording(opts.Record, pick)
+		recFile, opts.Record, err = createRecording(opts.Record, pick, opts.NoClobber)
 		if err != nil {
 			return rep, err
 		}

@@ -39,7 +39,10 @@ Exit codes: 0 all steps ok, 1 a step failed, 2 usage or runbook error,
 SIGHUP and SIGTERM stop the run the same way and exit 129 and 143).
 
 Two runs started in the same second in one directory never share a file:
-the second recording is named NAME-HOST-STAMP-2.ttyrec. When the recording
+the second recording is named NAME-HOST-STAMP-2.ttyrec. --record FILE
+refuses a FILE that exists (exit 2, the file left as it was) unless
+--overwrite is given, and one another run is recording to in any case.
+When the recording
 cannot be written (a full disk), the run stops after the command that was
 running, says which file and why, and the index says where the recording
 ends (exit 1).`
@@ -49,6 +52,7 @@ type runFlags struct {
 	set       []string
 	setFiles  []string
 	record    string
+	overwrite bool
 	noRecord  bool
 	idleLimit time.Duration
 	from      string
@@ -70,6 +74,7 @@ func runRun(ctx context.Context, st *IO, args []string) error {
 	fs.StringArrayVar(&f.set, "set", nil, "set a runbook parameter: `name=value` (repeatable; secrets: see --set-file)")
 	addSetFileFlag(fs, &f.setFiles)
 	fs.StringVar(&f.record, "record", "", "record to `FILE` (default recordings/NAME-HOST-STAMP.ttyrec)")
+	fs.BoolVar(&f.overwrite, "overwrite", false, "with --record: replace FILE when it exists (default: refuse)")
 	fs.BoolVar(&f.noRecord, "no-record", false, "do not record")
 	fs.DurationVar(&f.idleLimit, "idle-limit", 0, "record pauses longer than `DUR` as DUR (e.g. 2s; 0: keep them)")
 	fs.StringVar(&f.from, "from", "", "start at `STEP` (name or number)")
@@ -97,6 +102,9 @@ func runRun(ctx context.Context, st *IO, args []string) error {
 	}
 	if f.record != "" && f.noRecord {
 		return usagef("run: --record and --no-record together")
+	}
+	if f.overwrite && f.record == "" {
+		return usagef("run: --overwrite goes with --record FILE")
 	}
 	if f.from != "" && f.only != "" {
 		return usagef("run: --from and --only together")
@@ -142,7 +150,7 @@ func runRun(ctx context.Context, st *IO, args []string) error {
 	switch {
 	case f.noRecord:
 	case f.record != "":
-		opts.Record = f.record
+		opts.Record, opts.NoClobber = f.record, !f.overwrite
 	case f.dryRun:
 		// A dry run changes nothing, and leaves no recording behind either.
 	default:
