@@ -11,10 +11,6 @@ import (
 	"time"
 )
 
-// maxLine bounds one asciicast line (one event), so a damaged file without
-// newlines cannot exhaust memory.
-const maxLine = 64 << 20
-
 // castHeader is the union of the asciicast v1, v2 and v3 headers.
 type castHeader struct {
 	Version   int     `json:"version"`
@@ -75,6 +71,8 @@ type castReader struct {
 
 	v1     []json.RawMessage // v1 events
 	v1next int
+	v1s    *v1Stream // a v1 document too large to read whole
+	v1cur  string    // the data of the v1 entry being returned in parts
 
 	// recognised: the header (or v1 document) is asciicast's, whatever
 	// damage follows; an error before that means the bytes are not
@@ -123,7 +121,7 @@ func newCastReaderSize(src io.Reader, name string, closer io.Closer, want, bufSi
 	// The header is the first line that is not blank or a comment.
 	var first []byte
 	for {
-		l, err := c.readLine()
+		l, long, err := c.readHeadLine(v1WholeMax)
 		if err != nil && len(l) == 0 {
 			if err == io.EOF {
 				return nil, c.formatErr(ProblemDamaged, true, "no asciicast header")
@@ -131,6 +129,13 @@ func newCastReaderSize(src io.Reader, name string, closer io.Closer, want, bufSi
 			return nil, err
 		}
 		t := bytes.TrimSpace(l)
+		if long {
+			if len(t) == 0 || t[0] != '{' {
+				return nil, c.formatErr(ProblemDamaged, false, "header is not JSON: a first line of more than %d bytes", v1WholeMax)
+			}
+			// No header is that long: a v1 document on one line.
+			return c, c.startV1Stream(io.MultiReader(bytes.NewReader(append([]byte(nil), l...)), c.br))
+		}
 		if len(t) == 0 || t[0] == '#' {
 			if err != nil {
 				return nil, c.formatErr(ProblemDamaged, true, "no asciicast header")
@@ -192,14 +197,17 @@ func (c *castReader) clampResize(data []byte) []byte {
 	return data
 }
 
-// readV1 reads a whole v1 document whose first line is first.
+// readV1 reads a v1 document whose first line is first: whole when it is
+// at most v1WholeMax bytes, else as a stream.
 func (c *castReader) readV1(first []byte) error {
 	startLine := c.line
-	rest, err := io.ReadAll(io.LimitReader(c.br, 1<<30))
+	doc, whole, err := v1Prefix(append(first, '\n'), c.br)
 	if err != nil {
 		return fmt.Errorf("read %s: %w", c.name, err)
 	}
-	doc := append(append(first, '\n'), rest...)
+	if !whole {
+		return c.startV1Stream(io.MultiReader(bytes.NewReader(doc), c.br))
+	}
 	c.version = 1
 	// A v1 document, even a damaged one, has a version and its events
 	// under "stdout".
@@ -261,16 +269,16 @@ func (c *castReader) problem(kind string, line int, format string, a ...any) {
 	c.problems.add(&FormatError{Name: c.name, Format: c.formatName(), Offset: -1, Line: line, Frame: -1, Kind: kind, Msg: fmt.Sprintf(format, a...)})
 }
 
-// readLine returns the next line without its newline; at the end of input
-// it returns the last (unterminated) line with io.EOF.
-func (c *castReader) readLine() ([]byte, error) {
+// readHeadLine is readLine for the header: a line longer than max is not
+// read on; long says so, and l holds its first max bytes or more.
+func (c *castReader) readHeadLine(max int) (l []byte, long bool, err error) {
 	c.line++
-	l, err := c.br.ReadSlice('\n')
+	l, err = c.br.ReadSlice('\n')
 	if err == bufio.ErrBufferFull {
 		c.long = append(c.long[:0], l...)
 		for err == bufio.ErrBufferFull {
-			if len(c.long) > maxLine {
-				return nil, c.formatErr(ProblemDamaged, false, "line longer than %d bytes", maxLine)
+			if len(c.long) > max {
+				return c.long, true, nil
 			}
 			l, err = c.br.ReadSlice('\n')
 			c.long = append(c.long, l...)
@@ -278,17 +286,20 @@ func (c *castReader) readLine() ([]byte, error) {
 		l = c.long
 	}
 	if err == nil {
-		return l[:len(l)-1], nil
+		return l[:len(l)-1], false, nil
 	}
 	if err == io.EOF {
-		return l, io.EOF
+		return l, false, io.EOF
 	}
-	return l, fmt.Errorf("read %s: %w", c.name, err)
+	return l, false, fmt.Errorf("read %s: %w", c.name, err)
 }
 
 func (c *castReader) Next() (Event, error) {
 	if c.err != nil {
 		return Event{}, c.err
+	}
+	if c.v1s != nil {
+		return c.nextV1Stream()
 	}
 	if c.version == 1 {
 		return c.nextV1()
@@ -570,6 +581,12 @@ func (c *castReader) parseEvent(l []byte) (Event, bool, error) {
 }
 
 func (c *castReader) nextV1() (Event, error) {
+	if c.v1cur != "" {
+		n := min(len(c.v1cur), c.maxData)
+		c.data = append(c.data[:0], c.v1cur[:n]...)
+		c.v1cur = c.v1cur[n:]
+		return Event{Time: c.t, Kind: Output, Data: c.data}, nil
+	}
 	for c.v1next < len(c.v1) {
 		raw := c.v1[c.v1next]
 		c.v1next++
@@ -582,7 +599,9 @@ func (c *castReader) nextV1() (Event, error) {
 			continue
 		}
 		c.t += secondsToDuration(secs) // v1 stores delays
-		c.data = append(c.data[:0], s...)
+		n := min(len(s), c.maxData)
+		c.data = append(c.data[:0], s[:n]...)
+		c.v1cur = s[n:]
 		return Event{Time: c.t, Kind: Output, Data: c.data}, nil
 	}
 	c.v1 = nil

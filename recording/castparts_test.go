@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"github.com/runbook-dev/runbook/internal/shared"
 )
 
 // readAllEvents reads r to its end: the events (data copied), the error
@@ -150,6 +152,9 @@ func TestLongEventLinesReadInParts(t *testing.T) {
 // An event of 3 MiB at the real sizes: parts of MaxEventData, nothing
 // lost; a v3 file's intervals add up once per line, not per part.
 func TestHugeEventInParts(t *testing.T) {
+	if readBufSize > MaxEventData {
+		t.Fatalf("a line shorter than the %d-byte buffer is read whole: MaxEventData (%d) must not be smaller", readBufSize, MaxEventData)
+	}
 	data := strings.Repeat("0123456789abcdef", 3<<16) // 3 MiB
 	for _, v := range []string{
 		"{\"version\": 2, \"width\": 80, \"height\": 24}\n[1, \"o\", \"" + data + "\"]\n[2, \"o\", \"end\"]\n",
@@ -321,13 +326,35 @@ func TestOpenContextStopsInsideAnEvent(t *testing.T) {
 	}
 }
 
-// FuzzCastParts: any bytes read with a tiny buffer and tiny parts never
-// give a part over the bound; and any data, encoded by encoding/json or
-// escaped byte by byte, read in parts is the data.
+// FuzzCastParts: any bytes read with a tiny buffer and tiny parts, or as a
+// streamed v1 document, never give a part over the bound; a v1 document
+// that reads whole without a problem streams to the same events; and any
+// data, encoded by encoding/json or escaped byte by byte, read in parts is
+// the data.
 func FuzzCastParts(f *testing.F) {
 	f.Add([]byte("{\"version\": 2, \"width\": 80, \"height\": 24}\n[1, \"o\", \"a\\u001b]0;aaaaaaaaaaaaaaaaaaaaaaaaaa\\ud83d\\ude00\\\\\\\"\"]\n"))
 	f.Add([]byte("\x1b]0;\xff\\\"\U0001F600\r\nplain text of some length"))
 	f.Fuzz(func(t *testing.T, in []byte) {
+		_, evs, serr, _ := v1Streamed(t, string(in), 4)
+		for _, ev := range evs {
+			if len(ev.Data) > 7 {
+				t.Fatalf("v1 stream: part of %d bytes", len(ev.Data))
+			}
+		}
+		if c, err := newCastReaderSize(bytes.NewReader(in), "fuzz", nil, 0, readBufSize, 4); err == nil && c.version == 1 && utf8.Valid(in) {
+			want, werr, wprobs := readAllEvents(t, c)
+			if werr == io.EOF && len(wprobs) == 0 && serr == io.EOF {
+				g, w := joined(evs), joined(want)
+				if len(g) != len(w) {
+					t.Fatalf("v1 stream: %d events, whole %d", len(g), len(w))
+				}
+				for i := range w {
+					if g[i].Time != w[i].Time || !bytes.Equal(g[i].Data, w[i].Data) {
+						t.Fatalf("v1 stream: event %d %v %q, whole %v %q", i, g[i].Time, g[i].Data, w[i].Time, w[i].Data)
+					}
+				}
+			}
+		}
 		for _, sizes := range [][2]int{{16, 1}, {16, 4}, {40, 9}} {
 			c, err := newCastReaderSize(bytes.NewReader(in), "fuzz", nil, 0, sizes[0], sizes[1])
 			if err == nil {
@@ -336,7 +363,9 @@ func FuzzCastParts(f *testing.F) {
 					if err != nil {
 						break
 					}
-					if len(ev.Data) > sizes[1]+3 {
+					// A line shorter than the buffer is read whole (the
+					// real buffer is smaller than MaxEventData).
+					if len(ev.Data) > max(sizes[1]+3, sizes[0]) {
 						t.Fatalf("part of %d bytes, bound %d", len(ev.Data), sizes[1])
 					}
 					if n > 2*len(in)+2 {
@@ -363,4 +392,133 @@ func FuzzCastParts(f *testing.F) {
 			}
 		}
 	})
+}
+
+// v1Streamed reads doc as a v1 document too large to read whole would be
+// read (a stream), with parts of maxData.
+func v1Streamed(t *testing.T, doc string, maxData int) (Header, []Event, error, []*FormatError) {
+	t.Helper()
+	c := &castReader{name: "t.json", maxData: maxData}
+	if err := c.startV1Stream(strings.NewReader(doc)); err != nil {
+		return Header{}, nil, err, nil
+	}
+	evs, err, probs := readAllEvents(t, c)
+	return c.Header(), evs, err, probs
+}
+
+// A v1 document read as a stream reads as it does whole: the same header
+// (from the keys before "stdout", where asciinema writes them), the same
+// events once parts are joined, whatever the layout, escapes and sizes.
+func TestV1StreamReadsAsWhole(t *testing.T) {
+	data := longData(5000)
+	quoted, _ := json.Marshal(data)
+	docs := map[string]string{
+		"one line": `{"version":1,"width":100,"height":30,"title":"t","stdout":[[0.5,"a"],[0.25,` + string(quoted) + `],[1e-1,""]]}`,
+		"pretty":   "{\n  \"version\": 1,\n  \"width\": 90,\n  \"height\": 25,\n  \"env\": {\"TERM\": \"xterm\", \"X\": [1, {\"y\": \"}]\"}]},\n  \"stdout\": [\n    [\n      0.5,\n      " + escapeAll(data) + "\n    ],\n    [0.1, \"\\u003e \"]\n  ]\n}\n",
+		"termrec":  "{\"version\":1, \"width\":80, \"height\":24, \"timestamp\":1795561250, \"stdout\":[\n[0.1, \"a\\qb\"],\n[0.2, \"c\"],\n]}\n",
+		"skipped":  `{"version": 1, "width": 80, "height": 24, "stdout": [[0.5, "a"], "odd", [0.25], [0.1, 7], [{"x": [1]}, "y"], [0.5, "b"]]}`,
+		"empty":    `{"version": 1, "width": 80, "height": 24, "stdout": []}`,
+	}
+	if d := shared.Dir(); d != "" {
+		for _, f := range []string{"corpus/termrec.cast-v1", "realworld/asciinema-server-welcome.v1.json"} {
+			if b, err := os.ReadFile(filepath.Join(d, f)); err == nil {
+				docs[f] = string(b)
+			}
+		}
+	}
+	for name, doc := range docs {
+		c, err := newCastReaderSize(strings.NewReader(doc), "t.json", nil, 0, readBufSize, MaxEventData)
+		if err != nil {
+			t.Fatalf("%s: whole: %v", name, err)
+		}
+		want, wantErr, wantProbs := readAllEvents(t, c)
+		for _, maxData := range []int{1, 7, MaxEventData} {
+			hd, got, err, probs := v1Streamed(t, doc, maxData)
+			if err != wantErr || len(probs) != len(wantProbs) {
+				t.Errorf("%s/%d: ended with %v, problems %v; whole: %v, %v", name, maxData, err, probs, wantErr, wantProbs)
+			}
+			if hd != c.Header() {
+				t.Errorf("%s/%d: header %+v, whole %+v", name, maxData, hd, c.Header())
+			}
+			for _, ev := range got {
+				if len(ev.Data) > maxData+3 {
+					t.Fatalf("%s/%d: a part of %d bytes", name, maxData, len(ev.Data))
+				}
+			}
+			g := joined(got)
+			if len(g) != len(joined(want)) {
+				t.Fatalf("%s/%d: %d events joined, whole %d", name, maxData, len(g), len(joined(want)))
+			}
+			for i, w := range joined(want) {
+				if g[i].Time != w.Time || g[i].Kind != w.Kind || !bytes.Equal(g[i].Data, w.Data) {
+					t.Fatalf("%s/%d: event %d: %v %q, whole %v %q", name, maxData, i, g[i].Time, g[i].Data, w.Time, w.Data)
+				}
+			}
+		}
+	}
+}
+
+// A v1 document cut, or damaged, while streamed: the entries before stand.
+func TestV1StreamDamage(t *testing.T) {
+	for _, tc := range []struct{ doc, want, kind string }{
+		{`{"version": 1, "width": 80, "height": 24, "stdout": [[0.5, "ab"], [0.5, "cd`, "ab", ProblemTruncated}, // a cut entry is dropped, as a cut line
+		{`{"version": 1, "width": 80, "height": 24, "stdout": [[0.5, "ab"], [0.5, "cd"]`, "ab|cd", ProblemTruncated},
+		{`{"version": 1, "width": 80, "height": 24, "stdout": [[0.5, "ab"] [0.5, "cd"]]}`, "ab", ProblemDamaged},
+	} {
+		_, evs, err, _ := v1Streamed(t, tc.doc, MaxEventData)
+		var got []string
+		for _, ev := range evs {
+			got = append(got, string(ev.Data))
+		}
+		var fe *FormatError
+		if strings.Join(got, "|") != tc.want || !errors.As(err, &fe) || fe.Kind != tc.kind {
+			t.Errorf("%s: %q, ended with %v; want %q and %s", tc.doc, got, err, tc.want, tc.kind)
+		}
+	}
+	// Not a v1 document at all: no "stdout", another version.
+	if _, _, err, _ := v1Streamed(t, `{"version": 2, "width": 80}`, 10); err == nil {
+		t.Error("a version 2 object read as v1")
+	}
+}
+
+// A v1 document over v1WholeMax is streamed: an entry of 12 MiB comes in
+// parts of MaxEventData, the header is right, through Open too.
+func TestV1HugeDocument(t *testing.T) {
+	big := strings.Repeat("v1 data \\u001b[0m ", 12<<20/18)
+	doc := "{\"version\": 1, \"width\": 132, \"height\": 43, \"title\": \"big\",\n \"stdout\": [[0.5, \"start\"], [1.5, \"" + big + "\"], [0.25, \"end\"]]}\n"
+	for _, oneLine := range []bool{true, false} {
+		d := doc
+		if oneLine {
+			d = strings.ReplaceAll(doc, "\n", "")
+		}
+		path := filepath.Join(t.TempDir(), "big.json")
+		if err := os.WriteFile(path, []byte(d), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		r, err := Open(path, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c := r.(*castReader); c.v1s == nil {
+			t.Fatalf("one line %v: a %d MB document read whole", oneLine, len(d)>>20)
+		}
+		evs, rerr, probs := readAllEvents(t, r)
+		r.Close()
+		if rerr != io.EOF || len(probs) > 0 {
+			t.Fatalf("ended with %v, problems %v", rerr, probs)
+		}
+		if h := r.Header(); h.Cols != 132 || h.Rows != 43 || h.Title != "big" || h.Format != "asciicast-v1" {
+			t.Errorf("header %+v", h)
+		}
+		var n int
+		for _, ev := range evs[1 : len(evs)-1] {
+			if len(ev.Data) > MaxEventData+3 || ev.Time != 2*time.Second {
+				t.Fatalf("a part of %d bytes at %v", len(ev.Data), ev.Time)
+			}
+			n += len(ev.Data)
+		}
+		if want := len(strings.ReplaceAll(big, `\u001b`, "\x1b")); n != want || string(evs[len(evs)-1].Data) != "end" {
+			t.Fatalf("%d bytes in parts, want %d; last %q", n, want, evs[len(evs)-1].Data)
+		}
+	}
 }

@@ -131,6 +131,9 @@ func decodeStringPart(dst, s []byte, limit int, more bool) (out []byte, used int
 		if s[i] == '"' {
 			return dst, i + 1, true, repaired
 		}
+		if len(dst) >= limit {
+			break // full: the escape starts the next part
+		}
 		if more && len(s)-i < maxEscape {
 			break
 		}
