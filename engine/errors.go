@@ -54,6 +54,17 @@ func runbookErrorf(format string, a ...any) error {
 	return &RunbookError{Msg: fmt.Sprintf(format, a...)}
 }
 
+// RecordingExistsError refuses to record onto a file that exists (with
+// Options.NoClobber): nothing ran, the file is as it was.
+type RecordingExistsError struct{ Path string }
+
+func (e *RecordingExistsError) Error() string {
+	return fmt.Sprintf("recording %s exists already: give --overwrite to replace it, or name another file", e.Path)
+}
+
+// ExitCode: a usage error.
+func (e *RecordingExistsError) ExitCode() int { return 2 }
+
 // InterruptedError reports a run stopped by Ctrl-C (or SIGTERM): the
 // running command was interrupted and the recording closed cleanly.
 type InterruptedError struct {

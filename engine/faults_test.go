@@ -90,26 +90,45 @@ step("hello", function() sh("echo hello-" .. params.who .. "-end") end)`
 // refused, and the first run's file is left alone.
 func TestRecordRefusesAFileAnotherRunRecordsTo(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "x.ttyrec")
-	f, got, err := createRecording(path, false)
+	f, got, err := createRecording(path, false, true)
 	if err != nil || got != path {
 		t.Fatal(got, err)
 	}
 	defer f.Close()
 	f.WriteString("first run's frames")
-	if _, _, err := createRecording(path, false); err == nil || !strings.Contains(err.Error(), "another run is recording to it") {
-		t.Fatalf("second run: %v", err)
+	for _, noClobber := range []bool{false, true} {
+		if _, _, err := createRecording(path, false, noClobber); err == nil || !strings.Contains(err.Error(), "another run is recording to it") {
+			t.Fatalf("second run (noClobber %v): %v", noClobber, err)
+		}
 	}
 	if b, _ := os.ReadFile(path); string(b) != "first run's frames" {
 		t.Errorf("the first run's file changed: %q", b)
 	}
 	// A name the engine picked is never truncated: the next one is taken.
-	f2, got2, err := createRecording(path, true)
+	f2, got2, err := createRecording(path, true, true)
 	if err != nil {
 		t.Fatal(err)
 	}
 	f2.Close()
 	if want := strings.TrimSuffix(path, ".ttyrec") + "-2.ttyrec"; got2 != want {
 		t.Errorf("picked %s, want %s", got2, want)
+	}
+	// Once no run holds it: refused with noClobber, truncated without.
+	f.Close()
+	var exists *RecordingExistsError
+	if _, _, err := createRecording(path, false, true); !errors.As(err, &exists) || exists.ExitCode() != 2 {
+		t.Fatalf("noClobber onto a file no run holds: %v", err)
+	}
+	if b, _ := os.ReadFile(path); string(b) != "first run's frames" {
+		t.Errorf("a refused file changed: %q", b)
+	}
+	f3, _, err := createRecording(path, false, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f3.Close()
+	if b, _ := os.ReadFile(path); len(b) != 0 {
+		t.Errorf("not truncated: %q", b)
 	}
 }
 

@@ -50,16 +50,27 @@ const maxSuffix = 999
 // the engine picked (pick) is created exclusively, and when another run
 // has it already (two runs started in the same second) "-2", "-3"... goes
 // before the extension. A path the user named is truncated, but only once
-// no other run is recording to it: every run holds a lock on its file.
-// It returns the file and the path it has.
-func createRecording(path string, pick bool) (*os.File, string, error) {
+// no other run is recording to it (every run holds a lock on its file),
+// and with noClobber only when it does not exist. It returns the file and
+// the path it has.
+func createRecording(path string, pick, noClobber bool) (*os.File, string, error) {
 	if dir := filepath.Dir(path); dir != "" {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return nil, "", fmt.Errorf("create recording directory %s: %w", dir, err)
 		}
 	}
 	if !pick {
-		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE, 0o644)
+		flag := os.O_WRONLY | os.O_CREATE
+		if noClobber {
+			flag |= os.O_EXCL
+		}
+		f, err := os.OpenFile(path, flag, 0o644)
+		if noClobber && errors.Is(err, fs.ErrExist) {
+			if held(path) {
+				return nil, "", fmt.Errorf("create recording %s: another run is recording to it", path)
+			}
+			return nil, "", &RecordingExistsError{Path: path}
+		}
 		if err != nil {
 			return nil, "", fmt.Errorf("create recording: %w", err)
 		}
@@ -95,6 +106,20 @@ func createRecording(path string, pick bool) (*os.File, string, error) {
 		return f, p, nil
 	}
 	return nil, "", fmt.Errorf("create recording %s: it and %d more names with -N are taken", path, maxSuffix-1)
+}
+
+// held reports whether a run holds the lock on the file at path.
+func held(path string) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_SH|syscall.LOCK_NB); err != nil {
+		return errors.Is(err, syscall.EWOULDBLOCK)
+	}
+	syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+	return false
 }
 
 // newTee records to the file f made by createRecording (nil for none).

@@ -177,7 +177,7 @@ func (a *aRun) openRecording() error {
 		// The recording is this run's alone; its index goes beside it,
 		// under the name it really got.
 		var err error
-		if recFile, opts.Record, err = createRecording(opts.Record, pick); err != nil {
+		if recFile, opts.Record, err = createRecording(opts.Record, pick, opts.NoClobber); err != nil {
 			return err
 		}
 	}

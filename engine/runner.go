@@ -39,6 +39,9 @@ type Options struct {
 	Warn    func(string)
 
 	Record string // recording path; "" records nothing (unless RecordDir)
+	// NoClobber refuses a Record that exists already (the CLI's default,
+	// as asciinema rec's; its --overwrite truncates the file instead).
+	NoClobber bool
 	// RecordDir, when Record is "", names the recording
 	// RecordDir/NAME-HOST-YYYYMMDDTHHMMSSZ.ttyrec (UTC).
 	RecordDir string

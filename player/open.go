@@ -89,7 +89,7 @@ func Open(ctx context.Context, path string) (*Recording, error) {
 
 // OpenWith is Open with options.
 func OpenWith(ctx context.Context, path string, opt Options) (*Recording, error) {
-	er, err := recording.Open(path, opt.Format)
+	er, err := recording.OpenContext(ctx, path, opt.Format)
 	if err != nil {
 		var fe *recording.FormatError
 		if errors.As(err, &fe) {

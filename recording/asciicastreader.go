@@ -11,10 +11,6 @@ import (
 	"time"
 )
 
-// maxLine bounds one asciicast line (one event), so a damaged file without
-// newlines cannot exhaust memory.
-const maxLine = 64 << 20
-
 // castHeader is the union of the asciicast v1, v2 and v3 headers.
 type castHeader struct {
 	Version   int     `json:"version"`
@@ -65,14 +61,18 @@ type castReader struct {
 	hdr      Header
 	version  int
 	line     int
-	long     []byte // a line longer than the bufio buffer
+	long     []byte // a header line longer than the bufio buffer
 	data     []byte // decoded event data
+	part     castPart
+	maxData  int // MaxEventData; smaller in tests
 	t        time.Duration
 	problems problemList
 	err      error
 
 	v1     []json.RawMessage // v1 events
 	v1next int
+	v1s    *v1Stream // a v1 document too large to read whole
+	v1cur  string    // the data of the v1 entry being returned in parts
 
 	// recognised: the header (or v1 document) is asciicast's, whatever
 	// damage follows; an error before that means the bytes are not
@@ -80,12 +80,48 @@ type castReader struct {
 	recognised bool
 }
 
+// MaxEventData bounds the data of one event an EventReader returns, so
+// that no single event, however large in the file (a 50 MB escape
+// sequence never ended), is ever held whole: longer output and input is
+// returned as consecutive events of at most this many bytes (plus 3), with
+// the same time; the data of a longer marker, resize or exit event is cut
+// to this and listed as a problem.
+const MaxEventData = 1 << 20
+
+// castPart is an event line longer than the read buffer, read in parts: its
+// data is decoded window by window and returned MaxEventData at a time,
+// never held whole. What was returned stands when the line turns out
+// damaged after it (the damage is listed, or ends the reading when the
+// file ends inside it).
+type castPart struct {
+	on       bool
+	t        time.Duration
+	kind     EventKind
+	line     int
+	win      []byte // undecoded bytes of the line (owned: a bufio window can move)
+	wpos     int
+	more     bool  // the line goes on past win
+	atEOF    bool  // the line ends the input
+	returned bool  // a part of the data was returned already
+	dropped  int64 // data bytes cut off (kinds that are not split)
+	repaired bool
+}
+
+// split reports whether an event kind's data is returned in parts.
+func (k EventKind) split() bool { return k == Output || k == Input }
+
 func newCastReader(src io.Reader, name string, closer io.Closer, want int) (*castReader, error) {
-	c := &castReader{br: bufio.NewReaderSize(src, readBufSize), closer: closer, name: name}
+	return newCastReaderSize(src, name, closer, want, readBufSize, MaxEventData)
+}
+
+// newCastReaderSize is newCastReader with a read buffer of bufSize bytes
+// (a longer line is read in parts) and parts of maxData bytes.
+func newCastReaderSize(src io.Reader, name string, closer io.Closer, want, bufSize, maxData int) (*castReader, error) {
+	c := &castReader{br: bufio.NewReaderSize(src, bufSize), closer: closer, name: name, maxData: maxData}
 	// The header is the first line that is not blank or a comment.
 	var first []byte
 	for {
-		l, err := c.readLine()
+		l, long, err := c.readHeadLine(v1WholeMax)
 		if err != nil && len(l) == 0 {
 			if err == io.EOF {
 				return nil, c.formatErr(ProblemDamaged, true, "no asciicast header")
@@ -93,6 +129,13 @@ func newCastReader(src io.Reader, name string, closer io.Closer, want int) (*cas
 			return nil, err
 		}
 		t := bytes.TrimSpace(l)
+		if long {
+			if len(t) == 0 || t[0] != '{' {
+				return nil, c.formatErr(ProblemDamaged, false, "header is not JSON: a first line of more than %d bytes", v1WholeMax)
+			}
+			// No header is that long: a v1 document on one line.
+			return c, c.startV1Stream(io.MultiReader(bytes.NewReader(append([]byte(nil), l...)), c.br))
+		}
 		if len(t) == 0 || t[0] == '#' {
 			if err != nil {
 				return nil, c.formatErr(ProblemDamaged, true, "no asciicast header")
@@ -154,14 +197,17 @@ func (c *castReader) clampResize(data []byte) []byte {
 	return data
 }
 
-// readV1 reads a whole v1 document whose first line is first.
+// readV1 reads a v1 document whose first line is first: whole when it is
+// at most v1WholeMax bytes, else as a stream.
 func (c *castReader) readV1(first []byte) error {
 	startLine := c.line
-	rest, err := io.ReadAll(io.LimitReader(c.br, 1<<30))
+	doc, whole, err := v1Prefix(append(first, '\n'), c.br)
 	if err != nil {
 		return fmt.Errorf("read %s: %w", c.name, err)
 	}
-	doc := append(append(first, '\n'), rest...)
+	if !whole {
+		return c.startV1Stream(io.MultiReader(bytes.NewReader(doc), c.br))
+	}
 	c.version = 1
 	// A v1 document, even a damaged one, has a version and its events
 	// under "stdout".
@@ -223,16 +269,16 @@ func (c *castReader) problem(kind string, line int, format string, a ...any) {
 	c.problems.add(&FormatError{Name: c.name, Format: c.formatName(), Offset: -1, Line: line, Frame: -1, Kind: kind, Msg: fmt.Sprintf(format, a...)})
 }
 
-// readLine returns the next line without its newline; at the end of input
-// it returns the last (unterminated) line with io.EOF.
-func (c *castReader) readLine() ([]byte, error) {
+// readHeadLine is readLine for the header: a line longer than max is not
+// read on; long says so, and l holds its first max bytes or more.
+func (c *castReader) readHeadLine(max int) (l []byte, long bool, err error) {
 	c.line++
-	l, err := c.br.ReadSlice('\n')
+	l, err = c.br.ReadSlice('\n')
 	if err == bufio.ErrBufferFull {
 		c.long = append(c.long[:0], l...)
 		for err == bufio.ErrBufferFull {
-			if len(c.long) > maxLine {
-				return nil, c.formatErr(ProblemDamaged, false, "line longer than %d bytes", maxLine)
+			if len(c.long) > max {
+				return c.long, true, nil
 			}
 			l, err = c.br.ReadSlice('\n')
 			c.long = append(c.long, l...)
@@ -240,28 +286,57 @@ func (c *castReader) readLine() ([]byte, error) {
 		l = c.long
 	}
 	if err == nil {
-		return l[:len(l)-1], nil
+		return l[:len(l)-1], false, nil
 	}
 	if err == io.EOF {
-		return l, io.EOF
+		return l, false, io.EOF
 	}
-	return l, fmt.Errorf("read %s: %w", c.name, err)
+	return l, false, fmt.Errorf("read %s: %w", c.name, err)
 }
 
 func (c *castReader) Next() (Event, error) {
 	if c.err != nil {
 		return Event{}, c.err
 	}
+	if c.v1s != nil {
+		return c.nextV1Stream()
+	}
 	if c.version == 1 {
 		return c.nextV1()
 	}
 	for {
-		l, err := c.readLine()
+		if c.part.on {
+			ev, ok, err := c.nextPart()
+			if err != nil {
+				c.err = err
+				return Event{}, err
+			}
+			if ok {
+				return ev, nil
+			}
+			if c.err != nil {
+				return Event{}, c.err
+			}
+			continue
+		}
+		c.line++
+		l, err := c.br.ReadSlice('\n')
+		if err == bufio.ErrBufferFull {
+			// Longer than the buffer: read it in parts.
+			if err := c.startPart(l); err != nil {
+				c.err = err
+				return Event{}, err
+			}
+			continue
+		}
 		if err != nil && err != io.EOF {
-			c.err = err
-			return Event{}, err
+			c.err = fmt.Errorf("read %s: %w", c.name, err)
+			return Event{}, c.err
 		}
 		atEOF := err == io.EOF
+		if !atEOF {
+			l = l[:len(l)-1]
+		}
 		t := bytes.TrimSpace(l)
 		if len(t) == 0 || t[0] == '#' {
 			if atEOF {
@@ -290,6 +365,188 @@ func (c *castReader) Next() (Event, error) {
 			return Event{}, io.EOF
 		}
 	}
+}
+
+// startPart begins reading a line longer than the buffer, whose first
+// bufferful is l: an event of the usual shape `[time, "code", "data"]` is
+// read in parts; any other line that long is skipped without being held.
+func (c *castReader) startPart(l []byte) error {
+	secs, code, q, ok := parseEventPrefix(l)
+	if ok && (math.IsNaN(secs) || math.IsInf(secs, 0)) {
+		ok = false
+	}
+	if !ok {
+		n, atEOF, err := c.skipLine(int64(len(l)))
+		if err != nil {
+			return err
+		}
+		if atEOF {
+			return c.formatErr(ProblemTruncated, true, "last line (%d bytes) is cut short, or not an event", n)
+		}
+		c.problem(ProblemBadLine, c.line, "line of %d bytes is not an event [time, code, data], skipped", n)
+		return nil
+	}
+	d := secondsToDuration(secs)
+	if c.version == 3 {
+		c.t += d
+	} else {
+		c.t = d
+	}
+	p := &c.part
+	*p = castPart{on: true, t: c.t, kind: EventKind(code), line: c.line, win: append(p.win[:0], l[q+1:]...), more: true}
+	return nil
+}
+
+// skipLine reads past the rest of a line, counting its bytes (n counts
+// from start), without holding it.
+func (c *castReader) skipLine(start int64) (n int64, atEOF bool, err error) {
+	n = start
+	for {
+		l, err := c.br.ReadSlice('\n')
+		n += int64(len(l))
+		switch err {
+		case bufio.ErrBufferFull:
+			continue
+		case nil:
+			return n - 1, false, nil
+		case io.EOF:
+			return n, true, nil
+		}
+		return n, false, fmt.Errorf("read %s: %w", c.name, err)
+	}
+}
+
+// refill moves the next window of the long line into p.win, after what is
+// left of the current one (the start of an escape cut by its end).
+func (c *castReader) refill() error {
+	p := &c.part
+	rest := copy(p.win, p.win[p.wpos:])
+	p.win, p.wpos = p.win[:rest], 0
+	l, err := c.br.ReadSlice('\n')
+	switch err {
+	case bufio.ErrBufferFull:
+	case nil:
+		l = l[:len(l)-1]
+		p.more = false
+	case io.EOF:
+		p.more, p.atEOF = false, true
+	default:
+		return fmt.Errorf("read %s: %w", c.name, err)
+	}
+	p.win = append(p.win, l...)
+	return nil
+}
+
+// nextPart returns the next part of a long line's data (ok false: nothing
+// to return, the line is done).
+func (c *castReader) nextPart() (ev Event, ok bool, err error) {
+	p := &c.part
+	c.data = c.data[:0]
+	for {
+		full := len(c.data) >= c.maxData
+		if full && p.kind.split() {
+			p.returned = true
+			return Event{Time: p.t, Kind: p.kind, Data: c.data}, true, nil
+		}
+		var used int
+		var closed, rep, limit bool
+		if full {
+			// Not split: keep the first c.maxData, count the rest.
+			var d []byte
+			d, used, closed, rep = decodeStringPart(c.long[:0], p.win[p.wpos:], c.maxData, p.more)
+			p.dropped += int64(len(d))
+			c.long, limit = d[:0], len(d) >= c.maxData
+		} else {
+			c.data, used, closed, rep = decodeStringPart(c.data, p.win[p.wpos:], c.maxData, p.more)
+			limit = len(c.data) >= c.maxData
+		}
+		p.wpos += used
+		p.repaired = p.repaired || rep
+		switch {
+		case closed:
+			return c.endPart(c.lineEndsEvent())
+		case limit:
+			continue
+		case !p.more:
+			// The line ended inside the string.
+			return c.endPart(false, nil)
+		}
+		// The window is used up, or ends inside an escape.
+		if err := c.refill(); err != nil {
+			return Event{}, false, err
+		}
+	}
+}
+
+// lineEndsEvent reads the rest of a long line after its data: whether it
+// is `]` and blanks, as an event ends.
+func (c *castReader) lineEndsEvent() (bool, error) {
+	p := &c.part
+	good, bracket := true, false
+	for {
+		for _, b := range p.win[p.wpos:] {
+			switch {
+			case b == ' ' || b == '\t' || b == '\r':
+			case b == ']' && !bracket:
+				bracket = true
+			default:
+				good = false
+			}
+		}
+		p.wpos = len(p.win)
+		if !p.more {
+			return good && bracket, nil
+		}
+		if err := c.refill(); err != nil {
+			return false, err
+		}
+	}
+}
+
+// endPart ends a long line: whole says whether it was a whole event. It
+// returns the last part of its data, if there is one to return: a line
+// damaged after parts of it were returned gives the rest as read; one
+// damaged before is skipped, as a short one is.
+func (c *castReader) endPart(whole bool, err error) (Event, bool, error) {
+	p := &c.part
+	p.on = false
+	if err != nil {
+		return Event{}, false, err
+	}
+	if p.repaired {
+		c.problem(ProblemRepaired, p.line, "invalid JSON escape read as a literal backslash")
+	}
+	switch {
+	case p.atEOF && !whole && p.returned:
+		c.err = c.formatErr(ProblemTruncated, true, "last line is cut short: its data was read up to the cut")
+	case p.atEOF && !whole:
+		c.err = c.formatErr(ProblemTruncated, true, "last line (a long event) is cut short")
+	case !whole && p.returned:
+		c.problem(ProblemBadLine, p.line, "long event does not end as [time, code, data]: its data was read up to where it ends")
+	case !whole:
+		c.problem(ProblemBadLine, p.line, "invalid event, skipped: long line not of the form [time, code, data]")
+	}
+	if p.atEOF && c.err == nil {
+		c.err = io.EOF
+	}
+	ev := Event{Time: p.t, Kind: p.kind, Data: c.data}
+	ok := whole || p.returned
+	if p.returned && len(c.data) == 0 {
+		ok = false
+	}
+	switch p.kind {
+	case Output, Input, Mark, Exit:
+	case Resize:
+		if ok {
+			ev.Data = c.clampResize(ev.Data)
+		}
+	default:
+		return Event{}, false, nil // unknown codes are ignored, as the spec says
+	}
+	if ok && p.dropped > 0 {
+		c.problem(ProblemClamped, p.line, "%c event data of %d bytes cut to its first %d", p.kind, int64(len(c.data))+p.dropped, len(c.data))
+	}
+	return ev, ok, nil
 }
 
 // parseEvent decodes one event line; ok is false for codes we skip.
@@ -324,6 +581,12 @@ func (c *castReader) parseEvent(l []byte) (Event, bool, error) {
 }
 
 func (c *castReader) nextV1() (Event, error) {
+	if c.v1cur != "" {
+		n := min(len(c.v1cur), c.maxData)
+		c.data = append(c.data[:0], c.v1cur[:n]...)
+		c.v1cur = c.v1cur[n:]
+		return Event{Time: c.t, Kind: Output, Data: c.data}, nil
+	}
 	for c.v1next < len(c.v1) {
 		raw := c.v1[c.v1next]
 		c.v1next++
@@ -336,7 +599,9 @@ func (c *castReader) nextV1() (Event, error) {
 			continue
 		}
 		c.t += secondsToDuration(secs) // v1 stores delays
-		c.data = append(c.data[:0], s...)
+		n := min(len(s), c.maxData)
+		c.data = append(c.data[:0], s[:n]...)
+		c.v1cur = s[n:]
 		return Event{Time: c.t, Kind: Output, Data: c.data}, nil
 	}
 	c.v1 = nil

@@ -63,7 +63,10 @@ func Convert(ctx context.Context, opt ConvertOptions) (*ConvertResult, error) {
 	if opt.In == "-" {
 		src, err = NewEventReader(opt.Stdin, opt.InFormat, "-")
 	} else {
-		src, err = Open(opt.In, opt.InFormat)
+		src, err = OpenContext(ctx, opt.In, opt.InFormat)
+	}
+	if err != nil && ctx.Err() != nil {
+		return nil, fmt.Errorf("%w (%s left as it was)", err, out)
 	}
 	if err != nil {
 		return nil, err

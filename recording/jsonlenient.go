@@ -38,52 +38,112 @@ func appendJSONString(dst, s []byte, i int) (out []byte, next int, repaired, ok 
 			return dst, j + 1, repaired, true
 		}
 		// backslash
-		if j+1 >= len(s) {
+		var rep, eok bool
+		if dst, i, rep, eok = jsonEscape(dst, s, j); !eok {
 			return dst, j, repaired, false
 		}
-		c := s[j+1]
-		i = j + 2
-		switch c {
-		case '"', '\\', '/':
-			dst = append(dst, c)
-		case 'b':
-			dst = append(dst, '\b')
-		case 'f':
-			dst = append(dst, '\f')
-		case 'n':
-			dst = append(dst, '\n')
-		case 'r':
-			dst = append(dst, '\r')
-		case 't':
-			dst = append(dst, '\t')
-		case 'u':
-			r, n := hex4(s, j+2)
-			if n == 0 {
-				dst = append(dst, '\\', 'u')
-				repaired = true
-				continue
-			}
-			i = j + 6
-			if utf16.IsSurrogate(r) {
-				if r2, n2 := hex4(s, i+2); n2 > 0 && i+1 < len(s) && s[i] == '\\' && s[i+1] == 'u' {
-					if d := utf16.DecodeRune(r, r2); d != utf8.RuneError {
-						r = d
-						i += 6
-					} else {
-						r = utf8.RuneError
-					}
+		repaired = repaired || rep
+	}
+}
+
+// jsonEscape decodes the escape at s[j] == '\\' onto dst and returns the
+// index after it. An escape that is not JSON's is read as a literal
+// backslash (repaired, as termrec writes them); ok is false when s ends
+// right after the backslash.
+func jsonEscape(dst, s []byte, j int) (out []byte, next int, repaired, ok bool) {
+	if j+1 >= len(s) {
+		return dst, j, false, false
+	}
+	c := s[j+1]
+	i := j + 2
+	switch c {
+	case '"', '\\', '/':
+		dst = append(dst, c)
+	case 'b':
+		dst = append(dst, '\b')
+	case 'f':
+		dst = append(dst, '\f')
+	case 'n':
+		dst = append(dst, '\n')
+	case 'r':
+		dst = append(dst, '\r')
+	case 't':
+		dst = append(dst, '\t')
+	case 'u':
+		r, n := hex4(s, j+2)
+		if n == 0 {
+			return append(dst, '\\', 'u'), i, true, true
+		}
+		i = j + 6
+		if utf16.IsSurrogate(r) {
+			if r2, n2 := hex4(s, i+2); n2 > 0 && i+1 < len(s) && s[i] == '\\' && s[i+1] == 'u' {
+				if d := utf16.DecodeRune(r, r2); d != utf8.RuneError {
+					r = d
+					i += 6
 				} else {
 					r = utf8.RuneError
 				}
+			} else {
+				r = utf8.RuneError
 			}
-			dst = utf8.AppendRune(dst, r)
-		default:
-			// Not a JSON escape: termrec wrote a literal backslash.
-			dst = append(dst, '\\')
-			i = j + 1
-			repaired = true
 		}
+		dst = utf8.AppendRune(dst, r)
+	default:
+		// Not a JSON escape: termrec wrote a literal backslash.
+		return append(dst, '\\'), j + 1, true, true
 	}
+	return dst, i, false, true
+}
+
+// maxEscape is the longest escape: a surrogate pair, \uXXXX\uXXXX.
+const maxEscape = 12
+
+// decodeStringPart decodes the content of a JSON string from s (which
+// starts after the opening quote, or part way through) onto dst until dst
+// holds limit bytes (an escape may pass it by 3), the closing quote, or
+// the end of s. It returns how much of s it used and whether that took in
+// the closing quote. With more (s is a window of a longer input), it stops
+// before an escape that may be cut by the window's end, so the caller can
+// go on from there with the next window: the string is decoded exactly as
+// appendJSONString decodes it whole.
+func decodeStringPart(dst, s []byte, limit int, more bool) (out []byte, used int, closed, repaired bool) {
+	i := 0
+	q := -1 // position of the next '"' at or after i, found once and reused
+	for i < len(s) && len(dst) < limit {
+		if q < i {
+			q = len(s)
+			if n := bytes.IndexByte(s[i:], '"'); n >= 0 {
+				q = i + n
+			}
+		}
+		j := q
+		if k := bytes.IndexByte(s[i:q], '\\'); k >= 0 {
+			j = i + k
+		}
+		if room := limit - len(dst); j-i > room {
+			return append(dst, s[i:i+room]...), i + room, false, repaired
+		}
+		dst = append(dst, s[i:j]...)
+		i = j
+		if i >= len(s) {
+			break
+		}
+		if s[i] == '"' {
+			return dst, i + 1, true, repaired
+		}
+		if len(dst) >= limit {
+			break // full: the escape starts the next part
+		}
+		if more && len(s)-i < maxEscape {
+			break
+		}
+		var rep, ok bool
+		if dst, i, rep, ok = jsonEscape(dst, s, i); !ok {
+			break
+		}
+		repaired = repaired || rep
+	}
+	return dst, i, false, repaired
 }
 
 func hex4(s []byte, i int) (rune, int) {
@@ -117,6 +177,29 @@ func skipWS(s []byte, i int) int {
 // ok is false when the line is not of that shape (the caller then tries
 // encoding/json); repaired is true when an invalid escape was read as text.
 func parseEventLine(line, buf []byte) (t float64, code byte, data []byte, repaired, ok bool) {
+	t, code, i, pok := parseEventPrefix(line)
+	if !pok {
+		return
+	}
+	var sok bool
+	data, i, repaired, sok = appendJSONString(buf, line, i)
+	if !sok {
+		return
+	}
+	i = skipWS(line, i)
+	if i >= len(line) || line[i] != ']' {
+		return
+	}
+	if i = skipWS(line, i+1); i != len(line) {
+		return
+	}
+	ok = true
+	return
+}
+
+// parseEventPrefix parses the start of an event line, `[time, "code", `,
+// up to the opening quote of its data, and returns that quote's index.
+func parseEventPrefix(line []byte) (t float64, code byte, quote int, ok bool) {
 	i := skipWS(line, 0)
 	if i >= len(line) || line[i] != '[' {
 		return
@@ -151,20 +234,7 @@ func parseEventLine(line, buf []byte) (t float64, code byte, data []byte, repair
 	if i >= len(line) || line[i] != '"' {
 		return
 	}
-	var sok bool
-	data, i, repaired, sok = appendJSONString(buf, line, i)
-	if !sok {
-		return
-	}
-	i = skipWS(line, i)
-	if i >= len(line) || line[i] != ']' {
-		return
-	}
-	if i = skipWS(line, i+1); i != len(line) {
-		return
-	}
-	ok = true
-	return
+	return t, code, i, true
 }
 
 // repairJSON fixes what termrec gets wrong in JSON: backslashes that start

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"compress/gzip"
+	"context"
 	"encoding/binary"
 	"fmt"
 	"io"
@@ -15,8 +16,17 @@ import (
 // the content; path "-" reads standard input; gzip-compressed files are
 // read transparently. Close the reader to close the file.
 func Open(path, format string) (EventReader, error) {
+	return OpenContext(context.Background(), path, format)
+}
+
+// OpenContext is Open for a reading that stops when ctx ends: every read
+// of the file looks at ctx first, and Next returns ctx's error (wrapped)
+// from the first read after it ended. As no event is held whole (see
+// MaxEventData), Ctrl-C is seen within one read buffer even inside a
+// huge event.
+func OpenContext(ctx context.Context, path, format string) (EventReader, error) {
 	if path == "-" {
-		return NewEventReader(os.Stdin, format, "-")
+		return NewEventReader(ctxSource(ctx, os.Stdin), format, "-")
 	}
 	f, err := os.Open(path)
 	if err != nil {
@@ -25,12 +35,41 @@ func Open(path, format string) (EventReader, error) {
 	if format == "" {
 		format = FormatOf(path)
 	}
-	r, err := newEventReader(f, format, path, f)
+	r, err := newEventReader(ctxSource(ctx, f), format, path, f)
 	if err != nil {
 		f.Close()
 		return nil, err
 	}
 	return r, nil
+}
+
+// ctxSource returns f reading through ctx (f itself when ctx never ends).
+func ctxSource(ctx context.Context, f *os.File) io.Reader {
+	if ctx == nil || ctx.Done() == nil {
+		return f
+	}
+	return &ctxFile{File: f, ctx: ctx}
+}
+
+// ctxFile is a file whose reads fail with ctx's error once ctx ends. It
+// keeps the file's Seek and Stat, so regular files stay seekable.
+type ctxFile struct {
+	*os.File
+	ctx context.Context
+}
+
+func (f *ctxFile) Read(p []byte) (int, error) {
+	if err := f.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return f.File.Read(p)
+}
+
+func (f *ctxFile) ReadAt(p []byte, off int64) (int, error) {
+	if err := f.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return f.File.ReadAt(p, off)
 }
 
 // NewEventReader reads a recording from r. format "" sniffs the content;
@@ -78,6 +117,14 @@ func newEventReader(r io.Reader, format, name string, closer io.Closer) (EventRe
 	return f.Read(src, name, closer)
 }
 
+// statFile is what peek needs of a file to read its head in place.
+type statFile interface {
+	io.Reader
+	io.ReaderAt
+	io.Seeker
+	Stat() (os.FileInfo, error)
+}
+
 // sniffLen is how much of a file sniffing looks at: enough for a few
 // ttyrec headers of small frames, or an asciicast header line.
 const sniffLen = 4096
@@ -110,7 +157,7 @@ func (m multiCloser) Close() error {
 // them. A regular file is read with ReadAt and stays seekable, so the
 // ttyrec reader can skip payloads by seeking.
 func peek(r io.Reader, n int) ([]byte, io.Reader, error) {
-	if f, ok := r.(*os.File); ok {
+	if f, ok := r.(statFile); ok {
 		if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
 			if cur, err := f.Seek(0, io.SeekCurrent); err == nil {
 				b := make([]byte, n)

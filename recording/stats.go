@@ -83,7 +83,7 @@ func Stat(ctx context.Context, path, format string, nGaps int) (*Stats, error) {
 	if _, err := normalFormat(format); err != nil {
 		return nil, err
 	}
-	r, err := Open(path, format)
+	r, err := OpenContext(ctx, path, format)
 	var fe *FormatError
 	if errors.As(err, &fe) && fe.Kind == ProblemEmpty {
 		// Nothing to describe, and that is the problem.
@@ -156,12 +156,12 @@ func statTtyrec(ctx context.Context, path string, nGaps int) (*Stats, error) {
 		return nil, err
 	}
 	defer f.Close()
-	head, src, err := peek(f, 2)
+	head, src, err := peek(ctxSource(ctx, f), 2)
 	if err != nil {
 		return nil, err
 	}
 	if len(head) == 2 && head[0] == 0x1f && head[1] == 0x8b {
-		r, err := newEventReader(f, "ttyrec", path, nil)
+		r, err := newEventReader(src, "ttyrec", path, nil)
 		if err != nil {
 			return nil, err
 		}
@@ -177,7 +177,13 @@ func statTtyrec(ctx context.Context, path string, nGaps int) (*Stats, error) {
 		if st.Frames%1024 == 0 && ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		fr, err := rd.Next()
+		fr, last, err := rd.NextPart(MaxEventData)
+		if err == nil && !last {
+			// The first frame, longer than one part: the announcement is
+			// at its start; skip the rest.
+			rd.SkipPayloads(true)
+			_, _, err = rd.NextPart(0)
+		}
 		if err == io.EOF {
 			break
 		}

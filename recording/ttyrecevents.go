@@ -7,7 +7,8 @@ import (
 	"time"
 )
 
-// ttyrecEvents reads a ttyrec file as output events.
+// ttyrecEvents reads a ttyrec file as output events: a frame longer than
+// MaxEventData as several events.
 type ttyrecEvents struct {
 	r      *Reader
 	closer io.Closer
@@ -22,7 +23,7 @@ type ttyrecEvents struct {
 
 func newTtyrecEvents(src io.Reader, name string, closer io.Closer) *ttyrecEvents {
 	e := &ttyrecEvents{r: NewReader(src, name), closer: closer, hdr: Header{Format: "ttyrec"}}
-	f, err := e.r.Next()
+	f, _, err := e.r.NextPart(MaxEventData)
 	if err != nil {
 		e.err = err
 		return e
@@ -66,7 +67,7 @@ func (e *ttyrecEvents) Next() (Event, error) {
 			return Event{}, e.err
 		} else {
 			var err error
-			if f, err = e.r.Next(); err != nil {
+			if f, _, err = e.r.NextPart(MaxEventData); err != nil {
 				return Event{}, err
 			}
 		}

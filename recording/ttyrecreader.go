@@ -67,6 +67,12 @@ type Reader struct {
 	bytes    int64
 	prev     time.Duration
 	problems problemList
+
+	// A frame being read in parts (NextPart): its header, where it
+	// starts, and how many payload bytes are left.
+	part      Frame
+	partStart int64
+	partLeft  int64
 }
 
 // NewReader returns a Reader of src; name is used in errors. When src is a
@@ -137,24 +143,37 @@ func (r *Reader) fail(kind string, trunc bool, off int64, format string, a ...an
 // Next returns the next frame: io.EOF at the clean end of the file, a
 // *FormatError on damage (every whole frame before it was returned).
 func (r *Reader) Next() (Frame, error) {
+	f, _, err := r.NextPart(0)
+	return f, err
+}
+
+// NextPart is Next for a reader that takes at most max payload bytes at a
+// time (0: any): a longer frame comes as several Frames, each with the
+// frame's header (stamp, Len) and the next part of its payload in Data;
+// last is true for a frame's last part (and for a frame that fits).
+// Frames counts a frame once, when its last part is read.
+func (r *Reader) NextPart(max int) (f Frame, last bool, err error) {
 	if r.err != nil {
-		return Frame{}, r.err
+		return Frame{}, false, r.err
+	}
+	if r.partLeft > 0 {
+		return r.readPart(max)
 	}
 	start := r.off
 	if err := r.fill(ttyrecHeaderLen); err != nil {
 		r.err = fmt.Errorf("read %s: %w", r.name, err)
-		return Frame{}, r.err
+		return Frame{}, false, r.err
 	}
 	if have := r.buffered(); have < ttyrecHeaderLen {
 		if have == 0 {
 			r.err = io.EOF
-			return Frame{}, io.EOF
+			return Frame{}, false, io.EOF
 		}
-		return Frame{}, r.fail(ProblemTruncated, true, start,
+		return Frame{}, false, r.fail(ProblemTruncated, true, start,
 			"%d stray bytes after frame %d (a header needs 12)", have, r.frames)
 	}
 	h := r.buf[r.r : r.r+ttyrecHeaderLen]
-	f := Frame{
+	f = Frame{
 		Sec:  binary.LittleEndian.Uint32(h[0:4]),
 		Usec: binary.LittleEndian.Uint32(h[4:8]),
 		Len:  binary.LittleEndian.Uint32(h[8:12]),
@@ -162,39 +181,72 @@ func (r *Reader) Next() (Frame, error) {
 	n := int64(f.Len)
 	if r.size >= 0 && start+ttyrecHeaderLen+n > r.size {
 		present := r.size - start - ttyrecHeaderLen
-		return Frame{}, r.fail(ProblemTruncated, true, start,
+		return Frame{}, false, r.fail(ProblemTruncated, true, start,
 			"frame %d declares %d bytes, %d present", r.frames, n, present)
 	}
 	if f.Len > r.maxFrame {
-		return Frame{}, r.fail(ProblemDamaged, false, start,
+		return Frame{}, false, r.fail(ProblemDamaged, false, start,
 			"frame %d declares %d bytes, more than the %d-byte limit (a damaged header?)", r.frames, n, r.maxFrame)
 	}
 	r.r += ttyrecHeaderLen
 	r.off += ttyrecHeaderLen
+	r.part, r.partStart, r.partLeft = f, start, n
+	return r.readPart(max)
+}
 
-	var err error
+// readPart reads the next part (at most max bytes, 0: all) of the frame
+// being read.
+func (r *Reader) readPart(max int) (Frame, bool, error) {
 	if r.skip {
-		err = r.skipPayload(&f, n)
-	} else {
-		f.Data, err = r.payload(int(n))
+		n := r.partLeft
+		r.partLeft = 0
+		f := r.part
+		// Only a payload's edges are kept: enough to find a UTF-8
+		// character split across frames.
+		if err := r.skipPayload(&f, n); err != nil {
+			return Frame{}, false, r.payloadErr(err)
+		}
+		return r.frameDone(f), true, nil
 	}
+	n := r.partLeft
+	if max > 0 && n > int64(max) {
+		n = int64(max)
+	}
+	data, err := r.payload(int(n))
 	if err != nil {
-		var fe *FormatError
-		if errors.As(err, &fe) {
-			return Frame{}, err
-		}
-		if errors.Is(err, io.ErrUnexpectedEOF) {
-			present := r.off - start - ttyrecHeaderLen
-			return Frame{}, r.fail(ProblemTruncated, true, start,
-				"frame %d declares %d bytes, %d present", r.frames, n, present)
-		}
-		r.err = fmt.Errorf("read %s: %w", r.name, err)
-		return Frame{}, r.err
+		return Frame{}, false, r.payloadErr(err)
 	}
-	r.check(f, start)
+	r.partLeft -= n
+	f := r.part
+	f.Data = data
+	if r.partLeft > 0 {
+		return f, false, nil
+	}
+	return r.frameDone(f), true, nil
+}
+
+// frameDone notes a frame read to its end.
+func (r *Reader) frameDone(f Frame) Frame {
+	r.check(f, r.partStart)
 	r.frames++
-	r.bytes += n
-	return f, nil
+	r.bytes += int64(f.Len)
+	return f
+}
+
+// payloadErr is the error for a failed read of the current frame's
+// payload.
+func (r *Reader) payloadErr(err error) error {
+	var fe *FormatError
+	if errors.As(err, &fe) {
+		return err
+	}
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		present := r.off - r.partStart - ttyrecHeaderLen
+		return r.fail(ProblemTruncated, true, r.partStart,
+			"frame %d declares %d bytes, %d present", r.frames, r.part.Len, present)
+	}
+	r.err = fmt.Errorf("read %s: %w", r.name, err)
+	return r.err
 }
 
 // check notes the odd-but-readable things about a whole frame.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"encoding/binary"
 	"fmt"
 	"os"
 	"strings"
@@ -26,6 +27,31 @@ var hostileKinds = map[string]func(w *bufio.Writer){
 			w.WriteString(chunk)
 		}
 		fmt.Fprintf(w, "\"]\n[0.2, \"o\", \"after\"]\n")
+	},
+	// The same 50 MB as one entry of an asciicast v1 document (one JSON
+	// document, read as a stream beyond 8 MiB).
+	"osc-50mb-v1": func(w *bufio.Writer) {
+		fmt.Fprintf(w, "{\"version\": 1, \"width\": 80, \"height\": 24, \"stdout\": [\n  [0.1, \"\\u001b]0;")
+		chunk := strings.Repeat("A", 1<<20)
+		for range 50 {
+			w.WriteString(chunk)
+		}
+		fmt.Fprintf(w, "\"],\n  [0.1, \"after\"]\n]}\n")
+	},
+	// And as one ttyrec frame of 50 MB (after a small first frame, which
+	// is what makes a file a ttyrec).
+	"osc-50mb-ttyrec": func(w *bufio.Writer) {
+		frame := func(sec uint32, n int) {
+			binary.Write(w, binary.LittleEndian, [3]uint32{sec, 0, uint32(n)})
+		}
+		frame(1700000000, 2)
+		w.WriteString("$ ")
+		frame(1700000001, 4+50<<20)
+		w.WriteString("\x1b]0;")
+		chunk := strings.Repeat("A", 1<<20)
+		for range 50 {
+			w.WriteString(chunk)
+		}
 	},
 	// 10 MB of CSI sequences with absurd parameters.
 	"csi-bomb": func(w *bufio.Writer) {

@@ -25,7 +25,7 @@ func main() {
 	size := flag.String("size", "200MB", "payload size to write (e.g. 20MB, 200MB)")
 	out := flag.String("o", "", "output .ttyrec path")
 	seed := flag.Uint64("seed", 1, "random seed")
-	hostile := flag.String("hostile", "", "write the hostile recording `KIND` (.cast) instead: header-1e8, resize-50, resize-200, osc-50mb, csi-bomb, events-300k")
+	hostile := flag.String("hostile", "", "write the hostile recording `KIND` (.cast) instead: header-1e8, resize-50, resize-200, osc-50mb, osc-50mb-v1 (.json), osc-50mb-ttyrec (.ttyrec), csi-bomb, events-300k")
 	flag.Parse()
 	if *out == "" {
 		fmt.Fprintln(os.Stderr, "usage: gen -size 200MB -o FILE.ttyrec | gen -hostile KIND -o FILE.cast")

@@ -66,6 +66,9 @@ func exitCode(err error) int {
 		return hosts.exitCode()
 	case errors.As(err, new(*recording.FormatError)):
 		return exitFailed
+	case errors.As(err, new(*inputError)) && errors.Is(err, context.Canceled):
+		// Ctrl-C while reading an input: interrupted, not a bad input.
+		return exitInterrupted
 	case errors.As(err, new(*usageError)), errors.As(err, new(*inputError)):
 		return exitUsage
 	case errors.As(err, new(*engine.InterruptedError)),

@@ -41,7 +41,10 @@ Exit codes: 0 all steps ok, 1 a step failed, 2 usage or runbook error,
 SIGHUP and SIGTERM stop the run the same way and exit 129 and 143).
 
 Two runs started in the same second in one directory never share a file:
-the second recording is named NAME-HOST-STAMP-2.ttyrec. When the recording
+the second recording is named NAME-HOST-STAMP-2.ttyrec. --record FILE
+refuses a FILE that exists (exit 2, the file left as it was) unless
+--overwrite is given, and one another run is recording to in any case.
+When the recording
 cannot be written (a full disk), the run stops after the command that was
 running, says which file and why, and the index says where the recording
 ends (exit 1).`
@@ -233,7 +236,7 @@ func runRunFlags(ctx context.Context, st *IO, args []string, printed *bool) erro
 	switch {
 	case f.noRecord:
 	case f.record != "":
-		opts.Record = f.record
+		opts.Record, opts.NoClobber = f.record, !f.targets.overwrite
 	case f.dryRun:
 		// A dry run changes nothing, and leaves no recording behind either.
 	default:

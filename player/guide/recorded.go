@@ -41,7 +41,7 @@ const MaxOutputLines = 40
 // emulator so overwritten progress lines show as they ended) and the prompt
 // it was typed at. The result is by step number, commands in order.
 func ReadRecorded(ctx context.Context, path, format string, ix *recording.Index) (map[int]*RecordedStep, error) {
-	r, err := recording.Open(path, format)
+	r, err := recording.OpenContext(ctx, path, format)
 	if err != nil {
 		return nil, fmt.Errorf("open recording %s: %w", path, err)
 	}

@@ -18,7 +18,7 @@ type Frames struct {
 	last       float64
 	// The cells and line of each row at the last snapshot: a row that did
 	// not change is not converted again (most events change a row or two).
-	rowCells, prevCells [][]screen.Cell
+	rowCells            []screen.Cell // one row, read from the screen
 	rowLines, prevLines []Line
 }
 
@@ -93,34 +93,30 @@ func sameScreen(a, b Frame) bool {
 	return a.Cursor == b.Cursor && slices.EqualFunc(a.Lines, b.Lines, func(x, y Line) bool { return slices.Equal(x, y) })
 }
 
-// snapshot reads the emulator's screen as styled runs. A row whose cells
-// are those of the same row, or of a neighbour (the screen scrolled), at
-// the previous snapshot reuses that row's line.
+// snapshot reads the emulator's screen as styled runs. A row that shows
+// what the same row, or a neighbour (the screen scrolled), showed at the
+// previous snapshot reuses that row's line. Only one row of cells is held
+// at a time: a 1000x1000 screen costs its lines, not 64 MB of cells.
 func (f *Frames) snapshot(at float64) Frame {
 	cols, rows := f.scr.Size()
 	fr := Frame{At: at, Lines: make([]Line, rows)}
-	if len(f.rowCells) != rows {
-		f.rowCells, f.rowLines = make([][]screen.Cell, rows), make([]Line, rows)
-		f.prevCells, f.prevLines = make([][]screen.Cell, rows), make([]Line, rows)
+	if len(f.rowLines) != rows {
+		f.rowLines, f.prevLines = make([]Line, rows), make([]Line, rows)
 	}
 	// The last snapshot becomes the previous one; its buffers are reused.
-	f.rowCells, f.prevCells = f.prevCells, f.rowCells
 	f.rowLines, f.prevLines = f.prevLines, f.rowLines
 	for r := 0; r < rows; r++ {
-		cells := f.rowCells[r][:0]
+		cells := f.rowCells[:0]
 		for c := 0; c < cols; c++ {
 			cells = append(cells, f.scr.Cell(c, r))
 		}
-		f.rowCells[r] = cells
-		line, ok := Line(nil), false
+		f.rowCells = cells
+		line := lineOf(cells)
 		for _, pr := range [3]int{r, r + 1, r - 1} {
-			if pr >= 0 && pr < rows && f.prevCells[pr] != nil && slices.Equal(cells, f.prevCells[pr]) {
-				line, ok = f.prevLines[pr], true
+			if pr >= 0 && pr < rows && slices.Equal(line, f.prevLines[pr]) {
+				line = f.prevLines[pr]
 				break
 			}
-		}
-		if !ok {
-			line = lineOf(cells)
 		}
 		f.rowLines[r] = line
 		fr.Lines[r] = line
@@ -133,6 +129,11 @@ func (f *Frames) snapshot(at float64) Frame {
 // lineOf turns a row of cells into styled runs, trailing default blanks
 // left out.
 func lineOf(cells []screen.Cell) Line {
+	// Trailing default blanks first, without building their text: most
+	// of a big screen is blank.
+	for len(cells) > 0 && defaultBlank(cells[len(cells)-1]) {
+		cells = cells[:len(cells)-1]
+	}
 	var line Line
 	var cur Span
 	var sb strings.Builder
@@ -168,6 +169,13 @@ func lineOf(cells []screen.Cell) Line {
 		line = line[:len(line)-1]
 	}
 	return line
+}
+
+// defaultBlank reports whether a cell is a blank the line trims: a space
+// in the default style.
+func defaultBlank(c screen.Cell) bool {
+	return c.Rune == ' ' && c.Width == 1 && c.Combining == "" &&
+		(Style{FG: colorOf(c.FG), BG: colorOf(c.BG), Attrs: attrsOf(c)}) == Style{FG: DefaultColor, BG: DefaultColor}
 }
 
 func colorOf(c screen.Color) Color {
