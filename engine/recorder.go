@@ -93,6 +93,12 @@ func createRecording(path string, pick bool) (*os.File, string, error) {
 	return nil, "", fmt.Errorf("create recording %s: it and %d more names with -N are taken", path, maxSuffix-1)
 }
 
+// CreateRecording creates a recording file the way a run does (see
+// createRecording): for `runbook rec`, which records without a runbook.
+func CreateRecording(path string, pick bool) (*os.File, string, error) {
+	return createRecording(path, pick)
+}
+
 // newTee records to the file f made by createRecording (nil for none).
 func newTee(f *os.File, path string, wopts recording.WriterOptions, display io.Writer, tty bool) *tee {
 	return &tee{file: f, path: path, wopts: wopts, display: display, tty: tty}
