@@ -100,9 +100,6 @@ func runRec(ctx context.Context, st *IO, args []string) error {
 	if o.cols < 0 || o.rows < 0 {
 		return usagef("rec: --cols and --rows must be positive")
 	}
-	if st.TTY == nil {
-		return usagef("rec: standard input is not a terminal: rec records what you type")
-	}
 	if o.host == "" && (o.targets.user != "" || o.targets.port != 0 || len(o.targets.identities) > 0 || o.targets.sshConfig != "" || o.targets.acceptNew || o.targets.sudo) {
 		return usagef("rec: --user, --port, --identity, --ssh-config, --accept-new-host-key and --sudo need --host")
 	}
@@ -111,6 +108,9 @@ func runRec(ctx context.Context, st *IO, args []string) error {
 		if _, err := os.Stat(path); err == nil {
 			return &handrec.ExistsError{Path: path}
 		}
+	}
+	if st.TTY == nil {
+		return usagef("rec: standard input is not a terminal: rec records what you type")
 	}
 
 	// Where: this machine, or the host through the same SSH stack as runs.

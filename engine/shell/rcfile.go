@@ -37,6 +37,11 @@ for __rb_f in ~/.bash_profile ~/.bash_login ~/.profile; do
 done
 unset __rb_f
 `)
+	if keep {
+		// The user's own prompt, as their login files set it: the
+		// described shell shows it between runbook's marks.
+		fmt.Fprintf(&b, "__rb_ps1=${PS1:-%s}\n", Quote(prompt))
+	}
 	// Nothing of the user's may print between a command and our marks.
 	// History stays in memory: a runbook must not fill the user's file.
 	fmt.Fprintf(&b, `unset PROMPT_COMMAND HISTFILE
@@ -174,9 +179,8 @@ PROMPT_COMMAND='__rb_post "$?"'
 		nonce, nonce, int(AskWait/(10*time.Millisecond)), nonce,
 		Quote("\x1b]133;C;"+nonce+"\a"))
 	if keep {
-		// The user's own prompt, as their login files set it.
-		fmt.Fprintf(&b, "__rb_ps1=${PS1:-%s}\nPS1=%s\"$__rb_ps1\"%s\nunset __rb_ps1\n",
-			Quote(prompt), Quote(`\[`+"\x1b]133;A;"+nonce+"\a"+`\]`), Quote(`\[`+"\x1b]133;P;"+nonce+"\a"+`\]`))
+		fmt.Fprintf(&b, "PS1=%s\"$__rb_ps1\"%s\nunset __rb_ps1\n",
+			Quote(`\[`+"\x1b]133;A;"+nonce+"\a"+`\]`), Quote(`\[`+"\x1b]133;P;"+nonce+"\a"+`\]`))
 	}
 	return b.String()
 }
