@@ -65,6 +65,7 @@ func commands() []command {
 		{"export", "publish a recording as a web page or an animated SVG", runExport},
 		{"doc", "make a guide page from a runbook and its recording", runDoc},
 		{"rec", "record a session you type by hand (ttyrec + index)", runRec},
+		{"draft", "write a runbook from a recorded session", runDraft},
 		{"version", "print runbook's version", runVersion},
 	}
 }
