@@ -148,19 +148,16 @@ func commandsOf(ix *recording.Index) ([]recording.Command, []recording.Edit, str
 	return cmds, nil, title
 }
 
-// mergeEdits makes a file edited several times one change, at its last
-// edit: from the content before the first to the content after the
-// last. Run again, a write of the content between two edits would undo
-// the second and let the next operation redo it: never idempotent. The
-// earlier edits are marked superseded.
+// mergeEdits makes a file edited several times one change, at its first
+// edit: from the content before the first to the content after the last.
+// Run again, writing the content between two edits would undo the second
+// and let the next operation redo it: never idempotent. Set at the first
+// edit, the commands after it find the file there, as in the session
+// (with its final content). The later edits are marked superseded.
 func mergeEdits(edits []recording.Edit) []edit {
 	out := make([]edit, len(edits))
 	for i, e := range edits {
 		out[i] = edit{Edit: e}
-	}
-	last := map[string]int{}
-	for i, e := range out {
-		last[e.Path] = i
 	}
 	first := map[string]int{}
 	for i := range out {
@@ -168,17 +165,13 @@ func mergeEdits(edits []recording.Edit) []edit {
 		f, seen := first[e.Path]
 		if !seen {
 			first[e.Path] = i
-			f = i
-		}
-		if last[e.Path] != i {
-			e.superseded = true
 			continue
 		}
-		if f != i {
-			e.Before, e.Existed = out[f].Before, out[f].Existed
-			if out[f].Error != "" && e.Error == "" {
-				e.Error = out[f].Error
-			}
+		e.superseded = true
+		fe := &out[f]
+		fe.After, fe.Exists = e.After, e.Exists
+		if e.Error != "" && fe.Error == "" {
+			fe.Error = e.Error
 		}
 	}
 	return out

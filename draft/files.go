@@ -44,7 +44,7 @@ func (d *drafter) fileOps(c recording.Command, parsed []cmdline.Simple, edits []
 	}
 	for _, e := range edits {
 		if e.superseded {
-			out = append(out, comment(e.Path+" is edited again further on: its final content is set there"))
+			out = append(out, comment(e.Path+" was edited before: its final content is set there"))
 			continue
 		}
 		if e.Error != "" || e.Before != nil && e.Before.Cut > 0 || e.After != nil && e.After.Cut > 0 {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -339,4 +340,112 @@ func alive(pid int) bool {
 		return b[i+2] != 'Z' && b[i+2] != 'X'
 	}
 	return true
+}
+
+// A session typed by hand becomes a runbook: recorded through tmux (a
+// heredoc, sed -i, ed typed interactively, a failed command typed again
+// corrected, a marker), drafted, linted by runbook steps, then run on
+// this machine from the state before the session: the files end as the
+// session left them, and a second run changes nothing.
+func TestDraftFromRec(t *testing.T) {
+	needProgram(t, "ed")
+	bin := runbookBinary(t)
+	dir := t.TempDir()
+	work := filepath.Join(dir, "work")
+	if err := os.Mkdir(work, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(work, "motd"), []byte("welcome\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p := startPane(t, dir, recHome(t), bin+" rec s.ttyrec --title 'Set up the app'; echo EXIT=$?")
+	p.wait("rec>", 1)
+	p.run("cd work && echo in-$((40+2))")
+	p.wait("in-42", 1)
+	p.run("export APP_ENV=test")
+	p.wait("rec>", 3)
+	p.run("cat > app.conf <<'EOF'")
+	p.run("name=demo")
+	p.run("port=80")
+	p.run("EOF")
+	p.wait("rec>", 4)
+	p.keys(`C-\`, "m")
+	p.wait("marker name", 1)
+	p.typ("Configure")
+	p.keys("Enter")
+	p.wait("marker added: Configure", 1)
+	p.run("grep -q nothing-$((1)) app.conf")
+	p.wait("rec>", 5)
+	p.run("grep -q port app.conf && echo found-$((2+2))")
+	p.wait("found-4", 1)
+	p.run("sed -i 's/port=80/port=8080/' app.conf")
+	p.wait("rec>", 7)
+	p.run("ed motd")
+	p.wait("\n8\n", 1) // ed prints the size it read
+	p.run("$a")
+	p.run("have fun")
+	p.run(".")
+	p.run("w")
+	p.wait("\n17\n", 1)
+	p.run("q")
+	p.wait("rec>", 8)
+	p.run("ls missing-$((3))")
+	p.wait("No such file", 1)
+	p.run("exit")
+	p.wait("EXIT=0", 1)
+
+	conf, _ := os.ReadFile(filepath.Join(work, "app.conf"))
+	motd, _ := os.ReadFile(filepath.Join(work, "motd"))
+	if string(conf) != "name=demo\nport=8080\n" || string(motd) != "welcome\nhave fun\n" {
+		t.Fatalf("the hand session left app.conf %q and motd %q", conf, motd)
+	}
+
+	rec := filepath.Join(dir, "s.ttyrec")
+	lua := filepath.Join(dir, "app.lua")
+	if out, err := exec.Command(bin, "draft", rec, "-o", lua).CombinedOutput(); err != nil {
+		t.Fatalf("runbook draft: %v\n%s", err, out)
+	}
+	src, _ := os.ReadFile(lua)
+	for _, want := range []string{
+		`title = "Set up the app",`,
+		"step(\"Step 1\", function()\n  sh(\"cd work && echo in-$((40+2))\")",
+		`sh("export APP_ENV=test")  -- kept for the shell state`,
+		"step(\"Configure\", function()\n  -- typed first, failed (exit 1), then typed again corrected:\n  -- grep -q nothing-$((1)) app.conf\n",
+		`file.line("` + work + `/motd", { line = "have fun" })`,
+		`sh("ls missing-$((3))", { ok = {2} })`,
+		"file.write(\"" + work + "/app.conf\", [[\nname=demo\nport=8080\n]])",
+		"  -- typed: sed -i 's/port=80/port=8080/' app.conf\n  -- " + work + "/app.conf was edited before: its final content is set there\n",
+	} {
+		if !strings.Contains(string(src), want) {
+			t.Errorf("the draft lacks\n%s\n--- draft:\n%s", want, src)
+		}
+	}
+	if out, err := exec.Command(bin, "steps", lua).CombinedOutput(); err != nil {
+		t.Errorf("runbook steps of the draft: %v\n%s", err, out)
+	}
+
+	// Back to the state before the session, then run the draft twice.
+	os.Remove(filepath.Join(work, "app.conf"))
+	os.WriteFile(filepath.Join(work, "motd"), []byte("welcome\n"), 0o644)
+	for run := 1; run <= 2; run++ {
+		cmd := exec.Command(bin, lua, "--no-record", "--json")
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), "HOME="+recHome(t))
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("run %d of the draft: %v\n%s", run, err, out)
+		}
+		var rep struct{ Changed, Failed int }
+		if err := json.Unmarshal(out, &rep); err != nil {
+			t.Fatalf("run %d: %v\n%s", run, err, out)
+		}
+		if run == 1 && rep.Changed == 0 || run == 2 && rep.Changed != 0 || rep.Failed != 0 {
+			t.Errorf("run %d of the draft: %d steps changed, %d failed\n%s", run, rep.Changed, rep.Failed, out)
+		}
+		conf, _ := os.ReadFile(filepath.Join(work, "app.conf"))
+		motd, _ := os.ReadFile(filepath.Join(work, "motd"))
+		if string(conf) != "name=demo\nport=8080\n" || string(motd) != "welcome\nhave fun\n" {
+			t.Errorf("after run %d of the draft: app.conf %q, motd %q: not as the hand session left them", run, conf, motd)
+		}
+	}
 }
