@@ -62,9 +62,6 @@ func (e *RecordingExistsError) Error() string {
 	return fmt.Sprintf("recording %s exists already: give --overwrite to replace it, or name another file", e.Path)
 }
 
-// ExitCode: a usage error.
-func (e *RecordingExistsError) ExitCode() int { return 2 }
-
 // InterruptedError reports a run stopped by Ctrl-C (or SIGTERM): the
 // running command was interrupted and the recording closed cleanly.
 type InterruptedError struct {

@@ -122,6 +122,12 @@ func held(path string) bool {
 	return false
 }
 
+// CreateRecording creates a recording file the way a run does (see
+// createRecording): for `runbook rec`, which records without a runbook.
+func CreateRecording(path string, pick bool) (*os.File, string, error) {
+	return createRecording(path, pick, false)
+}
+
 // newTee records to the file f made by createRecording (nil for none).
 func newTee(f *os.File, path string, wopts recording.WriterOptions, display io.Writer, tty bool) *tee {
 	return &tee{file: f, path: path, wopts: wopts, display: display, tty: tty}

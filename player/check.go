@@ -116,6 +116,12 @@ func Check(ctx context.Context, rec *Recording, opt CheckOptions) (*Report, erro
 		}
 	}
 	ix := rec.Index
+	if ix != nil && ix.Hand != nil && len(ix.Steps) == 0 {
+		// Typed by hand (runbook rec): no runbook made it.
+		rep.Notes = append(rep.Notes, Finding{Kind: "by hand", Msg: fmt.Sprintf(
+			"%s was typed by hand (runbook rec): checked for soundness and gaps; there is no runbook to replay (runbook draft writes one)", rec.Path)})
+		return rep, nil
+	}
 	if ix == nil || len(ix.Steps) == 0 {
 		// Made by another tool, or without its index: there is nothing
 		// to replay the runbook against.

@@ -47,6 +47,52 @@ type Index struct {
 	// every side-channel read and the random bytes drawn. An index
 	// without it (older) is checked as far as it allows.
 	Replay bool `json:"replay,omitempty"`
+	// Hand is set for a session typed by hand (runbook rec): what was
+	// typed, from the shell's marks, and the files edited. Its Markers
+	// are the user's (step boundaries for runbook draft) beside the
+	// "resize COLSxROWS" ones every recording has.
+	Hand *Hand `json:"hand,omitempty"`
+}
+
+// Hand is what `runbook rec` knows of a session typed by hand.
+type Hand struct {
+	Title string `json:"title,omitempty"`
+	// Shell is the command that ran instead of runbook's bash (--command);
+	// "" is bash with runbook's startup file.
+	Shell string `json:"shell,omitempty"`
+	// Marks says the shell printed marks: Commands lists what was typed.
+	// Without them the index has no commands (Note says so).
+	Marks bool   `json:"marks"`
+	Note  string `json:"note,omitempty"`
+	// Hostname and Interfaces are the host's, read when the session
+	// started: runbook draft makes parameters of them.
+	Hostname   string   `json:"hostname,omitempty"`
+	Interfaces []string `json:"interfaces,omitempty"`
+	Home       string   `json:"home,omitempty"`
+	// Commands are the command lines as the shell's history has them,
+	// with their working directory, exit status, start and end.
+	Commands []Command `json:"commands,omitempty"`
+	// Edits are the files a command may have written (an editor, sed -i,
+	// tee, a redirection of cat/echo/printf), read before it ran and
+	// after it ended.
+	Edits []Edit `json:"edits,omitempty"`
+	// StoppedAt is where the user stopped recording (Ctrl-\ q) while the
+	// shell went on.
+	StoppedAt *Seconds `json:"stopped_at,omitempty"`
+}
+
+// Edit is one file a command edited, as it was before and after.
+type Edit struct {
+	Command int    `json:"command"` // index in Hand.Commands
+	Path    string `json:"path"`    // absolute
+	// Existed and Exists say whether the file was there before and after.
+	Existed bool  `json:"existed"`
+	Exists  bool  `json:"exists"`
+	Before  *Blob `json:"before,omitempty"`
+	After   *Blob `json:"after,omitempty"`
+	// Error says why the file could not be read (then Before/After are
+	// not to be trusted).
+	Error string `json:"error,omitempty"`
 }
 
 // Term is the terminal size of the recording.
@@ -149,6 +195,8 @@ type Command struct {
 	// Output is what the command printed, as sh() returned it (secrets
 	// masked), for replay.
 	Output *Blob `json:"output,omitempty"`
+	// Cwd is the working directory the command ran in (hand recordings).
+	Cwd string `json:"cwd,omitempty"`
 }
 
 // Stopped says why and where a run ended early.

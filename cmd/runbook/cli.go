@@ -53,6 +53,8 @@ func commands() []command {
 		{"check", "verify a recording: sound, not stale, as the runbook expects", runCheck},
 		{"export", "publish a recording as a web page or an animated SVG", runExport},
 		{"doc", "make a guide page from a runbook and its recording", runDoc},
+		{"rec", "record a session you type by hand (ttyrec + index)", runRec},
+		{"draft", "write a runbook from a recorded session", runDraft},
 		{"version", "print runbook's version", runVersion},
 	}
 }

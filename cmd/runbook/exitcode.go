@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/runbook-dev/runbook/engine"
+	"github.com/runbook-dev/runbook/engine/handrec"
 	rssh "github.com/runbook-dev/runbook/engine/ssh"
 	"github.com/runbook-dev/runbook/engine/target"
 	"github.com/runbook-dev/runbook/player"
@@ -69,7 +70,8 @@ func exitCode(err error) int {
 	case errors.As(err, new(*inputError)) && errors.Is(err, context.Canceled):
 		// Ctrl-C while reading an input: interrupted, not a bad input.
 		return exitInterrupted
-	case errors.As(err, new(*usageError)), errors.As(err, new(*inputError)):
+	case errors.As(err, new(*usageError)), errors.As(err, new(*inputError)),
+		errors.As(err, new(*engine.RecordingExistsError)), errors.As(err, new(*handrec.ExistsError)):
 		return exitUsage
 	case errors.As(err, new(*engine.InterruptedError)),
 		errors.As(err, new(*engine.StepQuit)),

@@ -105,6 +105,60 @@ func redacted(path string) bool {
 	return err == nil && ix.Redacted
 }
 
+// handIndex is the index of a session typed by hand (runbook rec), nil
+// for anything else.
+func handIndex(path string) *recording.Index {
+	if path == "-" {
+		return nil
+	}
+	ix, err := recording.ReadIndex(recording.IndexPath(path))
+	if err != nil || ix.Hand == nil {
+		return nil
+	}
+	return ix
+}
+
+func printHand(w io.Writer, ix *recording.Index) {
+	h := ix.Hand
+	if h.Title != "" {
+		fmt.Fprintf(w, "title:     %s\n", h.Title)
+	}
+	fmt.Fprintf(w, "by hand:   runbook rec on %s", ix.Host)
+	if !h.Marks {
+		fmt.Fprintf(w, "; %s\n", h.Note)
+	} else {
+		fails := 0
+		for _, c := range h.Commands {
+			if c.Exit != 0 && c.Exit != -1 {
+				fails++
+			}
+		}
+		fmt.Fprintf(w, "; %d commands (%d failed), %d file edits", len(h.Commands), fails, len(h.Edits))
+		if len(h.Commands) == 0 {
+			fmt.Fprint(w, "; no commands in the index")
+		}
+		fmt.Fprintln(w)
+	}
+	var cut time.Duration
+	n := 0
+	for _, p := range ix.Pauses {
+		if p.Reason == "paused" {
+			cut += p.Cut.Duration()
+			n++
+		}
+	}
+	marks := 0
+	for _, m := range ix.Markers {
+		if !strings.HasPrefix(m.Label, "resize ") {
+			marks++
+		}
+	}
+	fmt.Fprintf(w, "markers:   %d; paused %d times, %s cut out\n", marks, n, secs(cut))
+	if h.StoppedAt != nil {
+		fmt.Fprintf(w, "stopped:   recording stopped at %s (q) while the shell went on\n", secs(h.StoppedAt.Duration()))
+	}
+}
+
 func secs(d time.Duration) string { return fmt.Sprintf("%.3fs", d.Seconds()) }
 
 func printInfo(w io.Writer, path string, s *recording.Stats) {
@@ -148,6 +202,9 @@ func printInfo(w io.Writer, path string, s *recording.Stats) {
 	}
 	if redacted(path) {
 		fmt.Fprintf(w, "redacted:  yes: texts were masked after recording (runbook convert --redact)\n")
+	}
+	if h := handIndex(path); h != nil {
+		printHand(w, h)
 	}
 	if len(s.Gaps) > 0 {
 		fmt.Fprintf(w, "longest gaps:\n")

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"github.com/runbook-dev/runbook/internal/testenv"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -80,7 +81,7 @@ func hugeSize(t *testing.T, dir string) int64 {
 		t.Fatal(err)
 	}
 	if free := int64(st.Bavail) * st.Bsize; free < 2*size {
-		if os.Getenv("CI") == "true" {
+		if testenv.InCI() {
 			t.Fatalf("%d MB free in %s: the test needs 2 GB", free>>20, dir)
 		}
 		t.Logf("%d MB free in %s: a 128 MB recording instead of 1 GB", free>>20, dir)

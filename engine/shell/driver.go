@@ -44,6 +44,12 @@ type Options struct {
 	Secrets *secret.Set
 	// StartTimeout bounds the wait for the first prompt (default 30s).
 	StartTimeout time.Duration
+	// Describe, for a session typed by hand, makes the shell say what
+	// runs (see Describe); with no Prompt it keeps the user's own PS1.
+	Describe *Describe
+	// OnMark, when set, is called with every mark, on the session's
+	// reader goroutine, in stream order with what Output receives.
+	OnMark func(Mark)
 }
 
 // Output receives what the terminal shows, from the session's reader
@@ -81,6 +87,7 @@ type Driver struct {
 	promptEnd int  // prompt-end marks seen
 	muted     bool // drop what the terminal shows (Define at work)
 	defined   map[string]string
+	onMark    func(Mark)
 }
 
 // Answer is a reply typed when Prompt appears in a command's output.
@@ -100,7 +107,7 @@ func Start(ctx context.Context, t target.Target, opts Options, out Output) (*Dri
 		}
 		nonce = hex.EncodeToString(b[:])
 	}
-	rc := RCFile(nonce, opts.Prompt, len(opts.Vars) > 0)
+	rc := rcFile(nonce, opts.Prompt, len(opts.Vars) > 0, opts.Describe)
 	// Put the startup file in place through the side channel, so the
 	// same bootstrap works on this machine and over SSH.
 	res, err := t.Exec(ctx, `umask 077; f=$(mktemp "${TMPDIR:-/tmp}/runbook-rc.XXXXXXXX") && cat >"$f" && printf %s "$f"`, strings.NewReader(rc))
@@ -126,6 +133,7 @@ func Start(ctx context.Context, t target.Target, opts Options, out Output) (*Dri
 		notify:  make(chan struct{}, 1),
 		done:    make(chan struct{}),
 		defined: map[string]string{},
+		onMark:  opts.OnMark,
 	}
 	go d.read()
 
@@ -147,7 +155,8 @@ func Start(ctx context.Context, t target.Target, opts Options, out Output) (*Dri
 		}
 	}
 	if err == nil {
-		err = d.wait(wctx, func() bool { return d.prompts > 0 })
+		// The prompt's end: its text is out (recorded) before any step starts.
+		err = d.wait(wctx, func() bool { return d.prompts > 0 && d.promptEnd > 0 })
 	}
 	if err != nil {
 		d.Close()
@@ -314,6 +323,14 @@ func (d *Driver) mark(m Mark) {
 		d.mu.Unlock()
 		d.poke()
 		return
+	case MarkDir, MarkCommand, MarkAsk:
+		// What a described shell says: for OnMark alone, so that the
+		// prompt counting (a prompt follows an end mark) stays as it is.
+		d.mu.Unlock()
+		if d.onMark != nil {
+			d.onMark(m)
+		}
+		return
 	case MarkPromptEnd:
 		if d.prompts > 0 && d.lastMark == MarkPrompt {
 			d.promptEnd = d.prompts
@@ -350,6 +367,9 @@ func (d *Driver) mark(m Mark) {
 	d.lastMark = m.Kind
 	d.mu.Unlock()
 	d.poke()
+	if d.onMark != nil {
+		d.onMark(m)
+	}
 }
 
 func (d *Driver) poke() {
@@ -562,6 +582,14 @@ func (d *Driver) send(ctx context.Context, s string) error {
 	case <-d.done:
 		return ErrEnded
 	}
+}
+
+// Err is why the session ended (ErrEnded when its shell exited, the
+// target's error when the connection broke); nil while it runs.
+func (d *Driver) Err() error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.readErr
 }
 
 // OutputErr returns the first error writing what the terminal showed to

@@ -23,6 +23,10 @@ const (
 	MarkEnd       = 'D' // PROMPT_COMMAND: the last command ended; Arg is $?
 	MarkPromptEnd = 'P' // the end of PS1: the prompt's text is all out
 	MarkLoad      = 'S' // __rb_load has turned echo off and reads variables
+	// With Options.Describe (runbook rec), before MarkStart:
+	MarkDir     = 'W' // a piece of the working directory (escaped, see Unescape)
+	MarkCommand = 'E' // a piece of the command line just read (escaped)
+	MarkAsk     = 'Q' // the shell waits for the recorder to answer Arg (see Describe)
 )
 
 // Mark is one shell mark found in the output stream.
