@@ -74,6 +74,14 @@ func runDraft(ctx context.Context, st *IO, args []string) error {
 	if name == "" && o.out != "" {
 		name = strings.TrimSuffix(filepath.Base(o.out), filepath.Ext(o.out))
 	}
+	if ix.Hand != nil && len(ix.Hand.Edits) > 0 {
+		// The files' contents are in the side file beside the recording.
+		edits, err := recording.ReadEdits(recording.EditsPath(rec))
+		if err != nil {
+			return fmt.Errorf("draft: the contents of the files the session edited: %w", err)
+		}
+		ix.Hand.Edits = edits
+	}
 	src, err := draft.Write(ix, draft.Options{Name: name, Recording: rec})
 	if err != nil {
 		return err

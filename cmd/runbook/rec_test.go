@@ -395,6 +395,15 @@ func TestDraftFromRec(t *testing.T) {
 	}
 
 	rec := filepath.Join(dir, "s.ttyrec")
+	// The index, published with the recording, names the edited files
+	// but holds nothing of what they held: that is in a side file only
+	// its owner reads, for draft.
+	if raw, _ := os.ReadFile(recording.IndexPath(rec)); !bytes.Contains(raw, []byte(`"path": "`+filepath.Join(work, "app.conf"))) || bytes.Contains(raw, []byte(`"after"`)) || bytes.Contains(raw, []byte(`"before"`)) {
+		t.Errorf("the index holds the edited files' contents, or not their names:\n%s", raw)
+	}
+	if fi, err := os.Stat(recording.EditsPath(rec)); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("edits side file: %v (mode %v), want mode 0600", err, fi.Mode())
+	}
 	lua := filepath.Join(dir, "app.lua")
 	if out, err := exec.Command(bin, "draft", rec, "-o", lua).CombinedOutput(); err != nil {
 		t.Fatalf("runbook draft: %v\n%s", err, out)

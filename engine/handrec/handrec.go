@@ -331,7 +331,16 @@ func (r *recorder) writeIndex(final bool) error {
 	r.mu.Unlock()
 	sort.SliceStable(ix.Markers, func(i, j int) bool { return ix.Markers[i].At < ix.Markers[j].At })
 	if r.cmds != nil {
-		ix.Hand.Commands, ix.Hand.Edits = r.cmds.snapshot()
+		var edits []recording.Edit
+		ix.Hand.Commands, edits = r.cmds.snapshot()
+		// What the edited files held goes to a side file only their
+		// owner reads, never into the published index.
+		ix.Hand.Edits = recording.WithoutContents(edits)
+		if len(edits) > 0 {
+			if err := recording.WriteEdits(recording.EditsPath(r.path), edits); err != nil {
+				return err
+			}
+		}
 	}
 	r.res.Commands, r.res.Edits = len(ix.Hand.Commands), len(ix.Hand.Edits)
 	r.res.Markers = 0
