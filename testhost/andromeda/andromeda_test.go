@@ -87,6 +87,14 @@ func TestOwnNetworkNamespace(t *testing.T) {
 	if mac := strings.TrimSpace(must(t, h, "cat /sys/class/net/eth0/address")); mac != nicMAC {
 		t.Fatalf("eth0's MAC %s, want the fixed %s", mac, nicMAC)
 	}
+	// A server's NIC: the default route goes through eth0, so a runbook
+	// that asks for the default interface (xen-prereqs) finds one.
+	if route := strings.TrimSpace(must(t, h, "ip route show default")); !strings.HasPrefix(route, "default via "+nicGateway+" dev eth0") {
+		t.Fatalf("andromeda's default route: %q, want via %s dev eth0", route, nicGateway)
+	}
+	if !strings.Contains(must(t, h, "ip -o -4 addr show dev eth0"), nicAddr) {
+		t.Fatalf("eth0 has not the address %s", nicAddr)
+	}
 	// The way out is the proxy, and it reaches the Debian mirror only.
 	out := must(t, h, `exec 3<>/dev/tcp/127.0.0.1/3142 && printf 'GET http://example.com/ HTTP/1.0\r\n\r\n' >&3 && head -n1 <&3`)
 	if !strings.Contains(out, "403") {

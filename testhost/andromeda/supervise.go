@@ -264,8 +264,9 @@ func (s *supervisor) boot(ctx context.Context, clean bool) error {
 
 // newNetwork gives every boot a network namespace of its own, as a real
 // reboot starts with no bridges, addresses or routes: it holds lo, the apt
-// proxy on lo, and eth0, one end of a veth pair whose other end
-// (eth0-peer) stays in the namespace too, so nothing leads out of it.
+// proxy on lo, and eth0 with an address and the default route, one end of
+// a veth pair whose other end (eth0-peer) stays in the namespace too, so
+// nothing leads out of it.
 func (s *supervisor) newNetwork() error {
 	if s.proxyL != nil {
 		s.proxyL.Close()
@@ -284,6 +285,18 @@ func (s *supervisor) newNetwork() error {
 	if err := ns.run("ip", "link", "set", "eth0-peer", "up"); err != nil {
 		return err
 	}
+	// A server's NIC: an address and the default route, as the guide's
+	// runbooks expect of the host they configure. Nothing answers at the
+	// gateway (the peer stays inside): apt goes through the proxy on lo.
+	for _, args := range [][]string{
+		{"ip", "addr", "add", nicAddr, "dev", "eth0"},
+		{"ip", "link", "set", "eth0", "up"},
+		{"ip", "route", "add", "default", "via", nicGateway, "dev", "eth0"},
+	} {
+		if err := ns.run(args[0], args[1:]...); err != nil {
+			return err
+		}
+	}
 	if s.proxyL, err = ns.listen(proxyAddr); err != nil {
 		return fmt.Errorf("apt proxy in andromeda's namespace: %w", err)
 	}
@@ -294,8 +307,10 @@ func (s *supervisor) newNetwork() error {
 // nicMAC and peerMAC are fixed, so what `ip link` shows in a recording
 // does not change from run to run.
 const (
-	nicMAC  = "52:54:00:12:34:56"
-	peerMAC = "52:54:00:12:34:57"
+	nicMAC     = "52:54:00:12:34:56"
+	peerMAC    = "52:54:00:12:34:57"
+	nicAddr    = "10.0.2.15/24"
+	nicGateway = "10.0.2.2"
 )
 
 // prepare writes what is made for the run into the (merged) tree.
