@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -31,8 +30,13 @@ type Fleet struct {
 	// Dial returned and the host's Set overrides Options.Set. With several
 	// hosts, Record gets the host's name before its extension
 	// (HostRecordPath), nothing is asked (Ask is nil: one terminal cannot
-	// answer several hosts), and the session shows behind the host's name.
+	// answer several hosts), and the session shows behind the host's name
+	// or not at all (see LinesUpTo).
 	Options Options
+	// LinesUpTo is how many hosts at most have their sessions shown line
+	// by line behind their names; more show a summary instead (0:
+	// DefaultFleetLines).
+	LinesUpTo int
 }
 
 // FleetHost is one host of a fleet.
@@ -47,6 +51,7 @@ const (
 	HostOK          = "ok"
 	HostFailed      = "failed"      // a step failed
 	HostUnreachable = "unreachable" // could not be reached or trusted
+	HostLost        = "lost"        // the connection dropped during the run
 	HostInterrupted = "interrupted" // Ctrl-C, a signal, quit at the prompt
 )
 
@@ -110,20 +115,20 @@ func (f *Fleet) runOne(ctx context.Context) ([]*Report, error) {
 	return []*Report{rep}, err
 }
 
-// runMany runs on several hosts, Forks at a time. Each host's output is
-// shown a whole line at a time behind "HOST | ", and a combined recap
-// ends it.
+// DefaultFleetLines is how many hosts a fleet shows line by line, each
+// behind its name; more show a summary line instead.
+const DefaultFleetLines = 10
+
+// runMany runs on several hosts, Forks at a time, and ends with the
+// combined recap, failures first. Up to LinesUpTo hosts, each host's
+// session is shown a whole line at a time behind "HOST | "; more show a
+// summary line on a terminal (hosts done, running and failed, the slowest
+// step running) with each failure above it as it happens, or else one
+// line per host as it ends. Each host's full session is in its recording.
 func (f *Fleet) runMany(ctx context.Context) ([]*Report, error) {
-	display := f.Options.Display
-	if display == nil {
-		display = io.Discard
-	}
-	width := 0
-	for _, h := range f.Hosts {
-		width = max(width, len(h.Name))
-	}
-	var outMu sync.Mutex
+	v := newFleetView(f)
 	results := make([]HostResult, len(f.Hosts))
+	stopTicker := v.tick()
 	// Forks workers take the hosts in turn.
 	var next atomic.Int64
 	var wg sync.WaitGroup
@@ -138,39 +143,35 @@ func (f *Fleet) runMany(ctx context.Context) ([]*Report, error) {
 				}
 				h := f.Hosts[i]
 				if ctx.Err() != nil {
-					results[i] = HostResult{Host: h, Status: HostInterrupted, Err: ctx.Err()}
+					results[i] = HostResult{Host: h, Status: HostInterrupted, Err: interrupted(ctx, "")}
+					v.ended(i, &results[i])
 					continue
 				}
-				pw := &prefixWriter{w: display, mu: &outMu, prefix: fmt.Sprintf("%-*s | ", width, h.Name)}
-				results[i] = f.runHost(ctx, h, pw)
-				pw.Flush()
+				v.started(i)
+				out := v.hostWriter(i)
+				results[i] = f.runHost(ctx, i, h, out, v)
+				if pw, ok := out.(*prefixWriter); ok {
+					pw.Flush()
+				}
+				v.ended(i, &results[i])
 			}
 		}()
 	}
 	wg.Wait()
+	stopTicker()
+	v.finish()
 
-	// The combined recap: one line a host, in the order they were named.
-	fmt.Fprintf(display, "\nRecap (%d hosts):\n", len(f.Hosts))
 	var reports []*Report
 	fe := &FleetError{Hosts: len(f.Hosts)}
 	for i := range results {
-		r := &results[i]
-		detail := ""
-		if r.Report != nil && r.Report.Runbook != "" {
-			reports = append(reports, r.Report)
-			detail = fmt.Sprintf("%d ok, %d changed, %d failed, %d skipped", r.Report.OK, r.Report.Changed, r.Report.Failed, r.Report.Skipped)
-			if r.Report.Recording != "" {
-				detail += "; " + r.Report.Recording
-			}
+		if r := results[i].Report; r != nil && r.Runbook != "" {
+			reports = append(reports, r)
 		}
-		if r.Err != nil {
-			fe.Failed = append(fe.Failed, r)
-			if detail == "" {
-				detail = firstLine(r.Err.Error())
-			}
+		if results[i].Err != nil {
+			fe.Failed = append(fe.Failed, &results[i])
 		}
-		fmt.Fprintf(display, "  %-*s  %-11s %s\n", width, r.Host.Name, r.Status, detail)
 	}
+	v.recap(results)
 	if len(fe.Failed) == 0 {
 		return reports, nil
 	}
@@ -178,11 +179,13 @@ func (f *Fleet) runMany(ctx context.Context) ([]*Report, error) {
 }
 
 // runHost dials one host of several and runs the runbook there, its
-// session shown through out.
-func (f *Fleet) runHost(ctx context.Context, h FleetHost, out io.Writer) HostResult {
+// session shown through out (nil: not shown).
+func (f *Fleet) runHost(ctx context.Context, i int, h FleetHost, out io.Writer, v *fleetView) HostResult {
 	t, err := f.Dial(ctx, h)
 	if err != nil {
-		fmt.Fprintf(out, "%v\n", err)
+		if out != nil {
+			fmt.Fprintf(out, "%v\n", err)
+		}
 		return HostResult{Host: h, Status: hostStatus(err), Err: err}
 	}
 	defer t.Close()
@@ -195,8 +198,9 @@ func (f *Fleet) runHost(ctx context.Context, h FleetHost, out io.Writer) HostRes
 	if o.Record != "" {
 		o.Record = HostRecordPath(o.Record, h.Name)
 	}
+	o.onStep = func(s *Step, of int) { v.step(i, s, of) }
 	rep, err := Run(ctx, o)
-	if rep != nil && rep.Runbook != "" {
+	if out != nil && rep != nil && rep.Runbook != "" {
 		fmt.Fprintln(out, rep.Recap())
 	}
 	return HostResult{Host: h, Status: hostStatus(err), Report: rep, Err: err}
@@ -211,7 +215,9 @@ func hostStatus(err error) string {
 		return HostOK
 	case errors.As(err, new(*InterruptedError)), errors.As(err, new(*StepQuit)):
 		return HostInterrupted
-	case errors.As(err, new(*StepFailedError)), errors.As(err, new(*target.LostError)):
+	case errors.As(err, new(*target.LostError)):
+		return HostLost
+	case errors.As(err, new(*StepFailedError)):
 		return HostFailed
 	case errors.Is(err, context.Canceled):
 		return HostInterrupted
@@ -246,39 +252,4 @@ func mergeSet(base, over map[string]string) map[string]string {
 		m[k] = over[k]
 	}
 	return m
-}
-
-// prefixWriter writes whole lines behind a prefix, under a lock shared by
-// all hosts, so their output never mixes within a line.
-type prefixWriter struct {
-	w      io.Writer
-	mu     *sync.Mutex
-	prefix string
-	buf    []byte
-}
-
-func (p *prefixWriter) Write(b []byte) (int, error) {
-	p.buf = append(p.buf, b...)
-	for {
-		i := bytes.IndexByte(p.buf, '\n')
-		if i < 0 {
-			break
-		}
-		line := bytes.TrimRight(p.buf[:i], "\r")
-		p.mu.Lock()
-		_, err := fmt.Fprintf(p.w, "%s%s\n", p.prefix, line)
-		p.mu.Unlock()
-		p.buf = p.buf[i+1:]
-		if err != nil {
-			return len(b), err
-		}
-	}
-	return len(b), nil
-}
-
-// Flush writes a last partial line.
-func (p *prefixWriter) Flush() {
-	if len(p.buf) > 0 {
-		p.Write([]byte("\n"))
-	}
 }

@@ -207,6 +207,9 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 		}
 		// Numbered as the runbook numbers its steps, whatever --from or
 		// --only picked, as the index and the step prompt number them.
+		if opts.onStep != nil {
+			opts.onStep(s, len(rb.Steps))
+		}
 		progress(stepLine(s.N, len(rb.Steps), s, opts.DryRun, opts.DisplayTTY))
 		ixs := recording.Step{N: s.N, Name: s.Name, FileLine: s.FileLine, SourceSHA256: s.SourceSHA256,
 			Start: recording.SecondsOf(tee.Elapsed())}

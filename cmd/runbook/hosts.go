@@ -39,8 +39,10 @@ Hosts:
       andromeda greeting=bonjour
       root@10.0.0.2:2222 greeting="guten tag"
   Several hosts run at once (--forks at a time), each with its own
-  recording; their output is shown line by line behind "HOST | ", then a
-  combined recap.
+  recording. Up to 10 hosts, their output is shown line by line behind
+  "HOST | "; more show one summary line on a terminal (hosts done, running,
+  failed, the slowest step) with failures above it, else one line per host
+  as it ends. A combined recap ends the run, failures first.
 
 Examples:
   runbook xen-prereqs.lua --host andromeda
