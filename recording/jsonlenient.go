@@ -1,7 +1,9 @@
 package recording
 
 import (
-	"bytes"
+	"encoding/binary"
+	"math/bits"
+	"slices"
 	"strconv"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -15,29 +17,51 @@ import (
 // appendJSONString decodes the JSON string starting at s[i] == '"' onto dst.
 // It returns the new dst, the index after the closing quote, whether an
 // invalid escape had to be read as a literal backslash, and ok=false when
-// there is no closing quote.
+// there is no closing quote. dst must not share memory with s: it is
+// written eight bytes at a time, up to seven past its new length.
+//
+// It is the hot loop of every conversion from asciicast, whose strings
+// hold an escape every few bytes (\r\n, \u001b): runs of plain bytes are
+// found eight bytes at a time, and the common escapes decode without a
+// call.
 func appendJSONString(dst, s []byte, i int) (out []byte, next int, repaired, ok bool) {
-	i++     // opening quote
-	q := -1 // position of the next '"' at or after i, found once and reused
+	i++ // opening quote
 	for {
-		if q < i {
-			q = len(s)
-			if n := bytes.IndexByte(s[i:], '"'); n >= 0 {
-				q = i + n
+		// Eight bytes at a time to the next quote or backslash (the
+		// lowest flag is exact: the bit trick can only misflag bytes
+		// above a true one), each word stored whole and the length
+		// moved on by its plain bytes: no call for the short runs
+		// between escapes.
+		for ; i+8 <= len(s); i += 8 {
+			x := binary.LittleEndian.Uint64(s[i:])
+			q, b := x^(lo8*'"'), x^(lo8*'\\')
+			m := ((q-lo8)&^q | (b-lo8)&^b) & hi8
+			if cap(dst)-len(dst) < 8 {
+				dst = slices.Grow(dst, 8)
 			}
+			l := len(dst)
+			binary.LittleEndian.PutUint64(dst[l:l+8], x)
+			if m != 0 {
+				n := bits.TrailingZeros64(m) >> 3
+				dst = dst[:l+n]
+				i += n
+				goto found
+			}
+			dst = dst[:l+8]
 		}
-		j := q
-		if k := bytes.IndexByte(s[i:q], '\\'); k >= 0 {
-			j = i + k
+		for i < len(s) && s[i] != '"' && s[i] != '\\' {
+			dst = append(dst, s[i])
+			i++
 		}
-		dst = append(dst, s[i:j]...)
-		if j >= len(s) {
-			return dst, j, repaired, false
+	found:
+		if i >= len(s) {
+			return dst, i, repaired, false
 		}
-		if s[j] == '"' {
-			return dst, j + 1, repaired, true
+		if s[i] == '"' {
+			return dst, i + 1, repaired, true
 		}
 		// backslash
+		j := i
 		if j+1 >= len(s) {
 			return dst, j, repaired, false
 		}
@@ -57,13 +81,23 @@ func appendJSONString(dst, s []byte, i int) (out []byte, next int, repaired, ok 
 		case 't':
 			dst = append(dst, '\t')
 		case 'u':
-			r, n := hex4(s, j+2)
-			if n == 0 {
+			r := rune(-1)
+			if j+6 <= len(s) {
+				h := s[j+2 : j+6]
+				if a, b, c, d := unhex[h[0]], unhex[h[1]], unhex[h[2]], unhex[h[3]]; a|b|c|d >= 0 {
+					r = rune(a)<<12 | rune(b)<<8 | rune(c)<<4 | rune(d)
+				}
+			}
+			if r < 0 {
 				dst = append(dst, '\\', 'u')
 				repaired = true
-				continue
+				break
 			}
 			i = j + 6
+			if r < utf8.RuneSelf {
+				dst = append(dst, byte(r))
+				break
+			}
 			if utf16.IsSurrogate(r) {
 				if r2, n2 := hex4(s, i+2); n2 > 0 && i+1 < len(s) && s[i] == '\\' && s[i+1] == 'u' {
 					if d := utf16.DecodeRune(r, r2); d != utf8.RuneError {
@@ -86,24 +120,32 @@ func appendJSONString(dst, s []byte, i int) (out []byte, next int, repaired, ok 
 	}
 }
 
+// unhex is each byte's value as a hex digit, -1 for the rest.
+var unhex = func() (t [256]int8) {
+	for c := range t {
+		switch {
+		case c >= '0' && c <= '9':
+			t[c] = int8(c - '0')
+		case c >= 'a' && c <= 'f':
+			t[c] = int8(c - 'a' + 10)
+		case c >= 'A' && c <= 'F':
+			t[c] = int8(c - 'A' + 10)
+		default:
+			t[c] = -1
+		}
+	}
+	return t
+}()
+
 func hex4(s []byte, i int) (rune, int) {
 	if i+4 > len(s) {
 		return 0, 0
 	}
-	var r rune
-	for _, c := range s[i : i+4] {
-		switch {
-		case c >= '0' && c <= '9':
-			r = r<<4 | rune(c-'0')
-		case c >= 'a' && c <= 'f':
-			r = r<<4 | rune(c-'a'+10)
-		case c >= 'A' && c <= 'F':
-			r = r<<4 | rune(c-'A'+10)
-		default:
-			return 0, 0
-		}
+	a, b, c, d := unhex[s[i]], unhex[s[i+1]], unhex[s[i+2]], unhex[s[i+3]]
+	if a|b|c|d < 0 {
+		return 0, 0
 	}
-	return r, 4
+	return rune(a)<<12 | rune(b)<<8 | rune(c)<<4 | rune(d), 4
 }
 
 func skipWS(s []byte, i int) int {
