@@ -12,6 +12,7 @@ import (
 
 	"github.com/runbook-dev/runbook/engine/target"
 	"github.com/runbook-dev/runbook/internal/testenv"
+	"github.com/runbook-dev/runbook/recording"
 )
 
 // Many hosts on a terminal: no session shown, a summary line redrawn in
@@ -100,5 +101,72 @@ func TestFleetSummaryLine(t *testing.T) {
 	last := shown[strings.LastIndex(shown, "\x1b[K")+3:]
 	if len([]rune(last)) != 59 || !strings.HasPrefix(want, last) {
 		t.Errorf("drawn %q: want the first 59 characters of the summary", last)
+	}
+}
+
+// Ctrl-C stops a fleet: the hosts running end interrupted with their
+// recordings closed, the hosts not started are not started, every host
+// is in the recap as interrupted.
+func TestFleetInterrupted(t *testing.T) {
+	t.Setenv("HOME", t.TempDir())
+	dir := t.TempDir()
+	started := filepath.Join(dir, "started")
+	src := `step("Wait", function() sh("touch ` + started + `; sleep 600") end)`
+	var hosts []FleetHost
+	for i := range DefaultFleetLines + 2 {
+		hosts = append(hosts, FleetHost{Name: fmt.Sprintf("l%02d", i)})
+	}
+	disp := &testenv.Buffer{}
+	dials := make(chan string, len(hosts))
+	f := &Fleet{
+		Hosts: hosts, Forks: 3,
+		Dial: func(_ context.Context, h FleetHost) (target.Target, error) {
+			dials <- h.Name
+			return target.NewLocal(), nil
+		},
+		Options: Options{Path: filepath.Join(dir, "x.lua"), Source: []byte(src), Record: filepath.Join(dir, "x.ttyrec"),
+			Display: disp, Nonce: testNonce, Cols: 100, Rows: 30},
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		for range 3000 {
+			if _, err := os.Stat(started); err == nil {
+				cancel()
+				return
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}()
+	done := make(chan error, 1)
+	go func() { _, err := f.Run(ctx); done <- err }()
+	var err error
+	select {
+	case err = <-done:
+	case <-time.After(time.Minute):
+		t.Fatal("the fleet did not stop after Ctrl-C")
+	}
+	var fe *FleetError
+	if !errors.As(err, &fe) || len(fe.Failed) != len(hosts) {
+		t.Fatalf("error %v", err)
+	}
+	for _, r := range fe.Failed {
+		if r.Status != HostInterrupted {
+			t.Errorf("%s: %s (%v)", r.Host.Name, r.Status, r.Err)
+		}
+	}
+	if n := len(dials); n > 3 {
+		t.Errorf("%d hosts were dialled after Ctrl-C with 3 forks", n)
+	}
+	out := disp.String()
+	if !strings.Contains(out, "Recap (12 hosts): 12 interrupted") {
+		t.Errorf("recap:\n%s", out)
+	}
+	// The hosts that ran have a recording that says where it stopped.
+	for range len(dials) {
+		ix, err := recording.ReadIndex(recording.IndexPath(HostRecordPath(f.Options.Record, <-dials)))
+		if err != nil || ix.Stopped == nil || ix.Stopped.Reason != "interrupted" {
+			t.Errorf("index %+v: %v", ix, err)
+		}
 	}
 }
