@@ -92,7 +92,7 @@ func TestFleetSummaryLine(t *testing.T) {
 	v.hosts[2].since = now.Add(-12 * time.Second)
 	v.ended(1, &HostResult{Host: f.Hosts[1], Status: HostOK})
 	got := v.summary(now)
-	want := `1/3 hosts done, 2 running, 0 failed · slowest: db1 step 3/5 "Install packages" 12s`
+	want := `1/3 hosts done, 2 running, 0 failed · slowest: db1 12s in step 3/5 "Install packages"`
 	if got != want {
 		t.Errorf("summary\n got %q\nwant %q", got, want)
 	}

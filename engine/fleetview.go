@@ -178,7 +178,8 @@ func (v *fleetView) summary(now time.Time) string {
 	}
 	if slow >= 0 {
 		h := v.hosts[slow]
-		s += fmt.Sprintf(" · slowest: %s step %d/%d %q %s", v.names[slow], h.step.N, h.of, h.step.Name, now.Sub(h.since).Round(time.Second))
+		// The time before the step's name: a narrow terminal cuts the end.
+		s += fmt.Sprintf(" · slowest: %s %s in step %d/%d %q", v.names[slow], now.Sub(h.since).Round(time.Second), h.step.N, h.of, h.step.Name)
 	}
 	return s
 }
