@@ -253,6 +253,9 @@ func (a *aRun) runSteps(steps []*Step) (runErr error, failedStep *Step) {
 		}
 		// Numbered as the runbook numbers its steps, whatever --from or
 		// --only picked, as the index and the step prompt number them.
+		if opts.onStep != nil {
+			opts.onStep(s, len(r.rb.Steps))
+		}
 		a.progress(stepLine(s.N, len(r.rb.Steps), s, opts.DryRun, opts.DisplayTTY))
 		ixs := recording.Step{N: s.N, Name: s.Name, FileLine: s.FileLine, SourceSHA256: s.SourceSHA256,
 			Start: recording.SecondsOf(tee.Elapsed())}

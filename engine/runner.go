@@ -74,6 +74,10 @@ type Options struct {
 
 	// Plan loads and walks the steps without running anything (runbook steps).
 	Plan bool
+
+	// onStep, when set, is told when each step starts (a fleet's summary
+	// line shows the slowest step running).
+	onStep func(s *Step, of int)
 }
 
 // runner is one runbook loaded in one Lua state for one target.

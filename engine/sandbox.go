@@ -19,11 +19,16 @@ func newSandbox(dir string) *lua.LState {
 		// gopher-lua's defaults (a fixed registry of 20 Ki slots, 256
 		// calls) fail table.concat of a few thousand strings with
 		// "registry overflow": start small and grow as a runbook needs,
-		// up to what a config file of millions of lines takes.
-		RegistrySize:        1024 * 20,
-		RegistryGrowStep:    1024 * 32,
-		RegistryMaxSize:     1024 * 1024 * 8,
-		CallStackSize:       1024 * 64,
+		// up to what a config file of millions of lines takes. Small
+		// matters: a fleet holds one state per host at once, and a
+		// runbook's steps use a few hundred slots (20 Ki of them were
+		// 320 KB a host).
+		RegistrySize:     1024 * 2,
+		RegistryGrowStep: 1024 * 32,
+		RegistryMaxSize:  1024 * 1024 * 8,
+		// The call stack grows by segments; its index of segments is
+		// allocated whole (8 bytes per 8 calls).
+		CallStackSize:       1024 * 16,
 		MinimizeStackMemory: true,
 	})
 	for _, lib := range []struct {

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"bytes"
 	"regexp"
 	"strconv"
 	"strings"
@@ -44,6 +45,11 @@ func (m *termModes) watch(p []byte) {
 		b = append(m.carry, p...)
 		m.carry = nil
 	}
+	if !bytes.Contains(b, modePrefix) {
+		// Most output sets no mode: skip the regexp.
+		m.keepUnfinished(b)
+		return
+	}
 	for _, sm := range modeSeq.FindAllSubmatch(b, -1) {
 		on := sm[2][0] == 'h'
 		for _, f := range strings.Split(string(sm[1]), ";") {
@@ -61,9 +67,22 @@ func (m *termModes) watch(p []byte) {
 			}
 		}
 	}
-	// Keep an unfinished sequence for the next write.
-	if i := strings.LastIndexByte(string(b), 0x1b); i >= 0 && len(b)-i < 24 && !modeSeq.Match(b[i:]) && !finalByte(b[i+1:]) {
-		m.carry = append([]byte(nil), b[i:]...)
+	m.keepUnfinished(b)
+}
+
+// modePrefix starts every sequence modeSeq matches.
+var modePrefix = []byte("\x1b[?")
+
+// keepUnfinished keeps a sequence b ends with, unfinished, for the next
+// write: an ESC in b's last 23 bytes (only its tail is searched: a chunk
+// of output may be megabytes).
+func (m *termModes) keepUnfinished(b []byte) {
+	from := max(0, len(b)-23)
+	if i := bytes.LastIndexByte(b[from:], 0x1b); i >= 0 {
+		i += from
+		if !modeSeq.Match(b[i:]) && !finalByte(b[i+1:]) {
+			m.carry = append([]byte(nil), b[i:]...)
+		}
 	}
 }
 

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -18,6 +19,8 @@ func TestTermModes(t *testing.T) {
 		// A sequence cut between two reads of the pty.
 		{[]string{"abc\x1b[?10", "49h more"}, "\x1b[?1049l", []string{"alternate screen"}},
 		{[]string{"\x1b[", "?25;7l"}, "\x1b[?25h\x1b[?7h", []string{"cursor", "line wrap"}},
+		// Cut at the end of a long chunk of output.
+		{[]string{strings.Repeat("x", 1<<20) + "\x1b[?1", "049h"}, "\x1b[?1049l", []string{"alternate screen"}},
 		// Modes not watched, and other sequences, are left alone.
 		{[]string{"\x1b[?2004h\x1b[1;31mred\x1b[0m"}, "", nil},
 	}

@@ -3,6 +3,7 @@ package recording
 import (
 	"encoding/binary"
 	"math/bits"
+	"slices"
 	"unicode/utf8"
 )
 
@@ -19,46 +20,85 @@ var needsEscape = func() (t [256]bool) {
 
 // appendJSONBytes appends s as a JSON string. Invalid UTF-8 becomes U+FFFD
 // (asciicast data is text); control characters are escaped as asciinema
-// does (ESC as \u001b).
+// does (ESC as \u001b). dst must not share memory with s: it is written
+// eight bytes at a time, up to seven past its new length.
 //
-// It is the hot loop of every conversion to asciicast: eight bytes at a
-// time, it jumps to the first byte that needs a look (an escape or a
-// non-ASCII byte) and copies clean runs in one go.
+// It is the hot loop of every conversion to asciicast, and terminal output
+// has a control byte or a non-ASCII one every few bytes: eight bytes at a
+// time, each word is stored whole and the length moved on to the first
+// byte that needs a look (no call for the short runs between them); the
+// common UTF-8 forms are checked in line.
 func appendJSONBytes(dst, s []byte) []byte {
 	dst = append(dst, '"')
-	start := 0
 	for i := 0; i < len(s); {
 		if i+8 <= len(s) {
 			x := binary.LittleEndian.Uint64(s[i:])
 			m := escapeMask(x) | x&hi8
+			if cap(dst)-len(dst) < 8 {
+				dst = slices.Grow(dst, 8)
+			}
+			l := len(dst)
+			binary.LittleEndian.PutUint64(dst[l:l+8], x)
 			if m == 0 {
+				dst = dst[:l+8]
 				i += 8
 				continue
 			}
 			// The lowest flag is exact (the bit trick can only misflag
 			// bytes above a true one).
-			i += bits.TrailingZeros64(m) >> 3
+			n := bits.TrailingZeros64(m) >> 3
+			dst = dst[:l+n]
+			i += n
 		}
 		c := s[i]
 		if c < utf8.RuneSelf {
 			if needsEscape[c] {
-				dst = append(dst, s[start:i]...)
 				dst = appendEscape(dst, c)
-				start = i + 1
+			} else {
+				dst = append(dst, c)
 			}
 			i++
 			continue
 		}
-		r, size := utf8.DecodeRune(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			dst = append(dst, s[start:i]...)
+		switch size := utf8Len(s[i:]); size {
+		case 0:
 			dst = append(dst, `\ufffd`...)
-			start = i + 1
+			i++
+		case 2:
+			dst = append(dst, c, s[i+1])
+			i += 2
+		case 3:
+			dst = append(dst, c, s[i+1], s[i+2])
+			i += 3
+		default:
+			dst = append(dst, s[i:i+size]...)
+			i += size
 		}
-		i += size
 	}
-	dst = append(dst, s[start:]...)
 	return append(dst, '"')
+}
+
+// utf8Len is the length of the valid UTF-8 character p starts with (a
+// non-ASCII one), 0 when it is not one. The two- and three-byte forms are
+// checked here; the rest as the utf8 package does.
+func utf8Len(p []byte) int {
+	c := p[0]
+	switch {
+	case c >= 0xc2 && c <= 0xdf:
+		if len(p) >= 2 && p[1]&0xc0 == 0x80 {
+			return 2
+		}
+		return 0
+	case c >= 0xe1 && c <= 0xec, c == 0xee, c == 0xef:
+		if len(p) >= 3 && p[1]&0xc0 == 0x80 && p[2]&0xc0 == 0x80 {
+			return 3
+		}
+		return 0
+	}
+	if r, size := utf8.DecodeRune(p); r != utf8.RuneError || size > 1 {
+		return size
+	}
+	return 0
 }
 
 func appendEscape(dst []byte, c byte) []byte {

@@ -3,6 +3,7 @@ package recording
 import (
 	"encoding/json"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -53,6 +54,33 @@ func TestParseDecimalSeconds(t *testing.T) {
 	for _, s := range []string{"", ".5", "1e3", "-1", "1.2.3", "1.0000000001", "1234567890123456"} {
 		if _, ok := parseDecimalSeconds([]byte(s)); ok {
 			t.Errorf("%q accepted; strconv should have it", s)
+		}
+	}
+}
+
+// appendJSONString reads what encoding/json reads, repairs what termrec
+// writes (a lone backslash), and says when the string does not end.
+func TestAppendJSONString(t *testing.T) {
+	long := strings.Repeat("plain text ", 20)
+	for _, c := range []struct {
+		in, want     string
+		next         int
+		repaired, ok bool
+	}{
+		{`"abc"x`, "abc", 5, false, true},
+		{`"a\u001b[0m\r\n"`, "a\x1b[0m\r\n", 16, false, true},
+		{`"\"\\\/\b\f\t"`, "\"\\/\b\f\t", 14, false, true},
+		{`"\u00e9\u2713\ud83d\udca9"`, "é✓💩", 26, false, true},
+		{`"\ud83d lone"`, "\ufffd lone", 13, false, true},
+		{`"\e[1m"`, `\e[1m`, 7, true, true},
+		{`"\uzz"`, `\uzz`, 6, true, true},
+		{`"` + long + `\n` + long + `"`, long + "\n" + long, 2*len(long) + 4, false, true},
+		{`"unterminated`, "unterminated", 13, false, false},
+		{`"ends in \`, "ends in ", 9, false, false},
+	} {
+		got, next, repaired, ok := appendJSONString([]byte("pre:"), []byte(c.in), 0)
+		if string(got) != "pre:"+c.want || next != c.next || repaired != c.repaired || ok != c.ok {
+			t.Errorf("%.30q: %q next %d repaired %v ok %v; want %q %d %v %v", c.in, got, next, repaired, ok, "pre:"+c.want, c.next, c.repaired, c.ok)
 		}
 	}
 }

@@ -59,12 +59,12 @@ var errSilent = errors.New("already reported")
 // failed step (1), a run stopped by Ctrl-C while dialling is interrupted
 // (130).
 func exitCode(err error) int {
-	var hosts *hostsError
+	var fleet *engine.FleetError
 	switch {
 	case err == nil, errors.Is(err, pflag.ErrHelp):
 		return exitOK
-	case errors.As(err, &hosts):
-		return hosts.exitCode()
+	case errors.As(err, &fleet):
+		return fleetExitCode(fleet)
 	case errors.As(err, new(*recording.FormatError)):
 		return exitFailed
 	case errors.As(err, new(*inputError)) && errors.Is(err, context.Canceled):

@@ -44,7 +44,7 @@ func TestExitCode(t *testing.T) {
 		{player.ErrInterrupted, 130, "interrupted"},
 		{wrap(context.Canceled), 130, "interrupted"},
 		{errors.New("disk full"), 1, "failed"},
-		{&hostsError{errs: []error{&engine.StepFailedError{}, &rssh.HostError{Host: "h", Op: "dial", Err: errors.New("x")}}, n: 2}, 3, "host"},
+		{&engine.FleetError{Hosts: 2, Failed: []*engine.HostResult{{Err: &engine.StepFailedError{}}, {Err: &rssh.HostError{Host: "h", Op: "dial", Err: errors.New("x")}}}}, 3, "host"},
 	}
 	for _, c := range cases {
 		if got := exitCode(c.err); got != c.want {

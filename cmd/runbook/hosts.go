@@ -5,12 +5,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
-	"io"
 	"os"
 	"path"
-	"path/filepath"
-	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -43,8 +39,10 @@ Hosts:
       andromeda greeting=bonjour
       root@10.0.0.2:2222 greeting="guten tag"
   Several hosts run at once (--forks at a time), each with its own
-  recording; their output is shown line by line behind "HOST | ", then a
-  combined recap.
+  recording. Up to 10 hosts, their output is shown line by line behind
+  "HOST | "; more show one summary line on a terminal (hosts done, running,
+  failed, the slowest step) with failures above it, else one line per host
+  as it ends. A combined recap ends the run, failures first.
 
 Examples:
   runbook xen-prereqs.lua --host andromeda
@@ -346,9 +344,10 @@ func onceSudoPassword(st *IO, set map[string]string) func(context.Context) (stri
 	}
 }
 
-// runOnTargets runs the runbook on this machine or on every host, and
+// runOnTargets runs the runbook on this machine or on every host (the
+// engine's Fleet: one host, or this machine, looks as a plain run), and
 // returns the reports in the order the hosts were named.
-func runOnTargets(ctx context.Context, st *IO, f *targetFlags, opts engine.Options, display io.Writer) ([]*engine.Report, error) {
+func runOnTargets(ctx context.Context, st *IO, f *targetFlags, opts engine.Options) ([]*engine.Report, error) {
 	// The runbook may name its host and ask for sudo.
 	var declared *engine.Runbook
 	{
@@ -369,146 +368,36 @@ func runOnTargets(ctx context.Context, st *IO, f *targetFlags, opts engine.Optio
 	}
 	if opts.Record != "" && len(jobs) > 1 {
 		for _, j := range jobs {
-			if err := checkOutput("run", hostRecordPath(opts.Record, j.name), f.overwrite, nil); err != nil {
+			if err := checkOutput("run", engine.HostRecordPath(opts.Record, j.name), f.overwrite, nil); err != nil {
 				return nil, err
 			}
 		}
 	}
+	fleet := &engine.Fleet{Forks: f.forks, Options: opts}
 	if len(jobs) == 0 {
-		t := target.NewLocal()
-		defer t.Close()
-		opts.Target = t
-		rep, err := engine.Run(ctx, opts)
-		if rep.Runbook != "" {
-			fmt.Fprintln(display, rep.Recap())
-		}
-		return []*engine.Report{rep}, err
+		fleet.Hosts = []engine.FleetHost{{Name: "local"}}
+		fleet.Dial = func(context.Context, engine.FleetHost) (target.Target, error) { return target.NewLocal(), nil }
+		return fleet.Run(ctx)
 	}
-	sudoPW := maskedSudo(opts.Secrets, onceSudoPassword(st, opts.Set))
-	if len(jobs) == 1 {
-		j := jobs[0]
-		t, err := rssh.Dial(ctx, j.spec, f.sshOptions(st, sudo, sudoPW))
+	for _, j := range jobs {
+		fleet.Hosts = append(fleet.Hosts, engine.FleetHost{Name: j.name, Addr: j.spec, Set: j.set})
+	}
+	sshOpts := f.sshOptions(st, sudo, maskedSudo(opts.Secrets, onceSudoPassword(st, opts.Set)))
+	fleet.Dial = func(ctx context.Context, h engine.FleetHost) (target.Target, error) {
+		t, err := rssh.Dial(ctx, h.Addr, sshOpts)
 		if err != nil {
 			return nil, err
 		}
-		defer t.Close()
-		o := opts
-		o.Target = t
-		o.Set = mergeSet(opts.Set, j.set)
-		rep, err := engine.Run(ctx, o)
-		if rep.Runbook != "" {
-			fmt.Fprintln(display, rep.Recap())
-		}
-		return []*engine.Report{rep}, err
+		return t, nil
 	}
-	return runMany(ctx, st, f, jobs, opts, display, sudo, sudoPW)
+	return fleet.Run(ctx)
 }
 
-// hostResult is one host's outcome in a fan-out.
-type hostResult struct {
-	job hostJob
-	rep *engine.Report
-	err error
-}
-
-// runMany runs on several hosts, f.forks at a time. Each host's output is
-// shown a whole line at a time behind "HOST | ", and a combined recap ends it.
-func runMany(ctx context.Context, st *IO, f *targetFlags, jobs []hostJob, opts engine.Options, display io.Writer, sudo bool, sudoPW func(context.Context) (string, error)) ([]*engine.Report, error) {
-	width := 0
-	for _, j := range jobs {
-		width = max(width, len(j.name))
-	}
-	var outMu sync.Mutex
-	results := make([]hostResult, len(jobs))
-	sem := make(chan struct{}, f.forks)
-	var wg sync.WaitGroup
-	for i, j := range jobs {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			select {
-			case sem <- struct{}{}:
-			case <-ctx.Done():
-				results[i] = hostResult{job: j, err: ctx.Err()}
-				return
-			}
-			defer func() { <-sem }()
-			pw := &prefixWriter{w: display, mu: &outMu, prefix: fmt.Sprintf("%-*s | ", width, j.name)}
-			defer pw.Flush()
-			t, err := rssh.Dial(ctx, j.spec, f.sshOptions(st, sudo, sudoPW))
-			if err != nil {
-				fmt.Fprintf(pw, "%v\n", err)
-				results[i] = hostResult{job: j, err: err}
-				return
-			}
-			defer t.Close()
-			o := opts
-			o.Target = t
-			o.Set = mergeSet(opts.Set, j.set)
-			o.Display, o.DisplayTTY = pw, false
-			// Nothing to ask at a terminal shared by several hosts.
-			o.Ask = nil
-			if o.Record != "" {
-				o.Record = hostRecordPath(o.Record, j.name)
-			}
-			rep, err := engine.Run(ctx, o)
-			if rep != nil && rep.Runbook != "" {
-				fmt.Fprintln(pw, rep.Recap())
-			}
-			results[i] = hostResult{job: j, rep: rep, err: err}
-		}()
-	}
-	wg.Wait()
-
-	// The combined recap: one line a host, in the order they were named.
-	fmt.Fprintf(display, "\nRecap (%d hosts):\n", len(jobs))
-	var reports []*engine.Report
-	var errs []error
-	for _, r := range results {
-		status := "ok"
-		detail := ""
-		switch {
-		case r.rep != nil && r.rep.Runbook != "":
-			reports = append(reports, r.rep)
-			detail = fmt.Sprintf("%d ok, %d changed, %d failed, %d skipped", r.rep.OK, r.rep.Changed, r.rep.Failed, r.rep.Skipped)
-			if r.rep.Recording != "" {
-				detail += "; " + r.rep.Recording
-			}
-		}
-		if r.err != nil {
-			errs = append(errs, r.err)
-			status = "failed"
-			if exitCode(r.err) == exitHost {
-				status = "unreachable"
-			} else if exitCode(r.err) == exitInterrupted {
-				status = "interrupted"
-			}
-			if detail == "" {
-				detail = firstLine(r.err.Error())
-			}
-		}
-		fmt.Fprintf(display, "  %-*s  %-11s %s\n", width, r.job.name, status, detail)
-	}
-	if len(errs) == 0 {
-		return reports, nil
-	}
-	return reports, &hostsError{errs: errs, n: len(jobs)}
-}
-
-// hostsError sums up the hosts that failed. Its exit code is the most
-// serious of theirs: interrupted, then unreachable, then failed.
-type hostsError struct {
-	errs []error
-	n    int
-}
-
-func (e *hostsError) Error() string {
-	return fmt.Sprintf("%d of %d hosts did not finish: %s", len(e.errs), e.n, firstLine(e.errs[0].Error()))
-}
-
-func (e *hostsError) exitCode() int {
+// fleetExitCode is the most serious exit code of the hosts that did not
+// finish: interrupted, then unreachable, then failed.
+func fleetExitCode(e *engine.FleetError) int {
 	codes := map[int]bool{}
-	for _, err := range e.errs {
+	for _, err := range e.Unwrap() {
 		codes[exitCode(err)] = true
 	}
 	for _, c := range []int{exitInterrupted, exitHost, exitFailed, exitUsage} {
@@ -519,70 +408,7 @@ func (e *hostsError) exitCode() int {
 	return exitFailed
 }
 
-func (e *hostsError) Unwrap() []error { return e.errs }
-
 func firstLine(s string) string {
 	s, _, _ = strings.Cut(s, "\n")
 	return s
-}
-
-func mergeSet(base, over map[string]string) map[string]string {
-	if len(over) == 0 {
-		return base
-	}
-	m := make(map[string]string, len(base)+len(over))
-	for k, v := range base {
-		m[k] = v
-	}
-	keys := make([]string, 0, len(over))
-	for k := range over {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		m[k] = over[k]
-	}
-	return m
-}
-
-// hostRecordPath is where one host of several records: --record's name
-// with the host before the extension (x-web1.ttyrec).
-func hostRecordPath(record, host string) string {
-	ext := filepath.Ext(record)
-	return strings.TrimSuffix(record, ext) + "-" + engine.FileSafe(host) + ext
-}
-
-// prefixWriter writes whole lines behind a prefix, under a lock shared by
-// all hosts, so their output never mixes within a line.
-type prefixWriter struct {
-	w      io.Writer
-	mu     *sync.Mutex
-	prefix string
-	buf    []byte
-}
-
-func (p *prefixWriter) Write(b []byte) (int, error) {
-	p.buf = append(p.buf, b...)
-	for {
-		i := bytes.IndexByte(p.buf, '\n')
-		if i < 0 {
-			break
-		}
-		line := bytes.TrimRight(p.buf[:i], "\r")
-		p.mu.Lock()
-		_, err := fmt.Fprintf(p.w, "%s%s\n", p.prefix, line)
-		p.mu.Unlock()
-		p.buf = p.buf[i+1:]
-		if err != nil {
-			return len(b), err
-		}
-	}
-	return len(b), nil
-}
-
-// Flush writes a last partial line.
-func (p *prefixWriter) Flush() {
-	if len(p.buf) > 0 {
-		p.Write([]byte("\n"))
-	}
 }

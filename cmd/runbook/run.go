@@ -253,7 +253,7 @@ func runRunFlags(ctx context.Context, st *IO, args []string, printed *bool) erro
 
 	// This machine, or the hosts --host/--hosts (or the runbook) name:
 	// see hosts.go.
-	reports, firstErr := runOnTargets(ctx, st, &f.targets, opts, display)
+	reports, firstErr := runOnTargets(ctx, st, &f.targets, opts)
 	if f.junit != "" {
 		if err := writeOutput(st, f.junit, func(w io.Writer) error { return writeJUnit(w, runJUnit(reports, firstErr)) }); err != nil {
 			return fmt.Errorf("run: write --junit %s: %w", f.junit, err)

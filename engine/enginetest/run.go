@@ -64,6 +64,24 @@ func Run(t testing.TB, tg target.Target, src, dir string, o Options) Result {
 		}
 		return r // the run failed before it recorded anything
 	}
+	f.Close()
+	r.Data = ReadRecording(t, rec)
+	ix, ierr := recording.ReadIndex(recording.IndexPath(rec))
+	if ierr != nil {
+		t.Fatalf("index: %v", ierr)
+	}
+	r.Index = ix
+	return r
+}
+
+// ReadRecording reads a ttyrec recording to its end and returns what it
+// shows, failing the test on any problem in it.
+func ReadRecording(t testing.TB, rec string) string {
+	t.Helper()
+	f, err := os.Open(rec)
+	if err != nil {
+		t.Fatalf("recording: %v", err)
+	}
 	defer f.Close()
 	rd := recording.NewReader(f, rec)
 	var data []byte
@@ -78,15 +96,9 @@ func Run(t testing.TB, tg target.Target, src, dir string, o Options) Result {
 		data = append(data, fr.Data...)
 	}
 	if probs, n := rd.Problems(); n > 0 {
-		t.Errorf("recording has %d problems, first %v", n, probs[0])
+		t.Errorf("%s has %d problems, first %v", rec, n, probs[0])
 	}
-	r.Data = string(data)
-	ix, ierr := recording.ReadIndex(recording.IndexPath(rec))
-	if ierr != nil {
-		t.Fatalf("index: %v", ierr)
-	}
-	r.Index = ix
-	return r
+	return string(data)
 }
 
 // StripANSI removes CSI sequences (colours) so tests can look for text.

@@ -56,6 +56,16 @@ func CleanText(p []byte) string {
 	var b strings.Builder
 	b.Grow(len(p))
 	for i := 0; i < len(p); i++ {
+		// Plain text goes over in runs (a command's output is megabytes).
+		if j := i; plain[p[j]] {
+			for j < len(p) && plain[p[j]] {
+				j++
+			}
+			b.Write(p[i:j])
+			if i = j; i == len(p) {
+				break
+			}
+		}
 		c := p[i]
 		switch {
 		case c == 0x1b && i+1 < len(p):
@@ -71,6 +81,14 @@ func CleanText(p []byte) string {
 	}
 	return b.String()
 }
+
+// plain marks the bytes CleanText keeps as they are.
+var plain = func() (t [256]bool) {
+	for c := range t {
+		t[c] = c >= 0x20 && c != 0x7f || c == '\n' || c == '\t'
+	}
+	return t
+}()
 
 // skipEscape returns the index of the last byte of the escape sequence
 // starting at p[i] (an ESC).

@@ -118,23 +118,37 @@ func loadConfigs(explicit, home string) (*configFiles, error) {
 		paths = []string{filepath.Join(home, ".ssh", "config"), "/etc/ssh/ssh_config"}
 	}
 	for _, p := range paths {
-		f, err := os.Open(p)
+		fi, err := os.Stat(p)
 		if err != nil {
 			if os.IsNotExist(err) && explicit == "" {
 				continue
 			}
 			return nil, fmt.Errorf("ssh config: %w", err)
 		}
-		c, err := ssh_config.Decode(f)
-		f.Close()
+		// Parsed once for every host dialled while it is the same file
+		// (filecache.go); a parsed Config is only read after.
+		c, err := configCache.get(p, []fileSig{sigOf(fi)}, func() (*ssh_config.Config, error) {
+			f, err := os.Open(p)
+			if err != nil {
+				return nil, fmt.Errorf("ssh config: %w", err)
+			}
+			defer f.Close()
+			c, err := ssh_config.Decode(f)
+			if err != nil {
+				return nil, fmt.Errorf("ssh config %s: %w", p, err)
+			}
+			return c, nil
+		})
 		if err != nil {
-			return nil, fmt.Errorf("ssh config %s: %w", p, err)
+			return nil, err
 		}
 		cf.files = append(cf.files, c)
 		cf.names = append(cf.names, p)
 	}
 	return cf, nil
 }
+
+var configCache parseCache[*ssh_config.Config]
 
 // get returns the first value for key, as OpenSSH does: the first file and
 // the first matching Host block that sets it win.

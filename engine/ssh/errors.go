@@ -16,6 +16,9 @@ type HostError struct {
 func (e *HostError) Error() string { return "ssh " + e.Host + ": " + e.Op + ": " + e.Err.Error() }
 func (e *HostError) Unwrap() error { return e.Err }
 
+// Unreachable marks the error for target.IsUnreachable.
+func (e *HostError) Unreachable() bool { return true }
+
 // HostKeyError reports a host key that is not trusted: unknown, changed
 // or revoked. It is a HostError for the exit code; its message says what
 // the user can do.
@@ -34,6 +37,9 @@ type HostKeyError struct {
 	// AddTo is the file --accept-new-host-key would append to.
 	AddTo string
 }
+
+// Unreachable marks the error for target.IsUnreachable.
+func (e *HostKeyError) Unreachable() bool { return true }
 
 func (e *HostKeyError) Error() string {
 	var b strings.Builder

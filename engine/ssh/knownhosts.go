@@ -24,15 +24,23 @@ type hostKeys struct {
 	s       *settings
 	o       *Options
 	files   []string // known_hosts files that exist, user's first
-	cb      ssh.HostKeyCallback
-	address string // what is looked up: "[host]:port" or the HostKeyAlias
+	db      *knownDB // nil when there are none
+	address string   // what is looked up: "[host]:port" or the HostKeyAlias
+}
+
+// knownDB is the known_hosts files read: shared by every host dialled
+// while they are unchanged (filecache.go), and only read after.
+type knownDB struct {
+	cb ssh.HostKeyCallback
 
 	mu    sync.Mutex
 	lines map[string][]string // file -> lines, to tell @cert-authority entries apart
 }
 
+var knownCache parseCache[*knownDB]
+
 func newHostKeys(s *settings, o *Options) (*hostKeys, error) {
-	h := &hostKeys{s: s, o: o, lines: map[string][]string{}}
+	h := &hostKeys{s: s, o: o}
 	h.address = net.JoinHostPort(s.hostname, strconv.Itoa(s.port))
 	if s.hostKeyAlias != "" {
 		h.address = net.JoinHostPort(s.hostKeyAlias, "22")
@@ -45,12 +53,24 @@ func newHostKeys(s *settings, o *Options) (*hostKeys, error) {
 			h.files = append(h.files, f)
 		}
 	}
-	if len(h.files) > 0 {
+	if len(h.files) == 0 {
+		return h, nil
+	}
+	parse := func() (*knownDB, error) {
 		cb, err := knownhosts.New(h.files...)
 		if err != nil {
 			return nil, fmt.Errorf("read known_hosts: %w", err)
 		}
-		h.cb = cb
+		return &knownDB{cb: cb, lines: map[string][]string{}}, nil
+	}
+	var err error
+	if sigs, ok := statAll(h.files); ok {
+		h.db, err = knownCache.get(cacheKey(h.files), sigs, parse)
+	} else {
+		h.db, err = parse()
+	}
+	if err != nil {
+		return nil, err
 	}
 	return h, nil
 }
@@ -60,13 +80,13 @@ func (h *hostKeys) shown() string { return knownhosts.Normalize(h.address) }
 
 // known returns the entries that match this host: plain keys and CAs.
 func (h *hostKeys) known() (plain, cas []knownhosts.KnownKey) {
-	if h.cb == nil {
+	if h.db == nil {
 		return nil, nil
 	}
 	// Ask with a key nobody has: the error lists every entry for the host.
 	_, priv, _ := ed25519.GenerateKey(nil)
 	probe, _ := ssh.NewPublicKey(priv.Public())
-	err := h.cb(h.address, fakeAddr(h.address), probe)
+	err := h.db.cb(h.address, fakeAddr(h.address), probe)
 	var ke *knownhosts.KeyError
 	if !errors.As(err, &ke) {
 		return nil, nil
@@ -114,9 +134,10 @@ func (h *hostKeys) algorithms() []string {
 
 // isCA reports whether the known_hosts line k came from is @cert-authority.
 func (h *hostKeys) isCA(k knownhosts.KnownKey) bool {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	ls, ok := h.lines[k.Filename]
+	db := h.db
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	ls, ok := db.lines[k.Filename]
 	if !ok {
 		if f, err := os.Open(k.Filename); err == nil {
 			sc := bufio.NewScanner(f)
@@ -126,7 +147,7 @@ func (h *hostKeys) isCA(k knownhosts.KnownKey) bool {
 			}
 			f.Close()
 		}
-		h.lines[k.Filename] = ls
+		db.lines[k.Filename] = ls
 	}
 	if k.Line < 1 || k.Line > len(ls) {
 		return false
@@ -143,10 +164,10 @@ func (h *hostKeys) check(_ string, remote net.Addr, key ssh.PublicKey) error {
 	if c, ok := key.(*ssh.Certificate); ok {
 		herr.Type, herr.Fingerprint = c.Key.Type()+" certificate", ssh.FingerprintSHA256(c.Key)
 	}
-	if h.cb == nil {
+	if h.db == nil {
 		return h.unknown(herr, key)
 	}
-	err := h.cb(h.address, remote, key)
+	err := h.db.cb(h.address, remote, key)
 	if err == nil {
 		return nil
 	}

@@ -7,6 +7,7 @@ package target
 
 import (
 	"context"
+	"errors"
 	"io"
 )
 
@@ -87,3 +88,11 @@ type LostError struct {
 
 func (e *LostError) Error() string { return "connection to " + e.Host + " lost: " + e.Err.Error() }
 func (e *LostError) Unwrap() error { return e.Err }
+
+// IsUnreachable reports whether err says the host could not be reached,
+// authenticated to or trusted: an error in its chain has a method
+// Unreachable() bool that returns true (the SSH target's host errors).
+func IsUnreachable(err error) bool {
+	var u interface{ Unreachable() bool }
+	return errors.As(err, &u) && u.Unreachable()
+}
