@@ -14,7 +14,7 @@ import (
 	"github.com/runbook-dev/runbook/recording"
 )
 
-const convertUse = "runbook convert IN OUT [--idle-limit DUR] [--speed X] [--cut FROM-TO]... [--redact REGEX]... [--from-format F] [--to F] [--cast-v3] [--no-index]"
+const convertUse = "runbook convert IN OUT [--idle-limit DUR] [--speed X] [--cut FROM-TO]... [--redact TEXT]... [--redact-file F] [--redact-regex RE]... [--from-format F] [--to F] [--cast-v3] [--no-index]"
 
 const convertMore = `
 Reads ttyrec (also .gz), termrec's nh (.nh) and asciicast v1/v2/v3 (.cast;
@@ -33,7 +33,11 @@ The index beside IN (IN.json: steps, commands, markers, pauses) follows:
 when OUT is a ttyrec file, OUT.json is written with every time mapped
 exactly as the frames are, so each command still spans the same output;
 the pauses gain the time the idle limit and --cut took out, idle_limit
-becomes the new limit, and --redact masks the index's texts too. An
+becomes the new limit, and --redact masks the index's texts too (and
+writes "redacted": true in it, which info shows). --redact TEXT masks a
+secret as **** in every encoding (JSON, shell and URL escapes, hex,
+base64) and across frames; --redact-regex masks matches one * per
+character, within one frame. An
 asciicast gets the steps as markers and the index's idle limit as
 idle_time_limit. Converting in place (IN = OUT) replaces the recording,
 then its index, each atomically. --no-index ignores IN.json; nothing is
@@ -47,7 +51,8 @@ Examples:
   runbook convert demo.ttyrec - --to cast | gzip > demo.cast.gz
   zcat old.ttyrec.gz | runbook convert - new.cast --from-format ttyrec
   runbook convert demo.cast short.ttyrec --cut 10s-1m --speed 1.5
-  runbook convert demo.ttyrec public.ttyrec --redact 'token=[A-Za-z0-9]+'
+  runbook convert demo.ttyrec public.ttyrec --redact "$TOKEN"
+  runbook convert demo.ttyrec public.ttyrec --redact-regex 'token=[A-Za-z0-9]+'
 `
 
 func runConvert(ctx context.Context, st *IO, args []string) error {
