@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/runbook-dev/runbook/internal/cmdline"
@@ -205,7 +206,7 @@ func apply(ls []string, ops []lineOp) []string {
 			out[at] = op.line
 			continue
 		}
-		if indexOf(out, op.line) >= 0 {
+		if slices.Index(out, op.line) >= 0 {
 			continue
 		}
 		pos := len(out)
@@ -225,15 +226,6 @@ func lastMatch(ls []string, re *regexp.Regexp) int {
 	}
 	for i := len(ls) - 1; i >= 0; i-- {
 		if re.MatchString(ls[i]) {
-			return i
-		}
-	}
-	return -1
-}
-
-func indexOf(ls []string, s string) int {
-	for i, l := range ls {
-		if l == s {
 			return i
 		}
 	}
