@@ -2,6 +2,7 @@ package stdlib
 
 import (
 	"bytes"
+	"fmt"
 	"regexp"
 	"strings"
 
@@ -10,9 +11,12 @@ import (
 
 var _ = documentModule("file", `Files on the host: whole files, single lines, managed blocks,
 comments, directories. Paths are absolute. Mode and owner stay as they are unless asked for
-(mode="0644", owner=, group=); content ends exactly as asked. Line edits are typed as sed -i
-commands, whole files as a heredoc into PATH.runbook-tmp then mv (base64 when the content is not
-plain text), and the file is read back afterwards to prove it.`)
+(mode="0644", owner=, group=); content ends exactly as asked. Whole files are typed as a heredoc
+into the file (base64 when the content is not plain text). Line edits are typed as grep and sed
+addressed by what the lines say, never by line number, so the command does the same on any copy
+of the file or fails leaving it untouched; an edit sed cannot say exactly (file.replace,
+file.block) writes the whole file only where it still holds what the edit was made from (its
+sha256). The file is read back afterwards to prove it.`)
 
 func (m *Modules) fileFuncs() map[string]lua.LGFunction {
 	return map[string]lua.LGFunction{
@@ -40,7 +44,7 @@ func (m *Modules) fileWrite(L *lua.LState) int {
 	p := o.checkPath(1)
 	content := []byte(o.checkContent(2))
 	opt := o.options(3, "mode", "owner", "group")
-	L.Push(lua.LBool(o.setFile(o.state(p), content, opt.attrs(), false, opt.notify())))
+	L.Push(lua.LBool(o.setFile(o.state(p), content, opt.attrs(), nil, opt.notify())))
 	return 1
 }
 
@@ -55,11 +59,14 @@ func (o *op) checkContent(n int) string {
 }
 
 var _ = document("file", "line", `file.line(path, {line=, regexp=, after=, before=, state="present"|"absent", create=false, mode=, owner=, group=}) -> changed`,
-	`Makes sure one line is in the file (like Ansible's lineinfile). With regexp, the last line
-matching it is replaced by line; when none matches and line is not already there, line is added
-after the last line matching after (or "EOF", the default) or before the last line matching
-before (or "BOF"). state="absent" removes every line matching regexp (or equal to line).
-A missing file is an error unless create=true.`)
+	`Makes sure one line is in the file (like Ansible's lineinfile). With regexp, every line matching
+it is replaced by line; when none matches and line is not already there, line is added at the end,
+after every line matching after=, before every line matching before= ("BOF": at the start). An
+after= or before= that matches no line is an error, never a silent append. state="absent" removes
+every line matching regexp (or equal to line). A missing file is an error unless create=true, and
+so is adding to an empty one. The command typed does the same on any copy of the file: grep and
+sed addressed by what the lines say (grep -q 'RE' F && sed -i 's/RE.*/LINE/' F || sed -i '$a LINE'
+F), never by line number.`)
 
 func (m *Modules) fileLine(L *lua.LState) int {
 	o := m.newOp(L, "file.line", "")
@@ -83,53 +90,34 @@ func (m *Modules) fileLine(L *lua.LState) int {
 	if opt.has("after") && opt.has("before") {
 		o.fail("give after= or before=, not both")
 	}
-	st, ok := o.editable(p, opt.boolean("create", false), opt.notify())
+	spec := &lineSpec{line: line, re: re, absent: state == "absent", create: opt.boolean("create", false)}
+	if a := opt.str("after", "EOF"); a != "EOF" {
+		spec.after = o.regexpOpt(opt, "after")
+	}
+	if b := opt.str("before", ""); b == "BOF" {
+		spec.bof = true
+	} else if b != "" {
+		spec.before = o.regexpOpt(opt, "before")
+	}
+	o.intentLine(p, spec)
+	st, ok := o.editable(p, spec.create || spec.absent, opt.notify())
 	if !ok {
 		L.Push(lua.LTrue)
 		return 1
 	}
-	ls := toLines(st.content)
-	var out []string
-	if state == "absent" {
-		for _, l := range ls {
-			if re != nil && re.MatchString(l) || re == nil && l == line {
-				continue
-			}
-			out = append(out, l)
-		}
-	} else {
-		out = append(out, ls...)
-		at := lastMatch(ls, re)
-		switch {
-		case at >= 0:
-			out[at] = line
-		case indexOf(ls, line) >= 0:
-		default:
-			out = insertLine(o, opt, out, line)
-		}
+	spec.path = st.path
+	if st.kind != 'f' && spec.absent {
+		L.Push(o.done(false, opt.notify()))
+		return 1
 	}
-	L.Push(lua.LBool(o.setFile(st, keepIfSame(st.content, ls, out), opt.attrs(), true, opt.notify())))
+	out, err := spec.apply(st.content, st.kind == 'f')
+	if err != nil {
+		o.fail("%v", err)
+	}
+	ed := &lineEdit{create: spec.create}
+	ed.cmd, _ = spec.command()
+	L.Push(lua.LBool(o.setFile(st, out, opt.attrs(), ed, opt.notify())))
 	return 1
-}
-
-// insertLine adds line after the last match of after= (default: at the
-// end) or before the last match of before=.
-func insertLine(o *op, opt opts, ls []string, line string) []string {
-	pos := len(ls)
-	if b := opt.str("before", ""); b != "" {
-		if b == "BOF" {
-			pos = 0
-		} else if at := lastMatch(ls, o.regexpOpt(opt, "before")); at >= 0 {
-			pos = at
-		}
-	} else if a := opt.str("after", "EOF"); a != "EOF" {
-		if at := lastMatch(ls, o.regexpOpt(opt, "after")); at >= 0 {
-			pos = at + 1
-		}
-	}
-	out := append([]string{}, ls[:pos]...)
-	out = append(out, line)
-	return append(out, ls[pos:]...)
 }
 
 // editable reads a file an edit works on. A missing file is created empty
@@ -289,7 +277,7 @@ func (m *Modules) fileBlock(L *lua.LState) int {
 		}
 		out = append(append(append(out, ls[:pos]...), block...), ls[pos:]...)
 	}
-	L.Push(lua.LBool(o.setFile(st, keepIfSame(st.content, ls, out), opt.attrs(), true, opt.notify())))
+	L.Push(lua.LBool(o.setFile(st, keepIfSame(st.content, ls, out), opt.attrs(), &lineEdit{}, opt.notify())))
 	return 1
 }
 
@@ -307,19 +295,16 @@ func (m *Modules) fileComment(L *lua.LState) int {
 	if mark == "" {
 		o.fail("prefix= must hold a comment marker")
 	}
+	o.intent(Intent{Text: fmt.Sprintf("%s has every line matching %s commented out (%s)", p, re, mark), Path: p})
 	st, ok := o.editable(p, false, opt.notify())
 	if !ok {
 		L.Push(lua.LTrue)
 		return 1
 	}
-	ls := toLines(st.content)
-	out := append([]string{}, ls...)
-	for i, l := range ls {
-		if !strings.HasPrefix(strings.TrimSpace(l), mark) && re.MatchString(l) {
-			out[i] = prefix + l
-		}
-	}
-	L.Push(lua.LBool(o.setFile(st, keepIfSame(st.content, ls, out), attrs{mode: -1}, true, opt.notify())))
+	spec := &commentSpec{path: st.path, re: re, prefix: prefix, mark: mark}
+	ed := &lineEdit{}
+	ed.cmd, _ = spec.command()
+	L.Push(lua.LBool(o.setFile(st, spec.apply(st.content), attrs{mode: -1}, ed, opt.notify())))
 	return 1
 }
 
@@ -337,20 +322,20 @@ func (m *Modules) fileUncomment(L *lua.LState) int {
 	if strings.TrimSpace(marker) == "" {
 		o.fail("marker= must not be blank")
 	}
-	commented := regexp.MustCompile(`^(\s*)(?:` + regexp.QuoteMeta(marker) + `)+\s*(.*)$`)
+	o.intent(Intent{Text: fmt.Sprintf("%s has the commented lines matching %s uncommented", p, re), Path: p})
+	spec := &uncommentSpec{re: re, marker: marker}
+	if spec.goRegexp() == nil {
+		o.fail("pattern cannot follow the comment marker: %s", re)
+	}
 	st, ok := o.editable(p, false, opt.notify())
 	if !ok {
 		L.Push(lua.LTrue)
 		return 1
 	}
-	ls := toLines(st.content)
-	out := append([]string{}, ls...)
-	for i, l := range ls {
-		if sm := commented.FindStringSubmatch(l); sm != nil && sm[2] != "" && re.MatchString(sm[2]) {
-			out[i] = sm[1] + sm[2]
-		}
-	}
-	L.Push(lua.LBool(o.setFile(st, keepIfSame(st.content, ls, out), attrs{mode: -1}, true, opt.notify())))
+	spec.path = st.path
+	ed := &lineEdit{}
+	ed.cmd, _ = spec.command()
+	L.Push(lua.LBool(o.setFile(st, spec.apply(st.content), attrs{mode: -1}, ed, opt.notify())))
 	return 1
 }
 
@@ -374,7 +359,7 @@ func (m *Modules) fileReplace(L *lua.LState) int {
 		return 1
 	}
 	out := re.ReplaceAll(st.content, []byte(repl))
-	L.Push(lua.LBool(o.setFile(st, out, attrs{mode: -1}, true, opt.notify())))
+	L.Push(lua.LBool(o.setFile(st, out, attrs{mode: -1}, &lineEdit{}, opt.notify())))
 	return 1
 }
 
@@ -555,6 +540,6 @@ func (m *Modules) fileUpload(L *lua.LState) int {
 	}
 	opt := o.options(3, "mode", "owner", "group")
 	st := o.state(p)
-	L.Push(lua.LBool(o.setFile(st, content, opt.attrs(), false, opt.notify())))
+	L.Push(lua.LBool(o.setFile(st, content, opt.attrs(), nil, opt.notify())))
 	return 1
 }

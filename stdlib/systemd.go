@@ -63,7 +63,7 @@ func (m *Modules) systemdUnit(L *lua.LState) int {
 	opt := o.options(3)
 	p := "/etc/systemd/system/" + u
 	st := o.state(p)
-	changed := o.setFile(st, content, attrs{mode: -1}, false, opt.notify())
+	changed := o.setFile(st, content, attrs{mode: -1}, nil, opt.notify())
 	if changed {
 		if !o.booted() {
 			o.note("systemd is not running here (not booted with it): no daemon-reload needed")

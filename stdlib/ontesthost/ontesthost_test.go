@@ -177,7 +177,7 @@ step("service", function()
 end)`
 	converge(t, h, src, map[string]string{"unit": unit},
 		[]string{"would create it", "would run systemctl daemon-reload", "depends on systemd.unit rbtest.service"},
-		[]string{"<<'EOF' && mv -f /etc/systemd/system/rbtest.service.runbook-tmp /etc/systemd/system/rbtest.service",
+		[]string{"cat > /etc/systemd/system/rbtest.service <<'EOF'\n[Unit]\n",
 			"systemctl daemon-reload", "systemctl enable rbtest.service", "systemctl start rbtest.service"},
 		func(changed bool) {
 			out, _ := inside(t, h, "systemctl is-enabled rbtest.service; systemctl is-active rbtest.service")
@@ -215,7 +215,7 @@ step("key", function()
 end)`
 	converge(t, h, src, map[string]string{"key": key},
 		[]string{"+ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeKeyForTheStdlibTestsOnly stdlib@test"},
-		[]string{"chmod 0600 /root/.ssh/authorized_keys2.runbook-tmp && mv -f "},
+		[]string{"cat > /root/.ssh/authorized_keys2 <<'EOF' && chmod 0600 /root/.ssh/authorized_keys2 && chown root:root /root/.ssh/authorized_keys2\n"},
 		func(changed bool) {
 			out, _ := inside(t, h, "stat -c '%a %U:%G' /root/.ssh/authorized_keys2 && cat /root/.ssh/authorized_keys2")
 			ok := out == "600 root:root\nssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeKeyForTheStdlibTestsOnly stdlib@test\n"
