@@ -8,8 +8,10 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/runbook-dev/runbook/engine/shell"
+	"github.com/runbook-dev/runbook/recording"
 	"github.com/runbook-dev/runbook/stdlib"
 )
 
@@ -39,6 +41,13 @@ func (h *host) Run(ctx context.Context, cmd string, opts stdlib.RunOptions) (std
 		return stdlib.RunResult{}, errors.New("commands may only run inside a step")
 	}
 	o := shOptions{ok: opts.OK, op: opts.Op, target: opts.Target, diff: opts.Diff}
+	for _, kv := range opts.Quiet {
+		k, v, _ := cut(kv, '=')
+		o.quiet = append(o.quiet, shell.Var{Name: k, Value: v, Export: true})
+	}
+	if it := r.inStep.intent; it != nil && it.Op == opts.Op {
+		o.intent = it.Text
+	}
 	if len(opts.Env) > 0 {
 		o.env = map[string]string{}
 		for _, kv := range opts.Env {
@@ -89,9 +98,16 @@ func (h *host) Exec(ctx context.Context, cmd string, stdin []byte) ([]byte, int,
 	return res.Stdout, res.Exit, err
 }
 
-// ReadLocal reads a file on the user's machine, relative to the runbook's
-// directory when not absolute.
+// ReadLocal reads a file on the user's machine: ~/ is the user's home
+// directory, a relative path is relative to the runbook's directory.
 func (h *host) ReadLocal(path string) ([]byte, error) {
+	if rest, ok := strings.CutPrefix(path, "~/"); ok {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			return nil, err
+		}
+		path = filepath.Join(home, rest)
+	}
 	if !filepath.IsAbs(path) && h.r.opts.Dir != "" {
 		path = filepath.Join(h.r.opts.Dir, path)
 	}
@@ -99,6 +115,27 @@ func (h *host) ReadLocal(path string) ([]byte, error) {
 }
 
 func (h *host) DryRun() bool   { return h.r.opts.DryRun }
+func (h *host) Planning() bool { return h.r.opts.Plan }
+
+// Intent records what an operation makes true: in a listing as an item
+// of the step, in a run in the step's index entry, and in a dry run on
+// the display; the step prompt shows it above the command.
+func (h *host) Intent(it stdlib.Intent) {
+	r := h.r
+	sr := r.inStep
+	if sr == nil {
+		return
+	}
+	sr.intent = &it
+	if sr.plan != nil {
+		sr.plan.Items = append(sr.plan.Items, PlanItem{Intent: &it})
+		return
+	}
+	sr.ix.Intents = append(sr.ix.Intents, recording.Intent{Op: it.Op, Text: it.Text, Path: it.Path, Before: len(sr.ix.Commands)})
+	if r.opts.DryRun && r.ex != nil {
+		r.ex.note("= " + it.Text)
+	}
+}
 func (h *host) ShowDiff() bool { return h.r.opts.Diff || h.r.opts.DryRun }
 
 func (h *host) Show(text string) {

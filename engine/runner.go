@@ -75,12 +75,15 @@ type Options struct {
 
 // runner is one runbook loaded in one Lua state for one target.
 type runner struct {
-	L       *lua.LState
-	rb      *Runbook
-	opts    *Options
-	mods    *stdlib.Modules
-	ex      executor
-	secrets *secret.Set
+	L    *lua.LState
+	rb   *Runbook
+	opts *Options
+	mods *stdlib.Modules
+	ex   executor
+	// planOp is the stdlib operation typing the command now ("" for sh()).
+	planOp    string
+	planProbe bool // the command now is a probe
+	secrets   *secret.Set
 	// vars are the shell variables that stand for secrets in typed
 	// commands (`${pw}`), with their values.
 	vars []shell.Var
@@ -121,6 +124,8 @@ type stepRun struct {
 	changed bool
 	last    bool // the last step this run runs
 	plan    *PlannedStep
+	// intent is the last operation's intent (for the step prompt).
+	intent *stdlib.Intent
 }
 
 // executor is where commands go: the live session or a plan.

@@ -93,6 +93,8 @@ func copySpecs() []struct {
 		{"line create", line(lineSpec{re: re(`^(#\s*)?KEY=`), line: "KEY=c", create: true})},
 		{"line create exact", line(lineSpec{line: "KEY=c", create: true})},
 		{"line create bof", line(lineSpec{line: "KEY=c", create: true, bof: true})},
+		{"line replace only", line(lineSpec{re: re(`^\s*use_lvmetad\s*=`), line: "\tuse_lvmetad = 0", noAdd: true, ifExists: true})},
+		{"line if exists", line(lineSpec{re: re(`^#?KEY=`), line: "KEY=ie", ifExists: true})},
 		{"line absent regexp", line(lineSpec{re: re(`^#?KEY=`), absent: true})},
 		{"line absent exact", line(lineSpec{line: "a.b*c[d]^$", absent: true})},
 		{"line leading blank", line(lineSpec{re: re(`^\s+KEY=`), line: "  KEY=sp"})},

@@ -1,6 +1,7 @@
 package stdlib
 
 import (
+	"fmt"
 	"strings"
 
 	lua "github.com/yuin/gopher-lua"
@@ -55,6 +56,29 @@ func (m *Modules) dpkgDivert(L *lua.LState) int {
 		o.fail("to= must be an absolute path")
 	}
 	rename := opt.boolean("rename", true)
+	divertCmd := "dpkg-divert --divert " + shq(to)
+	if rename {
+		divertCmd += " --rename " + shq(p)
+	} else {
+		divertCmd += " --no-rename " + shq(p)
+	}
+	undoCmd := "dpkg-divert --rename --remove " + shq(p)
+	if !rename {
+		undoCmd = "dpkg-divert --no-rename --remove " + shq(p)
+	}
+	if state == "present" {
+		o.intent(Intent{Text: fmt.Sprintf("dpkg diverts %s to %s", p, to)})
+		if o.planned(opt.notify(), divertCmd) {
+			L.Push(lua.LTrue)
+			return 1
+		}
+	} else {
+		o.intent(Intent{Text: fmt.Sprintf("%s not diverted", p)})
+		if o.planned(opt.notify(), undoCmd) {
+			L.Push(lua.LTrue)
+			return 1
+		}
+	}
 	have := o.diversion(p)
 	var cmd string
 	switch {
@@ -64,18 +88,9 @@ func (m *Modules) dpkgDivert(L *lua.LState) int {
 	case state == "present" && have != "":
 		o.fail("is already diverted to %s, not %s", have, to)
 	case state == "present":
-		cmd = "dpkg-divert --divert " + shq(to)
-		if rename {
-			cmd += " --rename "
-		} else {
-			cmd += " --no-rename "
-		}
-		cmd += shq(p)
+		cmd = divertCmd
 	default:
-		cmd = "dpkg-divert --rename --remove " + shq(p)
-		if !rename {
-			cmd = "dpkg-divert --no-rename --remove " + shq(p)
-		}
+		cmd = undoCmd
 	}
 	if o.m.host.DryRun() {
 		if state == "present" {

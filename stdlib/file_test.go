@@ -483,7 +483,7 @@ func TestErrorsNameFileLine(t *testing.T) {
 	writeFile(t, f, "a\n", 0o644)
 	cases := []struct{ script, want string }{
 		{"\n\nfile.line('/nonexistent/grub', {line='x'})", "test.lua:3: file.line /nonexistent/grub: no such file (nor directory /nonexistent)"},
-		{"file.line(F, {line='x', regex='^x'})", "test.lua:1: file.line " + f + ": unknown option regex (known: after, before, create, group, line, mode, notify, owner, regexp, state)"},
+		{"file.line(F, {line='x', regex='^x'})", "test.lua:1: file.line " + f + ": unknown option regex (known: add, after, before, create, group, if_exists, line, mode, notify, owner, regexp, state)"},
 		{"file.line(F, {regexp='('})", "test.lua:1: file.line " + f + ": regexp= is not a valid regular expression"},
 		{"file.line('relative', {line='x'})", "test.lua:1: file.line relative: path must be absolute"},
 		{"file.write(F, 42)", "test.lua:1: file.write " + f + ": content must be a string, got number"},

@@ -106,17 +106,7 @@ func (o *op) setFile(st *fstate, content []byte, a attrs, ed *lineEdit, notify [
 
 	// The attributes asked for are typed whenever given, so that the
 	// command does the same on a copy of the file whatever its mode.
-	var setAttrs []string
-	if a.mode >= 0 && (!exists || a.mode != st.mode || contentChanged) {
-		setAttrs = append(setAttrs, fmt.Sprintf("chmod %04o %s", want.mode, shq(st.path)))
-	}
-	if a.owner != "" || a.group != "" {
-		own := a.owner
-		if a.group != "" {
-			own += ":" + a.group
-		}
-		setAttrs = append(setAttrs, "chown "+shq(own)+" "+shq(st.path))
-	}
+	setAttrs := attrsTyped(a, st.path)
 	var cmd string
 	var env []string
 	switch {
@@ -128,16 +118,18 @@ func (o *op) setFile(st *fstate, content []byte, a attrs, ed *lineEdit, notify [
 			cmd += " && " + strings.Join(setAttrs, " && ")
 		}
 	default:
-		guard := ""
-		if ed != nil {
-			guard = guardPrefix(st.path, old, exists)
-		}
+		made := false
 		if !exists && o.m.hasSecret(content) {
 			// A new file holding a secret is never readable by others,
 			// not even while it is being written.
 			if _, code := o.exec("umask 077 && : > "+shq(st.path), nil); code != 0 {
 				o.fail("creating it empty failed (exit %d)", code)
 			}
+			made = true
+		}
+		guard := ""
+		if ed != nil {
+			guard = guardPrefix(st.path, old, exists || made)
 		}
 		var fill string
 		fill, env = o.fillCommand(st.path, content)

@@ -72,6 +72,12 @@ func (o *op) intentLine(p string, s *lineSpec) {
 		if s.re != nil && s.before != nil {
 			where = " (in place of the lines matching " + s.re.String() + ", else before the line matching " + s.before.String() + ")"
 		}
+		if s.noAdd {
+			where = " (in place of the lines matching " + s.re.String() + ", where there are any)"
+		}
+		if s.ifExists {
+			where += " (where the file exists)"
+		}
 		o.intent(Intent{Text: fmt.Sprintf("%s has the line %s%s", p, s.line, where), Path: p, Lines: []string{s.line}})
 	}
 }
@@ -85,4 +91,97 @@ func quoted(names []string) string {
 		return names[0]
 	}
 	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
+}
+
+// Planner is implemented by a Host that only lists a runbook (runbook
+// steps, runbook doc): Planning reports whether this is such a listing.
+// Operations then read nothing; each says its intent and types the
+// command it would type on a host that needs the change.
+type Planner interface {
+	Planning() bool
+}
+
+func (o *op) planning() bool {
+	p, ok := o.m.host.(Planner)
+	return ok && p.Planning()
+}
+
+// planned ends an operation in a listing: it types cmds (those not "")
+// as it would where the change is needed, and counts as a change. It
+// reports false outside a listing, where the operation goes on.
+func (o *op) planned(notify []*handler, cmds ...string) bool {
+	if !o.planning() {
+		return false
+	}
+	for _, c := range cmds {
+		if c != "" {
+			o.run(c, RunOptions{})
+		}
+	}
+	o.done(true, notify)
+	return true
+}
+
+// attrsTyped are the chmod and chown an operation asked for, as typed.
+func attrsTyped(a attrs, p string) []string {
+	var out []string
+	if a.mode >= 0 {
+		out = append(out, fmt.Sprintf("chmod %04o %s", a.mode, shq(p)))
+	}
+	if a.owner != "" || a.group != "" {
+		own := a.owner
+		if a.group != "" {
+			own += ":" + a.group
+		}
+		out = append(out, "chown "+shq(own)+" "+shq(p))
+	}
+	return out
+}
+
+// withAttrs is cmd followed by the attributes asked for; a heredoc keeps
+// them on its first line.
+func withAttrs(cmd string, a attrs, p string) string {
+	rest := attrsTyped(a, p)
+	if len(rest) == 0 {
+		return cmd
+	}
+	if i := strings.IndexByte(cmd, '\n'); i >= 0 {
+		return cmd[:i] + " && " + strings.Join(rest, " && ") + cmd[i:]
+	}
+	return cmd + " && " + strings.Join(rest, " && ")
+}
+
+// modeText is " (mode 0600, owner root:root)" for the attributes asked for.
+func modeText(a attrs) string {
+	var parts []string
+	if a.mode >= 0 {
+		parts = append(parts, fmt.Sprintf("mode %04o", a.mode))
+	}
+	if a.owner != "" || a.group != "" {
+		parts = append(parts, "owner "+strings.Trim(a.owner+":"+a.group, ":"))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return " (" + strings.Join(parts, ", ") + ")"
+}
+
+// wholeIntent is the intent of a file written whole.
+func (o *op) wholeIntent(p string, content []byte, a attrs, from string) {
+	n := strings.Count(string(content), "\n")
+	if len(content) > 0 && content[len(content)-1] != '\n' {
+		n++
+	}
+	text := fmt.Sprintf("%s has exactly the %d lines below%s", p, n, modeText(a))
+	if from != "" {
+		text = fmt.Sprintf("%s has the content of %s on this machine%s", p, from, modeText(a))
+	}
+	if !heredocSafe(content) && len(content) > 0 {
+		text = fmt.Sprintf("%s has exactly the %d bytes given%s", p, len(content), modeText(a))
+	}
+	m := ""
+	if a.mode >= 0 {
+		m = fmt.Sprintf("%04o", a.mode)
+	}
+	o.intent(Intent{Text: text, Path: p, Content: string(content), Whole: true, Mode: m})
 }

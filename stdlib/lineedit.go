@@ -61,20 +61,22 @@ func (t *textLines) insert(i int, line string) {
 
 // lineSpec is file.line's edit.
 type lineSpec struct {
-	path   string
-	line   string
-	re     *regexp.Regexp // nil: the line itself
-	after  *regexp.Regexp // insert after every line matching it
-	before *regexp.Regexp // insert before every line matching it
-	bof    bool           // before="BOF"
-	absent bool
-	create bool
+	path     string
+	line     string
+	re       *regexp.Regexp // nil: the line itself
+	after    *regexp.Regexp // insert after every line matching it
+	before   *regexp.Regexp // insert before every line matching it
+	bof      bool           // before="BOF"
+	absent   bool
+	create   bool
+	ifExists bool // a missing file is left missing
+	noAdd    bool // add=false: only lines matching re are replaced
 }
 
 // apply is what the edit makes of content (exists: the file is there).
 func (s *lineSpec) apply(content []byte, exists bool) ([]byte, error) {
 	if !exists {
-		if s.absent {
+		if s.absent || s.ifExists {
 			return nil, nil
 		}
 		if !s.create {
@@ -103,6 +105,9 @@ func (s *lineSpec) apply(content []byte, exists bool) ([]byte, error) {
 		if hit {
 			return t.bytes(), nil
 		}
+	}
+	if s.noAdd {
+		return content, nil
 	}
 	for _, l := range t.ls {
 		if l == s.line {
@@ -217,18 +222,31 @@ func (s *lineSpec) command() (string, bool) {
 	if s.create {
 		has = "grep -qsxF " + sq(s.line) + " " + f
 	}
-	if s.re == nil {
-		return has + " || " + ins, true
+	var cmd string
+	switch {
+	case s.noAdd && s.re != nil:
+		subst, ok := sedReplaceLine(rBRE, s.re, s.line)
+		if !ok {
+			return "", false
+		}
+		cmd = "sed -i " + sq(subst) + " " + f
+	case s.re == nil:
+		cmd = has + " || " + ins
+	default:
+		subst, ok := sedReplaceLine(rBRE, s.re, s.line)
+		if !ok {
+			return "", false
+		}
+		cmd = grep + sq(rBRE) + " " + f + " && sed -i " + sq(subst) + " " + f + " || "
+		if !s.re.MatchString(s.line) {
+			cmd += has + " || "
+		}
+		cmd += ins
 	}
-	subst, ok := sedReplaceLine(rBRE, s.re, s.line)
-	if !ok {
-		return "", false
+	if s.ifExists {
+		cmd = "test ! -e " + f + " || { " + cmd + "; }"
 	}
-	cmd := grep + sq(rBRE) + " " + f + " && sed -i " + sq(subst) + " " + f + " || "
-	if !s.re.MatchString(s.line) {
-		cmd += has + " || "
-	}
-	return cmd + ins, true
+	return cmd, true
 }
 
 // sedReplaceLine is the s command that replaces every whole line

@@ -12,12 +12,15 @@ import (
 )
 
 const stepsMore = `
-Lists the steps, their narration and the commands they type, without
-running anything: commands return exit 0 and no output, and nothing is read
-from any host. A command marked (computed) is built by the runbook at run
-time (from parameters, facts or earlier output), so the run may type
-something else; a step whose commands depend on what the host says stops
-the listing with a note.
+Lists the steps, their narration, what each stdlib operation makes true
+(its intent, after "=") and the commands they type, without running
+anything: commands return exit 0 and no output, and nothing is read from
+any host. Each operation is listed as it would act on a host that needs
+the change; facts are placeholders (<facts.default_interface>). A command
+marked (computed) is built by the runbook at run time (from parameters,
+facts or earlier output), so the run may type something else; a step
+whose commands depend on what the host says (what a command printed, a
+file's content) stops the listing with a note.
 
 It is also a lint: Lua errors, a function a module does not have
 (file.lines: did you mean file.line?), a wrong option name or type of
@@ -82,6 +85,10 @@ func runSteps(ctx context.Context, st *IO, args []string) error {
 				}
 				continue
 			}
+			if it.Intent != nil {
+				fmt.Fprintf(w, "   = %s\n", it.Intent.Text)
+				continue
+			}
 			mark := ""
 			if it.Computed {
 				mark = "   (computed)"
@@ -128,6 +135,15 @@ func planRunbook(ctx context.Context, st *IO, arg string, set, setFiles []string
 		for i := range ps.Items {
 			it := &ps.Items[i]
 			it.Comment, it.Command = opts.Secrets.MaskString(it.Comment), opts.Secrets.MaskString(it.Command)
+			if it.Intent != nil {
+				in := *it.Intent
+				in.Text, in.Content = opts.Secrets.MaskString(in.Text), opts.Secrets.MaskString(in.Content)
+				in.Lines = append([]string(nil), in.Lines...)
+				for i := range in.Lines {
+					in.Lines[i] = opts.Secrets.MaskString(in.Lines[i])
+				}
+				it.Intent = &in
+			}
 		}
 	}
 	return rb, plan, nil
