@@ -71,6 +71,10 @@ type Options struct {
 
 	// Plan loads and walks the steps without running anything (runbook steps).
 	Plan bool
+	// PlanRecording, in a plan, answers the side-channel reads the recorded
+	// run made with the same command (the facts), so a page made beside a
+	// recording shows its host's facts; every other read still stops.
+	PlanRecording *recording.Index
 }
 
 // runner is one runbook loaded in one Lua state for one target.

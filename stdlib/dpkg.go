@@ -67,7 +67,7 @@ func (m *Modules) dpkgDivert(L *lua.LState) int {
 		undoCmd = "dpkg-divert --no-rename --remove " + shq(p)
 	}
 	if state == "present" {
-		o.intent(Intent{Text: fmt.Sprintf("dpkg diverts %s to %s", p, to)})
+		o.intent(Intent{Text: fmt.Sprintf("%s diverted to %s", p, to)})
 		if o.planned(opt.notify(), divertCmd) {
 			L.Push(lua.LTrue)
 			return 1

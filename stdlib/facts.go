@@ -75,11 +75,19 @@ func (m *Modules) resetFacts(L *lua.LState) {
 
 func (m *Modules) gatherFacts(L *lua.LState) {
 	o := m.newOp(L, "facts", "")
+	var out []byte
+	var code int
 	if o.planning() {
-		m.placeholderFacts(L)
-		return
+		// A listing reads no host; one made beside a recording may have
+		// the facts that run read.
+		var err error
+		if out, code, err = m.host.Exec(o.ctx, factsScript, nil); err != nil {
+			m.placeholderFacts(L)
+			return
+		}
+	} else {
+		out, code = o.exec(factsScript, nil)
 	}
-	out, code := o.exec(factsScript, nil)
 	if code != 0 && len(out) == 0 {
 		o.fail("gathering facts failed (exit %d)", code)
 	}

@@ -267,7 +267,7 @@ func (m *Modules) fileBlock(L *lua.LState) int {
 		o.intent(Intent{Text: fmt.Sprintf("%s has the lines below, between %s and %s", p, begin, end), Path: p,
 			Lines: append(append([]string{begin}, toLines([]byte(content))...), end)})
 	} else {
-		o.intent(Intent{Text: fmt.Sprintf("%s has no block between %s and %s", p, begin, end), Path: p})
+		o.intent(Intent{Text: fmt.Sprintf("%s without a block between %s and %s", p, begin, end), Path: p})
 	}
 	if o.planned(opt.notify()) {
 		L.Push(lua.LTrue)
@@ -326,7 +326,7 @@ func (m *Modules) fileComment(L *lua.LState) int {
 	if mark == "" {
 		o.fail("prefix= must hold a comment marker")
 	}
-	o.intent(Intent{Text: fmt.Sprintf("%s has every line matching %s commented out (%s)", p, re, mark), Path: p})
+	o.intent(Intent{Text: fmt.Sprintf("%s with every line matching %s commented out (%s)", p, re, mark), Path: p})
 	spec := &commentSpec{path: p, re: re, prefix: prefix, mark: mark}
 	if o.planning() {
 		cmd, _ := spec.command()
@@ -360,7 +360,7 @@ func (m *Modules) fileUncomment(L *lua.LState) int {
 	if strings.TrimSpace(marker) == "" {
 		o.fail("marker= must not be blank")
 	}
-	o.intent(Intent{Text: fmt.Sprintf("%s has the commented lines matching %s uncommented", p, re), Path: p})
+	o.intent(Intent{Text: fmt.Sprintf("%s with the commented lines matching %s uncommented", p, re), Path: p})
 	spec := &uncommentSpec{path: p, re: re, marker: marker}
 	if spec.goRegexp() == nil {
 		o.fail("pattern cannot follow the comment marker: %s", re)
@@ -397,7 +397,7 @@ func (m *Modules) fileReplace(L *lua.LState) int {
 	}
 	repl := o.checkContent(3)
 	opt := o.options(4)
-	o.intent(Intent{Text: fmt.Sprintf("%s has every match of %s replaced by %s", p, pat, repl), Path: p})
+	o.intent(Intent{Text: fmt.Sprintf("%s with every match of %s replaced by %s", p, pat, repl), Path: p})
 	if o.planned(opt.notify()) {
 		L.Push(lua.LTrue)
 		return 1
@@ -462,7 +462,7 @@ func (m *Modules) fileMkdir(L *lua.LState) int {
 	p := o.checkPath(1)
 	opt := o.options(2, "mode", "owner", "group")
 	a := opt.attrs()
-	o.intent(Intent{Text: fmt.Sprintf("directory %s exists%s", p, modeText(a)), Path: p})
+	o.intent(Intent{Text: fmt.Sprintf("directory %s present%s", p, modeText(a)), Path: p})
 	if o.planned(opt.notify(), strings.Join(append([]string{"mkdir -p " + shq(p)}, attrsTyped(a, p)...), " && ")) {
 		L.Push(lua.LTrue)
 		return 1
@@ -485,7 +485,7 @@ func (m *Modules) fileTouch(L *lua.LState) int {
 	o := m.newOp(L, "file.touch", "")
 	p := o.checkPath(1)
 	opt := o.options(2, "mode", "owner", "group")
-	o.intent(Intent{Text: fmt.Sprintf("file %s exists%s", p, modeText(opt.attrs())), Path: p})
+	o.intent(Intent{Text: fmt.Sprintf("file %s present%s", p, modeText(opt.attrs())), Path: p})
 	if o.planned(opt.notify(), strings.Join(append([]string{"touch " + shq(p)}, attrsTyped(opt.attrs(), p)...), " && ")) {
 		L.Push(lua.LTrue)
 		return 1

@@ -46,8 +46,9 @@ func (o *op) intent(it Intent) {
 	}
 	it.Text = o.m.mask(it.Text)
 	it.Content = o.m.mask(it.Content)
-	for i := range it.Lines {
-		it.Lines[i] = o.m.mask(it.Lines[i])
+	if len(it.Lines) > 0 {
+		// Masked together: a secret may span lines.
+		it.Lines = strings.Split(o.m.mask(strings.Join(it.Lines, "\n")), "\n")
 	}
 	s.Intent(it)
 }
@@ -56,9 +57,9 @@ func (o *op) intent(it Intent) {
 func (o *op) intentLine(p string, s *lineSpec) {
 	switch {
 	case s.absent && s.re != nil:
-		o.intent(Intent{Text: fmt.Sprintf("%s has no line matching %s", p, s.re), Path: p})
+		o.intent(Intent{Text: fmt.Sprintf("%s without lines matching %s", p, s.re), Path: p})
 	case s.absent:
-		o.intent(Intent{Text: fmt.Sprintf("%s does not have the line %s", p, s.line), Path: p})
+		o.intent(Intent{Text: fmt.Sprintf("%s without the line %s", p, s.line), Path: p})
 	default:
 		where := ""
 		switch {

@@ -312,7 +312,7 @@ var _ = document("systemd", "daemon_reload", `systemd.daemon_reload()`,
 
 func (m *Modules) systemdDaemonReload(L *lua.LState) int {
 	o := m.newOp(L, "systemd.daemon_reload", "")
-	o.intent(Intent{Text: "systemd has read its unit files again"})
+	o.intent(Intent{Text: "systemd's unit files read again"})
 	if o.planned(nil, "systemctl daemon-reload") {
 		return 0
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/runbook-dev/runbook/engine"
 	"github.com/runbook-dev/runbook/internal/secret"
+	"github.com/runbook-dev/runbook/recording"
 )
 
 const stepsMore = `
@@ -116,6 +117,12 @@ func runSteps(ctx context.Context, st *IO, args []string) error {
 // Secret values (given, defaults, secret() values) are masked in all it
 // returns: the plan is shown and published.
 func planRunbook(ctx context.Context, st *IO, arg string, set, setFiles []string) (*engine.Runbook, []*engine.PlannedStep, error) {
+	return planRunbookWith(ctx, st, arg, set, setFiles, nil)
+}
+
+// planRunbookWith is planRunbook beside a recording's index, whose reads
+// answer the same reads of the plan (the facts).
+func planRunbookWith(ctx context.Context, st *IO, arg string, set, setFiles []string, ix *recording.Index) (*engine.Runbook, []*engine.PlannedStep, error) {
 	values, visible, err := paramValues(st, set, setFiles)
 	if err != nil {
 		return nil, nil, err
@@ -125,7 +132,7 @@ func planRunbook(ctx context.Context, st *IO, arg string, set, setFiles []string
 		return nil, nil, err
 	}
 	opts := engine.Options{Path: rbk.shown, Source: rbk.src, Dir: rbk.dir, Set: values, LookupEnv: os.LookupEnv, Secrets: &secret.Set{},
-		Visible: visible, Warn: func(msg string) { fmt.Fprintln(st.Err, msg) }}
+		Visible: visible, Warn: func(msg string) { fmt.Fprintln(st.Err, msg) }, PlanRecording: ix}
 	rb, plan, err := engine.Plan(ctx, opts)
 	if err != nil {
 		return rb, plan, err
@@ -138,9 +145,9 @@ func planRunbook(ctx context.Context, st *IO, arg string, set, setFiles []string
 			if it.Intent != nil {
 				in := *it.Intent
 				in.Text, in.Content = opts.Secrets.MaskString(in.Text), opts.Secrets.MaskString(in.Content)
-				in.Lines = append([]string(nil), in.Lines...)
-				for i := range in.Lines {
-					in.Lines[i] = opts.Secrets.MaskString(in.Lines[i])
+				if len(in.Lines) > 0 {
+					// Masked together: a secret may span lines.
+					in.Lines = strings.Split(opts.Secrets.MaskString(strings.Join(in.Lines, "\n")), "\n")
 				}
 				it.Intent = &in
 			}
