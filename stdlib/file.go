@@ -672,6 +672,19 @@ func (m *Modules) fileRebuild(L *lua.LState) int {
 		return strings.TrimSpace(string(out))
 	}
 	why := stale()
+	if why == "" && o.m.host.DryRun() {
+		// What earlier operations of this dry run would change counts.
+		for path, st := range o.m.plan {
+			for _, f := range from {
+				if st.planned && (path == f || strings.HasPrefix(path, strings.TrimSuffix(f, "/")+"/")) {
+					why = path
+				}
+			}
+		}
+		if why == "" && len(o.m.pending) > 0 {
+			why = "what " + strings.Join(o.m.pending, ", ") + " would install"
+		}
+	}
 	if why == "" {
 		L.Push(o.done(false, opt.notify()))
 		return 1

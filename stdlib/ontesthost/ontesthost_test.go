@@ -112,7 +112,7 @@ func TestApt(t *testing.T) {
 end)`
 	converge(t, h, src, nil,
 		[]string{"apt.install hello on andromeda: would ", "install hello"},
-		[]string{"DEBIAN_FRONTEND=noninteractive apt-get -y -t bookworm --no-install-recommends", "install hello"},
+		[]string{"apt-get install -y -t bookworm --no-install-recommends hello"},
 		func(changed bool) {
 			out, code := inside(t, h, "hello")
 			if changed != (code == 0) {
@@ -120,7 +120,7 @@ end)`
 			}
 		})
 	converge(t, h, `step("remove", function() apt.remove("hello") end)`, nil,
-		[]string{"would remove hello"}, []string{"apt-get -y remove hello"},
+		[]string{"would remove hello"}, []string{"apt-get remove -y hello"},
 		func(changed bool) {
 			_, code := inside(t, h, "command -v hello")
 			if changed != (code != 0) {
