@@ -48,6 +48,13 @@ type planSession struct{ r *runner }
 
 func (p *planSession) run(ctx context.Context, typed string, o shell.RunOptions) (shell.Result, error) {
 	sr := p.r.inStep
+	if res, ok := p.recorded(typed); ok {
+		// Beside a recording, a command that run typed alike answers as
+		// it did there (the narration it computes is the run's).
+		sr.plan.Items = append(sr.plan.Items, PlanItem{Command: typed, Op: p.r.planOp, Probe: p.r.planProbe,
+			Computed: p.r.planOp == "" && !hasConstant(sr.step.fn.Proto, typed)})
+		return res, nil
+	}
 	sr.plan.faked = true
 	if p.r.planProbe {
 		// A question to the host: listed as on a fresh host, where what it
@@ -62,6 +69,31 @@ func (p *planSession) run(ctx context.Context, typed string, o shell.RunOptions)
 		Computed: p.r.planOp == "" && !hasConstant(sr.step.fn.Proto, typed),
 	})
 	return shell.Result{}, nil
+}
+
+// recorded answers typed with what the recorded run's same command (in
+// the same step) returned, when the plan is made beside a recording.
+func (p *planSession) recorded(typed string) (shell.Result, bool) {
+	ix := p.r.opts.PlanRecording
+	if ix == nil {
+		return shell.Result{}, false
+	}
+	m := p.r.mask(typed)
+	for _, st := range ix.Steps {
+		if st.N != p.r.inStep.step.N {
+			continue
+		}
+		for _, c := range st.Commands {
+			want := c.Typed
+			if want == "" {
+				want = c.Text
+			}
+			if want == m && !c.Skipped && c.Output != nil {
+				return shell.Result{Exit: c.Exit, Output: string(c.Output.Bytes())}, true
+			}
+		}
+	}
+	return shell.Result{}, false
 }
 
 // hasConstant reports whether s is a string literal of the function (or of

@@ -73,9 +73,10 @@ type DocPage struct {
 }
 
 // DocPages are the pages of a part: the guide page in Markdown (linking
-// the web export), the web export itself, and the page in Hugo's markup
-// with the original guide's shortcodes (for a Hugo site serving
-// recordings/ at /recordings/).
+// the web export), the web export itself (at human pace), the page in
+// Hugo's markup with the original guide's shortcodes, and for its
+// ttyplayer the recording paced for a human (a Hugo site serves
+// docs/hugo/NAME.human.ttyrec at /recordings/).
 //
 // The pages show the runbook with its own defaults, never the test host's
 // settings; their verified box says how the recorded run differed and
@@ -98,7 +99,11 @@ func DocPages(p Part) []DocPage {
 			return []string{"export", rec, out, "--idle-limit", IdleLimit}
 		}},
 		{File: "hugo/" + name + ".md", Args: func(rb, rec, out string) []string {
-			return page("doc", rb, "--recording", rec, "-o", out, "--format", "hugo", "--src", "/recordings/"+name+".ttyrec")
+			return page("doc", rb, "--recording", rec, "-o", out, "--format", "hugo", "--src", "/recordings/"+name+".human.ttyrec")
+		}},
+		// tty-player reads only the ttyrec: a copy paced for a human.
+		{File: "hugo/" + name + ".human.ttyrec", Args: func(rb, rec, out string) []string {
+			return []string{"convert", rec, out, "--pace", "human", "--idle-limit", IdleLimit}
 		}},
 	}
 }

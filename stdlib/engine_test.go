@@ -84,7 +84,10 @@ func guideConverges(t *testing.T, tg target.Target, dir string) {
 	if _, err := os.Stat(filepath.Join(dir, "dnsmasq")); !os.IsNotExist(err) {
 		t.Fatalf("dry run made the directory")
 	}
-	for _, want := range []string{"+GRUB_CMDLINE_XEN_DEFAULT=", "-#XEN_OVERRIDE_GRUB_DEFAULT=0", "+password=****"} {
+	// The dry run says each operation's intent, then what would change.
+	for _, want := range []string{"= " + filepath.Join(dir, "grub") + ` has the line GRUB_CMDLINE_XEN_DEFAULT="dom0_mem=512M,max:512M dom0_max_vcpus=1 dom0_vcpus_pin"`,
+		"= directory " + filepath.Join(dir, "dnsmasq/virbr1") + " present",
+		"+GRUB_CMDLINE_XEN_DEFAULT=", "-#XEN_OVERRIDE_GRUB_DEFAULT=0", "+password=****"} {
 		if !strings.Contains(stripANSI(dry.display), want) {
 			t.Errorf("dry run display lacks %q:\n%s", want, dry.display)
 		}
@@ -112,6 +115,15 @@ func guideConverges(t *testing.T, tg target.Target, dir string) {
 	}
 	if got := readFile(t, filepath.Join(dir, "handler.log")); got != "update-grub\n" {
 		t.Errorf("handler ran %q, want once", got)
+	}
+	// The index keeps every operation's intent, masked.
+	if its := run.ix.Steps[0].Intents; len(its) != 3 || its[0].Op != "file.line" || !strings.HasSuffix(its[0].Text, `has the line GRUB_CMDLINE_LINUX="$_CMDLINE_LINUX" (in place of the lines matching ^GRUB_CMDLINE_LINUX=)`) {
+		t.Errorf("step 1's intents: %+v", its)
+	}
+	for _, it := range run.ix.Steps[1].Intents {
+		if strings.Contains(it.Text, "hunter2") {
+			t.Errorf("an intent holds the secret: %q", it.Text)
+		}
 	}
 	// What was typed, as the index keeps it (the terminal's echo wraps
 	// long lines where the prompt leaves it).

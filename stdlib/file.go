@@ -121,6 +121,13 @@ func (m *Modules) fileLine(L *lua.LState) int {
 		L.Push(lua.LTrue)
 		return 1
 	}
+	if spec.ifExists || spec.absent {
+		// Nothing there, not even its directory: nothing to do.
+		if st := o.state(p); st.kind == 'n' || st.kind == 'N' && o.dependsOn() == "" {
+			L.Push(o.done(false, opt.notify()))
+			return 1
+		}
+	}
 	st, ok := o.editable(p, spec.create || spec.absent || spec.ifExists, opt.notify())
 	if !ok {
 		L.Push(lua.LTrue)

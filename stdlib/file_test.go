@@ -296,6 +296,23 @@ func TestWriteModeAndOwner(t *testing.T) {
 // state and reads the result back, and asks nothing else (who the session
 // is matters only to a new file); a new file still gets the session's
 // owner and umask.
+// file.line with if_exists=true leaves a missing file missing, even one
+// whose directory is missing too (lvm.conf where LVM is not installed).
+func TestLineIfExistsMissing(t *testing.T) {
+	dir := t.TempDir()
+	h := &bashHost{dir: dir}
+	for _, f := range []string{filepath.Join(dir, "x.conf"), filepath.Join(dir, "nodir", "x.conf")} {
+		mustRun(t, h, `assert(not file.line(F, {regexp = "^a=", line = "a=1", if_exists = true}))`, map[string]string{"F": f})
+		mustRun(t, h, `assert(not file.line(F, {regexp = "^a=", line = "a=1", add = false, if_exists = true}))`, map[string]string{"F": f})
+		if _, err := os.Stat(f); !os.IsNotExist(err) {
+			t.Errorf("%s: %v", f, err)
+		}
+	}
+	if len(h.runs) != 0 {
+		t.Errorf("typed %q", h.runs)
+	}
+}
+
 func TestEditInPlaceReadsTwice(t *testing.T) {
 	dir := t.TempDir()
 	f := filepath.Join(dir, "grub")

@@ -65,7 +65,12 @@ func runConvert(ctx context.Context, st *IO, args []string) error {
 	to := fs.String("to", "", "output format: ttyrec, cast, cast-v3, txt, raw")
 	castV3 := fs.Bool("cast-v3", false, "write asciicast v3 for .cast")
 	noIndex := fs.Bool("no-index", false, "ignore IN's index (IN.json): write no OUT.json, no markers")
+	pace := fs.String("pace", "real", "real: the recording's own time; `human`: commands typed and outputs held at a person's pace, from IN's index (for players that read only the file: tty-player, asciinema)")
 	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	human, err := checkPace("convert", *pace)
+	if err != nil {
 		return err
 	}
 	if fs.NArg() != 2 {
@@ -135,6 +140,9 @@ func runConvert(ctx context.Context, st *IO, args []string) error {
 	if err != nil {
 		return err
 	}
+	if human && *noIndex {
+		return usagef("convert: --pace human needs IN's index, and --no-index leaves it out")
+	}
 
 	src, err := recording.Open(in, inFmt)
 	if err != nil {
@@ -156,6 +164,23 @@ func runConvert(ctx context.Context, st *IO, args []string) error {
 	var events recording.EventReader = src
 	if ix != nil {
 		events = indexHeader{src, ix.IdleLimit}
+	}
+	if human {
+		// Paced after the idle limit, cuts and speed; the paced events
+		// and index then go through the rest as they are.
+		if ix == nil {
+			if ix, err = readInputIndex(in); err != nil {
+				return err
+			}
+		}
+		if ix == nil {
+			return fmt.Errorf("convert: --pace human needs the index beside %s (%s)", in, filepath.Base(recording.IndexPath(in)))
+		}
+		pe, pix, perr := paced(ctx, events, ix, opt)
+		if pe == nil {
+			return fmt.Errorf("convert: %w", perr)
+		}
+		events, ix, opt = pe, pix, recording.RetimeOptions{}
 	}
 	rt := recording.Retime(events, opt)
 	var ixRetime *recording.IndexRetime
