@@ -113,6 +113,18 @@ func (h *host) Exec(ctx context.Context, cmd string, stdin []byte) ([]byte, int,
 // ReadLocal reads a file on the user's machine: ~/ is the user's home
 // directory, a relative path is relative to the runbook's directory.
 func (h *host) ReadLocal(path string) ([]byte, error) {
+	shown := path
+	// A replay answers with what the run read (the file may be gone).
+	if h.r.replay != nil {
+		out, exit, err := h.r.replay.read(localRead+shown, nil)
+		if err != nil {
+			return nil, err
+		}
+		if exit != 0 {
+			return nil, fmt.Errorf("%s could not be read when the run was recorded", shown)
+		}
+		return out, nil
+	}
 	if rest, ok := strings.CutPrefix(path, "~/"); ok {
 		home, err := os.UserHomeDir()
 		if err != nil {
@@ -123,8 +135,20 @@ func (h *host) ReadLocal(path string) ([]byte, error) {
 	if !filepath.IsAbs(path) && h.r.opts.Dir != "" {
 		path = filepath.Join(h.r.opts.Dir, path)
 	}
-	return os.ReadFile(path)
+	b, err := os.ReadFile(path)
+	if h.r.inStep != nil && !h.r.opts.Plan {
+		// Kept for replay (check), as a side-channel read is.
+		exit := 0
+		if err != nil {
+			exit = 1
+		}
+		h.r.inStep.ix.Reads = append(h.r.inStep.ix.Reads, h.r.readEntry(localRead+shown, nil, b, exit))
+	}
+	return b, err
 }
+
+// localRead names a read of a file on this machine in the index's reads.
+const localRead = "# read on this machine: "
 
 func (h *host) DryRun() bool   { return h.r.opts.DryRun }
 func (h *host) Planning() bool { return h.r.opts.Plan }

@@ -620,23 +620,20 @@ func (m *Modules) fileUpload(L *lua.LState) int {
 	o.L.Replace(1, o.L.Get(2))
 	p := o.checkPath(1)
 	o.L.Replace(2, lua.LString(local))
-	content, err := m.host.ReadLocal(local)
 	opt := o.options(3, "mode", "owner", "group")
-	if err != nil && o.planning() {
-		// Listed where the file is not: the intent still says it all.
+	if o.planning() {
+		// A listing reads nothing, not even this machine's files: the
+		// intent says what goes there.
 		o.intent(Intent{Text: fmt.Sprintf("%s has the content of %s on this machine%s", p, local, modeText(opt.attrs())), Path: p})
 		o.planned(opt.notify())
 		L.Push(lua.LTrue)
 		return 1
 	}
+	content, err := m.host.ReadLocal(local)
 	if err != nil {
 		o.fail("reading %s on this machine: %v", local, err)
 	}
 	o.wholeIntent(p, content, opt.attrs(), local)
-	if o.planned(opt.notify(), withAttrs(typedFill(p, content), opt.attrs(), p)) {
-		L.Push(lua.LTrue)
-		return 1
-	}
 	st := o.state(p)
 	L.Push(lua.LBool(o.setFile(st, content, opt.attrs(), nil, opt.notify())))
 	return 1
