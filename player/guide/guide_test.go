@@ -111,7 +111,7 @@ func TestReaderPage(t *testing.T) {
 		"> **Verified by running this runbook on h (Debian 12) on 2025-01-02; the recording at the end of the page is that run. Not exercised there: booting Xen. This page shows the runbook's own defaults; the recorded run differed: recommends=false.**",
 		"Edit `/etc/default/grub` to have the following lines:\n\n```\nA=1\nB=2\n```\n\n```console\n# sed one\n# sed two\n```",
 		"Create or replace `/etc/x` with exactly this content:\n\n```sh\ncat > /etc/x <<'EOF'\n# a comment\nEOF\n```",
-		"To have package p installed:\n\n```console\n# apt-get install -y p\nline\nline\nline\nline\nline\nline\n… 24 more lines\n```",
+		"To have package p installed:\n\n```console\n# apt-get install -y p\n```\n\n```text\nline\nline\nline\nline\nline\nline\n… 24 more lines\n```",
 		"<details><summary>All 30 lines of <code>apt-get install -y p</code></summary>",
 	} {
 		if !strings.Contains(page, want) {
@@ -163,5 +163,28 @@ func TestSkippedStepOnPage(t *testing.T) {
 		if n := strings.Count(page, "Not run in the verified run: this LVM has no lvmetad."); n != 1 {
 			t.Errorf("%s page names the skip %d times, want once:\n%s", name, n, page)
 		}
+	}
+}
+
+// TestReaderCommands: what a reader copies from a page, in order, is
+// exactly the commands written: console lines after their prompt, sh
+// blocks whole, never the lines to have, outputs or details.
+func TestReaderCommands(t *testing.T) {
+	p := &Plan{Name: "x", User: "root", Steps: []Step{{N: 1, Name: "s", Items: []Item{
+		{Intent: &Intent{Path: "/etc/f", Lines: []string{"# not a command", "A=1"}}},
+		{Command: "sed one /etc/f"},
+		{Command: "apt-get install -y p", Output: strings.Repeat("# out\n", 20) + "# out", HasOutput: true},
+		{Intent: &Intent{Path: "/etc/g", Whole: true}},
+		{Command: "cat > /etc/g <<'EOF'\n# a comment\nEOF"},
+		{Command: "systemctl enable x"},
+	}}}}
+	var md strings.Builder
+	if err := WriteMarkdown(&md, p); err != nil {
+		t.Fatal(err)
+	}
+	got := ReaderCommands(md.String())
+	want := []string{"sed one /etc/f", "apt-get install -y p", "cat > /etc/g <<'EOF'\n# a comment\nEOF", "systemctl enable x"}
+	if strings.Join(got, "\x00") != strings.Join(want, "\x00") {
+		t.Errorf("commands %q\nwant %q\npage:\n%s", got, want, md.String())
 	}
 }

@@ -50,6 +50,9 @@ func WriteMarkdown(w io.Writer, p *Plan) error {
 	return bw.Flush()
 }
 
+// writeConsole writes commands in console blocks, each output in a text
+// block of its own after its command: what a reader copies from a console
+// block is commands only.
 func writeConsole(bw *bufio.Writer, p *Plan, cmds []Item) {
 	var lines, details []string
 	flush := func() {
@@ -64,26 +67,28 @@ func writeConsole(bw *bufio.Writer, p *Plan, cmds []Item) {
 			// own, without a prompt: its lines would read as commands.
 			flush()
 			fmt.Fprintf(bw, "%s\n\n", codeBlock("sh", it.Command))
-			if it.HasOutput && it.Output != "" {
-				fmt.Fprintf(bw, "%s\n\n", codeBlock("text", it.Output))
+		} else {
+			sign := "$"
+			if it.Prompt.User == "root" || (it.Prompt.User == "" && p.User == "root") {
+				sign = "#"
 			}
-			continue
+			lines = append(lines, sign+" "+it.Command)
 		}
-		sign := "$"
-		if it.Prompt.User == "root" || (it.Prompt.User == "" && p.User == "root") {
-			sign = "#"
-		}
-		lines = append(lines, sign+" "+it.Command)
+		var out []string
 		if it.HasOutput && it.Output != "" {
 			shown, whole := fold(it.Output)
-			lines = append(lines, shown)
+			out = append(out, shown)
 			if whole != "" {
 				details = append(details, fmt.Sprintf("<details><summary>All %d lines of <code>%s</code></summary>\n\n%s\n</details>",
 					strings.Count(whole, "\n")+1, htmlText(firstLine(it.Command)), codeBlock("text", whole)))
 			}
 		}
 		if it.HasOutput && it.Exit != 0 {
-			lines = append(lines, fmt.Sprintf("[exit status %d]", it.Exit))
+			out = append(out, fmt.Sprintf("[exit status %d]", it.Exit))
+		}
+		if len(out) > 0 {
+			flush()
+			fmt.Fprintf(bw, "%s\n\n", codeBlock("text", strings.Join(out, "\n")))
 		}
 	}
 	flush()
