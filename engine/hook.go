@@ -21,6 +21,7 @@ type PendingCommand struct {
 	Op       string // the stdlib operation typing it, if any
 	Target   string // what that operation acts on
 	Diff     string // the change it makes (unified diff), if known
+	Intent   string // what the operation makes true, if any
 	Probe    bool   // a read-only probe
 	Comment  bool   // a comment line, not a command
 	Skip     bool   // set by the hook: do not run it, record it as skipped

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/runbook-dev/runbook/engine/shell"
+	"github.com/runbook-dev/runbook/recording"
 	"github.com/runbook-dev/runbook/stdlib"
 )
 
@@ -40,6 +41,13 @@ func (h *host) Run(ctx context.Context, cmd string, opts stdlib.RunOptions) (std
 		return stdlib.RunResult{}, errors.New("commands may only run inside a step")
 	}
 	o := shOptions{ok: opts.OK, op: opts.Op, target: opts.Target, diff: opts.Diff}
+	for _, kv := range opts.Quiet {
+		k, v, _ := strings.Cut(kv, "=")
+		o.quiet = append(o.quiet, shell.Var{Name: k, Value: v, Export: true})
+	}
+	if it := r.inStep.intent; it != nil && it.Op == opts.Op {
+		o.intent = it.Text
+	}
 	if len(opts.Env) > 0 {
 		o.env = map[string]string{}
 		for _, kv := range opts.Env {
@@ -64,6 +72,18 @@ func (h *host) Run(ctx context.Context, cmd string, opts stdlib.RunOptions) (std
 // Exec runs cmd on the target's side channel: not shown, not recorded.
 func (h *host) Exec(ctx context.Context, cmd string, stdin []byte) ([]byte, int, error) {
 	if h.r.opts.Plan {
+		// A listing beside a recording answers the reads that run made
+		// with the same command (the facts); it reads nothing else.
+		if ix := h.r.opts.PlanRecording; ix != nil {
+			m := h.r.mask(cmd)
+			for _, st := range ix.Steps {
+				for _, rd := range st.Reads {
+					if rd.Cmd == m && stdin == nil && rd.StdinSHA256 == "" {
+						return rd.Out.Bytes(), rd.Exit, nil
+					}
+				}
+			}
+		}
 		return nil, 0, errPlanExec
 	}
 	if h.r.replay != nil {
@@ -81,16 +101,68 @@ func (h *host) Exec(ctx context.Context, cmd string, stdin []byte) ([]byte, int,
 	return res.Stdout, res.Exit, err
 }
 
-// ReadLocal reads a file on the user's machine, relative to the runbook's
-// directory when not absolute.
+// ReadLocal reads a file on the user's machine: ~/ is the user's home
+// directory, a relative path is relative to the runbook's directory.
 func (h *host) ReadLocal(path string) ([]byte, error) {
+	shown := path
+	// A replay answers with what the run read (the file may be gone).
+	if h.r.replay != nil {
+		out, exit, err := h.r.replay.read(localRead+shown, nil)
+		if err != nil {
+			return nil, err
+		}
+		if exit != 0 {
+			return nil, fmt.Errorf("%s could not be read when the run was recorded", shown)
+		}
+		return out, nil
+	}
+	if rest, ok := strings.CutPrefix(path, "~/"); ok {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			return nil, err
+		}
+		path = filepath.Join(home, rest)
+	}
 	if !filepath.IsAbs(path) && h.r.opts.Dir != "" {
 		path = filepath.Join(h.r.opts.Dir, path)
 	}
-	return os.ReadFile(path)
+	b, err := os.ReadFile(path)
+	if h.r.inStep != nil && !h.r.opts.Plan {
+		// Kept for replay (check), as a side-channel read is.
+		exit := 0
+		if err != nil {
+			exit = 1
+		}
+		h.r.inStep.ix.Reads = append(h.r.inStep.ix.Reads, h.r.readEntry(localRead+shown, nil, b, exit))
+	}
+	return b, err
 }
 
+// localRead names a read of a file on this machine in the index's reads.
+const localRead = "# read on this machine: "
+
 func (h *host) DryRun() bool   { return h.r.opts.DryRun }
+func (h *host) Planning() bool { return h.r.opts.Plan }
+
+// Intent records what an operation makes true: in a listing as an item
+// of the step, in a run in the step's index entry, and in a dry run on
+// the display; the step prompt shows it above the command.
+func (h *host) Intent(it stdlib.Intent) {
+	r := h.r
+	sr := r.inStep
+	if sr == nil {
+		return
+	}
+	sr.intent = &it
+	if sr.plan != nil {
+		sr.plan.Items = append(sr.plan.Items, PlanItem{Intent: &it})
+		return
+	}
+	sr.ix.Intents = append(sr.ix.Intents, recording.Intent{Op: it.Op, Text: it.Text, Path: it.Path, Before: len(sr.ix.Commands)})
+	if r.opts.DryRun && r.ex != nil {
+		r.ex.note("= " + it.Text)
+	}
+}
 func (h *host) ShowDiff() bool { return h.r.opts.Diff || h.r.opts.DryRun }
 
 func (h *host) Show(text string) {

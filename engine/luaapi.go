@@ -28,8 +28,11 @@ type shOptions struct {
 	env     map[string]string
 	op      string
 	answers []shell.Answer
-	// target and diff describe a stdlib operation for the step prompt.
-	target, diff string
+	// target, diff and intent describe a stdlib operation for the step
+	// prompt.
+	target, diff, intent string
+	// quiet are variables the session exports out of sight first.
+	quiet []shell.Var
 }
 
 var shOptionNames = []string{"ok", "timeout", "retries", "delay", "expect", "probe", "cwd", "env", "answers"}
@@ -248,7 +251,7 @@ func (r *runner) command(ctx context.Context, cmd string, o shOptions, strict bo
 		return shell.Result{}, true, "", nil
 	}
 	pc := &PendingCommand{Step: sr.step, Steps: r.steps, Text: text, Op: o.op, Probe: o.probe, Recorder: r.ex.pauser(), Show: r.ex.note,
-		Narration: sr.ix.Comments, Target: o.target, Diff: o.diff}
+		Narration: sr.ix.Comments, Target: o.target, Diff: o.diff, Intent: r.mask(o.intent)}
 	if ls, ok := r.ex.(*liveSession); ok {
 		d := ls.driver() // the session of now: a reboot replaces it
 		pc.Keyboard, pc.Ended, pc.Resize, pc.WaitPrompt = d.Keyboard(), d.Ended(), d.Resize, d.WaitPrompt
@@ -279,9 +282,10 @@ func (r *runner) command(ctx context.Context, cmd string, o shOptions, strict bo
 	if len(ok) == 0 {
 		ok = []int{0}
 	}
+	r.planOp, r.planProbe = o.op, o.probe
 	for attempt := 0; ; attempt++ {
 		entry.Start = recording.SecondsOf(r.ex.elapsed())
-		res, err = r.ex.run(ctx, typed, shell.RunOptions{Timeout: o.timeout, Answers: o.answers, Vars: vars})
+		res, err = r.ex.run(ctx, typed, shell.RunOptions{Timeout: o.timeout, Answers: o.answers, Vars: append(append([]shell.Var(nil), vars...), o.quiet...)})
 		entry.End = recording.SecondsOf(r.ex.elapsed())
 		entry.Exit = res.Exit
 		entry.Output = recording.NewBlob([]byte(r.mask(res.Output))) // for replay

@@ -8,6 +8,7 @@ import (
 
 	"github.com/runbook-dev/runbook/engine/shell"
 	"github.com/runbook-dev/runbook/recording"
+	"github.com/runbook-dev/runbook/stdlib"
 	lua "github.com/yuin/gopher-lua"
 )
 
@@ -30,7 +31,12 @@ type PlannedStep struct {
 // PlanItem is one comment or command.
 type PlanItem struct {
 	Comment string
+	// Intent is what a stdlib operation makes true (its command, if any,
+	// is the next item).
+	Intent  *stdlib.Intent
 	Command string
+	// Op is the stdlib operation that types Command ("" for sh()).
+	Op string
 	// Computed: the command text is not written as such in the runbook
 	// (it is built from parameters, facts or other commands' output).
 	Computed bool
@@ -42,12 +48,52 @@ type planSession struct{ r *runner }
 
 func (p *planSession) run(ctx context.Context, typed string, o shell.RunOptions) (shell.Result, error) {
 	sr := p.r.inStep
+	if res, ok := p.recorded(typed); ok {
+		// Beside a recording, a command that run typed alike answers as
+		// it did there (the narration it computes is the run's).
+		sr.plan.Items = append(sr.plan.Items, PlanItem{Command: typed, Op: p.r.planOp, Probe: p.r.planProbe,
+			Computed: p.r.planOp == "" && !hasConstant(sr.step.fn.Proto, typed)})
+		return res, nil
+	}
 	sr.plan.faked = true
+	if p.r.planProbe {
+		// A question to the host: listed as on a fresh host, where what it
+		// looks for is not there yet.
+		sr.plan.Items = append(sr.plan.Items, PlanItem{Command: typed, Probe: true})
+		return shell.Result{Exit: 1}, nil
+	}
 	sr.plan.Items = append(sr.plan.Items, PlanItem{
-		Command:  typed,
-		Computed: !hasConstant(sr.step.fn.Proto, typed),
+		Command: typed,
+		Op:      p.r.planOp,
+		// A stdlib operation's command is made from its arguments.
+		Computed: p.r.planOp == "" && !hasConstant(sr.step.fn.Proto, typed),
 	})
 	return shell.Result{}, nil
+}
+
+// recorded answers typed with what the recorded run's same command (in
+// the same step) returned, when the plan is made beside a recording.
+func (p *planSession) recorded(typed string) (shell.Result, bool) {
+	ix := p.r.opts.PlanRecording
+	if ix == nil {
+		return shell.Result{}, false
+	}
+	m := p.r.mask(typed)
+	for _, st := range ix.Steps {
+		if st.N != p.r.inStep.step.N {
+			continue
+		}
+		for _, c := range st.Commands {
+			want := c.Typed
+			if want == "" {
+				want = c.Text
+			}
+			if want == m && !c.Skipped && c.Output != nil {
+				return shell.Result{Exit: c.Exit, Output: string(c.Output.Bytes())}, true
+			}
+		}
+	}
+	return shell.Result{}, false
 }
 
 // hasConstant reports whether s is a string literal of the function (or of

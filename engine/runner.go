@@ -74,6 +74,10 @@ type Options struct {
 
 	// Plan loads and walks the steps without running anything (runbook steps).
 	Plan bool
+	// PlanRecording, in a plan, answers the side-channel reads the recorded
+	// run made with the same command (the facts), so a page made beside a
+	// recording shows its host's facts; every other read still stops.
+	PlanRecording *recording.Index
 
 	// onStep, when set, is told when each step starts (a fleet's summary
 	// line shows the slowest step running).
@@ -82,12 +86,15 @@ type Options struct {
 
 // runner is one runbook loaded in one Lua state for one target.
 type runner struct {
-	L       *lua.LState
-	rb      *Runbook
-	opts    *Options
-	mods    *stdlib.Modules
-	ex      executor
-	secrets *secret.Set
+	L    *lua.LState
+	rb   *Runbook
+	opts *Options
+	mods *stdlib.Modules
+	ex   executor
+	// planOp is the stdlib operation typing the command now ("" for sh()).
+	planOp    string
+	planProbe bool // the command now is a probe
+	secrets   *secret.Set
 	// vars are the shell variables that stand for secrets in typed
 	// commands (`${pw}`), with their values.
 	vars []shell.Var
@@ -148,6 +155,8 @@ type stepRun struct {
 	changed bool
 	last    bool // the last step this run runs
 	plan    *PlannedStep
+	// intent is the last operation's intent (for the step prompt).
+	intent *stdlib.Intent
 }
 
 // executor is where commands go: the live session or a plan.

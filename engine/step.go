@@ -91,7 +91,7 @@ func (s *StepMode) Hook(ctx context.Context, pc *PendingCommand) error {
 	if pc.Probe || pc.Comment || s.all {
 		return nil
 	}
-	it := prompt.Item{Step: pc.Step.N, Steps: pc.Steps, Name: pc.Step.Name, Command: pc.Text, Op: pc.Op, Target: pc.Target, Diff: pc.Diff}
+	it := prompt.Item{Step: pc.Step.N, Steps: pc.Steps, Name: pc.Step.Name, Command: pc.Text, Op: pc.Op, Target: pc.Target, Diff: pc.Diff, Intent: pc.Intent}
 	if s.shownStep != pc.Step.N {
 		s.shownStep, s.shown = pc.Step.N, 0
 	}

@@ -324,7 +324,7 @@ func TestGuide(t *testing.T) {
 		"/etc/default/grub.d/xen.cfg on andromeda: would edit it once it exists: depends on apt.install xen-system-amd64",
 		"+++ /etc/systemd/system/dnsmasq@.service",
 		"+    bridge_ports eth0",
-		"would run: update-grub",
+		"would run update-grub",
 	} {
 		if !strings.Contains(res.stderr, want) {
 			t.Errorf("the dry run does not show %q", want)

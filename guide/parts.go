@@ -1,7 +1,5 @@
 package guide
 
-import "strings"
-
 // Part is one runbook of the guide as the reference run on andromeda runs
 // it: the parameters that keep the run affordable in CI, or that the test
 // host needs, on top of the runbook's defaults (the guide's values).
@@ -12,7 +10,16 @@ type Part struct {
 	// Set is passed as --set NAME=VALUE. "{disk}" and "{key}" stand for
 	// andromeda's loop disk and the public key of the test's SSH client.
 	Set []string
+	// Differs says, for the page's verified box, how the recorded run
+	// differs from the page (which shows the runbook's own defaults):
+	// sentences that name no value of the test host.
+	Differs []string
+	// NotExercised says what the recorded run did not exercise.
+	NotExercised []string
 }
+
+// noDM is what the test host's kernel lacks.
+const noDM = "LUKS and LVM (the test host's kernel has no device-mapper)"
 
 // Parts are the guide's runbooks in the order a reader runs them.
 var Parts = []Part{
@@ -29,15 +36,23 @@ var Parts = []Part{
 		"authorized_key={key}",
 		// The test host reaches the mirror only through its proxy.
 		"proxy=http://127.0.0.1:3142/",
-	}},
-	{Name: "debian-install-2"},
+	}, Differs: []string{
+		"plain partitions instead of LUKS holding an LVM volume group (storage=plain), so the encryption and LVM steps did not run",
+		"it installed Debian bookworm, not stretch (release=bookworm), on the test host's own disk image, through its package proxy, with its partition scanner and its SSH key",
+	}, NotExercised: []string{noDM, "booting the installed system"}},
+	{Name: "debian-install-2", NotExercised: []string{"lvmetad (bookworm's LVM has none: that edit changes nothing there)", "a boot"}},
 	{Name: "debian-install-3", Set: []string{
 		// A minimal X: the server's X11 without fonts and drivers.
 		"x11_packages=xserver-xorg-core xinit",
-	}},
+	}, Differs: []string{"a minimal X11 was installed (x11_packages=xserver-xorg-core xinit)"}},
 	{Name: "xen-prereqs", Set: []string{
 		"recommends=false",
-	}},
+	}, Differs: []string{"recommended packages were left out (recommends=false), to keep the test host small"},
+		NotExercised: []string{
+			"booting Xen (the test host is a container: Xen's packages install and update-grub makes the Xen entries, but no hypervisor runs)",
+			noDM + ", so the kernel line has no cryptdevice=",
+			"a real network card (the bridges are configured, not brought up)",
+		}},
 }
 
 // Cols, Rows and IdleLimit are the reference recordings' terminal size and
@@ -58,22 +73,24 @@ type DocPage struct {
 }
 
 // DocPages are the pages of a part: the guide page in Markdown (linking
-// the web export), the web export itself, and the page in Hugo's markup
-// with the original guide's shortcodes (for a Hugo site serving
-// recordings/ at /recordings/).
+// the web export), the web export itself (at human pace), the page in
+// Hugo's markup with the original guide's shortcodes, and for its
+// ttyplayer the recording paced for a human (a Hugo site serves
+// docs/hugo/NAME.human.ttyrec at /recordings/).
 //
-// The pages are made with the parameters the part was recorded with (those
-// that name no file of the test host), so the steps the recording skipped
-// are listed as skipped too.
+// The pages show the runbook with its own defaults, never the test host's
+// settings; their verified box says how the recorded run differed and
+// what it did not exercise.
 func DocPages(p Part) []DocPage {
 	name := p.Name
-	var set []string
-	for _, s := range p.Set {
-		if !strings.Contains(s, "{") && !strings.Contains(s, "proxy=") {
-			set = append(set, "--set", s)
-		}
+	var notes []string
+	for _, d := range p.Differs {
+		notes = append(notes, "--note", d)
 	}
-	page := func(args ...string) []string { return append(args, set...) }
+	for _, n := range p.NotExercised {
+		notes = append(notes, "--not-exercised", n)
+	}
+	page := func(args ...string) []string { return append(args, notes...) }
 	return []DocPage{
 		{File: name + ".md", Args: func(rb, rec, out string) []string {
 			return page("doc", rb, "--recording", rec, "-o", out, "--src", name+".html")
@@ -82,7 +99,11 @@ func DocPages(p Part) []DocPage {
 			return []string{"export", rec, out, "--idle-limit", IdleLimit}
 		}},
 		{File: "hugo/" + name + ".md", Args: func(rb, rec, out string) []string {
-			return page("doc", rb, "--recording", rec, "-o", out, "--format", "hugo", "--src", "/recordings/"+name+".ttyrec")
+			return page("doc", rb, "--recording", rec, "-o", out, "--format", "hugo", "--src", "/recordings/"+name+".human.ttyrec")
+		}},
+		// tty-player reads only the ttyrec: a copy paced for a human.
+		{File: "hugo/" + name + ".human.ttyrec", Args: func(rb, rec, out string) []string {
+			return []string{"convert", rec, out, "--pace", "human", "--idle-limit", IdleLimit}
 		}},
 	}
 }

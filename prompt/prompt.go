@@ -24,6 +24,8 @@ type Item struct {
 	Op     string
 	Target string
 	Diff   string
+	// Intent is what the operation makes true, shown before the command.
+	Intent string
 }
 
 // Action is what the user chose.
@@ -155,6 +157,9 @@ func Header(it Item) string {
 	}
 	if it.Op != "" {
 		fmt.Fprintf(&b, "%s\n", strings.TrimSpace(it.Op+" "+it.Target))
+		if it.Intent != "" {
+			fmt.Fprintf(&b, "  = %s\n", it.Intent)
+		}
 		writeCommand(&b, "  would type: ", it.Command)
 		if it.Diff != "" {
 			for _, l := range strings.Split(strings.TrimRight(it.Diff, "\n"), "\n") {

@@ -273,10 +273,11 @@ func TestAskPanicRestoresTerminal(t *testing.T) {
 func TestHeaderOp(t *testing.T) {
 	h := console.Strip(Header(Item{Step: 5, Steps: 9, Name: "Silence grub", Op: "file.line",
 		Target: "/etc/default/grub.d/xen.cfg", Command: "sed -i 's/^#XEN_OVERRIDE/XEN_OVERRIDE/' /etc/default/grub.d/xen.cfg",
-		Diff: "-#XEN_OVERRIDE_GRUB_DEFAULT=0\n+XEN_OVERRIDE_GRUB_DEFAULT=0\n"}))
+		Diff:   "-#XEN_OVERRIDE_GRUB_DEFAULT=0\n+XEN_OVERRIDE_GRUB_DEFAULT=0\n",
+		Intent: "/etc/default/grub.d/xen.cfg has the line XEN_OVERRIDE_GRUB_DEFAULT=0"}))
 	for _, want := range []string{
 		"step 5/9: Silence grub\n",
-		"file.line /etc/default/grub.d/xen.cfg\n",
+		"file.line /etc/default/grub.d/xen.cfg\n  = /etc/default/grub.d/xen.cfg has the line XEN_OVERRIDE_GRUB_DEFAULT=0\n  would type: ",
 		"  would type: sed -i 's/^#XEN_OVERRIDE/XEN_OVERRIDE/' /etc/default/grub.d/xen.cfg\n",
 		"  -#XEN_OVERRIDE_GRUB_DEFAULT=0\n  +XEN_OVERRIDE_GRUB_DEFAULT=0\n",
 	} {

@@ -26,6 +26,9 @@ type ConvertOptions struct {
 	Stdout              io.Writer
 	Retime              RetimeOptions
 	NoIndex             bool // ignore IN's index: no OUT.json, no markers
+	// PaceHuman paces the events for a person watching (PaceHuman),
+	// after the idle limit, cuts and speed; it needs IN's index.
+	PaceHuman bool
 
 	// Filter, when set, wraps the events on their way out (redaction).
 	Filter func(EventReader) EventReader
@@ -73,7 +76,10 @@ func Convert(ctx context.Context, opt ConvertOptions) (*ConvertResult, error) {
 	}
 	defer src.Close()
 	var ix *Index
-	if !opt.NoIndex && (toTtyrec || toCast) {
+	if opt.PaceHuman && opt.NoIndex {
+		return nil, fmt.Errorf("human pace needs IN's index, and NoIndex leaves it out")
+	}
+	if !opt.NoIndex && (toTtyrec || toCast || opt.PaceHuman) {
 		if ix, err = readInputIndex(opt.In); err != nil {
 			return nil, err
 		}
@@ -82,7 +88,19 @@ func Convert(ctx context.Context, opt ConvertOptions) (*ConvertResult, error) {
 	if ix != nil {
 		events = indexHeader{src, ix.IdleLimit}
 	}
-	rt := Retime(events, opt.Retime)
+	retime := opt.Retime
+	if opt.PaceHuman {
+		if ix == nil {
+			return nil, fmt.Errorf("human pace needs the index beside %s (%s)", opt.In, filepath.Base(IndexPath(opt.In)))
+		}
+		// Paced after the idle limit, cuts and speed; the paced events
+		// and index then go through the rest as they are.
+		if events, ix, err = PacedEvents(ctx, events, ix, retime); err != nil {
+			return nil, err
+		}
+		retime = RetimeOptions{}
+	}
+	rt := Retime(events, retime)
 	var ixRetime *IndexRetime
 	if ix != nil && out != "-" && toTtyrec {
 		if ixRetime, err = rt.RetimeIndex(ix); err != nil {

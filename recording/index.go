@@ -159,6 +159,18 @@ type Step struct {
 	Reads []Read `json:"reads,omitempty"`
 	// Random is the random bytes the step drew (net.random_mac), in hex.
 	Random string `json:"random,omitempty"`
+	// Intents are what the step's stdlib operations make true, in order.
+	Intents []Intent `json:"intents,omitempty"`
+}
+
+// Intent is what one stdlib operation makes true, said before it reads
+// the host ("/etc/default/grub has the line GRUB_DEFAULT=0").
+type Intent struct {
+	Op   string `json:"op"`
+	Text string `json:"text"` // secrets masked
+	Path string `json:"path,omitempty"`
+	// Before is how many of the step's commands were typed before it.
+	Before int `json:"before"`
 }
 
 // Read is one side-channel command: not typed, not shown, only read.

@@ -25,7 +25,7 @@ key. It ends ready to reboot into the new system.]],
     storage = { default = "luks-lvm",
       doc = "luks-lvm (the guide: LUKS holding an LVM volume group) or plain (partitions only, for hosts without device-mapper)" },
     luks_passphrase = { default = "", secret = true,
-      doc = "passphrase of the LUKS volume (asked for when storage=luks-lvm and not given)" },
+      doc = "passphrase of the LUKS volume (storage=luks-lvm); empty: cryptsetup asks for it on the terminal" },
     vg = { default = "lvm", doc = "name of the LVM volume group (the guide's cryptdevice=...:lvm)" },
     boot_size = { default = "512M", doc = "size of the /boot partition" },
     root_size = { default = "40G", doc = "size of the root logical volume (luks-lvm)" },
@@ -59,11 +59,8 @@ if mirror == "auto" then
   mirror = archived[params.release] and "http://archive.debian.org/debian" or "http://deb.debian.org/debian"
 end
 
--- ~/ in the key's path is your home directory, as in a shell.
+-- ~/ in the key's path is your home directory, as in a shell (file.upload).
 local authorized_key = params.authorized_key
-if authorized_key:sub(1, 2) == "~/" then
-  authorized_key = (os.getenv("HOME") or "") .. authorized_key:sub(2)
-end
 
 -- /dev/sda → /dev/sda1; /dev/loop0 or /dev/nvme0n1 → /dev/loop0p1.
 local function part(n)
@@ -78,9 +75,7 @@ local swap_dev = luks and ("/dev/" .. params.vg .. "/swap") or nil
 
 -- A device's UUID or file system type, read with blkid (nil when none).
 local function blkid(dev, tag)
-  local r = sh("blkid -s " .. tag .. " -o value " .. dev, { probe = true, ok = { 0, 2 } })
-  local v = (r.output or ""):match("^%s*(%S+)")
-  return v
+  return host.blkid(dev, tag)
 end
 
 -- Runs cmd inside the new system.
@@ -120,19 +115,19 @@ step("Encrypt the system partition", function()
   end
   comment("LUKS with discards allowed, so TRIM reaches the SSD through the encryption.")
   local pass = params.luks_passphrase
-  if pass == "" then error("storage=luks-lvm needs --set luks_passphrase=... (a secret)") end
+  local format_answers, open_answers = { ["Are you sure?"] = "YES" }, nil
+  if pass ~= "" then
+    format_answers["Enter passphrase"], format_answers["Verify passphrase"] = pass, pass
+    open_answers = { ["Enter passphrase"] = pass }
+  else
+    comment("No passphrase given (luks_passphrase): cryptsetup asks for it, twice, on the terminal.")
+  end
   local is = sh("cryptsetup isLuks " .. crypt_dev, { probe = true, ok = { 0, 1 } })
   if is.exit ~= 0 then
-    sh("cryptsetup luksFormat --type luks1 " .. crypt_dev, { answers = {
-      ["Are you sure?"] = "YES",
-      ["Enter passphrase"] = pass,
-      ["Verify passphrase"] = pass,
-    } })
+    sh("cryptsetup luksFormat --type luks1 " .. crypt_dev, { answers = format_answers })
   end
   if not file.exists("/dev/mapper/" .. crypt_name) then
-    sh("cryptsetup open --allow-discards " .. crypt_dev .. " " .. crypt_name, { answers = {
-      ["Enter passphrase"] = pass,
-    } })
+    sh("cryptsetup open --allow-discards " .. crypt_dev .. " " .. crypt_name, { answers = open_answers })
   end
 end)
 
@@ -194,7 +189,8 @@ step("Describe the disks", function()
   if swap_dev then lines[#lines + 1] = "UUID=" .. blkid(swap_dev, "UUID") .. " none swap sw,discard 0 0" end
   file.write(T .. "/etc/fstab", table.concat(lines, "\n") .. "\n")
   if luks then
-    comment("crypttab with discard: the guide forgot it, and fstrim then silently did nothing.")
+    comment("crypttab with discard: the guide forgot it (its own admitted mistake), and fstrim then silently did nothing." ..
+      " If you followed the guide before, add ,discard to the options of your crypttab line now.")
     file.write(T .. "/etc/crypttab",
       crypt_name .. " UUID=" .. blkid(crypt_dev, "UUID") .. " none luks,discard\n")
   end
@@ -216,14 +212,17 @@ step("Install the kernel, disk tools and grub", function()
     (params.bootloader and " and grub" or "") .. ".")
   local pkgs = { "linux-image-amd64", "openssh-server" }
   if luks then
-    for _, p in ipairs({ "cryptsetup", "cryptsetup-initramfs", "lvm2" }) do pkgs[#pkgs + 1] = p end
+    -- cryptsetup's initramfs hooks became a package of their own in buster.
+    local split = archived[params.release] and params.release ~= "buster"
+    local want = split and { "cryptsetup", "lvm2" } or { "cryptsetup", "cryptsetup-initramfs", "lvm2" }
+    for _, p in ipairs(want) do pkgs[#pkgs + 1] = p end
   end
   if params.bootloader then pkgs[#pkgs + 1] = "grub-pc" end
   local list = table.concat(pkgs, " ")
   local r = chroot("dpkg-query -W -f='${db:Status-Abbrev}\\n' " .. list .. " 2>/dev/null | grep -c '^ii'",
                    { probe = true, ok = { 0, 1 } })
   local changed = false
-  if tonumber((r.output or ""):match("%d+")) == #pkgs then
+  if tonumber((r.output or ""):match("%d+") or "0") == #pkgs then
     comment("Everything is installed already.")
   else
     comment("No package may start a daemon on the live system while we install: policy-rc.d says no.")

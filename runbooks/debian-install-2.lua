@@ -17,14 +17,8 @@ sshd.service), and trim the SSD once a week.]],
 
 step("Stop LVM from waiting for lvmetad", function()
   comment("On stretch, LVM is set to use lvmetad, which the initramfs does not start: every boot warns about it.")
-  local conf = file.read(params.lvm_conf)
-  if not conf then
-    skip("no " .. params.lvm_conf .. " on this host: LVM is not installed")
-  end
-  if not conf:match("\n%s*use_lvmetad%s*=") and not conf:match("^%s*use_lvmetad%s*=") then
-    skip("this LVM has no lvmetad (removed in LVM 2.03): nothing to turn off")
-  end
-  file.line(params.lvm_conf, { regexp = [[^\s*use_lvmetad\s*=]], line = "\tuse_lvmetad = 0" })
+  comment("LVM 2.03 (buster and later) has no lvmetad, and a host without LVM no lvm.conf: there is nothing to turn off.")
+  file.line(params.lvm_conf, { regexp = [[^\s*use_lvmetad\s*=]], line = "\tuse_lvmetad = 0", add = false, if_exists = true })
 end)
 
 step("Start SSH at boot", function()
@@ -35,6 +29,11 @@ end)
 step("Trim the SSD every week", function()
   comment("With discard allowed through LUKS and LVM, a weekly fstrim tells the SSD which blocks are free.")
   comment("Enabled, the timer starts at every boot from now on.")
+  comment("stretch ships the timer only as an example, in /usr/share/doc/util-linux/examples: it is copied where systemd looks first.")
+  local old = { wheezy = true, jessie = true, stretch = true }
+  if old[facts.os.codename or ""] and not file.exists("/etc/systemd/system/fstrim.timer") then
+    sh("cp /usr/share/doc/util-linux/examples/fstrim.service /usr/share/doc/util-linux/examples/fstrim.timer /etc/systemd/system/")
+  end
   -- Not started now: the timer refuses to run in a container (the test
   -- host), and on a real server the next boot is near anyway.
   systemd.enable("fstrim.timer")

@@ -10,18 +10,23 @@ runbook {
   host = "andromeda",
   sudo = true,
   description = [[
-Makes a freshly installed Debian server ready to host Xen guests: the Xen
-hypervisor and tools, Xen first in the boot menu with a small, pinned dom0,
-a bridge over the physical interface, a private network for the guests with
-its own DHCP server, and the toolstack settings. Everything is idempotent:
-running it again on a configured host changes nothing. It ends by asking
-you to reboot into Xen.]],
+A home lab for Kubernetes wants several machines, and one server can be them
+all as Xen guests: a box with at least four cores that have hardware
+virtualisation (VT-x or AMD-V), 12 to 16 GB of memory and an SSD holds a
+handful of guests comfortably. This part turns the freshly installed Debian
+server of the first three parts into that Xen host (dom0): the hypervisor
+and its tools, Xen first in the boot menu with a small, pinned dom0, a
+bridge over the physical interface, a private network for the guests with
+its own DHCP server, and the toolstack settings. Only dom0 is reachable from
+outside; the guests are reached through it. Every step can run again on a
+configured host and changes nothing. It ends by asking you to reboot into
+Xen.]],
   normalize = {
     "00:16:3e:[0-9a-f][0-9a-f]:[0-9a-f][0-9a-f]:[0-9a-f][0-9a-f]",
   },
   params = {
     release = { default = "auto",
-      doc = "apt release to install from (-t); auto: the host's backports when its sources have them (the guide: stretch-backports)" },
+      doc = "apt release to install from (-t); auto: the release's backports when the host's sources have them (the guide: stretch-backports)" },
     xen_package = { default = "auto",
       doc = "Xen metapackage; auto: xen-linux-system-amd64 on stretch and older, xen-system-amd64 later" },
     recommends = { default = true, type = "bool",
@@ -58,63 +63,47 @@ local function xen_package()
   return "xen-system-amd64"
 end
 
--- The guide installs from backports; use them when the host has them.
-local release_cache
-local function release()
-  if params.release ~= "auto" then return params.release end
-  if release_cache ~= nil then return release_cache or nil end
-  local want = (facts.os.codename or "") .. "-backports"
-  local r = sh("apt-cache policy | grep -q -- ' " .. want .. "/'", { probe = true, ok = { 0, 1 } })
-  release_cache = (r.exit == 0) and want or false
-  return release_cache or nil
+-- apt.install's options: the guide installs from backports where the
+-- host has them.
+local function from(opts)
+  opts.recommends = params.recommends
+  if params.release == "auto" then opts.backports = true else opts.release = params.release end
+  return opts
 end
 
--- What the boot files depend on changed in this run: regenerate them then.
-local initramfs_stale, grub_stale = false, false
-local function track(kind, changed)
-  if changed and kind == "initramfs" then initramfs_stale = true end
-  if changed then grub_stale = true end
-  return changed
-end
+-- The Xen packages were installed in this run: the initramfs is made again.
+local initramfs_stale = false
 
 step("Install the Xen hypervisor and tools", function()
   comment("Xen comes as one metapackage that pulls in the hypervisor, its tools and the grub integration.")
   comment("The guide took it from stretch-backports, for a newer Xen; where the host has no backports, its release's own Xen will do.")
-  local pkg = xen_package()
-  comment("On Debian " .. (facts.os.codename or "?") .. " the metapackage is " .. pkg ..
-    " (it was xen-linux-system-amd64 up to stretch).")
-  local rel = release()
-  if rel then
-    comment("The host has " .. rel .. ": installing from there, as the guide does.")
-  end
-  track("initramfs", apt.install(pkg, { release = rel, recommends = params.recommends, update = true }))
+  comment("The metapackage was xen-linux-system-amd64 up to stretch; later releases call it xen-system-amd64.")
+  initramfs_stale = apt.install(xen_package(), from({ update = true }))
 end)
 
 step("Boot Xen first", function()
   comment("grub lists its entries in the order of the scripts in /etc/grub.d.")
   comment("Diverting 20_linux_xen to 08_linux_xen puts the Xen entries before the plain Linux ones, and survives package upgrades.")
-  track("grub", dpkg.divert("/etc/grub.d/20_linux_xen", { to = "/etc/grub.d/08_linux_xen", rename = true }))
+  dpkg.divert("/etc/grub.d/20_linux_xen", { to = "/etc/grub.d/08_linux_xen", rename = true })
 end)
 
 step("Give dom0 a small, pinned share of the machine", function()
   local uuid = params.crypt_uuid
-  if uuid == "" then
-    local r = sh("blkid -t TYPE=crypto_LUKS -o value -s UUID", { probe = true, ok = { 0, 2 } })
-    uuid = (r.output or ""):match("^%s*([%x-]+)") or ""
-  end
+  if uuid == "" then uuid = facts.luks_uuid end
   local cmdline = "net.ifnames=1"
-  if uuid ~= "" then
-    comment("The root file system is on LUKS: the kernel line names it, and allows discards so TRIM reaches the SSD.")
+  if uuid then
     cmdline = "cryptdevice=/dev/disk/by-uuid/" .. uuid .. ":" .. params.crypt_options .. " " .. cmdline
-  else
-    comment("This host has no LUKS partition, so the kernel line has no cryptdevice=.")
   end
   comment("One variable, _CMDLINE_LINUX, holds the kernel line, shared by the plain and the Xen entries.")
+  comment("Where the root file system is on LUKS, as in the guide, the line names the LUKS partition by its UUID" ..
+    " (take it from your host: blkid -t TYPE=crypto_LUKS) and allows discards, so TRIM reaches the SSD;" ..
+    " without LUKS it has no cryptdevice=.")
   comment("(The guide's first line reads CMDLINE_LINUX=, a typo: the others use $_CMDLINE_LINUX.)")
   comment("Xen's own line gives dom0 " .. params.dom0_mem .. " of memory, fixed, and " .. params.dom0_vcpus ..
     " pinned CPU(s): everything else is left for the guests.")
-  comment("(To switch between nouveau and nvidia later, add modprobe.blacklist=nouveau to the kernel line" ..
-    " and modprobe.blacklist=nvidia,nvidia-drm,nvidia-modeset to GRUB_CMDLINE_LINUX_XEN_REPLACE.)")
+  comment("(To switch between nouveau and nvidia later: add modprobe.blacklist=nouveau to GRUB_CMDLINE_LINUX," ..
+    " after $_CMDLINE_LINUX, so only the plain Linux entries get it, and modprobe.blacklist=nvidia,nvidia-drm,nvidia-modeset" ..
+    " to GRUB_CMDLINE_LINUX_XEN_REPLACE, for dom0.)")
   local xen = string.format("dom0_mem=%s,max:%s dom0_max_vcpus=%d dom0_vcpus_pin",
     params.dom0_mem, params.dom0_mem, params.dom0_vcpus)
   local lines = {
@@ -124,7 +113,7 @@ step("Give dom0 a small, pinned share of the machine", function()
     { "^GRUB_CMDLINE_LINUX_XEN_REPLACE=", 'GRUB_CMDLINE_LINUX_XEN_REPLACE="$_CMDLINE_LINUX"' },
   }
   for _, l in ipairs(lines) do
-    track("grub", file.line(grub_default, { regexp = l[1], line = l[2], before = l[3] }))
+    file.line(grub_default, { regexp = l[1], line = l[2], before = l[3] })
   end
 end)
 
@@ -133,18 +122,16 @@ step("Silence grub's warning about the default entry", function()
   comment("0 keeps grub's own default entry; with Xen's entries first, that is Xen anyway.")
   -- The guide's xen.cfg had "#XEN_OVERRIDE_GRUB_DEFAULT=0" to uncomment;
   -- later ones have "#XEN_OVERRIDE_GRUB_DEFAULT=" with no value: set it.
-  track("grub", file.line("/etc/default/grub.d/xen.cfg",
-    { regexp = [[^(#\s*)?XEN_OVERRIDE_GRUB_DEFAULT=]], line = "XEN_OVERRIDE_GRUB_DEFAULT=0" }))
+  file.line("/etc/default/grub.d/xen.cfg",
+    { regexp = [[^(#\s*)?XEN_OVERRIDE_GRUB_DEFAULT=]], line = "XEN_OVERRIDE_GRUB_DEFAULT=0" })
 end)
 
 step("Regenerate the initramfs and the boot menu", function()
-  if not (initramfs_stale or grub_stale) then
-    skip("nothing the initramfs or grub depend on changed in this run")
-  end
-  comment("Xen's packages bring kernel modules the initramfs must hold, for every installed kernel;" ..
-    " the new grub settings only count once grub.cfg is generated again.")
+  comment("Xen's packages bring kernel modules the initramfs must hold, for every installed kernel.")
   if initramfs_stale then sh("update-initramfs -u -k all") end
-  sh("update-grub")
+  comment("grub.cfg is made from /etc/default/grub and the scripts in /etc/grub.d: whenever they are newer, update-grub" ..
+    " makes it again, even when an earlier run changed them and stopped before this step.")
+  file.rebuild("/boot/grub/grub.cfg", { from = { grub_default, "/etc/default/grub.d", "/etc/grub.d" }, by = "update-grub" })
 end)
 
 step("Bridge the physical interface and add a private network", function()
@@ -156,7 +143,7 @@ step("Bridge the physical interface and add a private network", function()
     end
   end
   comment("Only dom0 is reachable from outside, through " .. params.bridge .. ", a bridge over the physical interface " ..
-    iface .. " (found from the host's default route; the guide's was eno1).")
+    iface .. " (the interface of the host's default route; the guide's was eno1: find yours with ip addr).")
   comment("The guests live on " .. params.private_net .. " behind dom0, on " .. params.private_bridge ..
     ", a bridge over a dummy interface: reachable from outside only through port forwards in dom0.")
   apt.install({ "ifupdown", "bridge-utils" }, { recommends = params.recommends })
@@ -164,26 +151,32 @@ step("Bridge the physical interface and add a private network", function()
   -- The dummy's MAC is random but made once: keep the one already there.
   local current = file.read("/etc/network/interfaces") or ""
   local mac = current:match("link set " .. dummy:gsub("%-", "%%-") .. " address (00:16:3e:%x%x:%x%x:%x%x)")
-  if not mac then
-    mac = net.random_mac("00:16:3e")
-    comment("The dummy interface gets a random address with Xen's prefix 00:16:3e: " .. mac .. ".")
-  end
+  if not mac then mac = net.random_mac("00:16:3e") end
+  comment("The dummy interface needs an address of its own, with Xen's prefix 00:16:3e, made once for each host:" ..
+    [[ echo "00:16:3e"$(hexdump -n3 -e '/1 ":%02x"' /dev/urandom) prints one. Put yours where the file below has ]] ..
+    mac .. ".")
 
   file.write("/etc/network/interfaces", table.concat({
+    "# The loopback network interface",
     "auto lo",
     "iface lo inet loopback",
     "",
+    "# The physical interface has no address of its own: it is a port of " .. params.bridge .. ".",
     "iface " .. iface .. " inet manual",
     "",
+    "# dom0's address on the outside network, by DHCP, on the bridge the physical interface is part of.",
     "auto " .. params.bridge,
     "iface " .. params.bridge .. " inet dhcp",
     "    bridge_ports " .. iface,
     "",
+    "# A dummy interface, so that " .. params.private_bridge .. " has a port and comes up before any guest does.",
     "auto " .. dummy,
     "iface " .. dummy .. " inet manual",
     "    pre-up /sbin/ip link add " .. dummy .. " type dummy",
     "    up /sbin/ip link set " .. dummy .. " address " .. mac,
     "",
+    "# The guests' private network: dom0 is " .. dom0_addr .. " on it, and serves DHCP there (dnsmasq@" ..
+      params.private_bridge .. ").",
     "auto " .. params.private_bridge,
     "iface " .. params.private_bridge .. " inet static",
     "    bridge_ports " .. dummy,
@@ -194,14 +187,13 @@ step("Bridge the physical interface and add a private network", function()
     "    up /bin/systemctl start dnsmasq@" .. params.private_bridge .. ".service || :",
     "    down /bin/systemctl stop dnsmasq@" .. params.private_bridge .. ".service || :",
     "",
-  }, "\n"), { mode = "0644" })
+  }, "\n"))
 end)
 
 step("Serve DHCP on the private network only", function()
   comment("dnsmasq must not answer on the main interface: stop and disable its default instance.")
-  apt.install("dnsmasq", { release = release(), recommends = params.recommends })
-  systemd.stop("dnsmasq.service")
-  systemd.disable("dnsmasq.service")
+  apt.install("dnsmasq", from({}))
+  systemd.disable("dnsmasq.service", { now = true })
   comment("A templated unit runs one dnsmasq per private bridge, with its own configuration.")
   systemd.unit("dnsmasq@.service", [[
 [Unit]
@@ -223,6 +215,7 @@ WantedBy=multi-user.target
   local last = net.cidr_host(params.private_net, -2)
   file.write(dnsmasq_dir .. "/hostsfile", "00:16:3e:ee:ee:01," .. last .. "\n")
   file.write(dnsmasq_dir .. "/dnsmasq.conf", table.concat({
+    "# Only the private bridge: never the loopback or the outside network.",
     "except-interface=lo",
     "interface=" .. params.private_bridge,
     "bind-dynamic",
@@ -230,6 +223,7 @@ WantedBy=multi-user.target
     "# ." .. dom0_addr:match("(%d+)$") .. " will be the address your Dom0 will be accessible from the guests",
     "dhcp-range=" .. net.cidr_host(params.private_net, 2) .. "," .. last,
     "",
+    "# Leases and fixed addresses live beside this file, one directory per bridge.",
     "dhcp-lease-max=1000",
     "dhcp-leasefile=" .. dnsmasq_dir .. "/leases",
     "dhcp-hostsfile=" .. dnsmasq_dir .. "/hostsfile",
@@ -244,32 +238,33 @@ step("Masquerade the private network", function()
     skip("masquerade=false: guests reach only dom0")
   end
   comment("The guide mentions it without showing it: guests reach the internet through dom0's address.")
-  comment("Forwarding on, and one nftables rule that masquerades what leaves the private network for elsewhere.")
+  comment("Forwarding on, and one nftables rule, in a file of its own, that masquerades what leaves the private network for elsewhere.")
   apt.install("nftables", { recommends = params.recommends })
   file.write("/etc/sysctl.d/80-xen-private-net.conf", "net.ipv4.ip_forward = 1\n")
-  file.block("/etc/nftables.conf", table.concat({
+  file.mkdir("/etc/nftables.d")
+  file.write("/etc/nftables.d/xen-private-net.nft", table.concat({
+    "# Guests on " .. params.private_net .. " reach the outside through dom0's address.",
     "table ip xen_private_nat {",
     "\tchain postrouting {",
     "\t\ttype nat hook postrouting priority srcnat; policy accept;",
     "\t\tip saddr " .. net_info.network .. "/" .. net_info.prefix .. " oifname != \"" .. params.private_bridge .. "\" masquerade",
     "\t}",
     "}",
-  }, "\n"), { marker = "# {mark} xen private network (runbook xen-prereqs)", create = true })
+    "",
+  }, "\n"))
+  file.line("/etc/nftables.conf", { line = 'include "/etc/nftables.d/*.nft"' })
   systemd.enable("nftables.service")
 end)
 
 step("Use the xl toolstack", function()
   comment("xl is the toolstack that creates and manages the guests; /etc/xen/xl.conf stays as it is.")
-  file.line("/etc/default/xen", { regexp = [[^(#\s*)?TOOLSTACK=]], line = "TOOLSTACK=xl", create = true })
+  file.line("/etc/default/xen", { regexp = [[^(#\s*)?TOOLSTACK=]], line = "TOOLSTACK=xl" })
 end)
 
 step("Configure xend where it still exists", function()
   local sxp = "/etc/xen/xend-config.sxp"
-  if not file.exists(sxp) then
-    skip("xend left Xen in 4.5 and this host's Xen has no " .. sxp ..
-      ": nothing to configure (xl needs no network script, and dom0's memory and CPUs are fixed on Xen's line)")
-  end
-  comment("Old Xen versions: no network script (the bridges are ours), and a fixed, unballooned dom0.")
+  comment("Only Xen before 4.5 has xend and " .. sxp .. "; where it is there: no network script" ..
+    " (the bridges are ours), and a fixed, unballooned dom0. Newer Xen needs none of it.")
   local settings = {
     { "network-script", "(network-script /bin/true)" },
     { "vif-script", "(vif-script vif-bridge)" },
@@ -278,17 +273,17 @@ step("Configure xend where it still exists", function()
     { "dom0-cpus", "(dom0-cpus " .. params.dom0_vcpus .. ")" },
   }
   for _, s in ipairs(settings) do
-    file.line(sxp, { regexp = [[^(#\s*)?\(]] .. s[1] .. " ", line = s[2] })
+    file.line(sxp, { regexp = [[^(#\s*)?\(]] .. s[1] .. " ", line = s[2], if_exists = true })
   end
 end)
 
 step("Start and stop guests by hand", function()
   comment("xendomains would save running guests at shutdown and restore them at boot: turn both off.")
-  file.line("/etc/default/xendomains", { regexp = [[^(#\s*)?XENDOMAINS_SAVE=]], line = "XENDOMAINS_SAVE=", create = true })
-  file.line("/etc/default/xendomains", { regexp = [[^(#\s*)?XENDOMAINS_RESTORE=]], line = "XENDOMAINS_RESTORE=false", create = true })
+  file.line("/etc/default/xendomains", { regexp = [[^(#\s*)?XENDOMAINS_SAVE=]], line = "XENDOMAINS_SAVE=" })
+  file.line("/etc/default/xendomains", { regexp = [[^(#\s*)?XENDOMAINS_RESTORE=]], line = "XENDOMAINS_RESTORE=false" })
 end)
 
 step("Reboot into Xen", function()
   comment("Everything is in place: reboot into Xen when it suits you, with systemctl reboot.")
-  comment("After the reboot, xl info shows the hypervisor, and dom0 has the memory and CPUs given above.")
+  comment("After the reboot, xl info should name the hypervisor, and dom0 should have the memory and CPUs given above.")
 end)

@@ -54,20 +54,78 @@ func (o *op) installed(pkgs []string) map[string]bool {
 	return have
 }
 
-var _ = document("apt", "install", `apt.install(pkgs [, {release=, tool="apt-get"|"aptitude", update=false, recommends=true, debconf={...}}]) -> changed`,
+var _ = document("apt", "install", `apt.install(pkgs [, {release=, backports=false, tool="apt-get"|"aptitude", update=false, recommends=true, debconf={...}}]) -> changed`,
 	`Installs the packages (a name, a space-separated string or a list) that are not installed
-yet. release is apt's -t (the guide's "stretch-backports"); update=true runs apt.update() first;
-recommends=false adds --no-install-recommends; debconf is a list of debconf-set-selections lines
-("pkg question type value") set before installing. In a dry run apt's simulation shows what
-would be installed, and later operations on files the packages would bring say they depend on it.`)
+yet. release is apt's -t (the guide's "stretch-backports"); backports=true takes them from the
+host's release's backports (CODENAME-backports) when its package sources have them;
+update=true runs apt.update() first; recommends=false adds --no-install-recommends; debconf is
+a list of debconf-set-selections lines ("pkg question type value") set before installing. The
+command typed is the one a person types (apt-get install -y PKG); debconf's noninteractive
+frontend and dpkg's keep-the-local-configuration answers are set in the session's environment
+out of sight. In a dry run apt's simulation shows what would be installed, and later operations
+on files the packages would bring say they depend on it.`)
+
+// aptQuiet is the environment a package command gets out of sight: no
+// question is asked, and a changed configuration file keeps the local
+// version (dpkg --force-confdef,confold).
+var aptQuiet = []string{"DEBIAN_FRONTEND=noninteractive", "DPKG_FORCE=confdef,confold"}
 
 func (m *Modules) aptInstall(L *lua.LState) int {
 	o := m.newOp(L, "apt.install", "")
 	pkgs := o.packages(1)
-	opt := o.options(2, "release", "tool", "update", "recommends", "debconf")
+	opt := o.options(2, "release", "backports", "tool", "update", "recommends", "debconf")
 	release := opt.str("release", "")
+	backports := opt.boolean("backports", false)
+	if backports && release != "" {
+		o.fail("give release= or backports=true, not both")
+	}
 	tool := opt.oneOf("tool", "apt-get", "aptitude")
 	debconf := opt.strings("debconf")
+	recommends := opt.boolean("recommends", true)
+	what := "package"
+	if len(pkgs) > 1 {
+		what = "packages"
+	}
+	text := what + " " + quoted(pkgs) + " installed"
+	switch {
+	case release != "":
+		text += " from " + release
+	case backports:
+		text += " (from the release's backports where the host's sources have them)"
+	}
+	if !recommends {
+		text += ", without recommended packages"
+	}
+	o.intent(Intent{Text: text})
+	installCmd := func(release string, pkgs []string) string {
+		args := []string{"install", "-y"}
+		if release != "" {
+			args = append(args, "-t", shellquote.Quote(release))
+		}
+		if !recommends {
+			if tool == "aptitude" {
+				args = append(args, "--without-recommends")
+			} else {
+				args = append(args, "--no-install-recommends")
+			}
+		}
+		return tool + " " + strings.Join(args, " ") + " " + shellquote.Join(pkgs)
+	}
+	if o.planning() {
+		var cmds []string
+		if opt.boolean("update", false) {
+			cmds = append(cmds, "apt-get update")
+		}
+		if len(debconf) > 0 {
+			cmds = append(cmds, "debconf-set-selections <<'EOF'\n"+strings.Join(debconf, "\n")+"\nEOF")
+		}
+		o.planned(opt.notify(), append(cmds, installCmd(release, pkgs))...)
+		L.Push(lua.LTrue)
+		return 1
+	}
+	if backports {
+		release = o.backportsRelease()
+	}
 	have := o.installed(pkgs)
 	var missing []string
 	for _, p := range pkgs {
@@ -83,12 +141,8 @@ func (m *Modules) aptInstall(L *lua.LState) int {
 	if release != "" {
 		args = append(args, "-t", shellquote.Quote(release))
 	}
-	if !opt.boolean("recommends", true) {
-		if tool == "aptitude" {
-			args = append(args, "--without-recommends")
-		} else {
-			args = append(args, "--no-install-recommends")
-		}
+	if !recommends {
+		args = append(args, "--no-install-recommends")
 	}
 	if o.m.host.DryRun() {
 		// apt-get's simulation reads the package lists and changes nothing.
@@ -120,9 +174,7 @@ func (m *Modules) aptInstall(L *lua.LState) int {
 	if len(debconf) > 0 {
 		o.run("debconf-set-selections <<'EOF'\n"+strings.Join(debconf, "\n")+"\nEOF", RunOptions{})
 	}
-	cmd := "DEBIAN_FRONTEND=noninteractive " + tool + " " + strings.Join(args, " ") +
-		" -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold install " + shellquote.Join(missing)
-	o.run(cmd, RunOptions{})
+	o.run(installCmd(release, missing), RunOptions{Quiet: aptQuiet})
 	have = o.installed(missing)
 	for _, p := range missing {
 		if !have[p] {
@@ -140,6 +192,15 @@ func (m *Modules) aptRemove(L *lua.LState) int {
 	o := m.newOp(L, "apt.remove", "")
 	pkgs := o.packages(1)
 	opt := o.options(2, "purge")
+	verb := "remove"
+	if opt.boolean("purge", false) {
+		verb = "purge"
+	}
+	o.intent(Intent{Text: "package " + quoted(pkgs) + " not installed"})
+	if o.planned(opt.notify(), "apt-get "+verb+" -y "+shellquote.Join(pkgs)) {
+		L.Push(lua.LTrue)
+		return 1
+	}
 	have := o.installed(pkgs)
 	var present []string
 	for _, p := range pkgs {
@@ -151,17 +212,13 @@ func (m *Modules) aptRemove(L *lua.LState) int {
 		L.Push(o.done(false, opt.notify()))
 		return 1
 	}
-	verb := "remove"
-	if opt.boolean("purge", false) {
-		verb = "purge"
-	}
 	if o.m.host.DryRun() {
 		o.note("would %s %s", verb, strings.Join(present, " "))
 		o.wouldChange("apt.remove " + strings.Join(present, " "))
 		L.Push(o.done(true, opt.notify()))
 		return 1
 	}
-	o.run("DEBIAN_FRONTEND=noninteractive apt-get -y "+verb+" "+shellquote.Join(present), RunOptions{})
+	o.run("apt-get "+verb+" -y "+shellquote.Join(present), RunOptions{Quiet: aptQuiet})
 	have = o.installed(present)
 	for _, p := range present {
 		if have[p] {
@@ -179,6 +236,11 @@ change when the lists it fetched differ from those it had.`)
 func (m *Modules) aptUpdate(L *lua.LState) int {
 	o := m.newOp(L, "apt.update", "")
 	opt := o.options(1, "max_age")
+	o.intent(Intent{Text: "package lists fetched"})
+	if o.planned(opt.notify(), "apt-get update") {
+		L.Push(lua.LTrue)
+		return 1
+	}
 	if maxAge := opt.number("max_age", -1); maxAge >= 0 {
 		out, _ := o.exec(`now=$(date +%s); t=$(stat -c %Y /var/lib/apt/lists/*Release 2>/dev/null | sort -n | tail -1); echo $((now - ${t:-0}))`, nil)
 		var age float64
@@ -218,4 +280,11 @@ func (m *Modules) aptInstalled(L *lua.LState) int {
 	}
 	L.Push(lua.LBool(all))
 	return 1
+}
+
+// backportsRelease is "CODENAME-backports" when the host's package
+// sources have it, else "" (read through the side channel).
+func (o *op) backportsRelease() string {
+	out, _ := o.exec(`. /etc/os-release 2>/dev/null; c=${VERSION_CODENAME:-}; [ -n "$c" ] && apt-cache policy 2>/dev/null | grep -q -- " $c-backports/" && echo "$c-backports"`, nil)
+	return strings.TrimSpace(string(out))
 }

@@ -97,35 +97,3 @@ func TestUnifiedLikeDiffU(t *testing.T) {
 		t.Errorf("not coloured:\n%q", c)
 	}
 }
-
-// TestSedEditExact: the sed -i script made for a random edit, run by the
-// real GNU sed, gives exactly the new text.
-func TestSedEditExact(t *testing.T) {
-	r := rand.New(rand.NewSource(2))
-	dir := t.TempDir()
-	f := filepath.Join(dir, "f")
-	used := 0
-	for i := 0; i < 150; i++ {
-		old := randomText(r, r.Intn(30)+1)
-		new := mutate(r, old)
-		exprs, ok := sedEdit(old, new)
-		if !ok {
-			continue
-		}
-		used++
-		if err := os.WriteFile(f, old, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		cmd := sedCommand(exprs, f)
-		if out, err := exec.Command("bash", "-c", cmd).CombinedOutput(); err != nil {
-			t.Fatalf("case %d: %s: %v\n%s", i, cmd, err, out)
-		}
-		got, _ := os.ReadFile(f)
-		if string(got) != string(new) {
-			t.Fatalf("case %d: %s\ngave %q\nwant %q", i, cmd, got, new)
-		}
-	}
-	if used < 50 {
-		t.Errorf("only %d of 150 edits were done with sed", used)
-	}
-}

@@ -1,6 +1,7 @@
 package stdlib
 
 import (
+	"fmt"
 	"github.com/runbook-dev/runbook/internal/shellquote"
 	"strings"
 
@@ -56,6 +57,29 @@ func (m *Modules) dpkgDivert(L *lua.LState) int {
 		o.fail("to= must be an absolute path")
 	}
 	rename := opt.boolean("rename", true)
+	divertCmd := "dpkg-divert --divert " + shellquote.Quote(to)
+	if rename {
+		divertCmd += " --rename " + shellquote.Quote(p)
+	} else {
+		divertCmd += " --no-rename " + shellquote.Quote(p)
+	}
+	undoCmd := "dpkg-divert --rename --remove " + shellquote.Quote(p)
+	if !rename {
+		undoCmd = "dpkg-divert --no-rename --remove " + shellquote.Quote(p)
+	}
+	if state == "present" {
+		o.intent(Intent{Text: fmt.Sprintf("%s diverted to %s", p, to)})
+		if o.planned(opt.notify(), divertCmd) {
+			L.Push(lua.LTrue)
+			return 1
+		}
+	} else {
+		o.intent(Intent{Text: fmt.Sprintf("%s not diverted", p)})
+		if o.planned(opt.notify(), undoCmd) {
+			L.Push(lua.LTrue)
+			return 1
+		}
+	}
 	have := o.diversion(p)
 	var cmd string
 	switch {
@@ -65,18 +89,9 @@ func (m *Modules) dpkgDivert(L *lua.LState) int {
 	case state == "present" && have != "":
 		o.fail("is already diverted to %s, not %s", have, to)
 	case state == "present":
-		cmd = "dpkg-divert --divert " + shellquote.Quote(to)
-		if rename {
-			cmd += " --rename "
-		} else {
-			cmd += " --no-rename "
-		}
-		cmd += shellquote.Quote(p)
+		cmd = divertCmd
 	default:
-		cmd = "dpkg-divert --rename --remove " + shellquote.Quote(p)
-		if !rename {
-			cmd = "dpkg-divert --no-rename --remove " + shellquote.Quote(p)
-		}
+		cmd = undoCmd
 	}
 	if o.m.host.DryRun() {
 		if state == "present" {

@@ -2,6 +2,7 @@ package stdlib
 
 import (
 	"bytes"
+	"fmt"
 	"github.com/runbook-dev/runbook/internal/shellquote"
 	"regexp"
 	"strings"
@@ -11,9 +12,12 @@ import (
 
 var _ = documentModule("file", `Files on the host: whole files, single lines, managed blocks,
 comments, directories. Paths are absolute. Mode and owner stay as they are unless asked for
-(mode="0644", owner=, group=); content ends exactly as asked. Line edits are typed as sed -i
-commands, whole files as a heredoc into PATH.runbook-tmp then mv (base64 when the content is not
-plain text), and the file is read back afterwards to prove it.`)
+(mode="0644", owner=, group=); content ends exactly as asked. Whole files are typed as a heredoc
+into the file (base64 when the content is not plain text). Line edits are typed as grep and sed
+addressed by what the lines say, never by line number, so the command does the same on any copy
+of the file or fails leaving it untouched; an edit sed cannot say exactly (file.replace,
+file.block) writes the whole file only where it still holds what the edit was made from (its
+sha256). The file is read back afterwards to prove it.`)
 
 func (m *Modules) fileFuncs() map[string]lua.LGFunction {
 	return map[string]lua.LGFunction{
@@ -29,6 +33,7 @@ func (m *Modules) fileFuncs() map[string]lua.LGFunction {
 		"touch":     m.fileTouch,
 		"remove":    m.fileRemove,
 		"upload":    m.fileUpload,
+		"rebuild":   m.fileRebuild,
 	}
 }
 
@@ -41,7 +46,12 @@ func (m *Modules) fileWrite(L *lua.LState) int {
 	p := o.checkPath(1)
 	content := []byte(o.checkContent(2))
 	opt := o.options(3, "mode", "owner", "group")
-	L.Push(lua.LBool(o.setFile(o.state(p), content, opt.attrs(), false, opt.notify())))
+	o.wholeIntent(p, content, opt.attrs(), "")
+	if o.planned(opt.notify(), withAttrs(typedFill(p, content), opt.attrs(), p)) {
+		L.Push(lua.LTrue)
+		return 1
+	}
+	L.Push(lua.LBool(o.setFile(o.state(p), content, opt.attrs(), nil, opt.notify())))
 	return 1
 }
 
@@ -55,12 +65,16 @@ func (o *op) checkContent(n int) string {
 	return string(s)
 }
 
-var _ = document("file", "line", `file.line(path, {line=, regexp=, after=, before=, state="present"|"absent", create=false, mode=, owner=, group=}) -> changed`,
-	`Makes sure one line is in the file (like Ansible's lineinfile). With regexp, the last line
-matching it is replaced by line; when none matches and line is not already there, line is added
-after the last line matching after (or "EOF", the default) or before the last line matching
-before (or "BOF"). state="absent" removes every line matching regexp (or equal to line).
-A missing file is an error unless create=true.`)
+var _ = document("file", "line", `file.line(path, {line=, regexp=, after=, before=, state="present"|"absent", create=false, if_exists=false, add=true, mode=, owner=, group=}) -> changed`,
+	`Makes sure one line is in the file (like Ansible's lineinfile). With regexp, every line matching
+it is replaced by line; when none matches and line is not already there, line is added at the end,
+after every line matching after=, before every line matching before= ("BOF": at the start). An
+after= or before= that matches no line is an error, never a silent append. state="absent" removes
+every line matching regexp (or equal to line). A missing file is an error unless create=true (then
+it is made) or if_exists=true (then nothing is done), and so is adding to an empty one. add=false
+only replaces the lines matching regexp and never adds one. The command typed does the same on any copy of the file: grep and
+sed addressed by what the lines say (grep -q 'RE' F && sed -i 's/RE.*/LINE/' F || sed -i '$a LINE'
+F), never by line number.`)
 
 func (m *Modules) fileLine(L *lua.LState) int {
 	o := m.newOp(L, "file.line", "")
@@ -68,7 +82,7 @@ func (m *Modules) fileLine(L *lua.LState) int {
 	if L.Get(2).Type() != lua.LTTable {
 		o.fail("argument #2 must be a table {line=, regexp=, ...}, got %s", L.Get(2).Type())
 	}
-	opt := o.options(2, "line", "regexp", "after", "before", "state", "create", "mode", "owner", "group")
+	opt := o.options(2, "line", "regexp", "after", "before", "state", "create", "if_exists", "add", "mode", "owner", "group")
 	state := opt.oneOf("state", "present", "absent")
 	line := opt.str("line", "")
 	re := o.regexpOpt(opt, "regexp")
@@ -84,53 +98,55 @@ func (m *Modules) fileLine(L *lua.LState) int {
 	if opt.has("after") && opt.has("before") {
 		o.fail("give after= or before=, not both")
 	}
-	st, ok := o.editable(p, opt.boolean("create", false), opt.notify())
+	spec := &lineSpec{line: line, re: re, absent: state == "absent", create: opt.boolean("create", false), ifExists: opt.boolean("if_exists", false),
+		noAdd: !opt.boolean("add", true)}
+	if spec.noAdd && re == nil {
+		o.fail("add=false needs regexp=: the lines it replaces")
+	}
+	if spec.create && spec.ifExists {
+		o.fail("give create=true or if_exists=true, not both")
+	}
+	if a := opt.str("after", "EOF"); a != "EOF" {
+		spec.after = o.regexpOpt(opt, "after")
+	}
+	if b := opt.str("before", ""); b == "BOF" {
+		spec.bof = true
+	} else if b != "" {
+		spec.before = o.regexpOpt(opt, "before")
+	}
+	o.intentLine(p, spec)
+	if o.planning() {
+		spec.path = p
+		cmd, _ := spec.command()
+		o.planned(opt.notify(), withAttrs(cmd, opt.attrs(), p))
+		L.Push(lua.LTrue)
+		return 1
+	}
+	if spec.ifExists || spec.absent {
+		// Nothing there, not even its directory: nothing to do.
+		if st := o.state(p); st.kind == 'n' || st.kind == 'N' && o.dependsOn() == "" {
+			L.Push(o.done(false, opt.notify()))
+			return 1
+		}
+	}
+	st, ok := o.editable(p, spec.create || spec.absent || spec.ifExists, opt.notify())
 	if !ok {
 		L.Push(lua.LTrue)
 		return 1
 	}
-	ls := toLines(st.content)
-	var out []string
-	if state == "absent" {
-		for _, l := range ls {
-			if re != nil && re.MatchString(l) || re == nil && l == line {
-				continue
-			}
-			out = append(out, l)
-		}
-	} else {
-		out = append(out, ls...)
-		at := lastMatch(ls, re)
-		switch {
-		case at >= 0:
-			out[at] = line
-		case indexOf(ls, line) >= 0:
-		default:
-			out = insertLine(o, opt, out, line)
-		}
+	spec.path = st.path
+	if st.kind != 'f' && (spec.absent || spec.ifExists) {
+		L.Push(o.done(false, opt.notify()))
+		return 1
 	}
-	L.Push(lua.LBool(o.setFile(st, keepIfSame(st.content, ls, out), opt.attrs(), true, opt.notify())))
+	out, err := spec.apply(st.content, st.kind == 'f')
+	if err != nil {
+		o.fail("%v", err)
+	}
+	ed := &lineEdit{create: spec.create}
+	ed.cmd, _ = spec.command()
+	L.Push(lua.LBool(o.setFile(st, out, opt.attrs(), ed, opt.notify())))
 	return 1
-}
-
-// insertLine adds line after the last match of after= (default: at the
-// end) or before the last match of before=.
-func insertLine(o *op, opt opts, ls []string, line string) []string {
-	pos := len(ls)
-	if b := opt.str("before", ""); b != "" {
-		if b == "BOF" {
-			pos = 0
-		} else if at := lastMatch(ls, o.regexpOpt(opt, "before")); at >= 0 {
-			pos = at
-		}
-	} else if a := opt.str("after", "EOF"); a != "EOF" {
-		if at := lastMatch(ls, o.regexpOpt(opt, "after")); at >= 0 {
-			pos = at + 1
-		}
-	}
-	out := append([]string{}, ls[:pos]...)
-	out = append(out, line)
-	return append(out, ls[pos:]...)
 }
 
 // editable reads a file an edit works on. A missing file is created empty
@@ -255,6 +271,16 @@ func (m *Modules) fileBlock(L *lua.LState) int {
 	begin := strings.ReplaceAll(marker, "{mark}", "BEGIN")
 	end := strings.ReplaceAll(marker, "{mark}", "END")
 	state := opt.oneOf("state", "present", "absent")
+	if state == "present" {
+		o.intent(Intent{Text: fmt.Sprintf("%s has the lines below, between %s and %s", p, begin, end), Path: p,
+			Lines: append(append([]string{begin}, toLines([]byte(content))...), end)})
+	} else {
+		o.intent(Intent{Text: fmt.Sprintf("%s without a block between %s and %s", p, begin, end), Path: p})
+	}
+	if o.planned(opt.notify()) {
+		L.Push(lua.LTrue)
+		return 1
+	}
 	st, ok := o.editable(p, opt.boolean("create", false), opt.notify())
 	if !ok {
 		L.Push(lua.LTrue)
@@ -290,7 +316,7 @@ func (m *Modules) fileBlock(L *lua.LState) int {
 		}
 		out = append(append(append(out, ls[:pos]...), block...), ls[pos:]...)
 	}
-	L.Push(lua.LBool(o.setFile(st, keepIfSame(st.content, ls, out), opt.attrs(), true, opt.notify())))
+	L.Push(lua.LBool(o.setFile(st, keepIfSame(st.content, ls, out), opt.attrs(), &lineEdit{}, opt.notify())))
 	return 1
 }
 
@@ -308,19 +334,23 @@ func (m *Modules) fileComment(L *lua.LState) int {
 	if mark == "" {
 		o.fail("prefix= must hold a comment marker")
 	}
+	o.intent(Intent{Text: fmt.Sprintf("%s with every line matching %s commented out (%s)", p, re, mark), Path: p})
+	spec := &commentSpec{path: p, re: re, prefix: prefix, mark: mark}
+	if o.planning() {
+		cmd, _ := spec.command()
+		o.planned(opt.notify(), cmd)
+		L.Push(lua.LTrue)
+		return 1
+	}
 	st, ok := o.editable(p, false, opt.notify())
 	if !ok {
 		L.Push(lua.LTrue)
 		return 1
 	}
-	ls := toLines(st.content)
-	out := append([]string{}, ls...)
-	for i, l := range ls {
-		if !strings.HasPrefix(strings.TrimSpace(l), mark) && re.MatchString(l) {
-			out[i] = prefix + l
-		}
-	}
-	L.Push(lua.LBool(o.setFile(st, keepIfSame(st.content, ls, out), attrs{mode: -1}, true, opt.notify())))
+	spec.path = st.path
+	ed := &lineEdit{}
+	ed.cmd, _ = spec.command()
+	L.Push(lua.LBool(o.setFile(st, spec.apply(st.content), attrs{mode: -1}, ed, opt.notify())))
 	return 1
 }
 
@@ -338,20 +368,26 @@ func (m *Modules) fileUncomment(L *lua.LState) int {
 	if strings.TrimSpace(marker) == "" {
 		o.fail("marker= must not be blank")
 	}
-	commented := regexp.MustCompile(`^(\s*)(?:` + regexp.QuoteMeta(marker) + `)+\s*(.*)$`)
+	o.intent(Intent{Text: fmt.Sprintf("%s with the commented lines matching %s uncommented", p, re), Path: p})
+	spec := &uncommentSpec{path: p, re: re, marker: marker}
+	if spec.goRegexp() == nil {
+		o.fail("pattern cannot follow the comment marker: %s", re)
+	}
+	if o.planning() {
+		cmd, _ := spec.command()
+		o.planned(opt.notify(), cmd)
+		L.Push(lua.LTrue)
+		return 1
+	}
 	st, ok := o.editable(p, false, opt.notify())
 	if !ok {
 		L.Push(lua.LTrue)
 		return 1
 	}
-	ls := toLines(st.content)
-	out := append([]string{}, ls...)
-	for i, l := range ls {
-		if sm := commented.FindStringSubmatch(l); sm != nil && sm[2] != "" && re.MatchString(sm[2]) {
-			out[i] = sm[1] + sm[2]
-		}
-	}
-	L.Push(lua.LBool(o.setFile(st, keepIfSame(st.content, ls, out), attrs{mode: -1}, true, opt.notify())))
+	spec.path = st.path
+	ed := &lineEdit{}
+	ed.cmd, _ = spec.command()
+	L.Push(lua.LBool(o.setFile(st, spec.apply(st.content), attrs{mode: -1}, ed, opt.notify())))
 	return 1
 }
 
@@ -369,32 +405,48 @@ func (m *Modules) fileReplace(L *lua.LState) int {
 	}
 	repl := o.checkContent(3)
 	opt := o.options(4)
+	o.intent(Intent{Text: fmt.Sprintf("%s with every match of %s replaced by %s", p, pat, repl), Path: p})
+	if o.planned(opt.notify()) {
+		L.Push(lua.LTrue)
+		return 1
+	}
 	st, ok := o.editable(p, false, opt.notify())
 	if !ok {
 		L.Push(lua.LTrue)
 		return 1
 	}
 	out := re.ReplaceAll(st.content, []byte(repl))
-	L.Push(lua.LBool(o.setFile(st, out, attrs{mode: -1}, true, opt.notify())))
+	L.Push(lua.LBool(o.setFile(st, out, attrs{mode: -1}, &lineEdit{}, opt.notify())))
 	return 1
 }
 
 var _ = document("file", "exists", `file.exists(path) -> bool`,
 	`Whether something is at path (read through the side channel; in a dry run, as earlier
-operations would have left it).`)
+operations would have left it; in a listing, false: it is listed as on a fresh host).`)
 
 func (m *Modules) fileExists(L *lua.LState) int {
 	o := m.newOp(L, "file.exists", "")
+	if o.planning() {
+		// Listed as on a host that needs every change: a fresh one.
+		o.checkPath(1)
+		L.Push(lua.LFalse)
+		return 1
+	}
 	L.Push(lua.LBool(o.state(o.checkPath(1)).exists()))
 	return 1
 }
 
 var _ = document("file", "read", `file.read(path) -> string|nil`,
 	`The content of the file at path, or nil when there is none (read through the side channel,
-not recorded).`)
+not recorded; nil in a listing).`)
 
 func (m *Modules) fileRead(L *lua.LState) int {
 	o := m.newOp(L, "file.read", "")
+	if o.planning() {
+		o.checkPath(1)
+		L.Push(lua.LNil)
+		return 1
+	}
 	st := o.state(o.checkPath(1))
 	switch st.kind {
 	case 'f':
@@ -418,6 +470,11 @@ func (m *Modules) fileMkdir(L *lua.LState) int {
 	p := o.checkPath(1)
 	opt := o.options(2, "mode", "owner", "group")
 	a := opt.attrs()
+	o.intent(Intent{Text: fmt.Sprintf("directory %s present%s", p, modeText(a)), Path: p})
+	if o.planned(opt.notify(), strings.Join(append([]string{"mkdir -p " + shellquote.Quote(p)}, attrsTyped(a, p)...), " && ")) {
+		L.Push(lua.LTrue)
+		return 1
+	}
 	st := o.state(p)
 	switch st.kind {
 	case 'd', 'n', 'N':
@@ -436,6 +493,11 @@ func (m *Modules) fileTouch(L *lua.LState) int {
 	o := m.newOp(L, "file.touch", "")
 	p := o.checkPath(1)
 	opt := o.options(2, "mode", "owner", "group")
+	o.intent(Intent{Text: fmt.Sprintf("file %s present%s", p, modeText(opt.attrs())), Path: p})
+	if o.planned(opt.notify(), strings.Join(append([]string{"touch " + shellquote.Quote(p)}, attrsTyped(opt.attrs(), p)...), " && ")) {
+		L.Push(lua.LTrue)
+		return 1
+	}
 	st := o.state(p)
 	switch st.kind {
 	case 'f', 'u', 'n':
@@ -508,6 +570,15 @@ func (m *Modules) fileRemove(L *lua.LState) int {
 	o := m.newOp(L, "file.remove", "")
 	p := o.checkPath(1)
 	opt := o.options(2, "recursive")
+	o.intent(Intent{Text: fmt.Sprintf("nothing at %s", p), Path: p})
+	rm := "rm -f "
+	if opt.boolean("recursive", false) {
+		rm = "rm -rf "
+	}
+	if o.planned(opt.notify(), rm+shellquote.Quote(p)) {
+		L.Push(lua.LTrue)
+		return 1
+	}
 	st := o.state(p)
 	if !st.exists() {
 		L.Push(o.done(false, opt.notify()))
@@ -550,12 +621,92 @@ func (m *Modules) fileUpload(L *lua.LState) int {
 	o.L.Replace(1, o.L.Get(2))
 	p := o.checkPath(1)
 	o.L.Replace(2, lua.LString(local))
+	opt := o.options(3, "mode", "owner", "group")
+	if o.planning() {
+		// A listing reads nothing, not even this machine's files: the
+		// intent says what goes there.
+		o.intent(Intent{Text: fmt.Sprintf("%s has the content of %s on this machine%s", p, local, modeText(opt.attrs())), Path: p})
+		o.planned(opt.notify())
+		L.Push(lua.LTrue)
+		return 1
+	}
 	content, err := m.host.ReadLocal(local)
 	if err != nil {
 		o.fail("reading %s on this machine: %v", local, err)
 	}
-	opt := o.options(3, "mode", "owner", "group")
+	o.wholeIntent(p, content, opt.attrs(), local)
 	st := o.state(p)
-	L.Push(lua.LBool(o.setFile(st, content, opt.attrs(), false, opt.notify())))
+	L.Push(lua.LBool(o.setFile(st, content, opt.attrs(), nil, opt.notify())))
+	return 1
+}
+
+var _ = document("file", "rebuild", `file.rebuild(target, {from={paths...}, by=COMMAND}) -> changed`,
+	`Makes sure the generated file target is newer than every path in from (a directory with
+everything in it), by typing the command by when it is not, or when target is missing: the
+guide's update-grub, run whenever /etc/default/grub is newer than /boot/grub/grub.cfg, even if an
+earlier run changed it and stopped before regenerating. The command must leave target newer.`)
+
+func (m *Modules) fileRebuild(L *lua.LState) int {
+	o := m.newOp(L, "file.rebuild", "")
+	p := o.checkPath(1)
+	if L.Get(2).Type() != lua.LTTable {
+		o.fail("argument #2 must be a table {from=, by=}, got %s", L.Get(2).Type())
+	}
+	opt := o.options(2, "from", "by")
+	from := opt.strings("from")
+	by := opt.str("by", "")
+	if len(from) == 0 || by == "" {
+		o.fail("from= (the paths it is made from) and by= (the command that makes it) are required")
+	}
+	for _, f := range from {
+		if !strings.HasPrefix(f, "/") {
+			o.fail("from= paths must be absolute: %q", f)
+		}
+	}
+	o.intent(Intent{Text: fmt.Sprintf("%s made again by %s whenever %s changed", p, by, quoted(from)), Path: p})
+	if o.planned(opt.notify(), by) {
+		L.Push(lua.LTrue)
+		return 1
+	}
+	stale := func() string {
+		out, code := o.exec("t="+shellquote.Quote(p)+"; [ -e \"$t\" ] || { echo \"$t is missing\"; exit 0; }; find "+shellquote.Join(from)+
+			" -newer \"$t\" -print 2>/dev/null | head -n 1", nil)
+		if code != 0 {
+			o.fail("reading state failed (exit %d)", code)
+		}
+		return strings.TrimSpace(string(out))
+	}
+	why := stale()
+	if why == "" && o.m.host.DryRun() {
+		// What earlier operations of this dry run would change counts.
+		for path, st := range o.m.plan {
+			for _, f := range from {
+				if st.planned && (path == f || strings.HasPrefix(path, strings.TrimSuffix(f, "/")+"/")) {
+					why = path
+				}
+			}
+		}
+		if why == "" && len(o.m.pending) > 0 {
+			why = "what " + strings.Join(o.m.pending, ", ") + " would install"
+		}
+	}
+	if why == "" {
+		L.Push(o.done(false, opt.notify()))
+		return 1
+	}
+	if o.m.host.DryRun() {
+		o.note("would run %s (newer than it: %s)", by, why)
+		L.Push(o.done(true, opt.notify()))
+		return 1
+	}
+	o.run(by, RunOptions{})
+	if o.skipped {
+		L.Push(o.done(false, opt.notify()))
+		return 1
+	}
+	if again := stale(); again != "" {
+		o.fail("still older than %s after %s", again, by)
+	}
+	L.Push(o.done(true, opt.notify()))
 	return 1
 }

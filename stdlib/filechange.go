@@ -2,7 +2,9 @@ package stdlib
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"fmt"
 	"github.com/runbook-dev/runbook/internal/shellquote"
 	"strings"
@@ -45,10 +47,22 @@ func (a attrs) applyTo(want *fstate) {
 // the visible command: a megabyte of base64 helps no reader of a recording.
 const stageLimit = 64 << 10
 
-// setFile makes st (a file, or missing) hold content with attributes a;
-// edit prefers sed line edits over a whole-file write. It returns whether
+// lineEdit is how an operation that changes part of a file types it: cmd is
+// its copy-safe command (lineedit.go), "" when none could be made.
+type lineEdit struct {
+	cmd string
+	// create: the command also makes a missing file (file.line's create=true).
+	create bool
+}
+
+// setFile makes st (a file, or missing) hold content with attributes a.
+// ed is nil for a whole-file write (file.write: a heredoc into the file);
+// an edit types its copy-safe command, or — when it has none, or the
+// command would hold a secret — the whole file, guarded by the checksum
+// of the content it was made from, so that pasted on another host it
+// fails instead of overwriting a different file. It returns whether
 // anything changed (or would, in a dry run).
-func (o *op) setFile(st *fstate, content []byte, a attrs, edit bool, notify []*handler) bool {
+func (o *op) setFile(st *fstate, content []byte, a attrs, ed *lineEdit, notify []*handler) bool {
 	switch st.kind {
 	case 'd':
 		o.fail("is a directory")
@@ -91,42 +105,44 @@ func (o *op) setFile(st *fstate, content []byte, a attrs, edit bool, notify []*h
 		return bool(o.done(true, notify))
 	}
 
+	// The attributes asked for are typed whenever given, so that the
+	// command does the same on a copy of the file whatever its mode.
+	setAttrs := attrsTyped(a, st.path)
 	var cmd string
 	var env []string
 	switch {
 	case !contentChanged:
 		cmd = attrCommands(st, &want, st.path)
-	case exists && edit && !o.m.hasSecret(content):
-		// A secret never goes into a sed expression (escaped for sed,
-		// it would be typed in a form no variable stands for): the whole
-		// file is written instead, the secret referred to by variable.
-		if exprs, ok := sedEdit(old, content); ok {
-			cmd = sedCommand(exprs, st.path)
-			if a := attrCommands(st, &want, st.path); a != "" {
-				cmd += " && " + a
+	case ed != nil && ed.cmd != "" && (exists || ed.create) && !o.m.hasSecret([]byte(ed.cmd)):
+		cmd = ed.cmd
+		if len(setAttrs) > 0 {
+			cmd += " && " + strings.Join(setAttrs, " && ")
+		}
+	default:
+		made := false
+		if !exists && o.m.hasSecret(content) {
+			// A new file holding a secret is never readable by others,
+			// not even while it is being written.
+			if _, code := o.exec("umask 077 && : > "+shellquote.Quote(st.path), nil); code != 0 {
+				o.fail("creating it empty failed (exit %d)", code)
 			}
+			made = true
 		}
-	}
-	if cmd == "" {
-		// Who the session is matters only to a file made anew: an edit
-		// in place (sed, chmod) keeps the owner, and asks nobody.
-		id := o.identity()
-		chown := ownerSpec(want.owner, want.group, id.user, id.group)
-		tmp := st.path + ".runbook-tmp"
+		guard := ""
+		if ed != nil {
+			guard = guardPrefix(st.path, old, exists || made)
+		}
 		var fill string
-		fill, env = o.fillCommand(tmp, content)
-		steps := []string{}
-		if exists || a.mode >= 0 {
-			steps = append(steps, fmt.Sprintf("chmod %04o %s", want.mode, shellquote.Quote(tmp)))
-		}
-		if chown != "" {
-			steps = append(steps, "chown "+chown+" "+shellquote.Quote(tmp))
-		}
-		steps = append(steps, "mv -f "+shellquote.Quote(tmp)+" "+shellquote.Quote(st.path))
-		cmd = fill + " && " + strings.Join(steps, " && ")
-		if i := strings.IndexByte(fill, '\n'); i >= 0 {
-			// A heredoc: the rest of the command goes on its first line.
-			cmd = fill[:i] + " && " + strings.Join(steps, " && ") + fill[i:]
+		fill, env = o.fillCommand(st.path, content)
+		rest := setAttrs
+		cmd = guard + fill
+		if len(rest) > 0 {
+			if i := strings.IndexByte(fill, '\n'); i >= 0 {
+				// A heredoc: the rest of the command goes on its first line.
+				cmd = guard + fill[:i] + " && " + strings.Join(rest, " && ") + fill[i:]
+			} else {
+				cmd += " && " + strings.Join(rest, " && ")
+			}
 		}
 	}
 	var diff string
@@ -214,15 +230,16 @@ func ownerSpec(owner, group, haveOwner, haveGroup string) string {
 	return ""
 }
 
-// fillCommand is the command that writes content into tmp: a heredoc when
+// fillCommand is the command that writes content into target: a heredoc when
 // it carries the content exactly, base64 when it cannot, and a staged copy
 // (through the side channel, never typed) for content too large to type,
 // or holding a secret in a form no heredoc can carry. A secret in a
 // heredoc is typed as a reference to its shell variable (the engine
 // rewrites the heredoc: password = ${pw}), never as its value.
-func (o *op) fillCommand(tmp string, content []byte) (cmd string, env []string) {
+func (o *op) fillCommand(target string, content []byte) (cmd string, env []string) {
 	switch {
 	case len(content) > stageLimit || o.m.hasSecret(content) && !heredocSafe(content):
+		tmp := target + ".runbook-staged"
 		stage := "cat > " + shellquote.Quote(tmp)
 		if o.m.hasSecret(content) {
 			// A copy holding a secret is never readable by others.
@@ -231,12 +248,22 @@ func (o *op) fillCommand(tmp string, content []byte) (cmd string, env []string) 
 		if _, code := o.exec(stage, content); code != 0 {
 			o.fail("staging %d bytes in %s failed (exit %d)", len(content), tmp, code)
 		}
-		return fmt.Sprintf(": staged %d bytes in %s", len(content), shellquote.Quote(tmp)), nil
+		// Too long to type: copied beside the file unseen, then put in
+		// place by the command the session shows.
+		return "cat " + shellquote.Quote(tmp) + " > " + shellquote.Quote(target) + " && rm -f " + shellquote.Quote(tmp), nil
+	}
+	return typedFill(target, content), nil
+}
+
+// typedFill is the command that writes content into target, typed whole:
+// a quoted heredoc when it carries the content exactly, else base64.
+func typedFill(target string, content []byte) string {
+	switch {
 	case len(content) == 0:
-		return ": > " + shellquote.Quote(tmp), nil
+		return ": > " + shellquote.Quote(target)
 	case heredocSafe(content):
 		d := delimiter(content)
-		return "cat > " + shellquote.Quote(tmp) + " <<'" + d + "'\n" + string(content) + d, nil
+		return "cat > " + shellquote.Quote(target) + " <<'" + d + "'\n" + string(content) + d
 	}
 	enc := base64.StdEncoding.EncodeToString(content)
 	var sb strings.Builder
@@ -246,7 +273,7 @@ func (o *op) fillCommand(tmp string, content []byte) (cmd string, env []string) 
 	}
 	sb.WriteString(enc + "\n")
 	d := delimiter(content)
-	return "base64 -d > " + shellquote.Quote(tmp) + " <<'" + d + "'\n" + sb.String() + d, nil
+	return "base64 -d > " + shellquote.Quote(target) + " <<'" + d + "'\n" + sb.String() + d
 }
 
 // heredocSafe reports whether content typed in a quoted heredoc arrives
@@ -293,4 +320,16 @@ func dirOf(p string) string {
 		return p[:i]
 	}
 	return "/"
+}
+
+// guardPrefix makes a whole-file write of an edit safe to paste: it runs
+// only on a file that holds exactly old, the content the edit was made
+// from (or where there is no file, when it made one), and fails anywhere
+// else.
+func guardPrefix(path string, old []byte, exists bool) string {
+	if !exists {
+		return "test ! -e " + shellquote.Quote(path) + " && "
+	}
+	sum := sha256.Sum256(old)
+	return "echo " + shellquote.Quote(hex.EncodeToString(sum[:])+"  "+path) + " | sha256sum --status -c && "
 }

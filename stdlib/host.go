@@ -62,6 +62,10 @@ type RunOptions struct {
 	// prompt of --step, which shows them before asking. Both optional.
 	Target string
 	Diff   string
+	// Quiet is environment (NAME=value) the session exports out of
+	// sight before the command: settings a person would have made once
+	// (apt's noninteractive frontend), not part of what they type.
+	Quiet []string
 }
 
 // Answer is a reply typed when Prompt appears in a command's output.

@@ -45,6 +45,15 @@ func (m *Modules) netRandomMAC(L *lua.LState) int {
 		o.fail("prefix %q must have 1 to 5 octets", prefix)
 	}
 	rest := make([]byte, 6-len(octets))
+	if o.planning() {
+		// A listing draws nothing: the random octets read xx.
+		parts := strings.Split(strings.ToLower(prefix), ":")
+		for range rest {
+			parts = append(parts, "xx")
+		}
+		L.Push(lua.LString(strings.Join(parts, ":")))
+		return 1
+	}
 	if _, err := io.ReadFull(m.rand, rest); err != nil {
 		o.fail("reading random bytes: %v", err)
 	}

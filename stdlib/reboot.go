@@ -1,6 +1,9 @@
 package stdlib
 
 import (
+	"github.com/runbook-dev/runbook/internal/shellquote"
+	"regexp"
+	"strings"
 	"time"
 
 	lua "github.com/yuin/gopher-lua"
@@ -11,6 +14,7 @@ var _ = documentModule("host", `The host as a whole.`)
 func (m *Modules) hostFuncs() map[string]lua.LGFunction {
 	return map[string]lua.LGFunction{
 		"reboot": m.hostReboot,
+		"blkid":  m.hostBlkid,
 	}
 }
 
@@ -26,6 +30,11 @@ func (m *Modules) hostReboot(L *lua.LState) int {
 	timeout := opt.number("timeout", 600)
 	if timeout <= 0 {
 		o.fail("timeout= must be a positive number of seconds")
+	}
+	o.intent(Intent{Text: "the host rebooted"})
+	if o.planned(opt.notify(), "systemctl reboot") {
+		L.Push(lua.LTrue)
+		return 1
 	}
 	if m.host.DryRun() {
 		o.note("would reboot")
@@ -46,5 +55,39 @@ func (m *Modules) hostReboot(L *lua.LState) int {
 		m.resetFacts(L)
 	}
 	L.Push(o.done(true, opt.notify()))
+	return 1
+}
+
+var _ = document("host", "blkid", `host.blkid(device [, tag="UUID"]) -> string|nil`,
+	`A tag of the file system or volume on device (UUID, TYPE, LABEL, ...), as blkid reads it,
+or nil when it has none: read through the side channel, never typed. In a listing it is a
+placeholder ("<UUID of /dev/sda2>"), and TYPE is nil, as on a fresh disk.`)
+
+func (m *Modules) hostBlkid(L *lua.LState) int {
+	o := m.newOp(L, "host.blkid", "")
+	dev := o.checkString(1, "device")
+	o.target = dev
+	tag := L.OptString(2, "UUID")
+	if !regexp.MustCompile(`^[A-Z_]+$`).MatchString(tag) {
+		o.fail("tag %q is not a blkid tag like UUID or TYPE", tag)
+	}
+	if o.planning() {
+		if tag == "TYPE" {
+			L.Push(lua.LNil) // listed as on a fresh disk: no file system yet
+		} else {
+			L.Push(lua.LString("<" + tag + " of " + dev + ">"))
+		}
+		return 1
+	}
+	out, _ := o.exec("blkid -s "+tag+" -o value -- "+shellquote.Quote(dev), nil)
+	v := strings.TrimSpace(string(out))
+	if i := strings.IndexByte(v, '\n'); i >= 0 {
+		v = v[:i]
+	}
+	if v == "" {
+		L.Push(lua.LNil)
+	} else {
+		L.Push(lua.LString(v))
+	}
 	return 1
 }

@@ -105,6 +105,8 @@ type op struct {
 	// skipped: the user skipped the operation's command at the step
 	// prompt; it ends unchanged and its checks of the result are off.
 	skipped bool
+	// intentShown: the operation has said its intent.
+	intentShown bool
 }
 
 func (m *Modules) newOp(L *lua.LState, name, target string) *op {

@@ -63,8 +63,13 @@ func (m *Modules) systemdUnit(L *lua.LState) int {
 	content := []byte(o.checkContent(2))
 	opt := o.options(3)
 	p := "/etc/systemd/system/" + u
+	o.wholeIntent(p, content, attrs{mode: -1}, "")
+	if o.planned(opt.notify(), typedFill(p, content), "systemctl daemon-reload") {
+		L.Push(lua.LTrue)
+		return 1
+	}
 	st := o.state(p)
-	changed := o.setFile(st, content, attrs{mode: -1}, false, opt.notify())
+	changed := o.setFile(st, content, attrs{mode: -1}, nil, opt.notify())
 	if changed {
 		if !o.booted() {
 			o.note("systemd is not running here (not booted with it): no daemon-reload needed")
@@ -106,6 +111,23 @@ func (m *Modules) systemdEnable(L *lua.LState) int {
 	o := m.newOp(L, "systemd.enable", "")
 	u := o.checkUnit(1)
 	opt := o.options(2, "now")
+	if opt.boolean("now", false) {
+		o.intent(Intent{Text: u + " enabled and started"})
+		if o.planned(opt.notify(), "systemctl enable --now "+shellquote.Quote(u)) {
+			L.Push(lua.LTrue)
+			return 1
+		}
+	} else {
+		o.intent(Intent{Text: u + " enabled"})
+		if o.planned(opt.notify(), "systemctl enable "+shellquote.Quote(u)) {
+			L.Push(lua.LTrue)
+			return 1
+		}
+	}
+	if opt.boolean("now", false) && o.both(u, true, opt.notify()) {
+		L.Push(lua.LTrue)
+		return 1
+	}
 	L.Push(lua.LBool(o.setEnabled(u, true, opt.notify())))
 	if opt.boolean("now", false) {
 		if o.setActive(u, "start", opt.notify()) {
@@ -123,12 +145,56 @@ func (m *Modules) systemdDisable(L *lua.LState) int {
 	o := m.newOp(L, "systemd.disable", "")
 	u := o.checkUnit(1)
 	opt := o.options(2, "now")
+	if opt.boolean("now", false) {
+		o.intent(Intent{Text: u + " stopped and disabled"})
+		if o.planned(opt.notify(), "systemctl disable --now "+shellquote.Quote(u)) {
+			L.Push(lua.LTrue)
+			return 1
+		}
+	} else {
+		o.intent(Intent{Text: u + " disabled"})
+		if o.planned(opt.notify(), "systemctl disable "+shellquote.Quote(u)) {
+			L.Push(lua.LTrue)
+			return 1
+		}
+	}
+	if opt.boolean("now", false) && o.both(u, false, opt.notify()) {
+		L.Push(lua.LTrue)
+		return 1
+	}
 	changed := o.setEnabled(u, false, opt.notify())
 	if opt.boolean("now", false) && o.setActive(u, "stop", opt.notify()) {
 		changed = true
 	}
 	L.Push(lua.LBool(changed))
 	return 1
+}
+
+// both does enable --now (on) or disable --now in one command, as a
+// person types it, when the unit needs both halves; false when it does
+// not (or systemd is not running, or this is a dry run): the halves are
+// then done one by one.
+func (o *op) both(u string, on bool, notify []*handler) bool {
+	if o.m.host.DryRun() || !o.booted() {
+		return false
+	}
+	en, act := o.unitState("is-enabled", u), o.unitState("is-active", u)
+	running := act == "active" || act == "activating" || act == "reloading"
+	verb := "disable"
+	if on {
+		verb = "enable"
+		if en != "disabled" || running {
+			return false
+		}
+	} else if en != "enabled" || !running {
+		return false
+	}
+	o.run("systemctl "+verb+" --now "+shellquote.Quote(u), RunOptions{})
+	en, act = o.unitState("is-enabled", u), o.unitState("is-active", u)
+	if (en == "enabled") != on || (act == "active") != on && !(on && act == "activating") {
+		o.fail("after systemctl %s --now it is %s and %s", verb, en, act)
+	}
+	return bool(o.done(true, notify))
 }
 
 func (o *op) setEnabled(u string, on bool, notify []*handler) bool {
@@ -164,7 +230,13 @@ var _ = document("systemd", "start", `systemd.start(name) -> changed`,
 func (m *Modules) systemdStart(L *lua.LState) int {
 	o := m.newOp(L, "systemd.start", "")
 	u := o.checkUnit(1)
-	L.Push(lua.LBool(o.setActive(u, "start", o.options(2).notify())))
+	opt := o.options(2)
+	o.intent(Intent{Text: u + " running"})
+	if o.planned(opt.notify(), "systemctl start "+shellquote.Quote(u)) {
+		L.Push(lua.LTrue)
+		return 1
+	}
+	L.Push(lua.LBool(o.setActive(u, "start", opt.notify())))
 	return 1
 }
 
@@ -174,7 +246,13 @@ var _ = document("systemd", "stop", `systemd.stop(name) -> changed`,
 func (m *Modules) systemdStop(L *lua.LState) int {
 	o := m.newOp(L, "systemd.stop", "")
 	u := o.checkUnit(1)
-	L.Push(lua.LBool(o.setActive(u, "stop", o.options(2).notify())))
+	opt := o.options(2)
+	o.intent(Intent{Text: u + " stopped"})
+	if o.planned(opt.notify(), "systemctl stop "+shellquote.Quote(u)) {
+		L.Push(lua.LTrue)
+		return 1
+	}
+	L.Push(lua.LBool(o.setActive(u, "stop", opt.notify())))
 	return 1
 }
 
@@ -184,7 +262,13 @@ var _ = document("systemd", "restart", `systemd.restart(name) -> changed`,
 func (m *Modules) systemdRestart(L *lua.LState) int {
 	o := m.newOp(L, "systemd.restart", "")
 	u := o.checkUnit(1)
-	L.Push(lua.LBool(o.setActive(u, "restart", o.options(2).notify())))
+	opt := o.options(2)
+	o.intent(Intent{Text: u + " restarted"})
+	if o.planned(opt.notify(), "systemctl restart "+shellquote.Quote(u)) {
+		L.Push(lua.LTrue)
+		return 1
+	}
+	L.Push(lua.LBool(o.setActive(u, "restart", opt.notify())))
 	return 1
 }
 
@@ -229,6 +313,10 @@ var _ = document("systemd", "daemon_reload", `systemd.daemon_reload()`,
 
 func (m *Modules) systemdDaemonReload(L *lua.LState) int {
 	o := m.newOp(L, "systemd.daemon_reload", "")
+	o.intent(Intent{Text: "systemd's unit files read again"})
+	if o.planned(nil, "systemctl daemon-reload") {
+		return 0
+	}
 	if !o.booted() || o.m.host.DryRun() {
 		return 0
 	}

@@ -73,7 +73,12 @@ func runConvert(ctx context.Context, st *IO, args []string) error {
 	noIndex := fs.Bool("no-index", false, "ignore IN's index (IN.json): write no OUT.json, no markers")
 	var overwrite bool
 	addOverwriteFlag(fs, &overwrite)
+	pace := fs.String("pace", "real", "real: the recording's own time; `human`: commands typed and outputs held at a person's pace, from IN's index (for players that read only the file: tty-player, asciinema)")
 	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	human, err := checkPace("convert", *pace)
+	if err != nil {
 		return err
 	}
 	if fs.NArg() != 2 {
@@ -140,6 +145,9 @@ func runConvert(ctx context.Context, st *IO, args []string) error {
 	if err != nil {
 		return err
 	}
+	if human && *noIndex {
+		return usagef("convert: --pace human needs IN's index, and --no-index leaves it out")
+	}
 
 	if err := checkInput("convert", in); err != nil {
 		return err
@@ -151,7 +159,7 @@ func runConvert(ctx context.Context, st *IO, args []string) error {
 	redacted := len(res) > 0 || secrets.Len() > 0
 	result, err := recording.Convert(ctx, recording.ConvertOptions{
 		In: in, Out: out, InFormat: inFmt, OutFormat: outFmt, Stdin: st.In, Stdout: st.Out,
-		Retime: opt, NoIndex: *noIndex,
+		Retime: opt, NoIndex: *noIndex, PaceHuman: human,
 		Filter: func(r recording.EventReader) recording.EventReader {
 			if !redacted {
 				return r

@@ -18,11 +18,20 @@ import (
 const docUse = "runbook doc FILE.lua [--recording REC] [--format markdown|hugo] [-o OUT] | runbook doc --stdlib"
 
 const docMore = `
-Makes the guide page of a runbook: its title and description, each step's
-narration, and its commands. With --recording, each command's output (as
-the recording shows it, with the next prompt left out) and the prompt's
-user, host and directory come from the recording and its index, and the
-recording is embedded at the end.
+Makes the guide page of a runbook for a reader: its title and description,
+each step's narration, what each operation makes true — a file change as
+"Edit FILE to have the following lines" (or the file written whole), a
+package, a unit's state — and the commands that do it, as a person would
+type them on their own host. Probes and state reads are never shown. The
+page shows the runbook with the parameters given here (--set), its own
+defaults otherwise.
+
+With --recording, the page opens with a box saying what it was verified on
+(the recorded run's host, release and date; --not-exercised and --note add
+what that run did not exercise and where it differed from the page), facts
+the recorded run read (the interfaces, the release) are the page's, each
+command the recorded run typed alike gets its output (long ones folded) and
+prompt, and the recording is embedded at the end.
 
 --format markdown (the default) writes CommonMark with console blocks.
 --format hugo writes a Hugo page with the shortcodes of the original guide:
@@ -52,6 +61,8 @@ func runDoc(ctx context.Context, st *IO, args []string) error {
 	loop := fs.Bool("loop", false, "hugo: play the embedded recording in a loop")
 	var set []string
 	addSetFlag(fs, &set)
+	notes := fs.StringArray("note", nil, "with --recording: a way the recorded run differed from the page, for the verified box (`TEXT`, repeatable)")
+	notEx := fs.StringArray("not-exercised", nil, "with --recording: what the recorded run did not exercise (`TEXT`, repeatable)")
 	std := fs.Bool("stdlib", false, "print the reference of the Lua stdlib instead")
 	var overwrite bool
 	addOverwriteFlag(fs, &overwrite)
@@ -77,24 +88,30 @@ func runDoc(ctx context.Context, st *IO, args []string) error {
 	if kind != "markdown" && kind != "md" && kind != "hugo" {
 		return usagef("doc: --format %q: want markdown or hugo", *format)
 	}
-	rb, planned, err := planRunbook(ctx, st, fs.Arg(0), set, nil)
+	var ix *recording.Index
+	if *recPath != "" {
+		if err := checkInput("doc", *recPath); err != nil {
+			return err
+		}
+		var err error
+		ix, err = recording.ReadIndex(recording.IndexPath(*recPath))
+		switch {
+		case errors.Is(err, errNotExist):
+			fmt.Fprintf(st.Err, "runbook: doc: %s has no index (%s): outputs left out, the recording is only embedded\n",
+				*recPath, filepath.Base(recording.IndexPath(*recPath)))
+			ix = nil
+		case err != nil:
+			return fmt.Errorf("doc: %w", err)
+		}
+	}
+	rb, planned, err := planRunbookWith(ctx, st, fs.Arg(0), set, nil, ix)
 	if err != nil {
 		return err
 	}
 	plan := guidePlan(rb, planned)
 
 	if *recPath != "" {
-		if err := checkInput("doc", *recPath); err != nil {
-			return err
-		}
-		ix, err := recording.ReadIndex(recording.IndexPath(*recPath))
-		switch {
-		case errors.Is(err, errNotExist):
-			fmt.Fprintf(st.Err, "runbook: doc: %s has no index (%s): outputs left out, the recording is only embedded\n",
-				*recPath, filepath.Base(recording.IndexPath(*recPath)))
-		case err != nil:
-			return fmt.Errorf("doc: %w", err)
-		default:
+		if ix != nil {
 			if ix.Runbook != nil && ix.Runbook.SHA256 != "" && ix.Runbook.SHA256 != rb.SHA256 {
 				fmt.Fprintf(st.Err, "runbook: doc: warning: %s was recorded from another version of %s (see: runbook check %s --runbook %s)\n",
 					*recPath, rb.Path, *recPath, rb.Path)
@@ -110,6 +127,8 @@ func runDoc(ctx context.Context, st *IO, args []string) error {
 				fmt.Fprintf(st.Err, "runbook: doc: warning: %v (outputs read up to the damage)\n", err)
 			}
 			plan.Attach(rec)
+			plan.Verified = &guide.Verified{Host: ix.Host, OS: recordedOS(ix), Date: ix.StartedAt.UTC().Format("2006-01-02"),
+				NotExercised: *notEx, Differs: *notes}
 		}
 		plan.Recording = &guide.Recording{Src: recordingSrc(*recPath, *out, *src), Name: strings.TrimSuffix(filepath.Base(*recPath), filepath.Ext(*recPath))}
 	}
@@ -132,14 +151,37 @@ func guidePlan(rb *engine.Runbook, planned []*engine.PlannedStep) *guide.Plan {
 	for _, ps := range planned {
 		s := guide.Step{N: ps.Step.N, Name: ps.Step.Name, Stopped: ps.Stopped}
 		for _, it := range ps.Items {
-			if it.Probe {
+			switch {
+			case it.Probe:
 				continue // a question the runbook asks the host, not a step of the guide
+			case it.Intent != nil:
+				s.Items = append(s.Items, guide.Item{Intent: &guide.Intent{Op: it.Intent.Op, Text: it.Intent.Text,
+					Path: it.Intent.Path, Lines: it.Intent.Lines, Whole: it.Intent.Whole}})
+			default:
+				s.Items = append(s.Items, guide.Item{Comment: it.Comment, Command: it.Command, Op: it.Op})
 			}
-			s.Items = append(s.Items, guide.Item{Comment: it.Comment, Command: it.Command})
 		}
 		p.Steps = append(p.Steps, s)
 	}
 	return p
+}
+
+// recordedOS is the release the recorded run's facts read
+// (PRETTY_NAME of /etc/os-release), "" when it read none.
+func recordedOS(ix *recording.Index) string {
+	for _, st := range ix.Steps {
+		for _, rd := range st.Reads {
+			if !strings.HasPrefix(rd.Cmd, "echo @@os;") {
+				continue
+			}
+			for _, l := range strings.Split(string(rd.Out.Bytes()), "\n") {
+				if v, ok := strings.CutPrefix(l, "PRETTY_NAME="); ok {
+					return strings.Trim(v, `"'`)
+				}
+			}
+		}
+	}
+	return ""
 }
 
 // recordingSrc is where the page finds the recording: as given with --src,

@@ -9,9 +9,10 @@ import (
 	"strings"
 
 	"github.com/runbook-dev/runbook/player/web"
+	"github.com/runbook-dev/runbook/recording"
 )
 
-const exportUse = "runbook export REC OUT.html|OUT.svg [--idle-limit DUR] [--title TEXT] [--loop] [--format html|svg]"
+const exportUse = "runbook export REC OUT.html|OUT.svg [--pace human|real] [--idle-limit DUR] [--title TEXT] [--loop] [--format html|svg]"
 
 const exportMore = `
 OUT.html is one self-contained web page that plays offline: play/pause, a
@@ -27,7 +28,11 @@ plays once and stays on the final screen (--loop repeats it). Its text stays
 text, to select and search.
 
 Steps, markers, host and date come from the index beside the recording
-(REC.json) when there is one. REC may be ttyrec, termrec's nh or asciicast.
+(REC.json) when there is one. With it, the export plays at a human pace
+(--pace human, the default): each command appears typed at a person's rate
+after a short pause, and each output stays on the screen long enough to be
+read, computed from the index; --pace real keeps the recording's own time.
+The recording itself is never changed. REC may be ttyrec, termrec's nh or asciicast.
 OUT "-" writes to standard output (name the kind with --format). A recording
 damaged part way is published up to the damage and the exit status is 1.
 
@@ -48,6 +53,7 @@ func runExport(ctx context.Context, st *IO, args []string) error {
 	fontSize := fs.Float64("font-size", 14, "svg: font size in `pixels`")
 	var overwrite bool
 	addOverwriteFlag(fs, &overwrite)
+	pace := fs.String("pace", "human", "`human`: commands typed and outputs held at a person's pace (needs the index); real: the recording's own time")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -80,6 +86,10 @@ func runExport(ctx context.Context, st *IO, args []string) error {
 	if !(*fontSize >= 4 && *fontSize <= 200) {
 		return usagef("export: --font-size %v: want a size in pixels from 4 to 200", *fontSize)
 	}
+	human, err := checkPace("export", *pace)
+	if err != nil {
+		return err
+	}
 	if err := checkInput("export", in); err != nil {
 		return err
 	}
@@ -87,7 +97,27 @@ func runExport(ctx context.Context, st *IO, args []string) error {
 		return err
 	}
 
-	movie, warnings, readErr := web.Load(ctx, in, opt)
+	load := in
+	if human && in != "-" {
+		p, pix, cleanup, ok, err := pacedFile(ctx, in, *from, recording.SecondsOf(opt.IdleLimit))
+		switch {
+		case errors.Is(err, context.Canceled):
+			return fmt.Errorf("export %s: %w", in, err)
+		case err != nil && !ok:
+			return recordingInputError("export", err)
+		case ok:
+			defer cleanup()
+			if err != nil {
+				// Paced up to where reading stopped.
+				fmt.Fprintf(st.Err, "runbook: export: warning: %v\n", err)
+			}
+			load, opt.Index, opt.Format, opt.IdleLimit = p, pix, "ttyrec", 0
+			if opt.Title == "" && (pix.Runbook == nil || pix.Runbook.Name == "") {
+				opt.Title = strings.TrimSuffix(filepath.Base(in), filepath.Ext(in))
+			}
+		}
+	}
+	movie, warnings, readErr := web.Load(ctx, load, opt)
 	if movie == nil {
 		if errors.Is(readErr, context.Canceled) {
 			return fmt.Errorf("export %s: %w", in, readErr)

@@ -88,6 +88,16 @@ func renderText(t *testing.T, rec string, at float64) string {
 	return strings.TrimRight(out, "\n")
 }
 
+// renderEnd is `runbook render REC --end` (text): the final screen.
+func renderEnd(t *testing.T, rec string) string {
+	t.Helper()
+	code, out, errOut := publishCLI(t, "render", rec, "--end")
+	if code != 0 {
+		t.Fatalf("runbook render --end: exit %d: %s", code, errOut)
+	}
+	return strings.TrimRight(out, "\n")
+}
+
 // pageData returns the screens a page carries, decompressed.
 func pageData(t *testing.T, html []byte) string {
 	t.Helper()
@@ -119,6 +129,7 @@ type pageState struct {
 	Playing  bool    `json:"playing"`
 	Step     int     `json:"step"`
 	Duration float64 `json:"duration"`
+	Poster   bool    `json:"poster"`
 }
 
 // TestExportPageMatchesRender records a real run, exports it, and checks
@@ -132,7 +143,8 @@ func TestExportPageMatchesRender(t *testing.T) {
 		t.Fatal(err)
 	}
 	page := filepath.Join(t.TempDir(), "demo.html")
-	if code, _, errOut := publishCLI(t, "export", rec, page); code != 0 {
+	// At the recording's own time, to compare with runbook render.
+	if code, _, errOut := publishCLI(t, "export", rec, page, "--pace", "real"); code != 0 {
 		t.Fatalf("runbook export: exit %d: %s", code, errOut)
 	}
 	// The run's secret is nowhere in the page, compressed data included.
@@ -270,6 +282,159 @@ func TestExportPageMatchesRender(t *testing.T) {
 	}
 	if strings.Join(cmds, "\x00") != strings.Join(want, "\x00") {
 		t.Errorf("the step list has commands\n%q\nthe index has\n%q", cmds, want)
+	}
+}
+
+// TestExportHumanPace exports a real run at human pace (the default) and
+// checks it in headless Chromium the way a reader sees it: before play a
+// poster (the last screen, not a blank box) and the full length on the
+// clock; step marks spread over the timeline, not piled in its first
+// pixels; a width that does not change when text appears; after play, the
+// final screen. Screenshots before and after play are kept as artefacts.
+func TestExportHumanPace(t *testing.T) {
+	b := chromium.ForTest(t)
+	rec := demoRecording(t)
+	ix, err := recording.ReadIndex(recording.IndexPath(rec))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	page := filepath.Join(dir, "demo.html")
+	if code, _, errOut := publishCLI(t, "export", rec, page); code != 0 {
+		t.Fatalf("runbook export: exit %d: %s", code, errOut)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
+	defer cancel()
+	p, err := b.NewPage(ctx, 1200, 900)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Navigate(ctx, "file://"+page); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.WaitFor(ctx, `document.getElementById("rb").dataset.ready === "true"`); err != nil {
+		t.Fatalf("%v (console: %q)", err, p.Console())
+	}
+	var st pageState
+	eval := func(expr string, out any) {
+		t.Helper()
+		if err := p.Eval(ctx, expr, out); err != nil {
+			t.Fatal(err)
+		}
+	}
+	text := func() string {
+		var s string
+		eval("RunbookPlayer.screenText()", &s)
+		return strings.TrimRight(s, "\n")
+	}
+	width := func() float64 {
+		var w float64
+		eval(`document.getElementById("rb-player").getBoundingClientRect().width`, &w)
+		return w
+	}
+	final := renderEnd(t, rec)
+
+	// Before play: the poster, at 0:00 of a clock that shows the length.
+	eval("RunbookPlayer.state()", &st)
+	if !st.Poster || st.Time != 0 {
+		t.Errorf("before play: poster %v at %vs", st.Poster, st.Time)
+	}
+	if got := text(); got != final || strings.TrimSpace(got) == "" {
+		t.Errorf("before play the page shows\n%s\nwant the final screen\n%s", got, final)
+	}
+	var clock string
+	eval(`document.getElementById("rb-dur").textContent`, &clock)
+	if clock == "0:00" || st.Duration < 5 {
+		t.Errorf("the clock reads %s for %.1f s", clock, st.Duration)
+	}
+	realLen := float64(ix.Steps[len(ix.Steps)-1].End)
+	if st.Duration < 5*realLen {
+		t.Errorf("human pace lasts %.1f s for a run of %.1f s", st.Duration, realLen)
+	}
+	before := width()
+	shot1 := filepath.Join(artefacts(t), "export-human-pace-before-play.png")
+	if err := p.Screenshot(ctx, shot1); err != nil {
+		t.Fatal(err)
+	}
+
+	// Step marks spread over the timeline.
+	var marks []float64
+	eval(`[...document.querySelectorAll(".rb-mark")].map(m => parseFloat(m.style.left))`, &marks)
+	if len(marks) != len(ix.Steps) {
+		t.Fatalf("%d step marks for %d steps", len(marks), len(ix.Steps))
+	}
+	for i := 1; i < len(marks); i++ {
+		if marks[i]-marks[i-1] < 2 {
+			t.Errorf("step marks %d and %d are %.2f%% of the timeline apart: %v", i, i+1, marks[i]-marks[i-1], marks)
+		}
+	}
+	if marks[len(marks)-1] < 40 {
+		t.Errorf("the last step starts at %.1f%% of the timeline: %v", marks[len(marks)-1], marks)
+	}
+
+	// Play it all, fast; the width holds while text appears.
+	eval("RunbookPlayer.setSpeed(8)", nil)
+	if err := p.ClickSelector(ctx, "#rb-big-play"); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.WaitFor(ctx, `RunbookPlayer.state().time > 1`); err != nil {
+		t.Fatal(err)
+	}
+	eval("RunbookPlayer.state()", &st)
+	if st.Poster || !st.Playing {
+		t.Errorf("after play: poster %v, playing %v", st.Poster, st.Playing)
+	}
+	if w := width(); w != before {
+		t.Errorf("the player is %.1f px wide while playing, %.1f px before", w, before)
+	}
+	if err := p.WaitFor(ctx, `!RunbookPlayer.state().playing && RunbookPlayer.state().time >= RunbookPlayer.state().duration`); err != nil {
+		t.Fatal(err)
+	}
+	if got := text(); got != final {
+		t.Errorf("after play the page shows\n%s\nwant\n%s", got, final)
+	}
+	if w := width(); w != before {
+		t.Errorf("the player is %.1f px wide after play, %.1f px before", w, before)
+	}
+	shot2 := filepath.Join(artefacts(t), "export-human-pace-after-play.png")
+	if err := p.Screenshot(ctx, shot2); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("screenshots: %s, %s", shot1, shot2)
+}
+
+// TestConvertPaceHuman: convert --pace human writes a plain ttyrec that
+// any player plays at human pace, with its index moved along; --pace real
+// keeps the time.
+func TestConvertPaceHuman(t *testing.T) {
+	rec := demoRecording(t)
+	dir := t.TempDir()
+	human, real := filepath.Join(dir, "human.ttyrec"), filepath.Join(dir, "real.ttyrec")
+	if code, _, errOut := publishCLI(t, "convert", rec, human, "--pace", "human"); code != 0 {
+		t.Fatalf("convert --pace human: exit %d: %s", code, errOut)
+	}
+	if code, _, errOut := publishCLI(t, "convert", rec, real, "--pace", "real"); code != 0 {
+		t.Fatalf("convert --pace real: exit %d: %s", code, errOut)
+	}
+	orig, _ := recording.ReadIndex(recording.IndexPath(rec))
+	hix, err := recording.ReadIndex(recording.IndexPath(human))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rix, _ := recording.ReadIndex(recording.IndexPath(real))
+	n := len(orig.Steps) - 1
+	if rix.Steps[n].End != orig.Steps[n].End {
+		t.Errorf("--pace real moved the end from %v to %v", orig.Steps[n].End, rix.Steps[n].End)
+	}
+	if hix.Steps[n].End < 5*orig.Steps[n].End || hix.Steps[n].End < 5 {
+		t.Errorf("--pace human ends at %v, the run at %v", hix.Steps[n].End, orig.Steps[n].End)
+	}
+	// The same screens at the end: pacing moves time, not bytes.
+	if a, b := renderEnd(t, human), renderEnd(t, rec); a != b {
+		t.Errorf("final screens differ:\n%s\n---\n%s", a, b)
+	}
+	if code, _, errOut := publishCLI(t, "convert", rec, filepath.Join(dir, "x.ttyrec"), "--pace", "slow"); code != 2 || !strings.Contains(errOut, "want human or real") {
+		t.Errorf("--pace slow: exit %d: %s", code, errOut)
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 
 	"github.com/runbook-dev/runbook/engine"
 	"github.com/runbook-dev/runbook/internal/secret"
+	"github.com/runbook-dev/runbook/recording"
 	"github.com/runbook-dev/runbook/runbooks"
 )
 
@@ -69,6 +70,12 @@ func builtinNames() []string {
 // Secret values (given, defaults, secret() values) are masked in all it
 // returns: the plan is shown and published.
 func planRunbook(ctx context.Context, st *IO, arg string, set, setFiles []string) (*engine.Runbook, []*engine.PlannedStep, error) {
+	return planRunbookWith(ctx, st, arg, set, setFiles, nil)
+}
+
+// planRunbookWith is planRunbook beside a recording's index, whose reads
+// answer the same reads of the plan (the facts).
+func planRunbookWith(ctx context.Context, st *IO, arg string, set, setFiles []string, ix *recording.Index) (*engine.Runbook, []*engine.PlannedStep, error) {
 	values, visible, err := paramValues(st, set, setFiles)
 	if err != nil {
 		return nil, nil, err
@@ -78,7 +85,7 @@ func planRunbook(ctx context.Context, st *IO, arg string, set, setFiles []string
 		return nil, nil, err
 	}
 	opts := engine.Options{Path: rbk.shown, Source: rbk.src, Dir: rbk.dir, Set: values, LookupEnv: os.LookupEnv, Secrets: &secret.Set{},
-		Visible: visible, Warn: func(msg string) { fmt.Fprintln(st.Err, msg) }}
+		Visible: visible, Warn: func(msg string) { fmt.Fprintln(st.Err, msg) }, PlanRecording: ix}
 	rb, plan, err := engine.Plan(ctx, opts)
 	if err != nil {
 		return rb, plan, err
@@ -88,6 +95,15 @@ func planRunbook(ctx context.Context, st *IO, arg string, set, setFiles []string
 		for i := range ps.Items {
 			it := &ps.Items[i]
 			it.Comment, it.Command = opts.Secrets.MaskString(it.Comment), opts.Secrets.MaskString(it.Command)
+			if it.Intent != nil {
+				in := *it.Intent
+				in.Text, in.Content = opts.Secrets.MaskString(in.Text), opts.Secrets.MaskString(in.Content)
+				if len(in.Lines) > 0 {
+					// Masked together: a secret may span lines.
+					in.Lines = strings.Split(opts.Secrets.MaskString(strings.Join(in.Lines, "\n")), "\n")
+				}
+				it.Intent = &in
+			}
 		}
 	}
 	return rb, plan, nil

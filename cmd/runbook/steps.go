@@ -11,12 +11,15 @@ import (
 )
 
 const stepsMore = `
-Lists the steps, their narration and the commands they type, without
-running anything: commands return exit 0 and no output, and nothing is read
-from any host. A command marked (computed) is built by the runbook at run
-time (from parameters, facts or earlier output), so the run may type
-something else; a step whose commands depend on what the host says stops
-the listing with a note.
+Lists the steps, their narration, what each stdlib operation makes true
+(its intent, after "=") and the commands they type, without running
+anything: commands return exit 0 and no output, and nothing is read from
+any host. Each operation is listed as it would act on a host that needs
+the change; facts are placeholders (<facts.default_interface>). A command
+marked (computed) is built by the runbook at run time (from parameters,
+facts or earlier output), so the run may type something else; a step
+whose commands depend on what the host says (what a command printed, a
+file's content) stops the listing with a note.
 
 It is also a lint: Lua errors, a function a module does not have
 (file.lines: did you mean file.line?), a wrong option name or type of
@@ -79,6 +82,10 @@ func runSteps(ctx context.Context, st *IO, args []string) error {
 				for _, l := range strings.Split(it.Comment, "\n") {
 					fmt.Fprintf(w, "   # %s\n", l)
 				}
+				continue
+			}
+			if it.Intent != nil {
+				fmt.Fprintf(w, "   = %s\n", it.Intent.Text)
 				continue
 			}
 			mark := ""

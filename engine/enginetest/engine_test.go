@@ -95,7 +95,10 @@ func guideConverges(t *testing.T, tg target.Target, dir string) {
 	if _, err := os.Stat(filepath.Join(dir, "dnsmasq")); !os.IsNotExist(err) {
 		t.Fatalf("dry run made the directory")
 	}
-	for _, want := range []string{"+GRUB_CMDLINE_XEN_DEFAULT=", "-#XEN_OVERRIDE_GRUB_DEFAULT=0", "+password=****"} {
+	// The dry run says each operation's intent, then what would change.
+	for _, want := range []string{"= " + filepath.Join(dir, "grub") + ` has the line GRUB_CMDLINE_XEN_DEFAULT="dom0_mem=512M,max:512M dom0_max_vcpus=1 dom0_vcpus_pin"`,
+		"= directory " + filepath.Join(dir, "dnsmasq/virbr1") + " present",
+		"+GRUB_CMDLINE_XEN_DEFAULT=", "-#XEN_OVERRIDE_GRUB_DEFAULT=0", "+password=****"} {
 		if !strings.Contains(stripANSI(dry.display), want) {
 			t.Errorf("dry run display lacks %q:\n%s", want, dry.display)
 		}
@@ -124,9 +127,27 @@ func guideConverges(t *testing.T, tg target.Target, dir string) {
 	if got := readFile(t, filepath.Join(dir, "handler.log")); got != "update-grub\n" {
 		t.Errorf("handler ran %q, want once", got)
 	}
-	for _, want := range []string{"sed -i '8c\\GRUB_CMDLINE_LINUX=", "sed -i '3s/^#//' ", "mkdir -p ", "touch ", "<<'EOF' && mv -f ", "echo update-grub >> "} {
-		if !strings.Contains(run.data, want) {
-			t.Errorf("recording lacks %q", want)
+	// The index keeps every operation's intent, masked.
+	if its := run.ix.Steps[0].Intents; len(its) != 3 || its[0].Op != "file.line" || !strings.HasSuffix(its[0].Text, `has the line GRUB_CMDLINE_LINUX="$_CMDLINE_LINUX" (in place of the lines matching ^GRUB_CMDLINE_LINUX=)`) {
+		t.Errorf("step 1's intents: %+v", its)
+	}
+	for _, it := range run.ix.Steps[1].Intents {
+		if strings.Contains(it.Text, "hunter2") {
+			t.Errorf("an intent holds the secret: %q", it.Text)
+		}
+	}
+	// What was typed, as the index keeps it (the terminal's echo wraps
+	// long lines where the prompt leaves it).
+	var typed []string
+	for _, st := range run.ix.Steps {
+		for _, c := range st.Commands {
+			typed = append(typed, c.Text)
+		}
+	}
+	all := strings.Join(typed, "\n")
+	for _, want := range []string{"sed -i 's/^GRUB_CMDLINE_LINUX=.*/GRUB_CMDLINE_LINUX=", "sed -i 's/^\\([[:space:]]*\\)#\\+", "mkdir -p ", "touch ", "/auth <<", "echo update-grub >> "} {
+		if !strings.Contains(all, want) {
+			t.Errorf("recording lacks %q:\n%s", want, all)
 		}
 	}
 	if strings.Contains(run.data, "hunter2") || strings.Contains(run.display, "hunter2") {
@@ -326,7 +347,7 @@ func TestReadsOncePerRunOfEdits(t *testing.T) {
 	ct := &countingTarget{Target: localTarget(t)}
 	dir := t.TempDir()
 	f := filepath.Join(dir, "f.conf")
-	writeFile(t, f, "", 0o644)
+	writeFile(t, f, "# edits\n", 0o644)
 	src := `runbook { name = "r", params = { dir = {} } }
 step("edits", function()
   local F = params.dir .. "/f.conf"
@@ -340,6 +361,7 @@ end)`
 		t.Fatalf("%v\n%s", r.err, r.display)
 	}
 	var want strings.Builder
+	want.WriteString("# edits\n")
 	for i := 1; i <= 50; i++ {
 		fmt.Fprintf(&want, "k%d=v\n", i)
 	}

@@ -112,7 +112,7 @@ func TestApt(t *testing.T) {
 end)`
 	converge(t, h, src, nil,
 		[]string{"apt.install hello on andromeda: would ", "install hello"},
-		[]string{"DEBIAN_FRONTEND=noninteractive apt-get -y -t bookworm --no-install-recommends", "install hello"},
+		[]string{"apt-get install -y -t bookworm --no-install-recommends hello"},
 		func(changed bool) {
 			out, code := inside(t, h, "hello")
 			if changed != (code == 0) {
@@ -120,7 +120,7 @@ end)`
 			}
 		})
 	converge(t, h, `step("remove", function() apt.remove("hello") end)`, nil,
-		[]string{"would remove hello"}, []string{"apt-get -y remove hello"},
+		[]string{"would remove hello"}, []string{"apt-get remove -y hello"},
 		func(changed bool) {
 			_, code := inside(t, h, "command -v hello")
 			if changed != (code != 0) {
@@ -177,7 +177,7 @@ step("service", function()
 end)`
 	converge(t, h, src, map[string]string{"unit": unit},
 		[]string{"would create it", "would run systemctl daemon-reload", "depends on systemd.unit rbtest.service"},
-		[]string{"<<'EOF' && mv -f /etc/systemd/system/rbtest.service.runbook-tmp /etc/systemd/system/rbtest.service",
+		[]string{"cat > /etc/systemd/system/rbtest.service <<'EOF'\n[Unit]\n",
 			"systemctl daemon-reload", "systemctl enable rbtest.service", "systemctl start rbtest.service"},
 		func(changed bool) {
 			out, _ := inside(t, h, "systemctl is-enabled rbtest.service; systemctl is-active rbtest.service")
@@ -215,7 +215,7 @@ step("key", function()
 end)`
 	converge(t, h, src, map[string]string{"key": key},
 		[]string{"+ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeKeyForTheStdlibTestsOnly stdlib@test"},
-		[]string{"chmod 0600 /root/.ssh/authorized_keys2.runbook-tmp && mv -f "},
+		[]string{"cat > /root/.ssh/authorized_keys2 <<'EOF' && chmod 0600 /root/.ssh/authorized_keys2 && chown root:root /root/.ssh/authorized_keys2\n"},
 		func(changed bool) {
 			out, _ := inside(t, h, "stat -c '%a %U:%G' /root/.ssh/authorized_keys2 && cat /root/.ssh/authorized_keys2")
 			ok := out == "600 root:root\nssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeKeyForTheStdlibTestsOnly stdlib@test\n"

@@ -48,20 +48,24 @@ func TestParsePrompt(t *testing.T) {
 	}
 }
 
-// TestAttach: a retried command shows once with its last attempt, commands
-// the plan could not list come where they ran, narration is the run's.
+// TestAttach: the plan is the page. A command the recorded run typed
+// alike gets its output (a retried one its last attempt); what the run
+// typed that the plan does not list (a probe, another parameter's
+// command) is not added; the narration is the plan's.
 func TestAttach(t *testing.T) {
-	p := &Plan{Steps: []Step{{N: 1, Stopped: "depends on the host", Items: []Item{
-		{Comment: "count ( lines)"},
+	p := &Plan{Steps: []Step{{N: 1, Items: []Item{
+		{Comment: "count"},
 		{Command: "test -e x"},
+		{Command: "apt-get install -y x"},
 		{Command: "ls"},
 	}}}}
 	p.Attach(map[int]*RecordedStep{1: {
-		Comments: []string{"count (3 lines)"},
+		Comments: []string{"count (test settings)"},
 		Commands: []Recorded{
 			{Text: "test -e x", Exit: 1},
 			{Text: "test -e x", Exit: 0, Output: "ok"},
-			{Text: "computed 1", Output: "c"},
+			{Text: "probe", Output: "c", Exit: 1},
+			{Text: "apt-get install -y --no-install-recommends x", Output: "apt"},
 			{Text: "ls", Output: "a b"},
 			{Text: "skipped", Skipped: true},
 			{Text: "after"},
@@ -74,12 +78,54 @@ func TestAttach(t *testing.T) {
 			got = append(got, it.Command+"="+it.Output)
 		}
 	}
-	want := "#count (3 lines)|test -e x=ok|computed 1=c|ls=a b|after="
+	want := "#count|test -e x=ok|apt-get install -y x=|ls=a b"
 	if strings.Join(got, "|") != want {
 		t.Errorf("items %q\nwant    %q", strings.Join(got, "|"), want)
 	}
-	if p.Steps[0].Stopped != "" {
-		t.Errorf("the step still says it stopped: %q", p.Steps[0].Stopped)
+}
+
+// TestReaderPage: a file edit reads "Edit FILE to have the following
+// lines" with the lines, then the commands; a whole file is introduced and
+// written by its heredoc, in a block of its own; a long output is folded
+// and given whole in a <details> block; the verified box opens the page.
+func TestReaderPage(t *testing.T) {
+	long := strings.TrimSuffix(strings.Repeat("line\n", 30), "\n")
+	p := &Plan{Name: "x", Title: "X", User: "root", Verified: &Verified{Host: "h", OS: "Debian 12", Date: "2025-01-02",
+		NotExercised: []string{"booting Xen"}, Differs: []string{"recommends=false"}},
+		Steps: []Step{{N: 1, Name: "Grub", Items: []Item{
+			{Intent: &Intent{Text: "/etc/default/grub has the line A=1", Path: "/etc/default/grub", Lines: []string{"A=1"}}},
+			{Command: "sed one", Op: "file.line"},
+			{Intent: &Intent{Text: "/etc/default/grub has the line B=2", Path: "/etc/default/grub", Lines: []string{"B=2"}}},
+			{Command: "sed two", Op: "file.line"},
+			{Intent: &Intent{Text: "/etc/x has exactly the 1 lines below", Path: "/etc/x", Whole: true}},
+			{Command: "cat > /etc/x <<'EOF'\n# a comment\nEOF", Op: "file.write"},
+			{Intent: &Intent{Text: "package p installed"}},
+			{Command: "apt-get install -y p", Output: long, HasOutput: true},
+		}}}}
+	var md strings.Builder
+	if err := WriteMarkdown(&md, p); err != nil {
+		t.Fatal(err)
+	}
+	page := md.String()
+	for _, want := range []string{
+		"> **Verified by running this runbook on h (Debian 12) on 2025-01-02; the recording at the end of the page is that run. Not exercised there: booting Xen. This page shows the runbook's own defaults; the recorded run differed: recommends=false.**",
+		"Edit `/etc/default/grub` to have the following lines:\n\n```\nA=1\nB=2\n```\n\n```console\n# sed one\n# sed two\n```",
+		"Create or replace `/etc/x` with exactly this content:\n\n```sh\ncat > /etc/x <<'EOF'\n# a comment\nEOF\n```",
+		"To have package p installed:\n\n```console\n# apt-get install -y p\n```\n\n```text\nline\nline\nline\nline\nline\nline\n… 24 more lines\n```",
+		"<details><summary>All 30 lines of <code>apt-get install -y p</code></summary>",
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("page lacks %q:\n%s", want, page)
+		}
+	}
+	var hugo strings.Builder
+	if err := WriteHugo(&hugo, p, HugoOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"> **Verified by running", "Edit `/etc/default/grub` to have the following lines:", "… 24 more lines", "<details>"} {
+		if !strings.Contains(hugo.String(), want) {
+			t.Errorf("hugo page lacks %q:\n%s", want, hugo.String())
+		}
 	}
 }
 
@@ -114,8 +160,31 @@ func TestSkippedStepOnPage(t *testing.T) {
 		t.Fatal(err)
 	}
 	for name, page := range map[string]string{"markdown": md.String(), "hugo": hugo.String()} {
-		if n := strings.Count(page, "Skipped in this recording: this LVM has no lvmetad."); n != 1 {
+		if n := strings.Count(page, "Not run in the verified run: this LVM has no lvmetad."); n != 1 {
 			t.Errorf("%s page names the skip %d times, want once:\n%s", name, n, page)
 		}
+	}
+}
+
+// TestReaderCommands: what a reader copies from a page, in order, is
+// exactly the commands written: console lines after their prompt, sh
+// blocks whole, never the lines to have, outputs or details.
+func TestReaderCommands(t *testing.T) {
+	p := &Plan{Name: "x", User: "root", Steps: []Step{{N: 1, Name: "s", Items: []Item{
+		{Intent: &Intent{Path: "/etc/f", Lines: []string{"# not a command", "A=1"}}},
+		{Command: "sed one /etc/f"},
+		{Command: "apt-get install -y p", Output: strings.Repeat("# out\n", 20) + "# out", HasOutput: true},
+		{Intent: &Intent{Path: "/etc/g", Whole: true}},
+		{Command: "cat > /etc/g <<'EOF'\n# a comment\nEOF"},
+		{Command: "systemctl enable x"},
+	}}}}
+	var md strings.Builder
+	if err := WriteMarkdown(&md, p); err != nil {
+		t.Fatal(err)
+	}
+	got := ReaderCommands(md.String())
+	want := []string{"sed one /etc/f", "apt-get install -y p", "cat > /etc/g <<'EOF'\n# a comment\nEOF", "systemctl enable x"}
+	if strings.Join(got, "\x00") != strings.Join(want, "\x00") {
+		t.Errorf("commands %q\nwant %q\npage:\n%s", got, want, md.String())
 	}
 }

@@ -24,60 +24,28 @@ func WriteHugo(w io.Writer, p *Plan, opt HugoOptions) error {
 		fmt.Fprintf(bw, "description: %s\n", strconv.Quote(firstParagraph(p.Description)))
 	}
 	fmt.Fprintf(bw, "---\n\n")
+	if v := p.Verified; v != nil {
+		fmt.Fprintf(bw, "> **%s**\n\n", verifiedText(v))
+	}
 	if p.Description != "" {
 		fmt.Fprintf(bw, "%s\n\n", strings.TrimSpace(p.Description))
 	}
 	for _, st := range p.Steps {
 		fmt.Fprintf(bw, "## %d. %s\n\n", st.N, mdText(st.Name))
-		// Narration before the first command is prose; narration between
-		// commands stays in the terminal, as comments.
-		items := st.Items
-		for len(items) > 0 && items[0].Comment != "" {
-			fmt.Fprintf(bw, "%s\n\n", strings.TrimSpace(items[0].Comment))
-			items = items[1:]
-		}
-		// Comments after the last command are prose again.
-		end := len(items)
-		for end > 0 && items[end-1].Comment != "" {
-			end--
-		}
-		if end > 0 {
-			host := p.Host
-			for _, it := range items[:end] {
-				if it.Prompt.Host != "" {
-					host = it.Prompt.Host
-					break
-				}
-			}
-			fmt.Fprintf(bw, "{{< terminal%s >}}\n", attrs("title", host))
-			for _, it := range items[:end] {
-				if it.Comment != "" {
-					fmt.Fprintf(bw, "{{< terminal-comment >}}%s{{< /terminal-comment >}}\n", strings.TrimSpace(it.Comment))
-					continue
-				}
-				user, h := it.Prompt.User, it.Prompt.Host
-				if user == "" {
-					user = p.User
-				}
-				if h == "" {
-					h = p.Host
-				}
-				fmt.Fprintf(bw, "{{< terminal-command%s >}}%s{{< /terminal-command >}}\n",
-					attrs("user", user, "host", h, "path", it.Prompt.Path), it.Command)
-				if it.HasOutput && it.Output != "" {
-					fmt.Fprintf(bw, "{{< terminal-output >}}\n%s\n{{< /terminal-output >}}\n", it.Output)
-				}
-				if it.HasOutput && it.Exit != 0 {
-					fmt.Fprintf(bw, "{{< terminal-comment >}}exit status %d{{< /terminal-comment >}}\n", it.Exit)
-				}
-			}
-			fmt.Fprintf(bw, "{{< /terminal >}}\n\n")
-		}
-		for _, it := range items[end:] {
-			fmt.Fprintf(bw, "%s\n\n", strings.TrimSpace(it.Comment))
-		}
 		if st.Skipped != "" {
-			fmt.Fprintf(bw, "*Skipped in this recording: %s.*\n\n", mdText(st.Skipped))
+			fmt.Fprintf(bw, "*Not run in the verified run: %s.*\n\n", mdText(st.Skipped))
+		}
+		for _, b := range blocks(st.Items) {
+			switch b.kind {
+			case proseBlock:
+				fmt.Fprintf(bw, "%s\n\n", b.text)
+			case linesBlock:
+				fmt.Fprintf(bw, "%s\n\n%s\n\n", b.lead(), codeBlock("", strings.Join(b.lines, "\n")))
+			case wholeBlock, goalBlock:
+				fmt.Fprintf(bw, "%s\n\n", b.lead())
+			case commandBlock:
+				writeTerminal(bw, p, b.cmds)
+			}
 		}
 		if st.Stopped != "" {
 			fmt.Fprintf(bw, "*The rest of this step depends on the host: %s*\n\n", mdText(st.Stopped))
@@ -88,6 +56,46 @@ func WriteHugo(w io.Writer, p *Plan, opt HugoOptions) error {
 			"autoplay", strconv.FormatBool(opt.Autoplay), "loop", strconv.FormatBool(opt.Loop)))
 	}
 	return bw.Flush()
+}
+
+// writeTerminal writes commands in a terminal shortcode, outputs folded
+// (the whole output follows in a <details> block).
+func writeTerminal(bw *bufio.Writer, p *Plan, cmds []Item) {
+	host := p.Host
+	for _, it := range cmds {
+		if it.Prompt.Host != "" {
+			host = it.Prompt.Host
+			break
+		}
+	}
+	var details []string
+	fmt.Fprintf(bw, "{{< terminal%s >}}\n", attrs("title", host))
+	for _, it := range cmds {
+		user, h := it.Prompt.User, it.Prompt.Host
+		if user == "" {
+			user = p.User
+		}
+		if h == "" {
+			h = p.Host
+		}
+		fmt.Fprintf(bw, "{{< terminal-command%s >}}%s{{< /terminal-command >}}\n",
+			attrs("user", user, "host", h, "path", it.Prompt.Path), it.Command)
+		if it.HasOutput && it.Output != "" {
+			shown, whole := fold(it.Output)
+			fmt.Fprintf(bw, "{{< terminal-output >}}\n%s\n{{< /terminal-output >}}\n", shown)
+			if whole != "" {
+				details = append(details, fmt.Sprintf("<details><summary>All %d lines of <code>%s</code></summary>\n\n%s\n</details>",
+					strings.Count(whole, "\n")+1, htmlText(firstLine(it.Command)), codeBlock("text", whole)))
+			}
+		}
+		if it.HasOutput && it.Exit != 0 {
+			fmt.Fprintf(bw, "{{< terminal-comment >}}exit status %d{{< /terminal-comment >}}\n", it.Exit)
+		}
+	}
+	fmt.Fprintf(bw, "{{< /terminal >}}\n\n")
+	for _, d := range details {
+		fmt.Fprintf(bw, "%s\n\n", d)
+	}
 }
 
 // attrs formats shortcode parameters, leaving out empty ones. A value with

@@ -7,46 +7,38 @@ import (
 	"strings"
 )
 
-// WriteMarkdown writes the guide as CommonMark: each step a section, its
-// narration as paragraphs, its commands and outputs in console blocks.
+// WriteMarkdown writes the guide as CommonMark for a reader: a box saying
+// what it was verified on, each step a section, its narration as
+// paragraphs, each file change as "Edit FILE to have the following lines"
+// (or the file written whole), then the commands in console blocks with
+// their outputs, long ones folded (the whole output in a <details> block).
 func WriteMarkdown(w io.Writer, p *Plan) error {
 	bw := bufio.NewWriter(w)
 	fmt.Fprintf(bw, "# %s\n\n", mdText(title(p)))
+	if v := p.Verified; v != nil {
+		fmt.Fprintf(bw, "> **%s**\n\n", verifiedText(v))
+	}
 	if p.Description != "" {
 		fmt.Fprintf(bw, "%s\n\n", strings.TrimSpace(p.Description))
 	}
 	for _, st := range p.Steps {
 		fmt.Fprintf(bw, "## %d. %s\n\n", st.N, mdText(st.Name))
-		var block []string
-		flush := func() {
-			if len(block) == 0 {
-				return
-			}
-			fence := fenceFor(strings.Join(block, "\n"))
-			fmt.Fprintf(bw, "%sconsole\n%s\n%s\n\n", fence, strings.Join(block, "\n"), fence)
-			block = nil
-		}
-		for _, it := range st.Items {
-			if it.Comment != "" {
-				flush()
-				fmt.Fprintf(bw, "%s\n\n", strings.TrimSpace(it.Comment))
-				continue
-			}
-			sign := "$"
-			if it.Prompt.User == "root" || (it.Prompt.User == "" && p.User == "root") {
-				sign = "#"
-			}
-			block = append(block, sign+" "+it.Command)
-			if it.HasOutput && it.Output != "" {
-				block = append(block, it.Output)
-			}
-			if it.HasOutput && it.Exit != 0 {
-				block = append(block, fmt.Sprintf("[exit status %d]", it.Exit))
-			}
-		}
-		flush()
 		if st.Skipped != "" {
-			fmt.Fprintf(bw, "*Skipped in this recording: %s.*\n\n", mdText(st.Skipped))
+			fmt.Fprintf(bw, "*Not run in the verified run: %s.*\n\n", mdText(st.Skipped))
+		}
+		for _, b := range blocks(st.Items) {
+			switch b.kind {
+			case proseBlock:
+				fmt.Fprintf(bw, "%s\n\n", b.text)
+			case linesBlock:
+				body := strings.Join(b.lines, "\n")
+				fence := fenceFor(body)
+				fmt.Fprintf(bw, "%s\n\n%s\n%s\n%s\n\n", b.lead(), fence, body, fence)
+			case wholeBlock, goalBlock:
+				fmt.Fprintf(bw, "%s\n\n", b.lead())
+			case commandBlock:
+				writeConsole(bw, p, b.cmds)
+			}
 		}
 		if st.Stopped != "" {
 			fmt.Fprintf(bw, "*The rest of this step depends on the host: %s*\n\n", mdText(st.Stopped))
@@ -57,6 +49,69 @@ func WriteMarkdown(w io.Writer, p *Plan) error {
 	}
 	return bw.Flush()
 }
+
+// writeConsole writes commands in console blocks, each output in a text
+// block of its own after its command: what a reader copies from a console
+// block is commands only.
+func writeConsole(bw *bufio.Writer, p *Plan, cmds []Item) {
+	var lines, details []string
+	flush := func() {
+		if len(lines) > 0 {
+			fmt.Fprintf(bw, "%s\n\n", codeBlock("console", strings.Join(lines, "\n")))
+		}
+		lines = nil
+	}
+	for _, it := range cmds {
+		if strings.Contains(it.Command, "\n") {
+			// A command of several lines (a heredoc) is a block of its
+			// own, without a prompt: its lines would read as commands.
+			flush()
+			fmt.Fprintf(bw, "%s\n\n", codeBlock("sh", it.Command))
+		} else {
+			sign := "$"
+			if it.Prompt.User == "root" || (it.Prompt.User == "" && p.User == "root") {
+				sign = "#"
+			}
+			lines = append(lines, sign+" "+it.Command)
+		}
+		var out []string
+		if it.HasOutput && it.Output != "" {
+			shown, whole := fold(it.Output)
+			out = append(out, shown)
+			if whole != "" {
+				details = append(details, fmt.Sprintf("<details><summary>All %d lines of <code>%s</code></summary>\n\n%s\n</details>",
+					strings.Count(whole, "\n")+1, htmlText(firstLine(it.Command)), codeBlock("text", whole)))
+			}
+		}
+		if it.HasOutput && it.Exit != 0 {
+			out = append(out, fmt.Sprintf("[exit status %d]", it.Exit))
+		}
+		if len(out) > 0 {
+			flush()
+			fmt.Fprintf(bw, "%s\n\n", codeBlock("text", strings.Join(out, "\n")))
+		}
+	}
+	flush()
+	for _, d := range details {
+		fmt.Fprintf(bw, "%s\n\n", d)
+	}
+}
+
+func codeBlock(lang, body string) string {
+	fence := fenceFor(body)
+	return fence + lang + "\n" + body + "\n" + fence
+}
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
+
+var htmlEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;")
+
+func htmlText(s string) string { return htmlEscaper.Replace(s) }
 
 func title(p *Plan) string {
 	if p.Title != "" {

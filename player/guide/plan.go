@@ -12,6 +12,22 @@ type Plan struct {
 	Steps []Step
 	// Recording, when set, is embedded at the end of the page.
 	Recording *Recording
+	// Verified, when set, says at the top of the page what the page was
+	// checked on, and what was not exercised there.
+	Verified *Verified
+}
+
+// Verified is the box a page opens with: where and when a run of the
+// runbook was recorded, what that run did not exercise, and where the
+// recorded run differed from what the page shows (the runbook's own
+// defaults).
+type Verified struct {
+	Host string // "andromeda"
+	OS   string // "Debian GNU/Linux 12 (bookworm)"
+	Date string // "2025-06-01"
+	// NotExercised and Differs are sentences.
+	NotExercised []string
+	Differs      []string
 }
 
 // Step is one runbook step.
@@ -20,17 +36,21 @@ type Step struct {
 	Name  string
 	Items []Item
 	// Stopped explains why the listing of the step's commands stops early
-	// (its commands depend on what the host says) when there is no
-	// recording to read them from.
+	// (its commands depend on what the host says).
 	Stopped string
 	// Skipped is why the recorded run skipped the step, when it did.
 	Skipped string
 }
 
-// Item is a comment (narration) or a command, in the runbook's order.
+// Item is a comment (narration), an intent, or a command, in the
+// runbook's order.
 type Item struct {
 	Comment string
+	// Intent is what a stdlib operation makes true; its commands follow.
+	Intent  *Intent
 	Command string
+	// Op is the stdlib operation that types Command ("" for sh()).
+	Op string
 	// Output is what the command printed in the recording, when known.
 	Output    string
 	HasOutput bool
@@ -38,6 +58,17 @@ type Item struct {
 	// Prompt is where the command ran (user, host and working directory),
 	// as the recording's prompt showed it, when known.
 	Prompt Prompt
+}
+
+// Intent is what one stdlib operation makes true.
+type Intent struct {
+	Op   string
+	Text string
+	Path string
+	// Lines are lines the file has afterwards (a line edit).
+	Lines []string
+	// Whole: the operation writes Path whole (its command holds the content).
+	Whole bool
 }
 
 // Prompt is the user, host and directory a shell prompt shows.

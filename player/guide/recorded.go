@@ -33,7 +33,8 @@ type RecordedStep struct {
 
 // MaxOutputLines bounds a command's output in a guide: longer outputs keep
 // their first and last lines around a note of how many were left out.
-const MaxOutputLines = 40
+// (Pages fold what is longer than FoldLines.)
+const MaxOutputLines = 300
 
 // ReadRecorded reads what every command of the index showed in the
 // recording at path: its output (between the command's start and end, the

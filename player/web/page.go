@@ -45,12 +45,17 @@ func WritePage(w io.Writer, m *Movie) error {
 		JS                             template.JS
 		Data                           string
 		Steps                          []Step
-		// Final is the last screen's text, for readers without scripts.
+		// Final is the last screen's text: the poster before play, and
+		// what readers without scripts see.
 		Final string
+		// Cols and Height size the screen before the player draws it, so
+		// the page keeps its width (Height in em: rows of 1.2em).
+		Cols   int
+		Height string
 	}{
 		Title: title, Host: m.Host, StartedAt: m.StartedAt, Length: clock(m.Duration),
 		Duration: m.Duration, CSS: template.CSS(css), JS: template.JS(js), Data: packed, Steps: m.Steps,
-		Final: finalText(m),
+		Final: finalText(m), Cols: m.Cols, Height: fmt.Sprintf("%.1f", float64(m.Rows)*1.2),
 	}
 	if err := pageTmpl.Execute(w, v); err != nil {
 		return fmt.Errorf("write page: %w", err)

@@ -119,6 +119,7 @@ type playerState struct {
 	Frame    int     `json:"frame"`
 	Step     int     `json:"step"`
 	Duration float64 `json:"duration"`
+	Poster   bool    `json:"poster"`
 }
 
 func state(ctx context.Context, t *testing.T, p *chromium.Page) playerState {
@@ -181,13 +182,13 @@ func TestPageInChromium(t *testing.T) {
 		}
 	}
 
-	// It opens on the first frame: a blank screen.
-	if got := strings.TrimSpace(pageText(ctx, t, p)); got != "" {
-		t.Errorf("first screen = %q, want blank", got)
+	// It opens on a poster, the last screen, at time 0.
+	if got, want := pageText(ctx, t, p), screenAt(m.Duration); got != want || !state(ctx, t, p).Poster {
+		t.Errorf("before play the page shows\n%s\nwant the last screen\n%s", got, want)
 	}
 
-	// Plays: space starts it, time moves and the screen follows.
-	if err := p.ClickSelector(ctx, "#rb-player .rb-screen"); err != nil {
+	// Plays: space starts it from the start, time moves and the screen follows.
+	if err := p.Eval(ctx, `document.getElementById("rb-player").focus()`, nil); err != nil {
 		t.Fatal(err)
 	}
 	if err := p.Key(ctx, " "); err != nil {

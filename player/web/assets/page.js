@@ -11,6 +11,9 @@
   var shown = null, shownIdx = -1; // line ids of the frame on screen
   var time = 0, playing = false, speed = 1, wallStart = 0, timeStart = 0, raf = 0;
   var ready = false, queue = [];
+  // Before play the page shows a poster, the recording's last screen,
+  // until the reader plays or seeks.
+  var posterUp = true, bigPlay = $("rb-big-play");
 
   function fmt(t) {
     t = Math.max(0, t);
@@ -144,7 +147,7 @@
   var stepEls = [];
   function update() {
     var i = frameAt(time);
-    if (i !== shownIdx) draw(i);
+    if (!posterUp && i !== shownIdx) draw(i);
     var p = D.duration > 0 ? Math.min(1, time / D.duration) : 1;
     fill.style.width = (p * 100) + "%";
     bar.setAttribute("aria-valuenow", time.toFixed(2));
@@ -164,8 +167,15 @@
     update();
     raf = requestAnimationFrame(tick);
   }
+  function dropPoster() {
+    if (!posterUp) return;
+    posterUp = false; shown = null; shownIdx = -2;
+    screen.classList.remove("poster");
+    bigPlay.hidden = true;
+  }
   function play() {
     if (!ready) { queue.push(play); return; }
+    dropPoster();
     if (time >= D.duration) time = 0;
     playing = true; timeStart = time; wallStart = performance.now();
     playBtn.textContent = "❚❚"; playBtn.setAttribute("aria-label", "Pause");
@@ -182,6 +192,7 @@
   }
   function seek(t) {
     if (!ready) { queue.push(function () { seek(t); }); return; }
+    dropPoster();
     time = Math.max(0, Math.min(D.duration, t));
     timeStart = time; wallStart = performance.now();
     update();
@@ -269,6 +280,9 @@
     var avail = player.parentElement.clientWidth - 20;
     var size = Math.min(15, Math.max(4, avail / (D.cols * charW)));
     screen.style.fontSize = size.toFixed(2) + "px";
+    // The screen is as wide as the recording's columns, whatever they hold.
+    screen.style.width = (D.cols * charW * size).toFixed(1) + "px";
+    screen.style.height = (D.rows * 1.2).toFixed(1) + "em";
   }
 
   function seekFromPointer(e) {
@@ -291,6 +305,7 @@
 
   function wire() {
     playBtn.addEventListener("click", function () { playing ? pause() : play(); });
+    bigPlay.addEventListener("click", function () { player.focus(); play(); });
     speedSel.addEventListener("change", function () { setSpeed(Number(speedSel.value)); });
     $("rb-theme").addEventListener("click", toggleTheme);
     var dragging = false;
@@ -344,10 +359,12 @@
       el.className = "rb-row";
       frag.appendChild(el); rowsEl.push(el); drawn.push(-1);
     }
+    screen.textContent = "";
     screen.appendChild(frag);
     wire(); buildMarks(); fit();
     overlay.hidden = true;
     ready = true;
+    draw(at.length - 1); // the poster
     update();
     root.dataset.ready = "true";
     queue.splice(0).forEach(function (f) { f(); });
@@ -362,7 +379,7 @@
     state: function () {
       var s = ready ? currentStep(time) : null;
       return { ready: ready, time: time, playing: playing, speed: speed, frame: shownIdx, step: s ? s.n : 0,
-        duration: D ? D.duration : 0 };
+        duration: D ? D.duration : 0, poster: posterUp };
     },
     screenText: function () {
       return rowsEl.map(function (el) { return el.textContent.replace(/\s+$/, ""); }).join("\n");

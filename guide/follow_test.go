@@ -1,0 +1,87 @@
+package guide
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	pguide "github.com/runbook-dev/runbook/player/guide"
+	"github.com/runbook-dev/runbook/testhost/andromeda"
+)
+
+// followed are the parts whose page is followed by hand here. Part 2 is
+// cheap; part 3 and the Xen part install hundreds of megabytes with the
+// runbooks' defaults (recommended packages), twice: not yet run here.
+var followed = []string{"debian-install-2"}
+
+// TestFollowThePage follows a guide page as a reader does: it takes
+// docs/NAME.md alone, extracts what a reader would copy (the commands and
+// heredocs, in order), runs them as root on a fresh andromeda, and
+// compares the host's state (files, packages, diversions, enabled units)
+// with a fresh andromeda after `runbook NAME.lua` with its defaults.
+func TestFollowThePage(t *testing.T) {
+	for _, name := range followed {
+		t.Run(name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
+			defer cancel()
+			page, err := os.ReadFile(filepath.Join(repoRoot(t), "docs", name+".md"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			cmds := pguide.ReaderCommands(string(page))
+			if len(cmds) == 0 {
+				t.Fatalf("docs/%s.md gives a reader no command", name)
+			}
+			fresh := func() *andromeda.Host {
+				h := andromeda.ResetShared(t)
+				giveNIC(t, ctx, h)
+				// As TestGuide: a first boot, where ssh and the fstrim
+				// timer are not enabled yet.
+				sh(t, ctx, h, "systemctl disable --quiet ssh.service fstrim.timer")
+				return h
+			}
+
+			h := fresh()
+			for _, c := range cmds {
+				res, err := h.Exec(ctx, c)
+				if err != nil {
+					t.Fatalf("%s: %v", c, err)
+				}
+				if res.Exit != 0 {
+					t.Fatalf("the page's command failed (exit %d):\n%s\n%s%s", res.Exit, c, res.Stdout, res.Stderr)
+				}
+			}
+			byHand := perBoot(snapshot(t, ctx, h, ""))
+
+			h = fresh()
+			c := newCLI(t)
+			rc, res := c.runPart(ctx, h, Part{Name: name}, "")
+			if res.exit != 0 || rc.Failed != 0 {
+				t.Fatalf("runbook %s: exit %d\n%s", name, res.exit, tail(res.stderr, 40))
+			}
+			byRunbook := perBoot(snapshot(t, ctx, h, ""))
+			if byHand != byRunbook {
+				dir, _ := os.MkdirTemp("", "follow-")
+				os.WriteFile(filepath.Join(dir, "by-hand.txt"), []byte(byHand), 0o644)
+				os.WriteFile(filepath.Join(dir, "by-runbook.txt"), []byte(byRunbook), 0o644)
+				t.Fatalf("following docs/%s.md by hand left the host otherwise than the runbook (%s):\n%s", name, dir, lineDiff(byRunbook, byHand))
+			}
+			t.Logf("%d commands copied from docs/%s.md; the host is as the runbook leaves it", len(cmds), name)
+		})
+	}
+}
+
+// perBoot leaves out of a snapshot what every boot of andromeda makes
+// anew (its machine-id), whatever ran on it.
+func perBoot(snap string) string {
+	var keep []string
+	for _, l := range strings.Split(snap, "\n") {
+		if !strings.HasSuffix(l, " etc/machine-id") {
+			keep = append(keep, l)
+		}
+	}
+	return strings.Join(keep, "\n")
+}
