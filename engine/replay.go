@@ -39,6 +39,9 @@ type ReplayReport struct {
 	// Full is false when the index predates replay (no reads, no
 	// outputs, no parameters recorded): differences are then notes.
 	Full bool
+	// Runbook is the runbook as loaded for the replay (its normalize
+	// patterns, its path).
+	Runbook *Runbook
 }
 
 // errReplayStop ends a step's replay at its first difference.
@@ -299,6 +302,7 @@ func Replay(ctx context.Context, opts Options, ix *recording.Index, output func(
 		return nil, err
 	}
 	defer r.L.Close()
+	rep.Runbook = r.rb
 	rp.r = r
 	r.replay = rp
 	r.ex = &replaySession{rp: rp}

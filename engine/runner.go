@@ -3,11 +3,13 @@ package engine
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/runbook-dev/runbook/engine/shell"
@@ -16,6 +18,7 @@ import (
 	"github.com/runbook-dev/runbook/recording"
 	"github.com/runbook-dev/runbook/stdlib"
 	lua "github.com/yuin/gopher-lua"
+	"github.com/yuin/gopher-lua/parse"
 )
 
 // Options configure one run of a runbook on one target.
@@ -187,7 +190,7 @@ func load(opts *Options) (*runner, error) {
 	L.SetGlobal("secret", L.NewFunction(r.luaSecret))
 	r.mods = stdlib.Open(L, &host{r: r})
 	L.SetGlobal("params", L.NewTable())
-	fn, err := L.Load(bytes.NewReader(opts.Source), opts.Path)
+	fn, err := loadChunk(L, opts.Source, opts.Path)
 	if err != nil {
 		L.Close()
 		msg := luaMessage(err)
@@ -209,6 +212,36 @@ func load(opts *Options) (*runner, error) {
 		}
 	}
 	return r, nil
+}
+
+// compiled holds the byte code of the runbooks compiled in this process,
+// by path and source: a check loads one runbook several times (lint,
+// parameters, replay), and gopher-lua's byte code may be shared between
+// states.
+var compiled sync.Map // chunkKey → *lua.FunctionProto
+
+type chunkKey struct {
+	path string
+	sum  [sha256.Size]byte
+}
+
+// loadChunk is L.Load of source, compiled once per process. A chunk that
+// does not compile goes through L.Load itself, for its error.
+func loadChunk(L *lua.LState, source []byte, path string) (*lua.LFunction, error) {
+	key := chunkKey{path, sha256.Sum256(source)}
+	if p, ok := compiled.Load(key); ok {
+		return L.NewFunctionFromProto(p.(*lua.FunctionProto)), nil
+	}
+	chunk, err := parse.Parse(bytes.NewReader(source), path)
+	if err != nil {
+		return L.Load(bytes.NewReader(source), path)
+	}
+	proto, err := lua.Compile(chunk, path)
+	if err != nil {
+		return L.Load(bytes.NewReader(source), path)
+	}
+	compiled.Store(key, proto)
+	return L.NewFunctionFromProto(proto), nil
 }
 
 var syntaxErr = regexp.MustCompile(`^(.*) line:(\d+)\(column:(\d+)\) near (.*?):\s+(.*)$`)

@@ -45,6 +45,7 @@ func PlainText(b []byte) string {
 
 // builtinNormalize blanks out what changes from run to run, so goldens and
 // expectations compare what matters. Order matters: UUIDs before numbers.
+// No pattern matches a newline: they apply line by line.
 var builtinNormalize = []struct {
 	re   *regexp.Regexp
 	with string
@@ -55,16 +56,20 @@ var builtinNormalize = []struct {
 	{regexp.MustCompile(`\b(Mon|Tue|Wed|Thu|Fri|Sat|Sun) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) +\d+ \d{2}:\d{2}:\d{2}( [A-Z]{3,4})?( \d{4})?`), "<TIME>"},
 	{regexp.MustCompile(`\b(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) +\d+ +(\d{2}:\d{2}|\d{4})\b`), "<TIME>"},
 	{regexp.MustCompile(`\b\d{1,2}:\d{2}:\d{2}(\.\d+)?\b`), "<TIME>"},
-	{regexp.MustCompile(`\b\d+(\.\d+)?\s?(ns|µs|us|ms|s|sec|secs|seconds|m|min|h)\b`), "<DURATION>"},
+	{regexp.MustCompile(`\b\d+(\.\d+)?[ \t]?(ns|µs|us|ms|s|sec|secs|seconds|m|min|h)\b`), "<DURATION>"},
 	{regexp.MustCompile(`\b\d+m\d+(\.\d+)?s\b`), "<DURATION>"},
 	{regexp.MustCompile(`(?i)\b(pid|process)[ =:]+\d+`), "$1 <PID>"},
 	{regexp.MustCompile(`\[\d{2,}\]`), "[<PID>]"},
 }
 
-// Normalizer rewrites text for comparison: the built-in patterns, then the
-// runbook's own (each regexp's matches become <NORMALIZED>).
+// Normalizer rewrites text for comparison: the runbook's own patterns
+// (each regexp's matches become <NORMALIZED>), then the built-in ones.
+// The built-in ones apply line by line, and a line seen before is not
+// matched again: a recording's screens share most of their lines.
+// A Normalizer is not safe for concurrent use.
 type Normalizer struct {
 	extra []*regexp.Regexp
+	seen  map[string]string
 }
 
 // NewNormalizer compiles the runbook's normalize patterns.
@@ -85,10 +90,36 @@ func (n *Normalizer) Apply(s string) string {
 	for _, re := range n.extra {
 		s = re.ReplaceAllString(s, "<NORMALIZED>")
 	}
-	for _, b := range builtinNormalize {
-		s = b.re.ReplaceAllString(s, b.with)
+	var out strings.Builder
+	out.Grow(len(s))
+	for len(s) > 0 {
+		line, rest, nl := strings.Cut(s, "\n")
+		out.WriteString(n.line(line))
+		if nl {
+			out.WriteByte('\n')
+		}
+		s = rest
 	}
-	return s
+	return out.String()
+}
+
+// line applies the built-in patterns to one line, remembering the
+// result for lines that come again (up to a bound).
+func (n *Normalizer) line(l string) string {
+	if r, ok := n.seen[l]; ok {
+		return r
+	}
+	r := l
+	for _, b := range builtinNormalize {
+		r = b.re.ReplaceAllString(r, b.with)
+	}
+	if n.seen == nil {
+		n.seen = map[string]string{}
+	}
+	if len(n.seen) < 1<<16 {
+		n.seen[l] = r
+	}
+	return r
 }
 
 // squeeze collapses runs of whitespace, so an expected text still matches

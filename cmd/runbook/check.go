@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"github.com/runbook-dev/runbook/engine"
 	"github.com/runbook-dev/runbook/player"
@@ -90,11 +91,16 @@ func runCheck(ctx context.Context, st *IO, args []string) error {
 			return err
 		}
 	}
+	// A runbook with mistakes is refused before anything is said or
+	// written of a recording; the lint runs while the first one is read.
+	lint := func() error { return nil }
 	if *rbArg != "" {
-		// A runbook with mistakes is refused before any recording is read.
-		if _, _, err := planRunbook(ctx, st, *rbArg, nil, nil); err != nil {
-			return err
-		}
+		done := make(chan error, 1)
+		go func() {
+			_, _, err := planRunbook(ctx, st, *rbArg, nil, nil)
+			done <- err
+		}()
+		lint = sync.OnceValue(func() error { return <-done })
 	}
 	suite := junitSuite{Name: "runbook check", Time: secsAttr(0)}
 	failed := 0
@@ -103,7 +109,10 @@ func runCheck(ctx context.Context, st *IO, args []string) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		failures, notes, err := checkOne(ctx, st, path, *rbArg, *rbDir, player.CheckOptions{Update: *update, Golden: *golden})
+		failures, notes, err := checkOne(ctx, st, path, *rbArg, *rbDir, lint, player.CheckOptions{Update: *update, Golden: *golden})
+		if lerr := lint(); lerr != nil {
+			return lerr
+		}
 		suite.add(checkCase(path, failures, notes, err))
 		switch {
 		case err != nil && fs.NArg() == 1:
@@ -140,10 +149,16 @@ func runCheck(ctx context.Context, st *IO, args []string) error {
 // --runbook names, else the one --runbook-dir holds for it, else none, and
 // prints its lines. Bytes that are no recording (or none at all) are a
 // failure of the check, not an error of its input.
-func checkOne(ctx context.Context, st *IO, path, rbArg, rbDir string, opt player.CheckOptions) (failures, notes []string, err error) {
+//
+// lint returns the runbook's mistakes, if any: nothing is printed or
+// written before it has said none.
+func checkOne(ctx context.Context, st *IO, path, rbArg, rbDir string, lint func() error, opt player.CheckOptions) (failures, notes []string, err error) {
 	rec, err := openRecording(ctx, "check", path)
 	var fe *recording.FormatError
 	if errors.As(err, &fe) {
+		if err := lint(); err != nil {
+			return nil, nil, err
+		}
 		fmt.Fprintf(st.Out, "FAIL damaged: %v\n", fe)
 		return []string{"damaged: " + fe.Error()}, nil, nil
 	}
@@ -165,6 +180,9 @@ func checkOne(ctx context.Context, st *IO, path, rbArg, rbDir string, opt player
 		if opt.Plan, err = replayPlan(ctx, st, rb, rec); err != nil {
 			return nil, nil, err
 		}
+	}
+	if err := lint(); err != nil {
+		return nil, nil, err
 	}
 	rep, err := player.Check(ctx, rec, opt)
 	if err != nil {
@@ -202,14 +220,14 @@ func replayPlan(ctx context.Context, st *IO, arg string, rec *player.Recording) 
 		return nil, err
 	}
 	opts := engine.Options{Path: rbk.shown, Source: rbk.src, Dir: rbk.dir}
-	rb, err := engine.Load(opts)
-	if err != nil {
-		return nil, err
-	}
-	plan := &player.Plan{Path: rb.Path, Normalize: rb.Normalize}
 	ix := rec.Index
 	if ix == nil || len(ix.Steps) == 0 {
-		return plan, nil // checked for soundness only (player.Check says so)
+		// Checked for soundness only (player.Check says so).
+		rb, err := engine.Load(opts)
+		if err != nil {
+			return nil, err
+		}
+		return &player.Plan{Path: rb.Path, Normalize: rb.Normalize}, nil
 	}
 	output := func(step, cmd int) string {
 		c := ix.Steps[step].Commands[cmd]
@@ -219,6 +237,7 @@ func replayPlan(ctx context.Context, st *IO, arg string, rec *player.Recording) 
 	if err != nil {
 		return nil, err
 	}
+	plan := &player.Plan{Path: rep.Runbook.Path, Normalize: rep.Runbook.Normalize}
 	for _, f := range rep.Findings {
 		pf := player.Finding{Step: f.Step, StepName: f.Name, Kind: "replay", Msg: f.Msg}
 		for _, k := range []string{"not reached", "not recorded", "reads not recorded"} {
