@@ -46,6 +46,10 @@ type pageData struct {
 	K       [][]int      `json:"k"`
 	Steps   []pageStep   `json:"steps,omitempty"`
 	Markers []pageMarker `json:"markers,omitempty"`
+	// XT and XS are the searchable lines (Movie.Text): each one's time
+	// in milliseconds after the one before, and its text.
+	XT []int64  `json:"xt,omitempty"`
+	XS []string `json:"xs,omitempty"`
 }
 
 type pageStep struct {
@@ -167,6 +171,13 @@ func encodeData(m *Movie) (*pageData, error) {
 	}
 	for _, mk := range m.Markers {
 		d.Markers = append(d.Markers, pageMarker(mk))
+	}
+	var lastMS int64
+	for _, l := range m.Text {
+		ms := max(lastMS, int64(math.Round(l.At*1e3)))
+		d.XT = append(d.XT, ms-lastMS)
+		d.XS = append(d.XS, l.Text)
+		lastMS = ms
 	}
 	return d, nil
 }

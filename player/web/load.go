@@ -46,6 +46,7 @@ func Load(ctx context.Context, path string, opt LoadOptions) (m *Movie, warnings
 	frames := NewFrames(rec.Cols, rec.Rows)
 	tl := rec.Timeline()
 	frames.Capture(0, tl.Screen())
+	var text player.LineCollector
 	for n := 0; ; n++ {
 		if n%4096 == 0 && ctx.Err() != nil {
 			return nil, nil, ctx.Err()
@@ -59,6 +60,9 @@ func Load(ctx context.Context, path string, opt LoadOptions) (m *Movie, warnings
 		}
 		if ev.Kind != recording.Output && ev.Kind != recording.Resize {
 			continue
+		}
+		if ev.Kind == recording.Output {
+			text.Add(ev.Time, ev.Data)
 		}
 		// Events at the same moment show together: read the screen once.
 		if next, ok := tl.NextTime(); ok && next == ev.Time {
@@ -76,6 +80,12 @@ func Load(ctx context.Context, path string, opt LoadOptions) (m *Movie, warnings
 	m = &Movie{Cols: c, Rows: r, Duration: rec.Duration.Seconds(), Frames: frames.List(), Title: rec.Header.Title}
 	if !rec.Header.StartedAt.IsZero() {
 		m.StartedAt = rec.Header.StartedAt.UTC().Format(time.RFC3339)
+	}
+	for _, l := range text.Lines() {
+		m.Text = append(m.Text, TextLine{At: l.At.Seconds(), Text: l.Text})
+	}
+	if text.Truncated() {
+		warnings = append(warnings, fmt.Sprintf("the page's search holds the first %d lines the recording printed, not the rest", len(m.Text)))
 	}
 	for _, mk := range rec.Markers {
 		m.Markers = append(m.Markers, Marker{At: mk.At.Seconds(), Label: mk.Label})
@@ -161,6 +171,9 @@ func (m *Movie) LimitIdle(limit float64) {
 	}
 	for i := range m.Markers {
 		m.Markers[i].At = at(m.Markers[i].At)
+	}
+	for i := range m.Text {
+		m.Text[i].At = at(m.Text[i].At)
 	}
 	m.Duration = at(m.Duration)
 }

@@ -17,6 +17,16 @@ type Movie struct {
 	Frames  []Frame
 	Steps   []Step
 	Markers []Marker
+	// Text is every line the recording printed (commands echo what was
+	// typed), with the time it was complete: what the page searches,
+	// text that scrolled away included.
+	Text []TextLine
+}
+
+// TextLine is a line of Text, complete at At (seconds).
+type TextLine struct {
+	At   float64
+	Text string
 }
 
 // Frame is the whole screen from time At (seconds) until the next frame.

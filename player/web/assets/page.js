@@ -233,12 +233,76 @@
     return true;
   }
 
+  // Search over every line the recording printed (D.xs, complete at the
+  // times D.xt gives), text that scrolled away included: matches listed by
+  // step and time; picking one pauses the player on the screen that line
+  // was printed to.
+  var xat = null, found = [], foundAt = -1, MAXLIST = 200;
+  var searchIn = $("rb-search"), resultsEl = $("rb-results"), countEl = $("rb-search-count");
+  function search(q) {
+    found = []; foundAt = -1;
+    resultsEl.textContent = "";
+    q = (q || "").toLowerCase();
+    if (!q || !D.xs) { countEl.textContent = ""; return 0; }
+    for (var i = 0; i < D.xs.length; i++) if (D.xs[i].toLowerCase().indexOf(q) >= 0) found.push(i);
+    countEl.textContent = found.length ? found.length + (found.length === 1 ? " match" : " matches") : "no match";
+    var frag = document.createDocumentFragment();
+    found.slice(0, MAXLIST).forEach(function (li, k) {
+      var text = D.xs[li], p = text.toLowerCase().indexOf(q), s = currentStep(xat[li]);
+      var el = document.createElement("li"), b = document.createElement("button");
+      b.type = "button";
+      b.innerHTML = '<span class="where">' + (s ? "step " + s.n + " · " : "") + fmt(xat[li]) + "</span><code>" +
+        esc(text.slice(0, p)) + "<mark>" + esc(text.slice(p, p + q.length)) + "</mark>" + esc(text.slice(p + q.length)) + "</code>";
+      b.addEventListener("click", function () { showMatch(k); });
+      el.appendChild(b); frag.appendChild(el);
+    });
+    if (found.length > MAXLIST) {
+      var more = document.createElement("li");
+      more.textContent = "… and " + (found.length - MAXLIST) + " more: n and N go through them all";
+      frag.appendChild(more);
+    }
+    resultsEl.appendChild(frag);
+    return found.length;
+  }
+  function showMatch(k) {
+    if (!found.length) return;
+    foundAt = (k + found.length) % found.length;
+    if (playing) pause();
+    seek(xat[found[foundAt]]);
+    countEl.textContent = (foundAt + 1) + " of " + found.length;
+    Array.from(resultsEl.children).forEach(function (el, i) { el.classList.toggle("current", i === foundAt); });
+    var cur = resultsEl.children[foundAt];
+    if (cur && cur.scrollIntoView) cur.scrollIntoView({ block: "nearest" });
+  }
+  function nextMatch(dir) { if (found.length) showMatch(foundAt < 0 ? (dir > 0 ? 0 : found.length - 1) : foundAt + dir); }
+  function wireSearch() {
+    if (!D.xs || !D.xs.length) return;
+    xat = new Float64Array(D.xt.length);
+    var acc = 0;
+    for (var i = 0; i < D.xt.length; i++) { acc += D.xt[i]; xat[i] = acc / 1e3; }
+    $("rb-search-box").hidden = false;
+    var timer = 0;
+    searchIn.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(function () { search(searchIn.value); }, 120); });
+    searchIn.addEventListener("keydown", function (e) {
+      if (e.key === "Enter") {
+        e.preventDefault(); clearTimeout(timer);
+        if (searchIn.dataset.q !== searchIn.value) { search(searchIn.value); searchIn.dataset.q = searchIn.value; }
+        nextMatch(e.shiftKey ? -1 : 1);
+      } else if (e.key === "Escape") { searchIn.blur(); player.focus(); }
+    });
+    $("rb-search-next").addEventListener("click", function () { nextMatch(1); });
+    $("rb-search-prev").addEventListener("click", function () { nextMatch(-1); });
+  }
+
   function onKey(e) {
     if (e.ctrlKey || e.metaKey || e.altKey) return;
     var tag = (e.target && e.target.tagName) || "";
     if (tag === "SELECT" || tag === "INPUT" || tag === "TEXTAREA") return;
     var k = e.key, handled = true;
-    if (k === " " || k === "k") { if (tag === "BUTTON" && k === " ") return; playing ? pause() : play(); }
+    if (k === "/" && D.xs && D.xs.length) { searchIn.focus(); searchIn.select(); }
+    else if (k === "n" && found.length) nextMatch(1);
+    else if (k === "N" && found.length) nextMatch(-1);
+    else if (k === " " || k === "k") { if (tag === "BUTTON" && k === " ") return; playing ? pause() : play(); }
     else if (k === "ArrowLeft") seek(time - (e.shiftKey ? D.duration / 10 : 5));
     else if (k === "ArrowRight") seek(time + (e.shiftKey ? D.duration / 10 : 5));
     else if (k === "[") nextMark(-1);
@@ -361,7 +425,7 @@
     }
     screen.textContent = "";
     screen.appendChild(frag);
-    wire(); buildMarks(); fit();
+    wire(); wireSearch(); buildMarks(); fit();
     overlay.hidden = true;
     ready = true;
     draw(at.length - 1); // the poster
@@ -376,6 +440,13 @@
   // A small API for scripts and tests driving the page.
   window.RunbookPlayer = {
     play: play, pause: pause, seek: seek, jumpToStep: jumpToStep, setSpeed: setSpeed,
+    // search lists the matches of q and returns how many; match(k) shows
+    // the k-th (from 0) as picking it does.
+    search: function (q) { searchIn.value = q; searchIn.dataset.q = q; return search(q); },
+    match: showMatch,
+    matches: function () {
+      return found.map(function (i) { var s = currentStep(xat[i]); return { time: xat[i], step: s ? s.n : 0, text: D.xs[i] }; });
+    },
     state: function () {
       var s = ready ? currentStep(time) : null;
       return { ready: ready, time: time, playing: playing, speed: speed, frame: shownIdx, step: s ? s.n : 0,
