@@ -42,6 +42,9 @@ const (
 	keySlower
 	keyQuit
 	keyInterrupt
+	keyNextMatch
+	keyPrevMatch
+	keyQuery // the query typed so far waits in the queries channel
 )
 
 // ErrInterrupted is Ctrl-C typed while playing: the CLI exits 130, as for
@@ -51,8 +54,9 @@ var ErrInterrupted = fmt.Errorf("interrupted by Ctrl-C: %w", context.Canceled)
 // SeekStep is how far → and ← jump.
 const SeekStep = 5 * time.Second
 
-// parseKeys turns raw input into player keys.
-func parseKeys(r io.Reader, out chan<- int) {
+// parseKeys turns raw input into player keys, and what is typed after /
+// into queries (with queries nil, / is no key).
+func parseKeys(r io.Reader, out chan<- int, queries chan<- query) {
 	br := bufio.NewReader(r)
 	defer close(out)
 	for {
@@ -61,6 +65,14 @@ func parseKeys(r io.Reader, out chan<- int) {
 			return
 		}
 		switch b {
+		case '/':
+			if queries != nil && !readQuery(br, out, queries) {
+				return
+			}
+		case 'n':
+			out <- keyNextMatch
+		case 'N':
+			out <- keyPrevMatch
 		case ' ':
 			out <- keyPause
 		case '.':
@@ -103,9 +115,46 @@ func parseKeys(r io.Reader, out chan<- int) {
 	}
 }
 
+// readQuery reads the text typed after / up to Enter (or Esc or Ctrl-C,
+// which cancel it), sending each state of it to queries followed by a
+// keyQuery on out, so it keeps its place among the keys. It reports false
+// when the input ended.
+func readQuery(br *bufio.Reader, out chan<- int, queries chan<- query) bool {
+	var q []rune
+	send := func(x query) {
+		queries <- x
+		out <- keyQuery
+	}
+	send(query{})
+	for {
+		r, _, err := br.ReadRune()
+		if err != nil {
+			send(query{cancel: true})
+			return false
+		}
+		switch {
+		case r == '\r' || r == '\n':
+			send(query{text: string(q), done: true})
+			return true
+		case r == 0x1b || r == 3:
+			send(query{cancel: true})
+			return true
+		case r == 0x7f || r == 8:
+			if len(q) > 0 {
+				q = q[:len(q)-1]
+			}
+		case r >= 0x20:
+			q = append(q, r)
+		}
+		send(query{text: string(q)})
+	}
+}
+
 // Play plays rec to out in real time (scaled by Speed), with the controls
 // when Keys is set: space pause/resume, . next frame while paused, ] and [
-// next/previous step, → and ← seek ±5 s, + and - speed, q quit. Seeking
+// next/previous step, → and ← seek ±5 s, + and - speed, / search (Enter
+// shows the first match from here, paused), n and N next/previous match,
+// q quit. Seeking
 // redraws the screen from the emulator; playing writes the recorded bytes
 // as they were.
 func Play(ctx context.Context, rec *Recording, out io.Writer, opt PlayOptions) error {
@@ -125,10 +174,12 @@ func Play(ctx context.Context, rec *Recording, out io.Writer, opt PlayOptions) e
 		status = func(string) {}
 	}
 	var keys chan int
+	var queries chan query
 	if opt.Keys != nil {
-		keys = make(chan int, 16)
-		go parseKeys(opt.Keys, keys)
+		keys, queries = make(chan int, 16), make(chan query, 16)
+		go parseKeys(opt.Keys, keys, queries)
 	}
+	find := &searcher{rec: rec, cur: -1}
 	tl, err := rec.TimelineWith(opt.Emulator)
 	if err != nil {
 		return err
@@ -228,6 +279,54 @@ func Play(ctx context.Context, rec *Recording, out io.Writer, opt PlayOptions) e
 				continue
 			}
 			switch k {
+			case keyQuery:
+				q := <-queries
+				if !q.done && !q.cancel {
+					if !paused {
+						paused = true
+						timer.Stop()
+						if err := bw.Flush(); err != nil {
+							return fmt.Errorf("play: write to terminal: %w", err)
+						}
+					}
+					status("/" + q.text)
+					continue
+				}
+				if q.cancel || q.text == "" {
+					status("paused")
+					continue
+				}
+				n, err := find.search(ctx, q.text)
+				if err != nil {
+					return err
+				}
+				if n == 0 {
+					status(fmt.Sprintf("/%s: not found (paused)", q.text))
+					continue
+				}
+				l, _ := find.next(tl.Time(), 1)
+				if err := seek(l.At); err != nil {
+					return err
+				}
+				status(find.status(l))
+			case keyNextMatch, keyPrevMatch:
+				dir := 1
+				if k == keyPrevMatch {
+					dir = -1
+				}
+				l, ok := find.next(tl.Time(), dir)
+				if !ok {
+					status("no search: / searches")
+					continue
+				}
+				if !paused {
+					paused = true
+					timer.Stop()
+				}
+				if err := seek(l.At); err != nil {
+					return err
+				}
+				status(find.status(l))
 			case keyQuit:
 				return nil
 			case keyInterrupt:

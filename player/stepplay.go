@@ -162,7 +162,7 @@ func (r termReader) Read(p []byte) (int, error) { return r.t.Read(r.ctx, p) }
 func (sp *stepper) play(ctx context.Context, end time.Duration, s Stretch) error {
 	kctx, cancel := context.WithCancel(ctx)
 	keyc := make(chan int, 16)
-	go parseKeys(termReader{kctx, sp.t}, keyc)
+	go parseKeys(termReader{kctx, sp.t}, keyc, nil)
 	defer func() {
 		// The key reader must be gone before the prompt reads again.
 		cancel()

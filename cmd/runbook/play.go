@@ -25,6 +25,9 @@ Keys while playing:
   ]  [       next / previous step
   →  ←       forward / back 5 s (backwards is instant: keyframes)
   +  -       faster / slower
+  /          search all the recording printed, even what scrolled away:
+             type the text, Enter shows the first match from here (paused)
+  n  N       next / previous match
   q          quit (Ctrl-C too, but exits 130, interrupted)
 
 Step mode (--step) goes command by command: before each it shows the
