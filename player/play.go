@@ -180,6 +180,7 @@ func Play(ctx context.Context, rec *Recording, out io.Writer, opt PlayOptions) e
 		go parseKeys(opt.Keys, keys, queries)
 	}
 	find := &searcher{rec: rec, cur: -1}
+	prompted := false // the bottom row shows the search's line
 	tl, err := rec.TimelineWith(opt.Emulator)
 	if err != nil {
 		return err
@@ -257,6 +258,17 @@ func Play(ctx context.Context, rec *Recording, out io.Writer, opt PlayOptions) e
 		}
 		return true, nil
 	}
+	// showMatch shows the screen a match was printed to, its line at
+	// the bottom as less shows it.
+	showMatch := func(l TextLine) error {
+		if err := seek(l.At); err != nil {
+			return err
+		}
+		msg := find.status(l)
+		status(msg)
+		prompted = true
+		return promptLine(bw, tl.View(), msg)
+	}
 	more := schedule()
 	for more || paused {
 		select {
@@ -285,14 +297,20 @@ func Play(ctx context.Context, rec *Recording, out io.Writer, opt PlayOptions) e
 					if !paused {
 						paused = true
 						timer.Stop()
-						if err := bw.Flush(); err != nil {
-							return fmt.Errorf("play: write to terminal: %w", err)
-						}
 					}
+					if err := promptLine(bw, tl.View(), "/"+q.text); err != nil {
+						return err
+					}
+					prompted = true
 					status("/" + q.text)
 					continue
 				}
 				if q.cancel || q.text == "" {
+					// The prompt goes: the screen as it was.
+					if err := seek(tl.Time()); err != nil {
+						return err
+					}
+					prompted = false
 					status("paused")
 					continue
 				}
@@ -301,14 +319,17 @@ func Play(ctx context.Context, rec *Recording, out io.Writer, opt PlayOptions) e
 					return err
 				}
 				if n == 0 {
-					status(fmt.Sprintf("/%s: not found (paused)", q.text))
+					msg := fmt.Sprintf("/%s: not found (paused)", q.text)
+					if err := promptLine(bw, tl.View(), msg); err != nil {
+						return err
+					}
+					status(msg)
 					continue
 				}
 				l, _ := find.next(tl.Time(), 1)
-				if err := seek(l.At); err != nil {
+				if err := showMatch(l); err != nil {
 					return err
 				}
-				status(find.status(l))
 			case keyNextMatch, keyPrevMatch:
 				dir := 1
 				if k == keyPrevMatch {
@@ -323,10 +344,9 @@ func Play(ctx context.Context, rec *Recording, out io.Writer, opt PlayOptions) e
 					paused = true
 					timer.Stop()
 				}
-				if err := seek(l.At); err != nil {
+				if err := showMatch(l); err != nil {
 					return err
 				}
-				status(find.status(l))
 			case keyQuit:
 				return nil
 			case keyInterrupt:
@@ -340,6 +360,13 @@ func Play(ctx context.Context, rec *Recording, out io.Writer, opt PlayOptions) e
 					}
 					status("paused")
 				} else {
+					if prompted {
+						// The search's line goes before play goes on.
+						if err := seek(tl.Time()); err != nil {
+							return err
+						}
+						prompted = false
+					}
 					status("playing")
 					more = schedule()
 				}
@@ -398,6 +425,20 @@ func Play(ctx context.Context, rec *Recording, out io.Writer, opt PlayOptions) e
 			}
 		}
 	}
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("play: write to terminal: %w", err)
+	}
+	return nil
+}
+
+// promptLine writes text on the screen's bottom row, in reverse video, as
+// less shows its prompt; the cursor and the attributes stay as they were.
+func promptLine(bw *bufio.Writer, s screen.Emulator, text string) error {
+	cols, rows := s.Size()
+	if r := []rune(text); len(r) > cols-1 {
+		text = string(r[:max(cols-2, 0)]) + "…"
+	}
+	fmt.Fprintf(bw, "\x1b7\x1b[%d;1H\x1b[0;7m%s\x1b[0m\x1b[K\x1b8", rows, text)
 	if err := bw.Flush(); err != nil {
 		return fmt.Errorf("play: write to terminal: %w", err)
 	}
