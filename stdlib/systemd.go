@@ -107,63 +107,43 @@ var _ = document("systemd", "enable", `systemd.enable(name [, {now=false}]) -> c
 	`Enables the unit (systemctl enable) unless it is enabled already; now=true also starts it.
 Works offline, where systemd is not running.`)
 
-func (m *Modules) systemdEnable(L *lua.LState) int {
-	o := m.newOp(L, "systemd.enable", "")
-	u := o.checkUnit(1)
-	opt := o.options(2, "now")
-	if opt.boolean("now", false) {
-		o.intent(Intent{Text: u + " enabled and started"})
-		if o.planned(opt.notify(), "systemctl enable --now "+shellquote.Quote(u)) {
-			L.Push(lua.LTrue)
-			return 1
-		}
-	} else {
-		o.intent(Intent{Text: u + " enabled"})
-		if o.planned(opt.notify(), "systemctl enable "+shellquote.Quote(u)) {
-			L.Push(lua.LTrue)
-			return 1
-		}
-	}
-	if opt.boolean("now", false) && o.both(u, true, opt.notify()) {
-		L.Push(lua.LTrue)
-		return 1
-	}
-	L.Push(lua.LBool(o.setEnabled(u, true, opt.notify())))
-	if opt.boolean("now", false) {
-		if o.setActive(u, "start", opt.notify()) {
-			L.Replace(-1, lua.LTrue)
-		}
-	}
-	return 1
-}
+func (m *Modules) systemdEnable(L *lua.LState) int { return m.systemdSwitch(L, true) }
 
 var _ = document("systemd", "disable", `systemd.disable(name [, {now=false}]) -> changed`,
 	`Disables the unit (systemctl disable) unless it is disabled already; now=true also stops
 it. Works offline.`)
 
-func (m *Modules) systemdDisable(L *lua.LState) int {
-	o := m.newOp(L, "systemd.disable", "")
+func (m *Modules) systemdDisable(L *lua.LState) int { return m.systemdSwitch(L, false) }
+
+// systemdSwitch is systemd.enable (on) and systemd.disable: the unit
+// enabled or disabled, and with now=true also started or stopped.
+func (m *Modules) systemdSwitch(L *lua.LState, on bool) int {
+	name, verb, text, act := "systemd.disable", "disable", " disabled", "stop"
+	if on {
+		name, verb, text, act = "systemd.enable", "enable", " enabled", "start"
+	}
+	o := m.newOp(L, name, "")
 	u := o.checkUnit(1)
 	opt := o.options(2, "now")
-	if opt.boolean("now", false) {
-		o.intent(Intent{Text: u + " stopped and disabled"})
-		if o.planned(opt.notify(), "systemctl disable --now "+shellquote.Quote(u)) {
-			L.Push(lua.LTrue)
-			return 1
-		}
-	} else {
-		o.intent(Intent{Text: u + " disabled"})
-		if o.planned(opt.notify(), "systemctl disable "+shellquote.Quote(u)) {
-			L.Push(lua.LTrue)
-			return 1
-		}
+	now := opt.boolean("now", false)
+	cmd := "systemctl " + verb + " "
+	switch {
+	case now && on:
+		text, cmd = " enabled and started", cmd+"--now "
+	case now:
+		text, cmd = " stopped and disabled", cmd+"--now "
 	}
-	if opt.boolean("now", false) && o.both(u, false, opt.notify()) {
+	o.intent(Intent{Text: u + text})
+	if o.planned(opt.notify(), cmd+shellquote.Quote(u)) {
 		L.Push(lua.LTrue)
 		return 1
 	}
-	changed := o.setEnabled(u, false, opt.notify())
-	if opt.boolean("now", false) && o.setActive(u, "stop", opt.notify()) {
+	if now && o.both(u, on, opt.notify()) {
+		L.Push(lua.LTrue)
+		return 1
+	}
+	changed := o.setEnabled(u, on, opt.notify())
+	if now && o.setActive(u, act, opt.notify()) {
 		changed = true
 	}
 	L.Push(lua.LBool(changed))
