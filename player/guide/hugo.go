@@ -30,27 +30,7 @@ func WriteHugo(w io.Writer, p *Plan, opt HugoOptions) error {
 	if p.Description != "" {
 		fmt.Fprintf(bw, "%s\n\n", strings.TrimSpace(p.Description))
 	}
-	for _, st := range p.Steps {
-		fmt.Fprintf(bw, "## %d. %s\n\n", st.N, mdText(st.Name))
-		if st.Skipped != "" {
-			fmt.Fprintf(bw, "*Not run in the verified run: %s.*\n\n", mdText(st.Skipped))
-		}
-		for _, b := range blocks(st.Items) {
-			switch b.kind {
-			case proseBlock:
-				fmt.Fprintf(bw, "%s\n\n", b.text)
-			case linesBlock:
-				fmt.Fprintf(bw, "%s\n\n%s\n\n", b.lead(), codeBlock("", strings.Join(b.lines, "\n")))
-			case wholeBlock, goalBlock:
-				fmt.Fprintf(bw, "%s\n\n", b.lead())
-			case commandBlock:
-				writeTerminal(bw, p, b.cmds)
-			}
-		}
-		if st.Stopped != "" {
-			fmt.Fprintf(bw, "*The rest of this step depends on the host: %s*\n\n", mdText(st.Stopped))
-		}
-	}
+	writeSteps(bw, p, writeTerminal)
 	if r := p.Recording; r != nil {
 		fmt.Fprintf(bw, "## Recording\n\n{{< ttyplayer%s >}}\n", attrs("src", r.Src, "name", r.Name,
 			"autoplay", strconv.FormatBool(opt.Autoplay), "loop", strconv.FormatBool(opt.Loop)))

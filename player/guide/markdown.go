@@ -21,29 +21,7 @@ func WriteMarkdown(w io.Writer, p *Plan) error {
 	if p.Description != "" {
 		fmt.Fprintf(bw, "%s\n\n", strings.TrimSpace(p.Description))
 	}
-	for _, st := range p.Steps {
-		fmt.Fprintf(bw, "## %d. %s\n\n", st.N, mdText(st.Name))
-		if st.Skipped != "" {
-			fmt.Fprintf(bw, "*Not run in the verified run: %s.*\n\n", mdText(st.Skipped))
-		}
-		for _, b := range blocks(st.Items) {
-			switch b.kind {
-			case proseBlock:
-				fmt.Fprintf(bw, "%s\n\n", b.text)
-			case linesBlock:
-				body := strings.Join(b.lines, "\n")
-				fence := fenceFor(body)
-				fmt.Fprintf(bw, "%s\n\n%s\n%s\n%s\n\n", b.lead(), fence, body, fence)
-			case wholeBlock, goalBlock:
-				fmt.Fprintf(bw, "%s\n\n", b.lead())
-			case commandBlock:
-				writeConsole(bw, p, b.cmds)
-			}
-		}
-		if st.Stopped != "" {
-			fmt.Fprintf(bw, "*The rest of this step depends on the host: %s*\n\n", mdText(st.Stopped))
-		}
-	}
+	writeSteps(bw, p, writeConsole)
 	if r := p.Recording; r != nil {
 		fmt.Fprintf(bw, "## Recording\n\n[%s](%s)\n", mdText(r.Name), r.Src)
 	}
@@ -94,6 +72,33 @@ func writeConsole(bw *bufio.Writer, p *Plan, cmds []Item) {
 	flush()
 	for _, d := range details {
 		fmt.Fprintf(bw, "%s\n\n", d)
+	}
+}
+
+// writeSteps writes p's steps as both page formats have them; writeCmds
+// writes a run of commands (a console block, or Hugo's terminal
+// shortcodes).
+func writeSteps(bw *bufio.Writer, p *Plan, writeCmds func(*bufio.Writer, *Plan, []Item)) {
+	for _, st := range p.Steps {
+		fmt.Fprintf(bw, "## %d. %s\n\n", st.N, mdText(st.Name))
+		if st.Skipped != "" {
+			fmt.Fprintf(bw, "*Not run in the verified run: %s.*\n\n", mdText(st.Skipped))
+		}
+		for _, b := range blocks(st.Items) {
+			switch b.kind {
+			case proseBlock:
+				fmt.Fprintf(bw, "%s\n\n", b.text)
+			case linesBlock:
+				fmt.Fprintf(bw, "%s\n\n%s\n\n", b.lead(), codeBlock("", strings.Join(b.lines, "\n")))
+			case wholeBlock, goalBlock:
+				fmt.Fprintf(bw, "%s\n\n", b.lead())
+			case commandBlock:
+				writeCmds(bw, p, b.cmds)
+			}
+		}
+		if st.Stopped != "" {
+			fmt.Fprintf(bw, "*The rest of this step depends on the host: %s*\n\n", mdText(st.Stopped))
+		}
 	}
 }
 
