@@ -184,3 +184,80 @@ func recDirs(uid int) []string {
 	}
 	return out
 }
+
+// The connection dropped mid-command (sshd killed): rec ends, and leaves
+// a recording valid to its last frame, an index with the commands so far
+// and saying how the session ended.
+func TestRecOnHostConnectionDropped(t *testing.T) {
+	srv := sshtest.Start(t, sshtest.Options{User: "rbdrop", Password: "rbdrop-login"})
+	fi, err := os.Stat(srv.HomeDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	uid := int(fi.Sys().(*syscall.Stat_t).Uid)
+	// rec cannot remove its directory on a host it lost: the test does.
+	before := recDirs(uid)
+	t.Cleanup(func() {
+		for _, d := range recDirs(uid) {
+			if !slices.Contains(before, d) {
+				os.RemoveAll(d)
+			}
+		}
+	})
+	home := sshtest.ClientHome(t, srv, "andromeda", true)
+	t.Setenv("SSH_AUTH_SOCK", "")
+	bin := runbookBinary(t)
+	dir := t.TempDir()
+	rec := filepath.Join(dir, "d.ttyrec")
+	p := startPane(t, dir, home, bin+" rec d.ttyrec --host andromeda; echo EXIT=$?")
+	p.wait("runbook rec: recording andromeda", 1)
+	p.run("echo before-$((4+4))")
+	p.wait("before-8", 1)
+	p.run("sleep 617")
+	// Killed once the command runs on the host (sshd runs it here).
+	deadline := time.Now().Add(30 * time.Second)
+	for !running("sleep\x00617\x00") {
+		if time.Now().After(deadline) {
+			t.Fatalf("sleep 617 never ran:\n%s", p.screen())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	srv.Kill()
+	p.wait("EXIT=", 1)
+	s := p.screen()
+	t.Logf("screen:\n%s", s)
+	if !strings.Contains(s, "EXIT=0") || !strings.Contains(s, "the session ended") {
+		t.Errorf("rec after the connection dropped:\n%s", s)
+	}
+	ix, err := recording.ReadIndex(recording.IndexPath(rec))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, c := range ix.Hand.Commands {
+		got = append(got, fmt.Sprintf("%s => %d", c.Text, c.Exit))
+	}
+	if strings.Join(got, "; ") != "echo before-$((4+4)) => 0; sleep 617 => -1" {
+		t.Errorf("commands: %q", got)
+	}
+	if ix.Stopped == nil || !strings.Contains(ix.Stopped.Reason, "the session ended") {
+		t.Errorf("the index does not say how the session ended: %+v", ix.Stopped)
+	}
+	if out, err := exec.Command(bin, "info", rec).CombinedOutput(); err != nil || !strings.Contains(string(out), "problems:  none") {
+		t.Errorf("runbook info: %v\n%s", err, out)
+	}
+	if out, err := exec.Command(bin, "check", rec).CombinedOutput(); err != nil {
+		t.Errorf("runbook check: %v\n%s", err, out)
+	}
+}
+
+// running reports whether a process with this command line runs.
+func running(cmdline string) bool {
+	all, _ := filepath.Glob("/proc/[0-9]*/cmdline")
+	for _, f := range all {
+		if b, err := os.ReadFile(f); err == nil && string(b) == cmdline {
+			return true
+		}
+	}
+	return false
+}
