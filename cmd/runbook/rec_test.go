@@ -51,7 +51,9 @@ func startPane(t *testing.T, dir, home, command string) *pane {
 	needProgram(t, "tmux")
 	p := &pane{t: t, sock: filepath.Join(t.TempDir(), "tmux.sock")}
 	cmd := exec.Command("tmux", "-S", p.sock, "-f", "/dev/null", "new-session", "-d", "-x", "100", "-y", "30", "-c", dir, command)
-	cmd.Env = append(os.Environ(), "HOME="+home, "TERM=xterm-256color", "EDITOR=", "VISUAL=", "RUNBOOK_SHARED=")
+	// TMPDIR: where a local rec makes its private directory; a test
+	// that kills rec leaves it there, removed with the test's.
+	cmd.Env = append(os.Environ(), "HOME="+home, "TERM=xterm-256color", "EDITOR=", "VISUAL=", "RUNBOOK_SHARED=", "TMPDIR="+t.TempDir())
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("tmux new-session: %v\n%s", err, out)
 	}
