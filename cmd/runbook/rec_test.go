@@ -51,7 +51,9 @@ func startPane(t *testing.T, dir, home, command string) *pane {
 	needProgram(t, "tmux")
 	p := &pane{t: t, sock: filepath.Join(t.TempDir(), "tmux.sock")}
 	cmd := exec.Command("tmux", "-S", p.sock, "-f", "/dev/null", "new-session", "-d", "-x", "100", "-y", "30", "-c", dir, command)
-	cmd.Env = append(os.Environ(), "HOME="+home, "TERM=xterm-256color", "EDITOR=", "VISUAL=", "RUNBOOK_SHARED=")
+	// TMPDIR: where a local rec makes its private directory; a test
+	// that kills rec leaves it there, removed with the test's.
+	cmd.Env = append(os.Environ(), "HOME="+home, "TERM=xterm-256color", "EDITOR=", "VISUAL=", "RUNBOOK_SHARED=", "TMPDIR="+t.TempDir())
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("tmux new-session: %v\n%s", err, out)
 	}
@@ -451,4 +453,63 @@ func TestDraftFromRec(t *testing.T) {
 			t.Errorf("after run %d of the draft: app.conf %q, motd %q: not as the hand session left them", run, conf, motd)
 		}
 	}
+}
+
+// The status line sits on the bottom row of the user's screen without
+// eating what the session shows there: the prompt at the bottom moves up
+// a row, what is typed while it is up is seen, output scrolls above it,
+// and nothing of it stays behind once it is gone, even when it was up
+// as a full-screen program (vi) took over and left the screen.
+func TestRecStatusLineLeavesScreenClean(t *testing.T) {
+	needProgram(t, "vi")
+	bin := runbookBinary(t)
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "f.conf"), []byte("a=1\n"), 0o644)
+	p := startPane(t, dir, recHome(t), bin+" rec s.ttyrec; echo EXIT=$?")
+	p.wait("rec>", 1)
+	for i := 1; i <= 32; i++ { // the prompt ends on the bottom row
+		p.run(fmt.Sprintf("echo line-$((%d+100))", i))
+	}
+	p.wait("line-132", 1)
+	p.keys(`C-\`, "m")
+	p.wait("marker name", 1)
+	visible := func() []string {
+		return strings.Split(strings.TrimRight(p.tmux("capture-pane", "-p"), "\n"), "\n")
+	}
+	if v := visible(); len(v) != 30 || !strings.HasPrefix(v[28], "rec>") || !strings.Contains(v[29], "marker name") {
+		t.Errorf("the status line hides the prompt:\n%s", strings.Join(v, "\n"))
+	}
+	p.typ("Edit")
+	p.keys("Enter")
+	p.wait("marker added: Edit", 1)
+	p.typ("vi f.conf")
+	p.wait("rec> vi f.conf", 1) // seen while the status is up
+	p.keys("Enter")
+	p.wait("a=1", 1)
+	p.keys(`C-\`, "p")
+	p.wait("PAUSED", 1)
+	p.keys(`C-\`, "p")
+	p.wait("recording again", 1)
+	p.run(":wq")
+	p.typ("echo after-$((6*7))")
+	p.keys("Enter")
+	p.wait("after-42", 1)
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		v := visible()
+		s := strings.Join(v, "\n")
+		last := strings.TrimSpace(v[len(v)-1])
+		if !strings.Contains(s, "recording again") && !strings.Contains(s, "marker added") && !strings.Contains(s, "PAUSED") && last == "rec>" {
+			if !strings.Contains(s, "rec> vi f.conf\n") || strings.Contains(s, "~") {
+				t.Errorf("the screen after vi and the status line:\n%s", s)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the status line stays on the screen, or no prompt at the bottom:\n%s", s)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	p.run("exit")
+	p.wait("EXIT=0", 1)
 }

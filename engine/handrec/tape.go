@@ -1,6 +1,7 @@
 package handrec
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"os"
@@ -11,11 +12,15 @@ import (
 )
 
 // tape records what the session's terminal shows and shows it to the
-// user. While paused, or once the user stopped recording, it shows and
-// records nothing. The bottom row of the user's display may hold a status
-// line (PAUSED, the marker name being typed): it is drawn over the
-// session's screen, never recorded, and drawn again after every write
-// while it is up.
+// user. While paused, or once the user stopped recording, it records
+// nothing. The bottom row of the user's display may hold a status line
+// (PAUSED, the marker name being typed), never recorded: while it is up
+// the rows above it are the scrolling region (as apt's progress bar
+// does), so the session's output scrolls above it and never drags it
+// into the session's text, and what was on the bottom row (the prompt
+// being typed at) is first moved up a row rather than hidden. Both are
+// set again after every write while it is up, since a program may reset
+// the region.
 type tape struct {
 	mu      sync.Mutex
 	file    *os.File
@@ -49,8 +54,15 @@ func (t *tape) Write(p []byte) (int, error) {
 		}
 	}
 	if t.display != nil {
+		if t.status != "" && altScreenOn(p) {
+			// The normal screen is kept as it is while a program
+			// (vi, less) shows its own: without the status line, or
+			// it comes back with it once the status is long gone.
+			t.show(fmt.Sprintf("\x1b7\x1b[%d;1H\x1b[0m\x1b[2K\x1b8", max(t.rows, 1)))
+		}
 		t.display.Write(p)
 		if t.status != "" {
+			t.reserve()
 			t.drawStatus()
 		}
 	}
@@ -165,6 +177,7 @@ func (t *tape) resize(rows int) {
 	defer t.mu.Unlock()
 	t.rows = rows
 	if t.status != "" {
+		t.reserve()
 		t.drawStatus()
 	}
 }
@@ -181,9 +194,16 @@ func (t *tape) setStatus(text string, d time.Duration) {
 	if text == "" {
 		if t.status != "" {
 			t.status = ""
-			t.show(fmt.Sprintf("\x1b7\x1b[%d;1H\x1b[0m\x1b[2K\x1b8", t.rows))
+			// The whole screen scrolls again; the status row is blank.
+			t.show(fmt.Sprintf("\x1b7\x1b[r\x1b8\x1b7\x1b[%d;1H\x1b[0m\x1b[2K\x1b8", max(t.rows, 1)))
 		}
 		return
+	}
+	if t.status == "" && t.rows > 1 {
+		// Make room: a line feed scrolls the screen up one row when the
+		// cursor is on the bottom row (a prompt there stays in sight),
+		// and only moves it down otherwise; the cursor goes back up.
+		t.show(fmt.Sprintf("\n\x1b7\x1b[1;%dr\x1b8\x1b[A", t.rows-1))
 	}
 	t.status = text
 	t.drawStatus()
@@ -199,6 +219,15 @@ func (t *tape) setStatus(text string, d time.Duration) {
 	}
 }
 
+// reserve sets the scrolling region above the status row again (setting
+// it moves the cursor home: it is saved and restored around it). Called
+// with t.mu held.
+func (t *tape) reserve() {
+	if t.rows > 1 {
+		t.show(fmt.Sprintf("\x1b7\x1b[1;%dr\x1b8", t.rows-1))
+	}
+}
+
 // drawStatus draws the status line; the cursor stays where the session
 // put it. Called with t.mu held.
 func (t *tape) drawStatus() {
@@ -211,4 +240,14 @@ func (t *tape) show(s string) {
 	if t.display != nil {
 		io.WriteString(t.display, s)
 	}
+}
+
+// altScreenOn reports whether p switches to the alternate screen.
+func altScreenOn(p []byte) bool {
+	for _, seq := range []string{"\x1b[?1049h", "\x1b[?1047h", "\x1b[?47h"} {
+		if bytes.Contains(p, []byte(seq)) {
+			return true
+		}
+	}
+	return false
 }
