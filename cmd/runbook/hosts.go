@@ -16,6 +16,7 @@ import (
 	"github.com/runbook-dev/runbook/engine"
 	rssh "github.com/runbook-dev/runbook/engine/ssh"
 	"github.com/runbook-dev/runbook/engine/target"
+	"github.com/runbook-dev/runbook/recording"
 )
 
 // hostsHelp is appended to `runbook run --help`.
@@ -371,6 +372,9 @@ func runOnTargets(ctx context.Context, st *IO, f *targetFlags, opts engine.Optio
 			if err := checkOutput("run", engine.HostRecordPath(opts.Record, j.name), f.overwrite, nil); err != nil {
 				return nil, err
 			}
+		}
+		if err := checkOutput("run", recording.FleetPath(opts.Record), f.overwrite, nil); err != nil {
+			return nil, err
 		}
 	}
 	fleet := &engine.Fleet{Forks: f.forks, Options: opts}
