@@ -48,6 +48,8 @@ func (f *Fleet) writeManifest(o Options, stamp time.Time, results []HostResult) 
 		}
 		if rep := r.Report; rep != nil {
 			h.Recording = rep.Recording
+			// The manifest names the recording already.
+			h.Reason = strings.TrimSuffix(h.Reason, " (recording: "+rep.Recording+")")
 			if rep.Runbook != "" && m.Runbook == nil {
 				name = rep.Runbook
 				m.Runbook = &recording.Runbook{Name: rep.Runbook, Path: rep.Path}
