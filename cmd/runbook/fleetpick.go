@@ -15,20 +15,24 @@ import (
 
 // fleetHelp is appended to play's and export's --help.
 const fleetHelp = `
-A fleet run (runbook FILE.lua --hosts FILE) records each host apart and
-writes a manifest beside them: recordings/NAME-STAMP.fleet.json, or
-x.fleet.json beside --record x.ttyrec's x-HOST.ttyrec. REC may name the
-fleet: that manifest, the --record name the run was given (x.ttyrec), or
-a directory (its newest fleet manifest). Its hosts are listed with how
-they ended, failed hosts first; --host NAME picks one (play asks at a
-terminal without it).
+Fleet runs: a run over several hosts (runbook FILE.lua --hosts FILE)
+records each host apart and writes a manifest beside them,
+recordings/NAME-STAMP.fleet.json (or x.fleet.json beside --record
+x.ttyrec's x-HOST.ttyrec). FLEET is that manifest, the --record name the
+run was given (x.ttyrec), or a directory (its newest manifest). Its hosts
+are listed with how they ended, failed first; --host NAME picks one.
+`
+
+// playFleetHelp is appended to play's --help.
+const playFleetHelp = fleetHelp + `Without --host, play asks which at a terminal; elsewhere it lists the
+hosts and exits 2.
 `
 
 // exportFleetHelp is appended to export's --help.
-const exportFleetHelp = fleetHelp + `Without --host, a fleet run is published as one page: the hosts failed
-first, each playable in the page's player (each host's recording is
-stored compressed and opened when picked). With --host, that host alone
-is published, as any recording is.
+const exportFleetHelp = fleetHelp + `Without --host, the fleet is published as one page: the hosts failed
+first, each playable in the page's player (each host's page is stored
+compressed and opened when picked; #host=NAME in the address opens that
+one). With --host, that host alone is published, as any recording is.
 `
 
 // fleetRun is a fleet run named on the command line: its manifest.

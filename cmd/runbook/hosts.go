@@ -43,7 +43,9 @@ Hosts:
   recording. Up to 10 hosts, their output is shown line by line behind
   "HOST | "; more show one summary line on a terminal (hosts done, running,
   failed, the slowest step) with failures above it, else one line per host
-  as it ends. A combined recap ends the run, failures first.
+  as it ends. A combined recap ends the run, failures first, and names
+  the fleet's manifest (NAME-STAMP.fleet.json, or x.fleet.json beside
+  --record x.ttyrec): runbook play and export take it to pick a host.
 
 Examples:
   runbook xen-prereqs.lua --host andromeda

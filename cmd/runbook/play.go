@@ -56,7 +56,7 @@ Examples:
 `
 
 func runPlay(ctx context.Context, st *IO, args []string) error {
-	fs := newFlags(st, "play", playUse, playMore+fleetHelp)
+	fs := newFlags(st, "play", playUse, playMore+playFleetHelp)
 	host := fs.String("host", "", "of a fleet run, play host `NAME`'s recording")
 	speed := fs.Float64P("speed", "s", 1, "play this many times faster (-s as in asciinema play)")
 	idle := fs.StringP("idle-limit", "i", "", "shorten longer pauses to this (2s, or seconds: 2; 0: keep them; -i as in asciinema play)")
