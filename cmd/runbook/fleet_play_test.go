@@ -192,6 +192,21 @@ func TestExportFleetPage(t *testing.T) {
 	if strings.Contains(string(html), sitePW) {
 		t.Error("the page holds the secret")
 	}
+	// The page stays small: the player's CSS and script are in it once,
+	// not once a host, so it is smaller than the hosts' own pages together.
+	var alone int
+	for _, h := range []string{"h00", "h02", "h03", "h04"} {
+		one := filepath.Join(dir, h+".html")
+		if code, _, errOut := publishCLI(t, "export", manifest, one, "--host", h); code != 0 {
+			t.Fatalf("export --host %s: exit %d: %s", h, code, errOut)
+		}
+		fi, _ := os.Stat(one)
+		alone += int(fi.Size())
+	}
+	t.Logf("fleet page %d bytes, the hosts' pages %d bytes together", len(html), alone)
+	if len(html) >= alone*2/3 {
+		t.Errorf("the fleet page is %d bytes, the hosts' own pages %d together", len(html), alone)
+	}
 	// One host alone: --host, to svg too; a fleet is no svg.
 	if code, _, errOut := publishCLI(t, "export", manifest, filepath.Join(dir, "h02.svg"), "--host", "h02"); code != 0 {
 		t.Errorf("export --host h02 to svg: exit %d: %s", code, errOut)
@@ -276,5 +291,22 @@ func TestExportFleetPage(t *testing.T) {
 		if !strings.HasPrefix(u, "file://") && !strings.HasPrefix(u, "about:") {
 			t.Errorf("the page requested %s", u)
 		}
+	}
+}
+
+// A fleet's manifest is an output like its recordings: one that exists is
+// refused before anything runs, unless --overwrite.
+func TestFleetManifestExists(t *testing.T) {
+	dir := t.TempDir()
+	rb := filepath.Join(dir, "site.lua")
+	os.WriteFile(rb, []byte(siteRunbook), 0o644)
+	manifest := filepath.Join(dir, "x.fleet.json")
+	os.WriteFile(manifest, []byte("{}"), 0o644)
+	code, _, errOut := runHostsCLI(t, rb, "--host", "a,b", "--record", filepath.Join(dir, "x.ttyrec"))
+	if code != 2 || !strings.Contains(errOut, manifest+" exists: add --overwrite") {
+		t.Errorf("exit %d, stderr %q", code, errOut)
+	}
+	if b, _ := os.ReadFile(manifest); string(b) != "{}" {
+		t.Errorf("the manifest was changed: %q", b)
 	}
 }
