@@ -282,6 +282,17 @@ func TestExportFleetPage(t *testing.T) {
 	}
 	waitHost("h02")
 	finalScreen("h02", "done w02")
+	// The keys then go to h02's player: 0 seeks to its start.
+	if err := p.WaitFor(ctx, `document.activeElement === document.getElementById("rb-fleet-frame")`); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Key(ctx, "0"); err != nil {
+		t.Fatal(err)
+	}
+	var at float64
+	if err := p.Eval(ctx, `RunbookFleet.player().state().time`, &at); err != nil || at != 0 {
+		t.Errorf("after the key 0, h02's player is at %v (%v)", at, err)
+	}
 	var h string
 	p.Eval(ctx, "location.hash", &h)
 	if h != "#host=h02" {

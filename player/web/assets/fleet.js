@@ -69,8 +69,16 @@
     });
   }
 
+  // A host picked by hand gets the keys: its player is focused, as if
+  // clicked (space then plays it rather than picking the host again).
+  function focusPlayer() {
+    var d = frame.contentDocument, el = d && d.getElementById("rb-player");
+    if (el) { frame.focus(); el.focus(); }
+  }
   buttons().forEach(function (b) {
-    b.addEventListener("click", function () { pick(b.dataset.host); });
+    b.addEventListener("click", function () {
+      pick(b.dataset.host).then(function (ok) { if (ok) focusPlayer(); });
+    });
   });
   var want = decodeURIComponent((location.hash.match(/^#host=(.*)$/) || [])[1] || "");
   var first = hosts().find(function (h) { return h.playable && (!want || h.name === want); }) ||
