@@ -228,6 +228,8 @@ func (a *aRun) startSession() error {
 				a.ix.Stopped.Reason = "interrupted"
 			}
 			a.writeIndex(true)
+			// The recording is kept: the report (and a fleet's manifest) names it.
+			a.rep.Recording, a.rep.Index = opts.Record, a.ixFile.Path
 		}
 		return err
 	}
