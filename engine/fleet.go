@@ -37,6 +37,10 @@ type Fleet struct {
 	// by line behind their names; more show a summary instead (0:
 	// DefaultFleetLines).
 	LinesUpTo int
+
+	// Manifest is where Run wrote the manifest of a run over several
+	// hosts that recorded (recording.Fleet; "" when none).
+	Manifest string
 }
 
 // FleetHost is one host of a fleet.
@@ -127,6 +131,7 @@ const DefaultFleetLines = 10
 // line per host as it ends. Each host's full session is in its recording.
 func (f *Fleet) runMany(ctx context.Context) ([]*Report, error) {
 	v := newFleetView(f)
+	o, stamp := f.fleetStart()
 	results := make([]HostResult, len(f.Hosts))
 	stopTicker := v.tick()
 	// Forks workers take the hosts in turn.
@@ -149,7 +154,7 @@ func (f *Fleet) runMany(ctx context.Context) ([]*Report, error) {
 				}
 				v.started(i)
 				out := v.hostWriter(i)
-				results[i] = f.runHost(ctx, i, h, out, v)
+				results[i] = f.runHost(ctx, o, i, h, out, v)
 				if pw, ok := out.(*prefixWriter); ok {
 					pw.Flush()
 				}
@@ -172,6 +177,17 @@ func (f *Fleet) runMany(ctx context.Context) ([]*Report, error) {
 		}
 	}
 	v.recap(results)
+	manifest, merr := f.writeManifest(o, stamp, results)
+	if manifest != "" {
+		f.Manifest = manifest
+		v.showManifest(manifest)
+	}
+	if merr != nil {
+		if len(fe.Failed) == 0 {
+			return reports, merr
+		}
+		v.note(merr.Error())
+	}
 	if len(fe.Failed) == 0 {
 		return reports, nil
 	}
@@ -180,7 +196,7 @@ func (f *Fleet) runMany(ctx context.Context) ([]*Report, error) {
 
 // runHost dials one host of several and runs the runbook there, its
 // session shown through out (nil: not shown).
-func (f *Fleet) runHost(ctx context.Context, i int, h FleetHost, out io.Writer, v *fleetView) HostResult {
+func (f *Fleet) runHost(ctx context.Context, o Options, i int, h FleetHost, out io.Writer, v *fleetView) HostResult {
 	t, err := f.Dial(ctx, h)
 	if err != nil {
 		if out != nil {
@@ -189,7 +205,6 @@ func (f *Fleet) runHost(ctx context.Context, i int, h FleetHost, out io.Writer, 
 		return HostResult{Host: h, Status: hostStatus(err), Err: err}
 	}
 	defer t.Close()
-	o := f.Options
 	o.Target = t
 	o.Set = mergeSet(o.Set, h.Set)
 	o.Display, o.DisplayTTY = out, false

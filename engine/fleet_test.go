@@ -158,6 +158,21 @@ func TestFleetInterrupted(t *testing.T) {
 	if n := len(dials); n > 3 {
 		t.Errorf("%d hosts were dialled after Ctrl-C with 3 forks", n)
 	}
+	// The manifest is written all the same: the hosts that ran have a
+	// recording in it, the others none.
+	m, merr := recording.ReadFleet(recording.FleetPath(f.Options.Record))
+	if merr != nil {
+		t.Fatal(merr)
+	}
+	withRec := 0
+	for _, h := range m.Hosts {
+		if h.Recording != "" {
+			withRec++
+		}
+	}
+	if m.Tally() != "12 interrupted" || withRec != len(dials) {
+		t.Errorf("manifest after Ctrl-C: %q, %d recordings, %d hosts dialled: %+v", m.Tally(), withRec, len(dials), m.Hosts)
+	}
 	out := disp.String()
 	if !strings.Contains(out, "Recap (12 hosts): 12 interrupted") {
 		t.Errorf("recap:\n%s", out)

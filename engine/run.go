@@ -168,6 +168,9 @@ func (a *aRun) openRecording() error {
 		if opts.Clock != nil {
 			now = opts.Clock.Now()
 		}
+		if !opts.stamp.IsZero() {
+			now = opts.stamp
+		}
 		opts.Record = filepath.Join(opts.RecordDir, fmt.Sprintf("%s-%s-%s.ttyrec",
 			FileSafe(rb.Name), FileSafe(opts.Target.Name()), now.UTC().Format("20060102T150405Z")))
 		pick = true
@@ -225,6 +228,8 @@ func (a *aRun) startSession() error {
 				a.ix.Stopped.Reason = "interrupted"
 			}
 			a.writeIndex(true)
+			// The recording is kept: the report (and a fleet's manifest) names it.
+			a.rep.Recording, a.rep.Index = opts.Record, a.ixFile.Path
 		}
 		return err
 	}

@@ -85,6 +85,9 @@ type Options struct {
 	// onStep, when set, is told when each step starts (a fleet's summary
 	// line shows the slowest step running).
 	onStep func(s *Step, of int)
+	// stamp, when set, is the time a RecordDir name is stamped with (a
+	// fleet's hosts share their fleet's).
+	stamp time.Time
 }
 
 // runner is one runbook loaded in one Lua state for one target.

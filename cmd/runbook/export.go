@@ -12,7 +12,7 @@ import (
 	"github.com/runbook-dev/runbook/recording"
 )
 
-const exportUse = "runbook export REC OUT.html|OUT.svg [--pace human|real] [--idle-limit DUR] [--title TEXT] [--loop] [--format html|svg]"
+const exportUse = "runbook export REC|FLEET OUT.html|OUT.svg [--host NAME] [--pace human|real] [--idle-limit DUR] [--title TEXT] [--loop] [--format html|svg]"
 
 const exportMore = `
 OUT.html is one self-contained web page that plays offline: play/pause, a
@@ -40,10 +40,13 @@ Examples:
   runbook export recordings/demo.ttyrec docs/demo.html
   runbook export recordings/xen-prereqs.ttyrec xen.svg --idle-limit 1s --loop
   runbook export talk.cast - --format html > talk.html
+  runbook export recordings/site-20260101T120000Z.fleet.json site.html
+  runbook export recordings/site-20260101T120000Z.fleet.json web3.svg --host web3
 `
 
 func runExport(ctx context.Context, st *IO, args []string) error {
-	fs := newFlags(st, "export", exportUse, exportMore)
+	fs := newFlags(st, "export", exportUse, exportMore+exportFleetHelp)
+	host := fs.String("host", "", "of a fleet run, export host `NAME`'s recording alone")
 	format := fs.String("format", "", "what to write: `html` or svg (default: from OUT's extension)")
 	from := fs.String("from-format", "", "REC's format: ttyrec, nh, asciicast (default: from its name or content)")
 	aliasFlag(fs, "from", "from-format", "use --from-format (--from is the step to start at in run and play)")
@@ -90,6 +93,25 @@ func runExport(ctx context.Context, st *IO, args []string) error {
 	if err != nil {
 		return err
 	}
+	fr, err := openFleet("export", in)
+	if err != nil {
+		return err
+	}
+	switch {
+	case fr != nil && *host == "" && kind != "html":
+		return usagef("export: %s is a fleet run: its page is html; for an svg pick a host with --host NAME", in)
+	case fr != nil && *host == "":
+		if err := checkOutput("export", out, overwrite, exportedPage); err != nil {
+			return err
+		}
+		return exportFleet(ctx, st, fr, out, *from, opt, human)
+	case fr != nil:
+		if in, _, err = fr.recordingOf("export", *host); err != nil {
+			return err
+		}
+	case *host != "":
+		return usagef("export: --host %s: %s is not a fleet run (--host picks a host of one: NAME%s)", *host, in, recording.FleetSuffix)
+	}
 	if err := checkInput("export", in); err != nil {
 		return err
 	}
@@ -97,35 +119,9 @@ func runExport(ctx context.Context, st *IO, args []string) error {
 		return err
 	}
 
-	load := in
-	if human && in != "-" {
-		p, pix, cleanup, ok, err := pacedFile(ctx, in, *from, recording.SecondsOf(opt.IdleLimit))
-		switch {
-		case errors.Is(err, context.Canceled):
-			return fmt.Errorf("export %s: %w", in, err)
-		case err != nil && !ok:
-			return recordingInputError("export", err)
-		case ok:
-			defer cleanup()
-			if err != nil {
-				// Paced up to where reading stopped.
-				fmt.Fprintf(st.Err, "runbook: export: warning: %v\n", err)
-			}
-			load, opt.Index, opt.Format, opt.IdleLimit = p, pix, "ttyrec", 0
-			if opt.Title == "" && (pix.Runbook == nil || pix.Runbook.Name == "") {
-				opt.Title = strings.TrimSuffix(filepath.Base(in), filepath.Ext(in))
-			}
-		}
-	}
-	movie, warnings, readErr := web.Load(ctx, load, opt)
-	if movie == nil {
-		if errors.Is(readErr, context.Canceled) {
-			return fmt.Errorf("export %s: %w", in, readErr)
-		}
-		return recordingInputError("export", readErr)
-	}
-	for _, w := range warnings {
-		fmt.Fprintf(st.Err, "runbook: export: warning: %s\n", w)
+	movie, readErr, err := loadExportMovie(ctx, st, in, *from, opt, human)
+	if err != nil {
+		return err
 	}
 	write := func(w io.Writer) error {
 		if kind == "svg" {
@@ -141,4 +137,41 @@ func runExport(ctx context.Context, st *IO, args []string) error {
 		return fmt.Errorf("export %s: published up to the damage: %w", in, readErr)
 	}
 	return nil
+}
+
+// loadExportMovie reads in as export publishes it: paced for a person
+// when human and in has an index, warnings on st.Err. readErr is damage
+// part way (published up to it); err is an input that cannot be read.
+func loadExportMovie(ctx context.Context, st *IO, in, from string, opt web.LoadOptions, human bool) (*web.Movie, error, error) {
+	load := in
+	if human && in != "-" {
+		p, pix, cleanup, ok, err := pacedFile(ctx, in, from, recording.SecondsOf(opt.IdleLimit))
+		switch {
+		case errors.Is(err, context.Canceled):
+			return nil, nil, fmt.Errorf("export %s: %w", in, err)
+		case err != nil && !ok:
+			return nil, nil, recordingInputError("export", err)
+		case ok:
+			defer cleanup()
+			if err != nil {
+				// Paced up to where reading stopped.
+				fmt.Fprintf(st.Err, "runbook: export: warning: %v\n", err)
+			}
+			load, opt.Index, opt.Format, opt.IdleLimit = p, pix, "ttyrec", 0
+			if opt.Title == "" && (pix.Runbook == nil || pix.Runbook.Name == "") {
+				opt.Title = strings.TrimSuffix(filepath.Base(in), filepath.Ext(in))
+			}
+		}
+	}
+	movie, warnings, readErr := web.Load(ctx, load, opt)
+	if movie == nil {
+		if errors.Is(readErr, context.Canceled) {
+			return nil, nil, fmt.Errorf("export %s: %w", in, readErr)
+		}
+		return nil, nil, recordingInputError("export", readErr)
+	}
+	for _, w := range warnings {
+		fmt.Fprintf(st.Err, "runbook: export: warning: %s\n", w)
+	}
+	return movie, readErr, nil
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/runbook-dev/runbook/engine"
 	rssh "github.com/runbook-dev/runbook/engine/ssh"
 	"github.com/runbook-dev/runbook/engine/target"
+	"github.com/runbook-dev/runbook/recording"
 )
 
 // hostsHelp is appended to `runbook run --help`.
@@ -42,7 +43,9 @@ Hosts:
   recording. Up to 10 hosts, their output is shown line by line behind
   "HOST | "; more show one summary line on a terminal (hosts done, running,
   failed, the slowest step) with failures above it, else one line per host
-  as it ends. A combined recap ends the run, failures first.
+  as it ends. A combined recap ends the run, failures first, and names
+  the fleet's manifest (NAME-STAMP.fleet.json, or x.fleet.json beside
+  --record x.ttyrec): runbook play and export take it to pick a host.
 
 Examples:
   runbook xen-prereqs.lua --host andromeda
@@ -371,6 +374,9 @@ func runOnTargets(ctx context.Context, st *IO, f *targetFlags, opts engine.Optio
 			if err := checkOutput("run", engine.HostRecordPath(opts.Record, j.name), f.overwrite, nil); err != nil {
 				return nil, err
 			}
+		}
+		if err := checkOutput("run", recording.FleetPath(opts.Record), f.overwrite, nil); err != nil {
+			return nil, err
 		}
 	}
 	fleet := &engine.Fleet{Forks: f.forks, Options: opts}

@@ -12,7 +12,7 @@ import (
 	"github.com/runbook-dev/runbook/prompt"
 )
 
-const playUse = "runbook play REC [--speed X] [--idle-limit DUR] [--from STEP|TIME] [--step] [--emulator builtin|vt10x]"
+const playUse = "runbook play REC|FLEET [--host NAME] [--speed X] [--idle-limit DUR] [--from STEP|TIME] [--step] [--emulator builtin|vt10x]"
 
 const playMore = `
 Plays a recording in this terminal, in real time: ttyrec (ours, ttyrec's,
@@ -54,10 +54,13 @@ Examples:
   runbook play recordings/demo.ttyrec --from "install packages"
   runbook play old-session.cast --from 1m30s
   runbook play recordings/demo.ttyrec --step
+  runbook play recordings/site-20260101T120000Z.fleet.json --host web3
+  runbook play recordings/              # the newest fleet run: pick a host
 `
 
 func runPlay(ctx context.Context, st *IO, args []string) error {
-	fs := newFlags(st, "play", playUse, playMore)
+	fs := newFlags(st, "play", playUse, playMore+playFleetHelp)
+	host := fs.String("host", "", "of a fleet run, play host `NAME`'s recording")
 	speed := fs.Float64P("speed", "s", 1, "play this many times faster (-s as in asciinema play)")
 	idle := fs.StringP("idle-limit", "i", "", "shorten longer pauses to this (2s, or seconds: 2; 0: keep them; -i as in asciinema play)")
 	aliasFlag(fs, "idle-time-limit", "idle-limit", "")
@@ -92,7 +95,11 @@ func runPlay(ctx context.Context, st *IO, args []string) error {
 	if *stepMode && st.TTY == nil {
 		return usagef("play: --step needs a terminal to ask at, and stdin is not one")
 	}
-	rec, err := openRecording(ctx, "play", fs.Arg(0))
+	recPath, err := fleetRecording(ctx, "play", st, fs.Arg(0), *host)
+	if err != nil {
+		return err
+	}
+	rec, err := openRecording(ctx, "play", recPath)
 	if err != nil {
 		return err
 	}
@@ -106,7 +113,7 @@ func runPlay(ctx context.Context, st *IO, args []string) error {
 			return usagef("play: --from: %v", err)
 		}
 		if t > rec.Duration {
-			return usagef("play: --from %s: past the end of %s: want a time from 0s to %s, or a step", *from, fs.Arg(0), rec.Duration.Round(time.Millisecond))
+			return usagef("play: --from %s: past the end of %s: want a time from 0s to %s, or a step", *from, recPath, rec.Duration.Round(time.Millisecond))
 		}
 		opt.From = t
 	}

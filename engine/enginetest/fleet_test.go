@@ -45,14 +45,9 @@ func TestFleetTwentyHosts(t *testing.T) {
 	const down, drops = 3, 7
 	home := t.TempDir()
 	dir := t.TempDir()
-	var srvs []*sshtest.Server
+	srvs, names := sshtest.StartFleet(t, home, n)
 	var hosts []engine.FleetHost
-	for i := range n {
-		srv := sshtest.Start(t, sshtest.Options{})
-		name := fmt.Sprintf("h%02d", i)
-		sshtest.AddHost(t, home, srv, name, "")
-		sshtest.TrustHost(t, home, srv)
-		srvs = append(srvs, srv)
+	for i, name := range names {
 		hd := filepath.Join(dir, name)
 		os.MkdirAll(hd, 0o755)
 		h := engine.FleetHost{Name: name, Addr: name, Set: map[string]string{"dir": hd}}
@@ -196,6 +191,31 @@ func TestFleetTwentyHosts(t *testing.T) {
 	}
 	if !strings.Contains(recap, "Slowest step: ") {
 		t.Errorf("the recap does not name the slowest step:\n%s", recap)
+	}
+
+	// The manifest ties the recordings together: every host in the
+	// order given, with its outcome and its recording beside it.
+	if fleet.Manifest != recording.FleetPath(rec) || !strings.Contains(out, "Recordings: "+fleet.Manifest) {
+		t.Errorf("manifest %q, want %q named after the recap", fleet.Manifest, recording.FleetPath(rec))
+	}
+	m, err := recording.ReadFleet(recording.FleetPath(rec))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Hosts) != n || m.Runbook == nil || m.Runbook.Name != "fleet" || m.Tally() != "1 unreachable, 1 lost, 18 ok" {
+		t.Fatalf("manifest: %d hosts, runbook %+v, tally %q", len(m.Hosts), m.Runbook, m.Tally())
+	}
+	for i, h := range m.Hosts {
+		wantRec, wantStatus := filepath.Base(engine.HostRecordPath(rec, hosts[i].Name)), engine.HostOK
+		switch i {
+		case down:
+			wantRec, wantStatus = "", engine.HostUnreachable
+		case drops:
+			wantStatus = engine.HostLost
+		}
+		if h.Name != hosts[i].Name || h.Status != wantStatus || h.Recording != wantRec || (h.Reason == "") != (i != down && i != drops) {
+			t.Errorf("manifest host %d: %+v", i, h)
+		}
 	}
 }
 
