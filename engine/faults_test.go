@@ -87,25 +87,32 @@ step("hello", function() sh("echo hello-" .. params.who .. "-end") end)`
 }
 
 // --record names a file: a second run recording to it at the same time is
-// refused, and the first run's file is left alone.
+// refused, and the first run's file is left alone. A file holds its first
+// frame from the moment it has its name, and nothing else is left in the
+// directory.
 func TestRecordRefusesAFileAnotherRunRecordsTo(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "x.ttyrec")
-	f, got, err := createRecording(path, false, true)
+	dir := t.TempDir()
+	path := filepath.Join(dir, "x.ttyrec")
+	first := recording.AnnouncementFrame(80, 24, time.Now())
+	f, got, err := createRecording(path, false, true, first)
 	if err != nil || got != path {
 		t.Fatal(got, err)
 	}
 	defer f.Close()
+	if b, _ := os.ReadFile(path); !bytes.Equal(b, first) {
+		t.Fatalf("a new recording holds %q, want its first frame %q", b, first)
+	}
 	f.WriteString("first run's frames")
 	for _, noClobber := range []bool{false, true} {
-		if _, _, err := createRecording(path, false, noClobber); err == nil || !strings.Contains(err.Error(), "another run is recording to it") {
+		if _, _, err := createRecording(path, false, noClobber, first); err == nil || !strings.Contains(err.Error(), "another run is recording to it") {
 			t.Fatalf("second run (noClobber %v): %v", noClobber, err)
 		}
 	}
-	if b, _ := os.ReadFile(path); string(b) != "first run's frames" {
+	if b, _ := os.ReadFile(path); string(b) != string(first)+"first run's frames" {
 		t.Errorf("the first run's file changed: %q", b)
 	}
 	// A name the engine picked is never truncated: the next one is taken.
-	f2, got2, err := createRecording(path, true, true)
+	f2, got2, err := createRecording(path, true, true, first)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,19 +123,29 @@ func TestRecordRefusesAFileAnotherRunRecordsTo(t *testing.T) {
 	// Once no run holds it: refused with noClobber, truncated without.
 	f.Close()
 	var exists *RecordingExistsError
-	if _, _, err := createRecording(path, false, true); !errors.As(err, &exists) {
+	if _, _, err := createRecording(path, false, true, first); !errors.As(err, &exists) {
 		t.Fatalf("noClobber onto a file no run holds: %v", err)
 	}
-	if b, _ := os.ReadFile(path); string(b) != "first run's frames" {
+	if b, _ := os.ReadFile(path); string(b) != string(first)+"first run's frames" {
 		t.Errorf("a refused file changed: %q", b)
 	}
-	f3, _, err := createRecording(path, false, false)
+	f3, _, err := createRecording(path, false, false, first)
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Replaced: the new file is the one locked, the old one gone.
+	if _, _, err := createRecording(path, false, false, first); err == nil || !strings.Contains(err.Error(), "another run is recording to it") {
+		t.Errorf("a third run onto the replaced file: %v", err)
+	}
+	f3.WriteString("third")
 	f3.Close()
-	if b, _ := os.ReadFile(path); len(b) != 0 {
-		t.Errorf("not truncated: %q", b)
+	if b, _ := os.ReadFile(path); string(b) != string(first)+"third" {
+		t.Errorf("not replaced: %q", b)
+	}
+	names, _ := filepath.Glob(filepath.Join(dir, "*"))
+	hidden, _ := filepath.Glob(filepath.Join(dir, ".*"))
+	if len(names) != 2 || len(hidden) != 0 {
+		t.Errorf("files left: %q %q", names, hidden)
 	}
 }
 

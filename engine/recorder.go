@@ -46,46 +46,43 @@ type tee struct {
 // maxSuffix bounds the names tried for a recording (NAME-2 ... NAME-999).
 const maxSuffix = 999
 
-// createRecording creates the recording file for this run alone. A name
-// the engine picked (pick) is created exclusively, and when another run
-// has it already (two runs started in the same second) "-2", "-3"... goes
-// before the extension. A path the user named is truncated, but only once
-// no other run is recording to it (every run holds a lock on its file),
-// and with noClobber only when it does not exist. It returns the file and
-// the path it has.
-func createRecording(path string, pick, noClobber bool) (*os.File, string, error) {
-	if dir := filepath.Dir(path); dir != "" {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return nil, "", fmt.Errorf("create recording directory %s: %w", dir, err)
-		}
+// createRecording creates the recording file for this run alone, holding
+// first (its first frame, recording.AnnouncementFrame) from the moment it
+// has its name (recfile.go): a run killed at any moment leaves no empty
+// recording. A name the engine picked (pick) is taken only when free, and
+// when another run has it already (two runs started in the same second)
+// "-2", "-3"... goes before the extension. A path the user named is
+// replaced, but only when no other run is recording to it (every run
+// holds a lock on its file), and with noClobber only when it does not
+// exist. It returns the file, positioned after first, and the path it
+// has.
+func createRecording(path string, pick, noClobber bool, first []byte) (*os.File, string, error) {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, "", fmt.Errorf("create recording directory %s: %w", dir, err)
+	}
+	f, tmp, err := newRecordingFile(dir, first)
+	if err != nil {
+		return nil, "", fmt.Errorf("create recording %s: %w", path, err)
 	}
 	if !pick {
-		flag := os.O_WRONLY | os.O_CREATE
-		if noClobber {
-			flag |= os.O_EXCL
-		}
-		f, err := os.OpenFile(path, flag, 0o644)
-		if noClobber && errors.Is(err, fs.ErrExist) {
-			if held(path) {
-				return nil, "", fmt.Errorf("create recording %s: another run is recording to it", path)
+		g, err := placeRecording(f, tmp, path, first)
+		if errors.Is(err, fs.ErrExist) {
+			switch {
+			case held(path):
+				err = errHeld
+			case noClobber:
+				discardRecordingFile(f, tmp)
+				return nil, "", &RecordingExistsError{Path: path}
+			default:
+				g, err = replaceRecording(f, tmp, path, first)
 			}
-			return nil, "", &RecordingExistsError{Path: path}
 		}
 		if err != nil {
-			return nil, "", fmt.Errorf("create recording: %w", err)
+			discardRecordingFile(f, tmp)
+			return nil, "", fmt.Errorf("create recording %s: %w", path, err)
 		}
-		if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-			f.Close()
-			if errors.Is(err, syscall.EWOULDBLOCK) {
-				return nil, "", fmt.Errorf("create recording %s: another run is recording to it", path)
-			}
-			return nil, "", fmt.Errorf("create recording %s: lock: %w", path, err)
-		}
-		if err := f.Truncate(0); err != nil {
-			f.Close()
-			return nil, "", fmt.Errorf("create recording: %w", err)
-		}
-		return f, path, nil
+		return g, path, nil
 	}
 	ext := filepath.Ext(path)
 	base := strings.TrimSuffix(path, ext)
@@ -94,17 +91,17 @@ func createRecording(path string, pick, noClobber bool) (*os.File, string, error
 		if n > 1 {
 			p = fmt.Sprintf("%s-%d%s", base, n, ext)
 		}
-		f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+		g, err := placeRecording(f, tmp, p, first)
 		if errors.Is(err, fs.ErrExist) {
 			continue
 		}
 		if err != nil {
-			return nil, "", fmt.Errorf("create recording: %w", err)
+			discardRecordingFile(f, tmp)
+			return nil, "", fmt.Errorf("create recording %s: %w", p, err)
 		}
-		// Held for the run, so that --record naming this file waits its turn.
-		syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
-		return f, p, nil
+		return g, p, nil
 	}
+	discardRecordingFile(f, tmp)
 	return nil, "", fmt.Errorf("create recording %s: it and %d more names with -N are taken", path, maxSuffix-1)
 }
 
@@ -124,12 +121,26 @@ func held(path string) bool {
 
 // CreateRecording creates a recording file the way a run does (see
 // createRecording): for `runbook rec`, which records without a runbook.
-func CreateRecording(path string, pick bool) (*os.File, string, error) {
-	return createRecording(path, pick, false)
+// The file holds the size announcement for opt's size already: start its
+// Writer with opt.Announced set.
+func CreateRecording(path string, pick bool, opt recording.WriterOptions) (*os.File, string, error) {
+	return createRecording(path, pick, false, firstFrame(opt))
 }
 
-// newTee records to the file f made by createRecording (nil for none).
+// firstFrame is the frame a recording holds from its creation: the size
+// announcement, stamped now (the Writer restamps it when it starts).
+func firstFrame(opt recording.WriterOptions) []byte {
+	c := opt.Clock
+	if c == nil {
+		c = recording.RealClock
+	}
+	return recording.AnnouncementFrame(opt.Cols, opt.Rows, c.Now())
+}
+
+// newTee records to the file f made by createRecording (nil for none),
+// which holds the size announcement for wopts' size already.
 func newTee(f *os.File, path string, wopts recording.WriterOptions, display io.Writer, tty bool) *tee {
+	wopts.Announced = f != nil
 	return &tee{file: f, path: path, wopts: wopts, display: display, tty: tty}
 }
 

@@ -176,15 +176,16 @@ func (a *aRun) openRecording() error {
 		pick = true
 	}
 	var recFile *os.File
+	wopts := recording.WriterOptions{Cols: a.cols, Rows: a.rows, Clock: opts.Clock, IdleLimit: opts.IdleLimit}
 	if opts.Record != "" {
 		// The recording is this run's alone; its index goes beside it,
 		// under the name it really got.
 		var err error
-		if recFile, opts.Record, err = createRecording(opts.Record, pick, opts.NoClobber); err != nil {
+		if recFile, opts.Record, err = createRecording(opts.Record, pick, opts.NoClobber, firstFrame(wopts)); err != nil {
 			return err
 		}
 	}
-	a.tee = newTee(recFile, opts.Record, recording.WriterOptions{Cols: a.cols, Rows: a.rows, Clock: opts.Clock, IdleLimit: opts.IdleLimit}, a.display, opts.DisplayTTY)
+	a.tee = newTee(recFile, opts.Record, wopts, a.display, opts.DisplayTTY)
 	if opts.Quiet {
 		a.tee.quietNotes = opts.Display
 	}

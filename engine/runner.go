@@ -43,7 +43,8 @@ type Options struct {
 
 	Record string // recording path; "" records nothing (unless RecordDir)
 	// NoClobber refuses a Record that exists already (the CLI's default,
-	// as asciinema rec's; its --overwrite truncates the file instead).
+	// as asciinema rec's; its --overwrite replaces the file instead, as
+	// the zero value does).
 	NoClobber bool
 	// RecordDir, when Record is "", names the recording
 	// RecordDir/NAME-HOST-YYYYMMDDTHHMMSSZ.ttyrec (UTC).

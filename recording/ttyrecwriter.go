@@ -20,6 +20,13 @@ type WriterOptions struct {
 	// IdleLimit, when > 0, records any longer gap between frames as exactly
 	// the limit (the time beyond it is cut and listed by Pauses).
 	IdleLimit time.Duration
+	// Announced says the file holds the size announcement already, as its
+	// first and only frame (AnnouncementFrame, written before the file
+	// got its name, so that no moment sees the recording empty). The
+	// Writer then stamps that frame with its start instead of writing
+	// it again: the file is the same as one NewWriter began. w must be an
+	// *os.File (or an io.WriterAt) positioned after that frame.
+	Announced bool
 }
 
 // maxChunk bounds one frame's payload; a bigger write becomes several frames
@@ -99,12 +106,40 @@ func NewWriter(w io.Writer, opt WriterOptions) (*Writer, error) {
 			}
 		}
 	}
+	if opt.Announced {
+		wa, ok := w.(io.WriterAt)
+		if !ok {
+			return nil, fmt.Errorf("restamp the size announcement: %T cannot write at an offset", w)
+		}
+		// 8 bytes at offset 0, inside the first page: a kill leaves the
+		// old stamp or the new one, never half of each.
+		var stamp [8]byte
+		binary.LittleEndian.PutUint32(stamp[0:], uint32(tw.startUsec/1e6))
+		binary.LittleEndian.PutUint32(stamp[4:], uint32(tw.startUsec%1e6))
+		if _, err := wa.WriteAt(stamp[:], 0); err != nil {
+			return nil, fmt.Errorf("restamp the size announcement: %w", err)
+		}
+		tw.frames = 1
+		return tw, nil
+	}
 	if opt.Cols > 0 && opt.Rows > 0 {
 		if err := tw.writeFrame(tw.startUsec, SizeAnnouncement(opt.Cols, opt.Rows)); err != nil {
 			return nil, err
 		}
 	}
 	return tw, nil
+}
+
+// AnnouncementFrame is the first frame NewWriter writes for a cols×rows
+// terminal, stamped at: what a file holds before its Writer starts (see
+// WriterOptions.Announced).
+func AnnouncementFrame(cols, rows int, at time.Time) []byte {
+	usec := at.UnixMicro()
+	p := SizeAnnouncement(cols, rows)
+	b := binary.LittleEndian.AppendUint32(nil, uint32(usec/1e6))
+	b = binary.LittleEndian.AppendUint32(b, uint32(usec%1e6))
+	b = binary.LittleEndian.AppendUint32(b, uint32(len(p)))
+	return append(b, p...)
 }
 
 // SizeAnnouncement is the first frame termrec writes for a terminal of the

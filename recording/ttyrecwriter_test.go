@@ -76,6 +76,59 @@ func TestWriterAnnouncesSizeFirst(t *testing.T) {
 	}
 }
 
+// A file that holds the size announcement before its Writer starts (so
+// it is never empty) ends up byte for byte as one NewWriter began: the
+// announcement restamped with the Writer's start, the frames after it.
+func TestWriterAnnouncedBefore(t *testing.T) {
+	write := func(f *os.File, opt WriterOptions, c *ManualClock) {
+		t.Helper()
+		w, err := NewWriter(f, opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if w.Frames() != 1 {
+			t.Errorf("Frames %d after the start, want 1 (the announcement)", w.Frames())
+		}
+		c.Advance(time.Second)
+		w.Write([]byte("hello"))
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dir := t.TempDir()
+	c := NewManualClock(t0)
+	plain, _ := os.Create(filepath.Join(dir, "plain"))
+	write(plain, WriterOptions{Cols: 100, Rows: 30, Clock: c}, c)
+	plain.Close()
+
+	c = NewManualClock(t0.Add(-3 * time.Second))
+	early, _ := os.Create(filepath.Join(dir, "early"))
+	if _, err := early.Write(AnnouncementFrame(100, 30, c.Now())); err != nil {
+		t.Fatal(err)
+	}
+	if fr := readAll(t, readFile(t, early.Name())); len(fr) != 1 || string(fr[0].Data) != "\x1b%G\x1b[8;30;100t" {
+		t.Fatalf("before the Writer: %+v", fr)
+	}
+	c.Advance(3 * time.Second) // the session starts: the Writer starts at t0
+	write(early, WriterOptions{Cols: 100, Rows: 30, Clock: c, Announced: true}, c)
+	early.Close()
+	if a, b := readFile(t, plain.Name()), readFile(t, early.Name()); !bytes.Equal(a, b) {
+		t.Errorf("announced before:\n%q\nwant\n%q", b, a)
+	}
+	if _, err := NewWriter(&bytes.Buffer{}, WriterOptions{Announced: true}); err == nil {
+		t.Error("Announced on a writer that cannot write at an offset: no error")
+	}
+}
+
+func readFile(t *testing.T, p string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
 func TestWriterTimeline(t *testing.T) {
 	type step struct {
 		advance time.Duration

@@ -41,8 +41,10 @@ end)
 // first commands — with a secret given as RUNBOOK_PARAM_PW, on this
 // machine and over a real sshd. After each kill no file in /tmp, $TMPDIR,
 // the recording directory, the home directories or the remote user's home
-// holds the secret in any form, and every recording left is valid up to
-// its last frame (its index, if any, readable).
+// holds the secret in any form, every recording left is valid up to its
+// last frame (its index, if any, readable), and none is empty: a
+// recording has its first frame from the moment it has its name. No
+// temporary file is left beside them.
 func TestKillDuringStartupLeavesNoSecret(t *testing.T) {
 	bin := builtRunbook(t)
 	pw := "Kz" + randomText(t, 22)
@@ -157,6 +159,12 @@ func killSweep(t *testing.T, bin, pw string, hostArgs, env []string, scanDirs ..
 	time.Sleep(time.Second)
 	scanForSecret(t, reported, pw, start, files, scan...)
 	t.Logf("recordings left by the 20 kills: %v", frames)
+	ents, _ := os.ReadDir(filepath.Join(dir, "recordings"))
+	for _, e := range ents {
+		if n := e.Name(); strings.HasPrefix(n, ".") || !(strings.HasSuffix(n, ".ttyrec") || strings.HasSuffix(n, ".ttyrec.json")) {
+			t.Errorf("left in the recording directory: %s", n)
+		}
+	}
 }
 
 // killAndCheck SIGKILLs the run, waits for its session to end, and checks
@@ -188,10 +196,14 @@ func killAndCheck(t *testing.T, cmd *exec.Cmd, rec, pw, what string) string {
 		}
 	}
 	if len(b) == 0 {
+		t.Errorf("%s: an empty recording is left: %s", what, rec)
 		return "empty"
 	}
-	if n == 0 {
+	switch n {
+	case 0:
 		return "cut in its first frame"
+	case 1:
+		return "its size announcement"
 	}
 	return "frames"
 }

@@ -110,12 +110,14 @@ func Record(ctx context.Context, o Options) (*Result, error) {
 			return nil, &ExistsError{Path: o.Path}
 		}
 	}
-	f, path, err := engine.CreateRecording(o.Path, o.Pick)
+	wopts := recording.WriterOptions{Cols: o.Cols, Rows: o.Rows, Clock: o.Clock, IdleLimit: o.IdleLimit}
+	f, path, err := engine.CreateRecording(o.Path, o.Pick, wopts)
 	if err != nil {
 		return nil, err
 	}
 	r := &recorder{o: o, path: path, res: &Result{Path: path, Index: recording.IndexPath(path)}}
-	r.tape = newTape(f, recording.WriterOptions{Cols: o.Cols, Rows: o.Rows, Clock: o.Clock, IdleLimit: o.IdleLimit}, o.Display)
+	wopts.Announced = true // CreateRecording wrote it
+	r.tape = newTape(f, wopts, o.Display)
 	r.ixFile = &recording.IndexFile{Path: r.res.Index}
 	r.ix = &recording.Index{
 		Version:   recording.IndexVersion,

@@ -12,6 +12,7 @@ func (s *Screen) blank() cell { return cell{r: ' ', bg: s.pen.bg, w: 1} }
 func (s *Screen) clearRect(x0, y0, x1, y1 int) {
 	x0, x1 = max(x0, 0), min(x1, s.cols)
 	y0, y1 = max(y0, 0), min(y1, s.rows)
+	s.touch(y0, y1)
 	b := s.blank()
 	for y := y0; y < y1; y++ {
 		row := s.lines[y]
@@ -39,6 +40,7 @@ func (s *Screen) splitWide(row []cell, x int) {
 func (s *Screen) linefeed(wrapped bool) {
 	if wrapped {
 		s.wrapped[s.y] = true
+		s.touchRow(s.y)
 	}
 	if s.y == s.bot {
 		s.scrollUp(s.top, s.bot, 1)
@@ -61,6 +63,7 @@ func (s *Screen) scrollUp(top, bot, n int) {
 		return
 	}
 	n = min(n, bot-top+1)
+	s.touch(top, bot+1)
 	rows := s.lines[top : bot+1]
 	wr := s.wrapped[top : bot+1]
 	// Rotate, reusing the rows that leave as the blank ones that enter.
@@ -92,6 +95,7 @@ func (s *Screen) scrollDown(top, bot, n int) {
 		return
 	}
 	n = min(n, bot-top+1)
+	s.touch(top, bot+1)
 	rows := s.lines[top : bot+1]
 	wr := s.wrapped[top : bot+1]
 	gone := s.scratch(n)
@@ -140,6 +144,7 @@ func (s *Screen) print(r rune) {
 	if s.x > s.cols-w {
 		return
 	}
+	s.touchRow(s.y)
 	row := s.lines[s.y]
 	s.splitWide(row, s.x)
 	s.splitWide(row, s.x+w)
@@ -167,6 +172,7 @@ func (s *Screen) printASCII(b []byte) {
 			s.x = 0
 		}
 		n := min(s.cols-s.x, len(b))
+		s.touchRow(s.y)
 		row := s.lines[s.y]
 		s.splitWide(row, s.x)
 		s.splitWide(row, s.x+n)
@@ -190,6 +196,7 @@ func (s *Screen) combine(r rune) {
 		return
 	}
 	x--
+	s.touchRow(s.y)
 	row := s.lines[s.y]
 	if x < len(row) && row[x].w == 0 && x > 0 {
 		x--
@@ -314,6 +321,7 @@ func (s *Screen) eraseLine(mode int) {
 		s.clearRect(0, s.y, s.cols, s.y+1)
 	}
 	s.wrapped[s.y] = false
+	s.touchRow(s.y) // also when nothing was cleared (the cursor past the edge)
 }
 
 func (s *Screen) eraseDisplay(mode int) {
@@ -326,6 +334,7 @@ func (s *Screen) eraseDisplay(mode int) {
 		for y := s.y; y < s.rows; y++ {
 			s.wrapped[y] = false
 		}
+		s.touch(s.y, s.rows) // the cursor's row too when nothing was cleared
 	case 1:
 		s.clearRect(0, 0, s.cols, s.y)
 		s.clearRect(0, s.y, min(s.x+1, s.cols), s.y+1)
@@ -341,6 +350,7 @@ func (s *Screen) eraseDisplay(mode int) {
 func (s *Screen) insertBlanks(n int) {
 	x := min(s.x, s.cols-1)
 	n = min(n, s.cols-x)
+	s.touchRow(s.y)
 	row := s.lines[s.y]
 	s.splitWide(row, x)
 	copy(row[x+n:], row[x:s.cols-n])
@@ -358,6 +368,7 @@ func (s *Screen) insertBlanks(n int) {
 func (s *Screen) deleteChars(n int) {
 	x := min(s.x, s.cols-1)
 	n = min(n, s.cols-x)
+	s.touchRow(s.y)
 	row := s.lines[s.y]
 	s.splitWide(row, x)
 	s.splitWide(row, x+n)
@@ -427,7 +438,7 @@ func (s *Screen) altOn(withCursor bool) {
 		}
 	}
 	s.lines, s.wrapped = s.alt, s.altWrap
-	s.clearRect(0, 0, s.cols, s.rows)
+	s.clearRect(0, 0, s.cols, s.rows) // every row changed: clearRect says so
 	for i := range s.wrapped {
 		s.wrapped[i] = false
 	}
@@ -447,10 +458,12 @@ func (s *Screen) altOff(withCursor bool) {
 	}
 	s.altActive = false
 	s.lines, s.wrapped = s.main, s.mainWrap
+	s.touchAll()
 }
 
 // alignmentTest is DECALN: the screen filled with E.
 func (s *Screen) alignmentTest() {
+	s.touchAll()
 	for _, row := range s.lines {
 		for x := range row {
 			row[x] = cell{r: 'E', w: 1}

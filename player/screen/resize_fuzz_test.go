@@ -8,7 +8,8 @@ import (
 // FuzzResize applies resize events (any size, hostile ones included)
 // between writes: no panic, the size stays within MaxSize, and a resize
 // keeps the top-left content and blanks the rest, also when a row grows
-// back into cells it had before (rows are reused, not copied). in is read
+// back into cells it had before (rows are reused, not copied). Every row
+// an op changed is one RowChanged reports. in is read
 // as records: an op byte, then for a resize two uint32 (cols, rows), for
 // a write a length byte and that many bytes (see the code for the rest). Seeds live in
 // testdata/fuzz/FuzzResize (resize storms near 4096×4096, a 10⁸ size).
@@ -17,6 +18,7 @@ func FuzzResize(f *testing.F) {
 	f.Fuzz(func(t *testing.T, in []byte) {
 		s := New(80, 24)
 		for len(in) > 0 {
+			prev, gen := s.Clone(), s.Gen()
 			op := in[0]
 			in = in[1:]
 			switch op % 3 {
@@ -50,6 +52,7 @@ func FuzzResize(f *testing.F) {
 				}
 			}
 			checkInvariants(t, s)
+			checkChanges(t, prev, gen, s)
 		}
 	})
 }

@@ -71,6 +71,12 @@ type Screen struct {
 	combs *combTable
 	spare [][]cell // scratch for scrolling
 
+	// gen grows with every change to what a row shows; rowGen[y] is gen
+	// at the last change to row y (its cells, its wrapped flag, or
+	// another row moving into its place). See Gen and RowChanged.
+	gen    uint64
+	rowGen []uint64
+
 	p parser
 }
 
@@ -113,6 +119,44 @@ func (s *Screen) setSize(cols, rows int) {
 	s.altWrap = make([]bool, s.rows)
 	s.lines, s.wrapped = s.main, s.mainWrap
 	s.altActive = false
+	s.rowGen = make([]uint64, s.rows)
+	s.touchAll()
+}
+
+// touch records that rows [y0,y1) changed.
+func (s *Screen) touch(y0, y1 int) {
+	s.gen++
+	for y := max(y0, 0); y < min(y1, len(s.rowGen)); y++ {
+		s.rowGen[y] = s.gen
+	}
+}
+
+func (s *Screen) touchAll() { s.touch(0, s.rows) }
+
+// touchRow is touch for one row (the cursor's), the common case.
+func (s *Screen) touchRow(y int) {
+	s.gen++
+	if y >= 0 && y < len(s.rowGen) {
+		s.rowGen[y] = s.gen
+	}
+}
+
+// Gen returns the screen's generation, a number that grows with every
+// change to what its rows show. Keep it beside what you read of the
+// screen, and ask RowChanged later which rows to read again.
+func (s *Screen) Gen() uint64 { return s.gen }
+
+// RowChanged reports whether row may show something else than it did
+// when Gen returned gen: its cells (Cell), or whether it is Wrapped. It
+// errs only one way: a row written with what it held already may count
+// as changed, a changed row never counts as unchanged, also across
+// Resize, the alternate screen and Restore. Outside the screen it
+// reports true.
+func (s *Screen) RowChanged(row int, gen uint64) bool {
+	if row < 0 || row >= len(s.rowGen) {
+		return true
+	}
+	return s.rowGen[row] > gen
 }
 
 // reset is RIS: everything back to power-on, screen cleared.
@@ -212,6 +256,8 @@ func (s *Screen) Resize(cols, rows int) {
 	}
 	s.spare = nil
 	s.cols, s.rows = cols, rows
+	s.rowGen = make([]uint64, rows)
+	s.touchAll()
 	s.top, s.bot = 0, rows-1
 	s.x = min(s.x, cols-1)
 	s.y = min(s.y, rows-1)
@@ -308,6 +354,7 @@ func (s *Screen) clone() Screen {
 		c.lines, c.wrapped = c.main, c.mainWrap
 	}
 	c.tabs = append([]bool(nil), s.tabs...)
+	c.rowGen = append([]uint64(nil), s.rowGen...)
 	c.p = s.p.clone()
 	// combs is shared and append-only: an index never changes meaning.
 	return c
@@ -318,8 +365,12 @@ func (s *Screen) clone() Screen {
 func (s *Screen) Snapshot() *State { return &State{s: s.clone()} }
 
 // Restore puts the screen back to st. st stays usable for later restores.
+// Every row counts as changed (RowChanged) against any earlier Gen.
 func (s *Screen) Restore(st *State) {
+	gen := s.gen
 	*s = st.s.clone()
+	s.gen = max(gen, s.gen)
+	s.touchAll()
 }
 
 // Clone returns an independent copy of the screen.

@@ -16,10 +16,15 @@ type Frames struct {
 	frames     []Frame
 	cols, rows int
 	last       float64
-	// The cells and line of each row at the last snapshot: a row that did
-	// not change is not converted again (most events change a row or two).
-	rowCells            []screen.Cell // one row, read from the screen
-	rowLines, prevLines []Line
+	// What the last snapshot read: the screen, its generation then, its
+	// width and each row's line. A row the screen says has not changed
+	// since (screen.RowChanged) is not read again, so an event costs the
+	// rows it changed, not the whole screen (10⁶ cells at 1000x1000).
+	seen     *screen.Screen
+	seenGen  uint64
+	seenCols int
+	rowLines []Line
+	rowCells []screen.Cell // one row, read from the screen
 }
 
 // NewFrames starts with a blank cols×rows screen.
@@ -90,22 +95,40 @@ func (f *Frames) capture(at float64) {
 }
 
 func sameScreen(a, b Frame) bool {
-	return a.Cursor == b.Cursor && slices.EqualFunc(a.Lines, b.Lines, func(x, y Line) bool { return slices.Equal(x, y) })
+	return a.Cursor == b.Cursor && slices.EqualFunc(a.Lines, b.Lines, sameLine)
 }
 
-// snapshot reads the emulator's screen as styled runs. A row that shows
-// what the same row, or a neighbour (the screen scrolled), showed at the
-// previous snapshot reuses that row's line. Only one row of cells is held
-// at a time: a 1000x1000 screen costs its lines, not 64 MB of cells.
+// sameLine compares two lines, at once when they are the same slice (a
+// row a snapshot did not read again).
+func sameLine(x, y Line) bool {
+	if len(x) != len(y) {
+		return false
+	}
+	if len(x) == 0 || &x[0] == &y[0] {
+		return true
+	}
+	return slices.Equal(x, y)
+}
+
+// snapshot reads the emulator's screen as styled runs. Only the rows that
+// changed since the previous snapshot are read (all of them when the
+// screen or its width is another); a row that shows what the same row,
+// or a neighbour (the screen scrolled), showed at the previous snapshot
+// reuses that row's line. Only one row of cells is held at a time: a
+// 1000x1000 screen costs its lines, not 64 MB of cells.
 func (f *Frames) snapshot(at float64) Frame {
 	cols, rows := f.scr.Size()
 	fr := Frame{At: at, Lines: make([]Line, rows)}
 	if len(f.rowLines) != rows {
-		f.rowLines, f.prevLines = make([]Line, rows), make([]Line, rows)
+		f.rowLines = make([]Line, rows)
 	}
-	// The last snapshot becomes the previous one; its buffers are reused.
-	f.rowLines, f.prevLines = f.prevLines, f.rowLines
+	prev := f.rowLines
+	whole := f.seen != f.scr || f.seenCols != cols
 	for r := 0; r < rows; r++ {
+		if !whole && !f.scr.RowChanged(r, f.seenGen) {
+			fr.Lines[r] = prev[r]
+			continue
+		}
 		cells := f.rowCells[:0]
 		for c := 0; c < cols; c++ {
 			cells = append(cells, f.scr.Cell(c, r))
@@ -113,14 +136,16 @@ func (f *Frames) snapshot(at float64) Frame {
 		f.rowCells = cells
 		line := lineOf(cells)
 		for _, pr := range [3]int{r, r + 1, r - 1} {
-			if pr >= 0 && pr < rows && slices.Equal(line, f.prevLines[pr]) {
-				line = f.prevLines[pr]
+			if pr >= 0 && pr < rows && slices.Equal(line, prev[pr]) {
+				line = prev[pr]
 				break
 			}
 		}
-		f.rowLines[r] = line
 		fr.Lines[r] = line
 	}
+	// prev is not read any more: this snapshot's lines take its place.
+	copy(f.rowLines, fr.Lines)
+	f.seen, f.seenGen, f.seenCols = f.scr, f.scr.Gen(), cols
 	col, row, vis := f.scr.Cursor()
 	fr.Cursor = Cursor{Col: col, Row: row, Visible: vis}
 	return fr
