@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/runbook-dev/runbook/engine/target"
 	"github.com/runbook-dev/runbook/recording"
@@ -324,16 +323,30 @@ end)`
 	}
 }
 
+// cancelOn is a display that cancels when text has been shown.
+type cancelOn struct {
+	testenv.Buffer
+	text   string
+	cancel context.CancelFunc
+}
+
+func (c *cancelOn) Write(p []byte) (int, error) {
+	n, err := c.Buffer.Write(p)
+	if strings.Contains(c.Buffer.String(), c.text) {
+		c.cancel()
+	}
+	return n, err
+}
+
 func TestInterruptedRunLeavesValidRecording(t *testing.T) {
 	src := `step("long", function() sh("echo started; sleep 30") end)
 step("never", function() sh("echo never") end)`
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	go func() {
-		time.Sleep(500 * time.Millisecond)
-		cancel()
-	}()
-	res := runSource(t, ctx, src, nil)
+	// Interrupted once the command has started, however long the
+	// session takes to start.
+	started := &cancelOn{text: "started\r\n", cancel: cancel}
+	res := runSource(t, ctx, src, func(o *Options) { o.Display = started })
 	var ie *InterruptedError
 	if !errors.As(res.err, &ie) {
 		t.Fatalf("got %v, want InterruptedError", res.err)
