@@ -49,5 +49,5 @@ go test -count=1 -timeout 20m "$@" $fast
 echo "==> fast lane took $(( $(date +%s) - start )) s"
 echo "==> go test (slow lane: andromeda):" $slow
 start=$(date +%s)
-go test -count=1 -timeout 40m "$@" $slow
+go test -count=1 -timeout 50m "$@" $slow
 echo "==> slow lane took $(( $(date +%s) - start )) s"
