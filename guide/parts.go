@@ -16,6 +16,11 @@ type Part struct {
 	Differs []string
 	// NotExercised says what the recorded run did not exercise.
 	NotExercised []string
+	// TestHostOnScreen is set when the recorded run's commands show the
+	// test host's own settings (its disk, proxy, partition scanner, key):
+	// no web page or paced copy of it is published for readers, whose
+	// pages link the recording in recordings/ instead.
+	TestHostOnScreen bool
 }
 
 // noDM is what the test host's kernel lacks.
@@ -39,7 +44,7 @@ var Parts = []Part{
 	}, Differs: []string{
 		"plain partitions instead of LUKS holding an LVM volume group (storage=plain), so the encryption and LVM steps did not run",
 		"it installed Debian bookworm, not stretch (release=bookworm), on the test host's own disk image, through its package proxy, with its partition scanner and its SSH key",
-	}, NotExercised: []string{noDM, "booting the installed system"}},
+	}, NotExercised: []string{noDM, "booting the installed system"}, TestHostOnScreen: true},
 	{Name: "debian-install-2", NotExercised: []string{"lvmetad (bookworm's LVM has none: that edit changes nothing there)", "a boot"}},
 	{Name: "debian-install-3", Set: []string{
 		// A minimal X: the server's X11 without fonts and drivers.
@@ -80,7 +85,9 @@ type DocPage struct {
 //
 // The pages show the runbook with its own defaults, never the test host's
 // settings; their verified box says how the recorded run differed and
-// what it did not exercise.
+// what it did not exercise, and so does the web page of the run. A part
+// whose run shows the test host's settings (TestHostOnScreen) gets the
+// two guide pages only, linking the recording in recordings/.
 func DocPages(p Part) []DocPage {
 	name := p.Name
 	var notes []string
@@ -91,12 +98,28 @@ func DocPages(p Part) []DocPage {
 		notes = append(notes, "--not-exercised", n)
 	}
 	page := func(args ...string) []string { return append(args, notes...) }
+	if p.TestHostOnScreen {
+		return []DocPage{
+			{File: name + ".md", Args: func(rb, rec, out string) []string {
+				return page("doc", rb, "--recording", rec, "-o", out, "--src", "../recordings/"+name+".ttyrec")
+			}},
+			{File: "hugo/" + name + ".md", Args: func(rb, rec, out string) []string {
+				return page("doc", rb, "--recording", rec, "-o", out, "--format", "hugo", "--src", "/recordings/"+name+".ttyrec")
+			}},
+		}
+	}
+	// The web page is the recorded run itself: it says how that run
+	// differed from the guide page.
+	var exportNotes []string
+	for _, d := range p.Differs {
+		exportNotes = append(exportNotes, "--note", "Recorded on the project's test host, where "+d+"; the guide page shows the runbook's own defaults.")
+	}
 	return []DocPage{
 		{File: name + ".md", Args: func(rb, rec, out string) []string {
 			return page("doc", rb, "--recording", rec, "-o", out, "--src", name+".html")
 		}},
 		{File: name + ".html", Args: func(rb, rec, out string) []string {
-			return []string{"export", rec, out, "--idle-limit", IdleLimit}
+			return append([]string{"export", rec, out, "--idle-limit", IdleLimit}, exportNotes...)
 		}},
 		{File: "hugo/" + name + ".md", Args: func(rb, rec, out string) []string {
 			return page("doc", rb, "--recording", rec, "-o", out, "--format", "hugo", "--src", "/recordings/"+name+".human.ttyrec")

@@ -12,24 +12,27 @@ import (
 // their own host: no command addressed by line number, no probe or state
 // read, no wrapper of the tool's own, and nothing of the test host the
 // reference runs were made on (its package proxy, its partition scanner,
-// its loop disk, its SSH key). The web exports beside them (docs/*.html)
-// are the recordings themselves and show what ran on the test host.
+// its loop disk, its SSH key). The web pages beside them (docs/*.html)
+// are the recorded runs themselves, with a note on how each differed from
+// the guide page: they hold nothing of the test host either (a run whose
+// commands show it gets no web page: guide.Part.TestHostOnScreen).
 var notForReaders = []struct {
 	re  *regexp.Regexp
 	why string
+	web bool // also kept out of the web pages of the recorded runs
 }{
-	{regexp.MustCompile(`sed -i(?: -e)? '\d+(?:,\d+)?[acdis]`), "a line-number sed"},
-	{regexp.MustCompile(`\d+(?:,\d+)?[acdi]\\`), "a line-number sed address"},
-	{regexp.MustCompile(`runbook-tmp|runbook-staged|RUNBOOK_CONTENT|mv -f `), "a wrapper of runbook's"},
-	{regexp.MustCompile(`Dpkg::Options|DEBIAN_FRONTEND=noninteractive apt-get -y`), "apt's wrapper options"},
-	{regexp.MustCompile(`\[exit status \d+\]|exit status \d+\{\{`), "a failed probe's status"},
-	{regexp.MustCompile(`apt-cache policy \| grep|blkid -t TYPE=crypto_LUKS -o value|sfdisk --dump|cryptsetup isLuks|mountpoint -q|dpkg-query -W`), "a probe"},
-	{regexp.MustCompile(`127\.0\.0\.1`), "the test host's proxy"},
-	{regexp.MustCompile(`andromeda-partscan`), "the test host's partition scanner"},
-	{regexp.MustCompile(`/dev/loop`), "the test host's disk"},
-	{regexp.MustCompile(`runbook-testhost|ssh-ed25519 `), "a test key"},
-	{regexp.MustCompile(`xserver-xorg-core xinit\b[^)]`), "a test setting as if it were the guide's"},
-	{regexp.MustCompile(`<facts\.`), "a fact the page should have from its recording"},
+	{regexp.MustCompile(`sed -i(?: -e)? '\d+(?:,\d+)?[acdis]`), "a line-number sed", false},
+	{regexp.MustCompile(`\d+(?:,\d+)?[acdi]\\`), "a line-number sed address", false},
+	{regexp.MustCompile(`runbook-tmp|runbook-staged|RUNBOOK_CONTENT|mv -f `), "a wrapper of runbook's", false},
+	{regexp.MustCompile(`Dpkg::Options|DEBIAN_FRONTEND=noninteractive apt-get -y`), "apt's wrapper options", false},
+	{regexp.MustCompile(`\[exit status \d+\]|exit status \d+\{\{`), "a failed probe's status", false},
+	{regexp.MustCompile(`apt-cache policy \| grep|blkid -t TYPE=crypto_LUKS -o value|sfdisk --dump|cryptsetup isLuks|mountpoint -q|dpkg-query -W`), "a probe", false},
+	{regexp.MustCompile(`127\.0\.0\.1`), "the test host's proxy", true},
+	{regexp.MustCompile(`andromeda-partscan`), "the test host's partition scanner", true},
+	{regexp.MustCompile(`/dev/loop`), "the test host's disk", true},
+	{regexp.MustCompile(`runbook-testhost|ssh-ed25519 `), "a test key", true},
+	{regexp.MustCompile(`xserver-xorg-core xinit\b[^)]`), "a test setting as if it were the guide's", false},
+	{regexp.MustCompile(`<facts\.`), "a fact the page should have from its recording", false},
 }
 
 func TestPagesForReaders(t *testing.T) {
@@ -58,6 +61,31 @@ func TestPagesForReaders(t *testing.T) {
 			if strings.HasPrefix(filepath.Base(p), "xen-") && strings.Contains(l, "--no-install-recommends") {
 				t.Errorf("%s:%d: a test setting as if it were the guide's: %s", p, i+1, l)
 			}
+		}
+	}
+}
+
+// TestWebPagesForReaders: the web pages of the recorded runs hold nothing
+// of the test host, and say how each run differed from its guide page.
+func TestWebPagesForReaders(t *testing.T) {
+	pages, _ := filepath.Glob("../docs/*.html")
+	if len(pages) < 3 {
+		t.Fatalf("only %d web pages in docs/", len(pages))
+	}
+	for _, p := range pages {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, l := range strings.Split(string(b), "\n") {
+			for _, bad := range notForReaders {
+				if bad.web && bad.re.MatchString(l) {
+					t.Errorf("%s:%d: %s: %.200s", p, i+1, bad.why, l)
+				}
+			}
+		}
+		if strings.Contains(string(b), "xserver-xorg-core") && !strings.Contains(string(b), `<aside class="rb-note"`) {
+			t.Errorf("%s shows a test setting with no note saying so", p)
 		}
 	}
 }

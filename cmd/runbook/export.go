@@ -52,6 +52,7 @@ func runExport(ctx context.Context, st *IO, args []string) error {
 	aliasFlag(fs, "from", "from-format", "use --from-format (--from is the step to start at in run and play)")
 	idle := fs.String("idle-limit", "", "shorten every pause longer than `DUR` to DUR (e.g. 2s)")
 	title := fs.String("title", "", "the page's title (default: the runbook's name or REC's name)")
+	notes := fs.StringArray("note", nil, "html: a note shown above the player, e.g. how this run differed from the guide (`TEXT`, repeatable)")
 	loop := fs.Bool("loop", false, "svg: play again and again (default: once, then hold the final screen)")
 	fontSize := fs.Float64("font-size", 14, "svg: font size in `pixels`")
 	var overwrite bool
@@ -123,6 +124,7 @@ func runExport(ctx context.Context, st *IO, args []string) error {
 	if err != nil {
 		return err
 	}
+	movie.Notes = *notes
 	write := func(w io.Writer) error {
 		if kind == "svg" {
 			return web.WriteSVG(w, movie, web.SVGOptions{Loop: *loop, FontSize: *fontSize})

@@ -17,6 +17,9 @@ type Movie struct {
 	Frames  []Frame
 	Steps   []Step
 	Markers []Marker
+	// Notes are shown above the player (the page only): how the run
+	// differed from what a reader will do, say.
+	Notes []string
 	// Text is every line the recording printed (commands echo what was
 	// typed), with the time it was complete: what the page searches,
 	// text that scrolled away included.

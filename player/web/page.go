@@ -45,6 +45,7 @@ func WritePage(w io.Writer, m *Movie) error {
 		JS                             template.JS
 		Data                           string
 		Steps                          []Step
+		Notes                          []string
 		// Final is the last screen's text: the poster before play, and
 		// what readers without scripts see.
 		Final string
@@ -54,7 +55,7 @@ func WritePage(w io.Writer, m *Movie) error {
 		Height string
 	}{
 		Title: title, Host: m.Host, StartedAt: m.StartedAt, Length: clock(m.Duration),
-		Duration: m.Duration, CSS: template.CSS(css), JS: template.JS(js), Data: packed, Steps: m.Steps,
+		Duration: m.Duration, CSS: template.CSS(css), JS: template.JS(js), Data: packed, Steps: m.Steps, Notes: m.Notes,
 		Final: finalText(m), Cols: m.Cols, Height: fmt.Sprintf("%.1f", float64(m.Rows)*1.2),
 	}
 	if err := pageTmpl.Execute(w, v); err != nil {

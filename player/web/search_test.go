@@ -118,3 +118,18 @@ func TestPageSearch(t *testing.T) {
 		t.Errorf("search for text never printed: %d matches (%v)", n, err)
 	}
 }
+
+// TestPageNotes: notes stand above the player, as text.
+func TestPageNotes(t *testing.T) {
+	m := sessionMovie(t)
+	m.Notes = []string{"Recorded on a <test> host"}
+	b, err := os.ReadFile(writePage(t, m))
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := string(b)
+	note := strings.Index(page, `<aside class="rb-note"`)
+	if note < 0 || note > strings.Index(page, `id="rb-player"`) || !strings.Contains(page, "<li>Recorded on a &lt;test&gt; host</li>") {
+		t.Errorf("the note is not above the player, escaped:\n%.2000s", page)
+	}
+}
