@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/runbook-dev/runbook/internal/testenv"
 	"os"
 	"path/filepath"
 	"sort"
@@ -16,6 +15,7 @@ import (
 	"time"
 
 	"github.com/runbook-dev/runbook/engine/target"
+	"github.com/runbook-dev/runbook/internal/testenv"
 	"github.com/runbook-dev/runbook/recording"
 )
 

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"github.com/runbook-dev/runbook/internal/testenv"
 	"io"
 	"os"
 	"path/filepath"
@@ -12,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/runbook-dev/runbook/engine/target"
+	"github.com/runbook-dev/runbook/internal/testenv"
 	"github.com/runbook-dev/runbook/recording"
 )
 

@@ -3,7 +3,6 @@ package prompt
 import (
 	"context"
 	"errors"
-	"github.com/runbook-dev/runbook/internal/testenv"
 	"io"
 	"os"
 	"strings"
@@ -11,6 +10,7 @@ import (
 	"time"
 
 	"github.com/runbook-dev/runbook/internal/console"
+	"github.com/runbook-dev/runbook/internal/testenv"
 )
 
 // ask runs Ask on a real pty in the background; the test plays the user.

@@ -2,10 +2,10 @@ package stdlib
 
 import (
 	"fmt"
-	"github.com/runbook-dev/runbook/internal/shellquote"
 	"regexp"
 	"strings"
 
+	"github.com/runbook-dev/runbook/internal/shellquote"
 	lua "github.com/yuin/gopher-lua"
 )
 

@@ -3,7 +3,6 @@ package stdlib
 import (
 	"bytes"
 	"fmt"
-	"github.com/runbook-dev/runbook/internal/shellquote"
 	"math/rand"
 	"os"
 	"os/exec"
@@ -11,6 +10,9 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/runbook-dev/runbook/internal/shellquote"
+	"github.com/runbook-dev/runbook/internal/testenv"
 )
 
 // The property every line edit keeps: the command typed when the
@@ -181,9 +183,7 @@ func genContent(r *rand.Rand, ls []string) []byte {
 // TestCopySafeLineEdits: thousands of seeded cases of the property above,
 // every command run by bash.
 func TestCopySafeLineEdits(t *testing.T) {
-	if _, err := exec.LookPath("bash"); err != nil {
-		t.Skip("no bash")
-	}
+	testenv.Programs(t, "bash", "grep", "sed")
 	const cases = 2000
 	r := rand.New(rand.NewSource(16))
 	dir := t.TempDir()

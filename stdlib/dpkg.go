@@ -2,9 +2,9 @@ package stdlib
 
 import (
 	"fmt"
-	"github.com/runbook-dev/runbook/internal/shellquote"
 	"strings"
 
+	"github.com/runbook-dev/runbook/internal/shellquote"
 	lua "github.com/yuin/gopher-lua"
 )
 

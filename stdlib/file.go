@@ -3,10 +3,10 @@ package stdlib
 import (
 	"bytes"
 	"fmt"
-	"github.com/runbook-dev/runbook/internal/shellquote"
 	"regexp"
 	"strings"
 
+	"github.com/runbook-dev/runbook/internal/shellquote"
 	lua "github.com/yuin/gopher-lua"
 )
 

@@ -6,9 +6,10 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
-	"github.com/runbook-dev/runbook/internal/shellquote"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/runbook-dev/runbook/internal/shellquote"
 )
 
 // Making a file's content, mode and owner what an operation wants, with

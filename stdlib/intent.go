@@ -2,8 +2,9 @@ package stdlib
 
 import (
 	"fmt"
-	"github.com/runbook-dev/runbook/internal/shellquote"
 	"strings"
+
+	"github.com/runbook-dev/runbook/internal/shellquote"
 )
 
 // Every operation says what it makes true before it reads anything: its

@@ -3,10 +3,11 @@ package stdlib
 import (
 	"bytes"
 	"fmt"
-	"github.com/runbook-dev/runbook/internal/shellquote"
 	"regexp"
 	"regexp/syntax"
 	"strings"
+
+	"github.com/runbook-dev/runbook/internal/shellquote"
 )
 
 // Line edits that are safe to copy. Each line operation (file.line,

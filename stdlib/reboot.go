@@ -1,11 +1,11 @@
 package stdlib
 
 import (
-	"github.com/runbook-dev/runbook/internal/shellquote"
 	"regexp"
 	"strings"
 	"time"
 
+	"github.com/runbook-dev/runbook/internal/shellquote"
 	lua "github.com/yuin/gopher-lua"
 )
 

@@ -1,10 +1,10 @@
 package stdlib
 
 import (
-	"github.com/runbook-dev/runbook/internal/shellquote"
 	"regexp"
 	"strings"
 
+	"github.com/runbook-dev/runbook/internal/shellquote"
 	lua "github.com/yuin/gopher-lua"
 )
 

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"github.com/runbook-dev/runbook/internal/testenv"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/runbook-dev/runbook/internal/testenv"
 	"github.com/runbook-dev/runbook/recording"
 )
 

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"github.com/runbook-dev/runbook/internal/testenv"
 	"io"
 	"os"
 	"os/exec"
@@ -17,6 +16,7 @@ import (
 	"time"
 
 	"github.com/runbook-dev/runbook/internal/console"
+	"github.com/runbook-dev/runbook/internal/testenv"
 	"github.com/runbook-dev/runbook/prompt"
 	"github.com/runbook-dev/runbook/recording"
 )

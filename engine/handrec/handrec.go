@@ -16,7 +16,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/runbook-dev/runbook/internal/shellquote"
 	"io"
 	"os"
 	"os/signal"
@@ -30,6 +29,7 @@ import (
 	"github.com/runbook-dev/runbook/engine"
 	"github.com/runbook-dev/runbook/engine/shell"
 	"github.com/runbook-dev/runbook/engine/target"
+	"github.com/runbook-dev/runbook/internal/shellquote"
 	"github.com/runbook-dev/runbook/recording"
 )
 
