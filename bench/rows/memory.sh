@@ -9,8 +9,8 @@ input huge.ttyrec 2GB
 
 rss "info (20 MB vs 2 GB)" "$RUNBOOK info $OUT/small.ttyrec" "$RUNBOOK info $OUT/huge.ttyrec"
 rss "check (20 MB vs 2 GB)" "$RUNBOOK check $OUT/small.ttyrec" "$RUNBOOK check $OUT/huge.ttyrec"
-rss "convert ttyrec->cast (20 MB vs 2 GB)" "$RUNBOOK convert $OUT/small.ttyrec $OUT/mem.cast --overwrite" "$RUNBOOK convert $OUT/huge.ttyrec $OUT/mem.cast --overwrite"
-rss "convert cast->ttyrec (20 MB vs 2 GB)" "$RUNBOOK convert $OUT/small.cast $OUT/mem.ttyrec --overwrite" "$RUNBOOK convert $OUT/huge.cast $OUT/mem.ttyrec --overwrite"
+rss "convert ttyrec->cast (20 MB vs 2 GB)" "rm -f $OUT/mem.cast; $RUNBOOK convert $OUT/small.ttyrec $OUT/mem.cast" "rm -f $OUT/mem.cast; $RUNBOOK convert $OUT/huge.ttyrec $OUT/mem.cast"
+rss "convert cast->ttyrec (20 MB vs 2 GB)" "rm -f $OUT/mem.ttyrec; $RUNBOOK convert $OUT/small.cast $OUT/mem.ttyrec" "rm -f $OUT/mem.ttyrec; $RUNBOOK convert $OUT/huge.cast $OUT/mem.ttyrec"
 rss "convert cast->raw (20 MB vs 2 GB)" "$RUNBOOK convert $OUT/small.cast - --to raw" "$RUNBOOK convert $OUT/huge.cast - --to raw"
 rss "render --end (20 MB vs 2 GB)" "$RUNBOOK render $OUT/small.ttyrec --end" "$RUNBOOK render $OUT/huge.ttyrec --end"
 

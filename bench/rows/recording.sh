@@ -15,8 +15,8 @@ row "info 200MB ttyrec" "$big" \
 	termtime "termtime $OUT/big.ttyrec"
 
 row "ttyrec -> .cast" "$big" \
-	"$RUNBOOK convert $OUT/big.ttyrec $OUT/ours.cast" \
-	termcat "termcat $OUT/big.ttyrec $OUT/peer.cast"
+	"rm -f $OUT/ours.cast; $RUNBOOK convert $OUT/big.ttyrec $OUT/ours.cast" \
+	termcat "rm -f $OUT/peer.cast; termcat $OUT/big.ttyrec $OUT/peer.cast"
 
 # asciinema cat insists on a terminal even to print, so it runs under
 # script(1); runbook prints to a pipe, as it would in a pipeline.
@@ -25,13 +25,14 @@ row ".cast -> raw output" "$bigcast" \
 	"asciinema cat" "script -qfec 'asciinema cat $OUT/big.cast' /dev/null >/dev/null"
 
 row ".cast -> ttyrec" "$bigcast" \
-	"$RUNBOOK convert $OUT/big.cast $OUT/ours.ttyrec" \
-	termcat "termcat $OUT/big.cast $OUT/peer.ttyrec"
+	"rm -f $OUT/ours.ttyrec $OUT/ours.ttyrec.json; $RUNBOOK convert $OUT/big.cast $OUT/ours.ttyrec" \
+	termcat "rm -f $OUT/peer.ttyrec; termcat $OUT/big.cast $OUT/peer.ttyrec"
 
 rss "info (20 vs 200 MB)" "$RUNBOOK info $OUT/small.ttyrec" "$RUNBOOK info $OUT/big.ttyrec"
-rss "convert ttyrec->cast (20 vs 200 MB)" "$RUNBOOK convert $OUT/small.ttyrec $OUT/rss.cast" "$RUNBOOK convert $OUT/big.ttyrec $OUT/rss.cast"
-rss "convert cast->ttyrec (20 vs 200 MB)" "$RUNBOOK convert $OUT/small.cast $OUT/rss.ttyrec" "$RUNBOOK convert $OUT/big.cast $OUT/rss.ttyrec"
+rss "convert ttyrec->cast (20 vs 200 MB)" "rm -f $OUT/rss.cast; $RUNBOOK convert $OUT/small.ttyrec $OUT/rss.cast" "rm -f $OUT/rss.cast; $RUNBOOK convert $OUT/big.ttyrec $OUT/rss.cast"
+rss "convert cast->ttyrec (20 vs 200 MB)" "rm -f $OUT/rss.ttyrec; $RUNBOOK convert $OUT/small.cast $OUT/rss.ttyrec" "rm -f $OUT/rss.ttyrec; $RUNBOOK convert $OUT/big.cast $OUT/rss.ttyrec"
 rss "convert cast->raw (20 vs 200 MB)" "$RUNBOOK convert $OUT/small.cast - --to raw" "$RUNBOOK convert $OUT/big.cast - --to raw"
 
-# The outputs are only timed; keep bench/out to the (reused) inputs.
+# Outputs are removed before each run: convert refuses to overwrite a
+# file it did not make. The outputs are only timed; keep bench/out to the (reused) inputs.
 rm -f "$OUT"/ours.cast "$OUT"/peer.cast "$OUT"/ours.ttyrec "$OUT"/peer.ttyrec "$OUT"/rss.cast "$OUT"/rss.ttyrec
