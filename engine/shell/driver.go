@@ -1,6 +1,7 @@
 // Package shell drives an interactive bash on a target's pty the way a
-// person would: it types each command (as a bracketed paste, so any text
-// runs exactly as written), knows from marks the shell prints when the
+// person would: it types each command (a line of printable text as it is,
+// anything else as a bracketed paste, so any text runs exactly as
+// written), knows from marks the shell prints when the
 // command started, ended and with which status, and passes on what the
 // terminal shows — marks stripped, secrets masked — to the recorder and the
 // display.
@@ -419,6 +420,23 @@ type RunOptions struct {
 	Vars []Var
 }
 
+// typed is what is typed at the prompt to run cmd. A command that is one
+// line of printable ASCII is typed as it is, as a person types it; any
+// other (several lines, a tab, a control or non-ASCII byte) is a
+// bracketed paste, so readline takes every byte as text: a tab does not
+// complete, a newline does not run half of it, a byte above 0x7f is never
+// read as Meta. readline reads a paste one byte at a time, its markers
+// included: 12 more reads and selects a command, most of what bash
+// spends on a short one.
+func typed(cmd string) string {
+	for i := 0; i < len(cmd); i++ {
+		if c := cmd[i]; c < 0x20 || c > 0x7e {
+			return "\x1b[200~" + cmd + "\x1b[201~\r"
+		}
+	}
+	return cmd + "\r"
+}
+
 // IncompleteError reports a command the shell could not finish reading
 // (an unclosed quote, heredoc or block): it was interrupted.
 type IncompleteError struct{ Cmd string }
@@ -453,7 +471,7 @@ func (d *Driver) Run(ctx context.Context, cmd string, opts RunOptions) (Result, 
 		d.mu.Unlock()
 	}()
 
-	if err := d.send(ctx, "\x1b[200~"+cmd+"\x1b[201~\r"); err != nil {
+	if err := d.send(ctx, typed(cmd)); err != nil {
 		return Result{}, err
 	}
 	wctx, cancel := ctx, context.CancelFunc(func() {})
