@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/runbook-dev/runbook/internal/testenv"
 	"os"
 	"strings"
 	"testing"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/runbook-dev/runbook/engine/target"
 	"github.com/runbook-dev/runbook/internal/secret"
+	"github.com/runbook-dev/runbook/internal/testenv"
 )
 
 func startBash(t *testing.T, opts Options) (*Driver, *testenv.Buffer) {
@@ -51,6 +51,10 @@ func TestRunCommandsInOnePersistentShell(t *testing.T) {
 		{"(exit 7)", 7, ""},
 		{"printf '\\033[1mbold\\033[0m\\r\\n'", 0, "bold\n"},
 		{"echo " + strings.Repeat("x", 5000), 0, strings.Repeat("x", 5000) + "\n"},
+		// Typed as a paste: a tab must not complete, a byte above 0x7f
+		// must not be read as Meta.
+		{"echo 'a\tb' x\tz", 0, "a\tb x z\n"},
+		{"echo déjà vu ✓", 0, "déjà vu ✓\n"},
 	}
 	for _, c := range cases {
 		r, err := d.Run(ctx, c.cmd, RunOptions{})
