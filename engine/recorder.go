@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -161,7 +162,7 @@ func (t *tee) Write(p []byte) (int, error) {
 	}
 	t.show(p)
 	t.modes.watch(p)
-	if i := strings.LastIndexByte(string(p), '\n'); i >= 0 {
+	if i := bytes.LastIndexByte(p, '\n'); i >= 0 {
 		t.lastLine = append(t.lastLine[:0], p[i+1:]...)
 	} else if len(t.lastLine) < 4096 {
 		t.lastLine = append(t.lastLine, p...)

@@ -13,10 +13,12 @@ const captureHalf = 4 << 20
 
 // capture keeps a command's output as the terminal got it.
 type capture struct {
-	head  bytes.Buffer
-	tail  [][]byte // chunks after head is full, the oldest dropped past captureHalf
-	tailN int
-	cut   int64 // bytes dropped between head and tail
+	head bytes.Buffer
+	// ring holds the last captureHalf bytes after head is full, written
+	// round (made when first needed, so one buffer a command whatever
+	// its output: a copy a chunk kept the collector busy on a 200 MB cat).
+	ring  []byte
+	ringN int64 // bytes written to ring in all
 }
 
 func (c *capture) add(p []byte) {
@@ -28,25 +30,27 @@ func (c *capture) add(p []byte) {
 	if len(p) == 0 {
 		return
 	}
-	c.tail = append(c.tail, append([]byte(nil), p...))
-	c.tailN += len(p)
-	for len(c.tail) > 1 && c.tailN-len(c.tail[0]) >= captureHalf {
-		c.cut += int64(len(c.tail[0]))
-		c.tailN -= len(c.tail[0])
-		c.tail[0] = nil
-		c.tail = c.tail[1:]
+	if c.ring == nil {
+		c.ring = make([]byte, captureHalf)
 	}
+	c.ringN += int64(len(p))
+	if len(p) > captureHalf {
+		p = p[len(p)-captureHalf:]
+	}
+	at := int((c.ringN - int64(len(p))) % captureHalf)
+	n := copy(c.ring[at:], p)
+	copy(c.ring, p[n:])
 }
 
 func (c *capture) bytes() []byte {
 	b := append([]byte(nil), c.head.Bytes()...)
-	if c.cut > 0 {
-		b = append(b, fmt.Sprintf("\r\n[... %d bytes not kept ...]\r\n", c.cut)...)
+	if c.ringN <= captureHalf {
+		return append(b, c.ring[:c.ringN]...)
 	}
-	for _, t := range c.tail {
-		b = append(b, t...)
-	}
-	return b
+	b = append(b, fmt.Sprintf("\r\n[... %d bytes not kept ...]\r\n", c.ringN-captureHalf)...)
+	at := int(c.ringN % captureHalf)
+	b = append(b, c.ring[at:]...)
+	return append(b, c.ring[:at]...)
 }
 
 // CleanText turns terminal output into plain text: escape sequences

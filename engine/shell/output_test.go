@@ -1,6 +1,8 @@
 package shell
 
 import (
+	"bytes"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -22,6 +24,38 @@ func TestCleanText(t *testing.T) {
 	} {
 		if got := CleanText([]byte(c.in)); got != c.want {
 			t.Errorf("CleanText(%.40q) = %.40q, want %.40q", c.in, got, c.want)
+		}
+	}
+}
+
+// TestCaptureKeepsHeadAndTail feeds a capture chunks of every size around
+// its bounds and compares what it keeps with the first and last
+// captureHalf bytes of the whole output.
+func TestCaptureKeepsHeadAndTail(t *testing.T) {
+	for _, total := range []int{0, 10, captureHalf, captureHalf + 1, 2 * captureHalf, 2*captureHalf + 1, 3*captureHalf + 12345} {
+		for _, chunk := range []int{1 << 10, 4095, captureHalf - 1, captureHalf + 7, 3 * captureHalf} {
+			if total > 2*captureHalf && chunk == 1<<10 {
+				continue // slow and no different from 4095
+			}
+			all := make([]byte, total)
+			for i := range all {
+				all[i] = byte(i*7 + i/251)
+			}
+			var c capture
+			for p := all; len(p) > 0; {
+				n := min(chunk, len(p))
+				c.add(p[:n])
+				p = p[n:]
+			}
+			want := all
+			if total > 2*captureHalf {
+				want = append(append(append([]byte(nil), all[:captureHalf]...),
+					fmt.Sprintf("\r\n[... %d bytes not kept ...]\r\n", total-2*captureHalf)...),
+					all[total-captureHalf:]...)
+			}
+			if got := c.bytes(); !bytes.Equal(got, want) {
+				t.Errorf("%d bytes in chunks of %d: kept %d bytes, not the %d expected", total, chunk, len(got), len(want))
+			}
 		}
 	}
 }
