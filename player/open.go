@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"os"
 	"sort"
 	"time"
 
@@ -117,6 +118,9 @@ func OpenWith(ctx context.Context, path string, opt Options) (*Recording, error)
 	if r.Cols <= 0 || r.Rows <= 0 {
 		r.Cols, r.Rows = 80, 24
 	}
+	if fi, err := os.Stat(path); err == nil && fi.Mode().IsRegular() {
+		r.st.sizeHint(fi.Size())
+	}
 	if err := r.load(ctx, recording.Retime(er, recording.RetimeOptions{})); err != nil {
 		r.st.close()
 		return nil, err
@@ -183,7 +187,7 @@ func (r *Recording) load(ctx context.Context, er recording.EventReader) error {
 			r.addKey(keyframe{t: ev.Time, off: r.st.size, idx: r.Events, state: scr.Snapshot()})
 		}
 	}
-	return nil
+	return r.st.flush()
 }
 
 // checkEvery is how many events an emulating loop applies between two

@@ -21,12 +21,16 @@ import (
 type store struct {
 	mem  []byte
 	file *os.File
+	// wbuf gathers records on their way to file: two writes an event
+	// cost more than emulating it.
+	wbuf []byte
 	size int64
 }
 
 const (
 	recHeader = 13
 	memLimit  = 8 << 20
+	spillBuf  = 256 << 10
 )
 
 func (s *store) add(t time.Duration, kind recording.EventKind, data []byte) error {
@@ -44,20 +48,51 @@ func (s *store) add(t time.Duration, kind recording.EventKind, data []byte) erro
 			f.Close()
 			return fmt.Errorf("spill recording: %w", err)
 		}
-		s.file, s.mem = f, nil
+		s.file, s.mem, s.wbuf = f, nil, make([]byte, 0, spillBuf)
 	}
-	if s.file != nil {
+	s.size += int64(recHeader + len(data))
+	if s.file == nil {
+		s.mem = append(s.mem, h[:]...)
+		s.mem = append(s.mem, data...)
+		return nil
+	}
+	if len(s.wbuf)+recHeader+len(data) > cap(s.wbuf) {
+		if err := s.flush(); err != nil {
+			return err
+		}
+	}
+	if recHeader+len(data) > cap(s.wbuf) {
 		if _, err := s.file.Write(h[:]); err != nil {
 			return fmt.Errorf("spill recording: %w", err)
 		}
 		if _, err := s.file.Write(data); err != nil {
 			return fmt.Errorf("spill recording: %w", err)
 		}
-	} else {
-		s.mem = append(s.mem, h[:]...)
-		s.mem = append(s.mem, data...)
+		return nil
 	}
-	s.size += int64(recHeader + len(data))
+	s.wbuf = append(s.wbuf, h[:]...)
+	s.wbuf = append(s.wbuf, data...)
+	return nil
+}
+
+// sizeHint sizes the memory log for a recording of n bytes (a file's
+// size: the log holds about as much), so it is not grown by copies.
+func (s *store) sizeHint(n int64) {
+	if s.mem == nil && s.file == nil {
+		s.mem = make([]byte, 0, min(n+n/8+4096, memLimit))
+	}
+}
+
+// flush writes what wbuf gathered to the file. The store is read only
+// after the last add and a flush.
+func (s *store) flush() error {
+	if s.file == nil || len(s.wbuf) == 0 {
+		return nil
+	}
+	if _, err := s.file.Write(s.wbuf); err != nil {
+		return fmt.Errorf("spill recording: %w", err)
+	}
+	s.wbuf = s.wbuf[:0]
 	return nil
 }
 
@@ -122,7 +157,15 @@ func (e *Events) fill(n int) ([]byte, error) {
 	}
 	want := max(n, 64<<10)
 	want = int(min(int64(want), e.end-e.off+int64(len(e.rbuf)-e.rpos)))
-	nb := make([]byte, want)
+	// The block is read into the same buffer when it fits (an event's
+	// Data lives until the next call to Next): a buffer a block kept the
+	// collector busy.
+	var nb []byte
+	if cap(e.rbuf) >= want {
+		nb = e.rbuf[:want]
+	} else {
+		nb = make([]byte, want)
+	}
 	k := copy(nb, e.rbuf[e.rpos:])
 	m, err := e.r.ReadAt(nb[k:], e.off)
 	if m < want-k && err != nil {
