@@ -56,157 +56,262 @@ type ConvertResult struct {
 // writes the events before it (the error says so); a cancelled ctx leaves
 // OUT as it was.
 func Convert(ctx context.Context, opt ConvertOptions) (*ConvertResult, error) {
-	out := opt.Out
-	outFmt, err := LookupFormat(opt.OutFormat)
-	if err != nil || outFmt.Write == nil {
-		return nil, fmt.Errorf("unknown output format %q", opt.OutFormat)
+	c := &converter{opt: opt}
+	defer c.cleanup()
+	if err := c.open(ctx); err != nil {
+		return nil, err
 	}
-	toTtyrec, toCast := outFmt.Family == "ttyrec", outFmt.Family == "asciicast"
-	var src EventReader
-	if opt.In == "-" {
-		src, err = NewEventReader(opt.Stdin, opt.InFormat, "-")
-	} else {
-		src, err = OpenContext(ctx, opt.In, opt.InFormat)
+	if err := c.readIndex(); err != nil {
+		return nil, err
 	}
-	if err != nil && ctx.Err() != nil {
-		return nil, fmt.Errorf("%w (%s left as it was)", err, out)
+	if err := c.retime(ctx); err != nil {
+		return nil, err
 	}
+	events := c.outEvents()
+	dst, err := c.createOut()
 	if err != nil {
 		return nil, err
 	}
-	defer src.Close()
-	var ix *Index
-	if opt.PaceHuman && opt.NoIndex {
-		return nil, fmt.Errorf("human pace needs IN's index, and NoIndex leaves it out")
+	readErr, err := c.writeEvents(ctx, dst, events)
+	if err != nil {
+		// c.res is still nil when the format's writer could not start.
+		return c.res, err
 	}
-	if !opt.NoIndex && (toTtyrec || toCast || opt.PaceHuman) {
-		if ix, err = readInputIndex(opt.In); err != nil {
-			return nil, err
+	// The index is written beside OUT's temporary file before either is
+	// renamed into place: OUT first, its index last.
+	if err := c.writeIndex(); err != nil {
+		return c.res, err
+	}
+	if err := c.installOut(); err != nil {
+		return c.res, err
+	}
+	if err := c.installIndex(); err != nil {
+		return c.res, err
+	}
+	c.res.Problems, c.res.ProblemTotal = Problems(c.rt)
+	if readErr != nil {
+		return c.res, fmt.Errorf("%w (wrote the %d events before it to %s)", readErr, c.res.Events, c.opt.Out)
+	}
+	return c.res, nil
+}
+
+// converter holds one conversion's state, built up stage by stage.
+type converter struct {
+	opt              ConvertOptions
+	outFmt           *Format
+	toTtyrec, toCast bool
+	src              EventReader  // IN as read
+	ix               *Index       // IN's index (paced when asked), nil for none
+	rt               *Retimer     // the events retimed
+	ixRetime         *IndexRetime // IN's index on its way to OUT.json
+	tmp              *os.File     // OUT's temporary file until renamed
+	ixTmp            string       // OUT's index's temporary file until renamed
+	res              *ConvertResult
+}
+
+// open looks up the output format and opens IN.
+func (c *converter) open(ctx context.Context) error {
+	outFmt, err := LookupFormat(c.opt.OutFormat)
+	if err != nil || outFmt.Write == nil {
+		return fmt.Errorf("unknown output format %q", c.opt.OutFormat)
+	}
+	c.outFmt = outFmt
+	c.toTtyrec, c.toCast = outFmt.Family == "ttyrec", outFmt.Family == "asciicast"
+	var src EventReader
+	if c.opt.In == "-" {
+		src, err = NewEventReader(c.opt.Stdin, c.opt.InFormat, "-")
+	} else {
+		src, err = OpenContext(ctx, c.opt.In, c.opt.InFormat)
+	}
+	if err != nil && ctx.Err() != nil {
+		return fmt.Errorf("%w (%s left as it was)", err, c.opt.Out)
+	}
+	if err != nil {
+		return err
+	}
+	c.src = src
+	return nil
+}
+
+// readIndex reads IN's index when the output or the pacing uses it.
+func (c *converter) readIndex() error {
+	if c.opt.PaceHuman && c.opt.NoIndex {
+		return fmt.Errorf("human pace needs IN's index, and NoIndex leaves it out")
+	}
+	if !c.opt.NoIndex && (c.toTtyrec || c.toCast || c.opt.PaceHuman) {
+		ix, err := readInputIndex(c.opt.In)
+		if err != nil {
+			return err
 		}
+		c.ix = ix
 	}
-	var events EventReader = src
-	if ix != nil {
-		events = indexHeader{src, ix.IdleLimit}
+	return nil
+}
+
+// retime paces the events when asked, then retimes them and the index bound for OUT.json.
+func (c *converter) retime(ctx context.Context) error {
+	var events EventReader = c.src
+	if c.ix != nil {
+		events = indexHeader{c.src, c.ix.IdleLimit}
 	}
-	retime := opt.Retime
-	if opt.PaceHuman {
-		if ix == nil {
-			return nil, fmt.Errorf("human pace needs the index beside %s (%s)", opt.In, filepath.Base(IndexPath(opt.In)))
+	retime := c.opt.Retime
+	if c.opt.PaceHuman {
+		if c.ix == nil {
+			return fmt.Errorf("human pace needs the index beside %s (%s)", c.opt.In, filepath.Base(IndexPath(c.opt.In)))
 		}
 		// Paced after the idle limit, cuts and speed; the paced events
 		// and index then go through the rest as they are.
-		if events, ix, err = PacedEvents(ctx, events, ix, retime); err != nil {
-			return nil, err
+		var err error
+		if events, c.ix, err = PacedEvents(ctx, events, c.ix, retime); err != nil {
+			return err
 		}
 		retime = RetimeOptions{}
 	}
-	rt := Retime(events, retime)
-	var ixRetime *IndexRetime
-	if ix != nil && out != "-" && toTtyrec {
-		if ixRetime, err = rt.RetimeIndex(ix); err != nil {
-			return nil, err
+	c.rt = Retime(events, retime)
+	if c.ix != nil && c.opt.Out != "-" && c.toTtyrec {
+		ixRetime, err := c.rt.RetimeIndex(c.ix)
+		if err != nil {
+			return err
 		}
+		c.ixRetime = ixRetime
 	}
-	var marked EventReader = rt
-	if toCast {
-		marked = withIndexMarkers(rt, ix, src.Header().Format)
-	}
-	if opt.Filter != nil {
-		marked = opt.Filter(marked)
-	}
+	return nil
+}
 
-	var dst io.Writer = opt.Stdout
-	var tmp *os.File
-	if out != "-" {
-		if tmp, err = os.CreateTemp(filepath.Dir(out), "."+filepath.Base(out)+".*"); err != nil {
-			return nil, err
-		}
-		defer func() {
-			if tmp != nil {
-				tmp.Close()
-				os.Remove(tmp.Name())
-			}
-		}()
-		dst = tmp
+// outEvents is what goes to OUT: the retimed events, marked (asciicast) and filtered.
+func (c *converter) outEvents() EventReader {
+	var marked EventReader = c.rt
+	if c.toCast {
+		marked = withIndexMarkers(c.rt, c.ix, c.src.Header().Format)
 	}
+	if c.opt.Filter != nil {
+		marked = c.opt.Filter(marked)
+	}
+	return marked
+}
+
+// createOut returns where OUT is written: Stdout, or a temporary file beside OUT.
+func (c *converter) createOut() (io.Writer, error) {
+	if c.opt.Out == "-" {
+		return c.opt.Stdout, nil
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(c.opt.Out), "."+filepath.Base(c.opt.Out)+".*")
+	if err != nil {
+		return nil, err
+	}
+	c.tmp = tmp
+	return tmp, nil
+}
+
+// writeEvents writes events to dst in OUT's format; readErr is what ended the reading.
+func (c *converter) writeEvents(ctx context.Context, dst io.Writer, events EventReader) (readErr, err error) {
 	// The async writer is the output buffer: blocks of 1 MiB, written on
 	// another goroutine while the next block is made.
 	aw := newAsyncWriter(dst, 1<<20)
-	ew, err := outFmt.Write(aw, rt.Header())
+	ew, err := c.outFmt.Write(aw, c.rt.Header())
 	if err != nil {
 		aw.Close()
 		return nil, err
 	}
-	res := &ConvertResult{}
-	n, readErr := copyEvents(ctx, ew, marked)
-	res.Events = n
+	// From here on a result goes back with any error.
+	c.res = &ConvertResult{}
+	c.res.Events, readErr = copyEvents(ctx, ew, events)
 	if errors.Is(readErr, context.Canceled) {
 		aw.Close()
-		return res, fmt.Errorf("%w (%s left as it was)", readErr, out)
+		return nil, fmt.Errorf("%w (%s left as it was)", readErr, c.opt.Out)
 	}
 	if err := ew.Close(); err != nil {
-		return res, fmt.Errorf("write %s: %w", out, err)
+		return nil, fmt.Errorf("write %s: %w", c.opt.Out, err)
 	}
 	if err := aw.Close(); err != nil {
-		return res, fmt.Errorf("write %s: %w", out, err)
+		return nil, fmt.Errorf("write %s: %w", c.opt.Out, err)
 	}
+	return readErr, nil
+}
 
-	// The index is written beside OUT's temporary file before either is
-	// renamed into place: OUT first, its index last.
-	var nix *Index
+// outIndex is the index going out (nil for none); it sets c.res.Notes.
+func (c *converter) outIndex() *Index {
 	switch {
-	case ixRetime != nil:
-		nix, res.Notes = ixRetime.Index()
-	case opt.Redacted && out != "-" && toTtyrec && !opt.NoIndex:
+	case c.ixRetime != nil:
+		var nix *Index
+		nix, c.res.Notes = c.ixRetime.Index()
+		return nix
+	case c.opt.Redacted && c.opt.Out != "-" && c.toTtyrec && !c.opt.NoIndex:
 		// No index came in, but the one going out says the recording
 		// was masked after it was made.
-		hd := rt.Header()
-		nix = &Index{Term: Term{Cols: hd.Cols, Rows: hd.Rows}}
+		hd := c.rt.Header()
+		return &Index{Term: Term{Cols: hd.Cols, Rows: hd.Rows}}
 	}
-	var ixTmp string
-	if nix != nil {
-		if opt.IndexFilter != nil {
-			opt.IndexFilter(nix)
-		}
-		nix.Redacted = nix.Redacted || opt.Redacted
-		if ixTmp, err = writeIndexTemp(out, nix, opt.IndexBytes); err != nil {
-			return res, err
-		}
-		defer func() {
-			if ixTmp != "" {
-				os.Remove(ixTmp)
-			}
-		}()
+	return nil
+}
+
+// writeIndex writes the index going out, if any, to a temporary file beside OUT's.
+func (c *converter) writeIndex() error {
+	nix := c.outIndex()
+	if nix == nil {
+		return nil
 	}
-	if tmp != nil {
-		if err := tmp.Close(); err != nil {
-			return res, fmt.Errorf("write %s: %w", out, err)
-		}
-		mode := os.FileMode(0o644)
-		if fi, err := os.Stat(out); err == nil {
-			mode = fi.Mode().Perm()
-		}
-		os.Chmod(tmp.Name(), mode)
-		if err := os.Rename(tmp.Name(), out); err != nil {
-			return res, err
-		}
-		tmp = nil
+	if c.opt.IndexFilter != nil {
+		c.opt.IndexFilter(nix)
 	}
-	if ixTmp != "" {
-		if err := os.Rename(ixTmp, IndexPath(out)); err != nil {
-			return res, fmt.Errorf("write index: %w", err)
+	nix.Redacted = nix.Redacted || c.opt.Redacted
+	ixTmp, err := writeIndexTemp(c.opt.Out, nix, c.opt.IndexBytes)
+	if err != nil {
+		return err
+	}
+	c.ixTmp = ixTmp
+	return nil
+}
+
+// installOut renames OUT's temporary file over OUT, keeping the old file's mode.
+func (c *converter) installOut() error {
+	if c.tmp == nil {
+		return nil
+	}
+	out := c.opt.Out
+	if err := c.tmp.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", out, err)
+	}
+	mode := os.FileMode(0o644)
+	if fi, err := os.Stat(out); err == nil {
+		mode = fi.Mode().Perm()
+	}
+	os.Chmod(c.tmp.Name(), mode)
+	if err := os.Rename(c.tmp.Name(), out); err != nil {
+		return err
+	}
+	c.tmp = nil
+	return nil
+}
+
+// installIndex renames OUT's new index into place, or notes a stale one beside OUT.
+func (c *converter) installIndex() error {
+	out := c.opt.Out
+	if c.ixTmp != "" {
+		if err := os.Rename(c.ixTmp, IndexPath(out)); err != nil {
+			return fmt.Errorf("write index: %w", err)
 		}
-		ixTmp = ""
-	} else if out != "-" && toTtyrec {
+		c.ixTmp = ""
+	} else if out != "-" && c.toTtyrec {
 		if _, err := os.Stat(IndexPath(out)); err == nil {
-			res.StaleIndex = IndexPath(out)
+			c.res.StaleIndex = IndexPath(out)
 		}
 	}
-	res.Problems, res.ProblemTotal = Problems(rt)
-	if readErr != nil {
-		return res, fmt.Errorf("%w (wrote the %d events before it to %s)", readErr, n, out)
+	return nil
+}
+
+// cleanup removes the temporary files not renamed into place and closes IN.
+func (c *converter) cleanup() {
+	if c.ixTmp != "" {
+		os.Remove(c.ixTmp)
 	}
-	return res, nil
+	if c.tmp != nil {
+		c.tmp.Close()
+		os.Remove(c.tmp.Name())
+	}
+	if c.src != nil {
+		c.src.Close()
+	}
 }
 
 // copyEvents copies every event from r to w and returns how many it wrote

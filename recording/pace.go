@@ -37,14 +37,25 @@ const (
 // moved to the new timeline. Events between commands keep their own
 // spacing.
 func PaceHuman(evs []Event, ix *Index) ([]Event, *Index) {
-	type anchor struct {
-		at     time.Duration // events at or after it (a start), after it (an end) are moved
-		start  bool
-		before time.Duration // a start: the pause before typing
-		typing time.Duration // a start: how long typing takes
-		hold   time.Duration // an end: how long the output stays
-	}
-	var anchors []anchor
+	anchors := paceAnchorsOf(ix)
+	return anchors.paceEvents(evs), anchors.pacedIndex(ix)
+}
+
+// paceAnchor is a moment where pacing inserts time: a command's start or end.
+type paceAnchor struct {
+	at     time.Duration // events at or after it (a start), after it (an end) are moved
+	start  bool
+	before time.Duration // a start: the pause before typing
+	typing time.Duration // a start: how long typing takes
+	hold   time.Duration // an end: how long the output stays
+}
+
+// paceAnchors are the anchors of an index's commands, in time order.
+type paceAnchors []paceAnchor
+
+// paceAnchorsOf lists the start and end anchors of ix's commands not skipped.
+func paceAnchorsOf(ix *Index) paceAnchors {
+	var anchors paceAnchors
 	for _, s := range ix.Steps {
 		narr := 0
 		for _, c := range s.Comments {
@@ -60,40 +71,58 @@ func PaceHuman(evs []Event, ix *Index) ([]Event, *Index) {
 				before += min(time.Duration(narr)*paceWord, maxNarrated)
 				first = false
 			}
-			line, _, _ := strings.Cut(c.Text, "\n")
-			typing := min(max(time.Duration(utf8.RuneCountInString(line))*paceChar, minTyping), maxTyping)
-			anchors = append(anchors, anchor{at: c.Start.Duration(), start: true, before: before, typing: typing})
-			lines := 0
-			if c.Output != nil {
-				lines = strings.Count(strings.TrimRight(string(c.Output.Bytes()), "\n"), "\n") + 1
-			}
-			hold := min(max(minRead, time.Duration(lines)*paceLine), maxRead)
-			anchors = append(anchors, anchor{at: c.End.Duration(), hold: hold})
+			anchors = append(anchors,
+				paceAnchor{at: c.Start.Duration(), start: true, before: before, typing: typingTime(c.Text)},
+				paceAnchor{at: c.End.Duration(), hold: readingTime(c.Output)})
 		}
 	}
-	// In time order; at one moment an end comes before the next start.
-	sortAnchors := func(a, b anchor) bool { return a.at < b.at || a.at == b.at && !a.start && b.start }
-	for i := 1; i < len(anchors); i++ {
-		for j := i; j > 0 && sortAnchors(anchors[j], anchors[j-1]); j-- {
-			anchors[j], anchors[j-1] = anchors[j-1], anchors[j]
-		}
-	}
+	anchors.sort()
+	return anchors
+}
 
-	// shift(t, start) is how much is inserted before time t: the anchors
-	// before it, and (for an index time) those at it.
-	shift := func(t time.Duration, atStart, atEnd bool) time.Duration {
-		var d time.Duration
-		for _, a := range anchors {
-			switch {
-			case a.start && (a.at < t || a.at == t && atStart):
-				d += a.before + a.typing
-			case !a.start && (a.at < t || a.at == t && atEnd):
-				d += a.hold
-			}
-		}
-		return d
-	}
+// typingTime is how long a person takes to type a command's first line.
+func typingTime(text string) time.Duration {
+	line, _, _ := strings.Cut(text, "\n")
+	return min(max(time.Duration(utf8.RuneCountInString(line))*paceChar, minTyping), maxTyping)
+}
 
+// readingTime is how long a command's output stays on screen to be read.
+func readingTime(output *Blob) time.Duration {
+	lines := 0
+	if output != nil {
+		lines = strings.Count(strings.TrimRight(string(output.Bytes()), "\n"), "\n") + 1
+	}
+	return min(max(minRead, time.Duration(lines)*paceLine), maxRead)
+}
+
+// sort puts the anchors in time order, stably; at one moment an end comes
+// before the next start.
+func (as paceAnchors) sort() {
+	less := func(a, b paceAnchor) bool { return a.at < b.at || a.at == b.at && !a.start && b.start }
+	for i := 1; i < len(as); i++ {
+		for j := i; j > 0 && less(as[j], as[j-1]); j-- {
+			as[j], as[j-1] = as[j-1], as[j]
+		}
+	}
+}
+
+// shift is how much is inserted before time t: the anchors before it, and
+// (for an index time) the starts or ends at it.
+func (as paceAnchors) shift(t time.Duration, atStart, atEnd bool) time.Duration {
+	var d time.Duration
+	for _, a := range as {
+		switch {
+		case a.start && (a.at < t || a.at == t && atStart):
+			d += a.before + a.typing
+		case !a.start && (a.at < t || a.at == t && atEnd):
+			d += a.hold
+		}
+	}
+	return d
+}
+
+// paceEvents moves evs to the paced timeline, typing each command's echo.
+func (as paceAnchors) paceEvents(evs []Event) []Event {
 	var out []Event
 	var off time.Duration
 	next := 0
@@ -101,8 +130,8 @@ func PaceHuman(evs []Event, ix *Index) ([]Event, *Index) {
 	for _, ev := range evs {
 		// The anchors this event passes: events at a start's moment are
 		// moved, at an end's moment are not.
-		for next < len(anchors) {
-			a := anchors[next]
+		for next < len(as) {
+			a := as[next]
 			if a.start && a.at <= ev.Time {
 				off += a.before
 				pendingTyping = a.typing
@@ -117,19 +146,12 @@ func PaceHuman(evs []Event, ix *Index) ([]Event, *Index) {
 			break
 		}
 		if pendingTyping >= 0 && ev.Kind == Output {
-			pieces := typedPieces(ev.Data)
-			step := pendingTyping / time.Duration(max(len(pieces), 1))
-			t := ev.Time + off
-			for _, p := range pieces[:len(pieces)-1] {
-				out = append(out, Event{Time: t, Kind: Output, Data: p})
-				t += step
-			}
+			out = appendTyped(out, ev, off, pendingTyping)
 			off += pendingTyping
 			pendingTyping = -1
-			out = append(out, Event{Time: ev.Time + off, Kind: Output, Data: pieces[len(pieces)-1]})
 			continue
 		}
-		if pendingTyping >= 0 && next < len(anchors) && !anchors[next].start {
+		if pendingTyping >= 0 && next < len(as) && !as[next].start {
 			// No output before the command ended: typing still took time.
 			off += pendingTyping
 			pendingTyping = -1
@@ -137,50 +159,77 @@ func PaceHuman(evs []Event, ix *Index) ([]Event, *Index) {
 		ev.Time += off
 		out = append(out, ev)
 	}
+	return out
+}
 
+// appendTyped appends output ev, moved by off, spread over typing a keystroke at a time.
+func appendTyped(out []Event, ev Event, off, typing time.Duration) []Event {
+	pieces := typedPieces(ev.Data)
+	step := typing / time.Duration(max(len(pieces), 1))
+	t := ev.Time + off
+	for _, p := range pieces[:len(pieces)-1] {
+		out = append(out, Event{Time: t, Kind: Output, Data: p})
+		t += step
+	}
+	// The last piece shows when typing ends.
+	return append(out, Event{Time: ev.Time + off + typing, Kind: Output, Data: pieces[len(pieces)-1]})
+}
+
+// pacedIndex is a copy of ix with every time in it moved to the paced timeline.
+func (as paceAnchors) pacedIndex(ix *Index) *Index {
 	nix := *ix
 	// The pauses are chosen now: no limit applies to them.
 	nix.IdleLimit = 0
 	nix.Steps = make([]Step, len(ix.Steps))
 	for i, s := range ix.Steps {
-		s.Start = SecondsOf(s.Start.Duration() + shift(s.Start.Duration(), false, false))
-		s.End = SecondsOf(s.End.Duration() + shift(s.End.Duration(), false, true))
-		cs := make([]Command, len(s.Commands))
-		for j, c := range s.Commands {
-			st, end := c.Start.Duration(), c.End.Duration()
-			newStart, newEnd := st+shift(st, false, false), end+shift(end, false, false)
-			if !c.Skipped {
-				// Typing starts after the pause before it, and takes time.
-				for _, a := range anchors {
-					if a.start && a.at == st {
-						newStart += a.before
-						newEnd = max(newEnd, newStart+a.typing)
-						break
-					}
-				}
-			}
-			c.Start, c.End = SecondsOf(newStart), SecondsOf(newEnd)
-			cs[j] = c
-		}
-		s.Commands = cs
-		nix.Steps[i] = s
+		nix.Steps[i] = as.pacedStep(s)
 	}
 	nix.Markers = append([]Marker(nil), ix.Markers...)
 	for i := range nix.Markers {
 		t := nix.Markers[i].At.Duration()
-		nix.Markers[i].At = SecondsOf(t + shift(t, false, false))
+		nix.Markers[i].At = SecondsOf(t + as.shift(t, false, false))
 	}
 	nix.Pauses = append([]Pause(nil), ix.Pauses...)
 	for i := range nix.Pauses {
 		t := nix.Pauses[i].At.Duration()
-		nix.Pauses[i].At = SecondsOf(t + shift(t, false, false))
+		nix.Pauses[i].At = SecondsOf(t + as.shift(t, false, false))
 	}
 	if nix.Stopped != nil {
 		st := *nix.Stopped
-		st.At = SecondsOf(st.At.Duration() + shift(st.At.Duration(), true, true))
+		st.At = SecondsOf(st.At.Duration() + as.shift(st.At.Duration(), true, true))
 		nix.Stopped = &st
 	}
-	return out, &nix
+	return &nix
+}
+
+// pacedStep is s, and a copy of its commands, moved to the paced timeline.
+func (as paceAnchors) pacedStep(s Step) Step {
+	s.Start = SecondsOf(s.Start.Duration() + as.shift(s.Start.Duration(), false, false))
+	s.End = SecondsOf(s.End.Duration() + as.shift(s.End.Duration(), false, true))
+	cs := make([]Command, len(s.Commands))
+	for j, c := range s.Commands {
+		cs[j] = as.pacedCommand(c)
+	}
+	s.Commands = cs
+	return s
+}
+
+// pacedCommand is c moved to the paced timeline, its start after the pause before typing.
+func (as paceAnchors) pacedCommand(c Command) Command {
+	st, end := c.Start.Duration(), c.End.Duration()
+	newStart, newEnd := st+as.shift(st, false, false), end+as.shift(end, false, false)
+	if !c.Skipped {
+		// Typing starts after the pause before it, and takes time.
+		for _, a := range as {
+			if a.start && a.at == st {
+				newStart += a.before
+				newEnd = max(newEnd, newStart+a.typing)
+				break
+			}
+		}
+	}
+	c.Start, c.End = SecondsOf(newStart), SecondsOf(newEnd)
+	return c
 }
 
 // typedPieces cuts an output chunk that begins with the echo of a typed
