@@ -158,277 +158,362 @@ func readQuery(br *bufio.Reader, out chan<- int, queries chan<- query) bool {
 // redraws the screen from the emulator; playing writes the recorded bytes
 // as they were.
 func Play(ctx context.Context, rec *Recording, out io.Writer, opt PlayOptions) error {
-	speed := opt.Speed
-	if speed <= 0 {
-		speed = 1
-	}
-	idle := opt.IdleLimit
-	if idle == 0 {
-		idle = rec.Header.IdleLimit
-		if idle == 0 && rec.Index != nil {
-			idle = rec.Index.IdleLimit.Duration()
-		}
-	}
-	status := opt.Status
-	if status == nil {
-		status = func(string) {}
-	}
-	var keys chan int
-	var queries chan query
-	if opt.Keys != nil {
-		keys, queries = make(chan int, 16), make(chan query, 16)
-		go parseKeys(opt.Keys, keys, queries)
-	}
-	find := &searcher{rec: rec, cur: -1}
-	prompted := false // the bottom row shows the search's line
-	tl, err := rec.TimelineWith(opt.Emulator)
+	p, err := newPlayback(ctx, rec, out, opt)
 	if err != nil {
 		return err
 	}
-	chapters := rec.Chapters()
+	defer p.timer.Stop()
+	return p.run()
+}
+
+// playback is the state of one Play: where the timeline is, its pace, the
+// keys that steer it and the search.
+type playback struct {
+	ctx      context.Context
+	rec      *Recording
+	tl       *Timeline
+	chapters []Chapter
+	// What is shown is written through bw, flushed once a frame: events
+	// that fall within one display frame go out together.
+	bw     *bufio.Writer
+	status func(string)
+
+	speed  float64
+	idle   time.Duration // pauses longer than this are shortened to it (0: none)
+	paused bool
+	more   bool // events remain to be played
+	timer  *time.Timer
+	// due is the wall-clock moment the next event should show.
+	due time.Time
+
+	keys     chan int // nil without Keys, or once they ended
+	queries  chan query
+	find     *searcher
+	prompted bool // the bottom row shows the search's line
+}
+
+// newPlayback sets up Play's state from opt, drawing the screen at From.
+func newPlayback(ctx context.Context, rec *Recording, out io.Writer, opt PlayOptions) (*playback, error) {
+	p := &playback{ctx: ctx, rec: rec, speed: opt.Speed, idle: opt.IdleLimit, status: opt.Status}
+	if p.speed <= 0 {
+		p.speed = 1
+	}
+	if p.idle == 0 {
+		p.idle = rec.Header.IdleLimit
+		if p.idle == 0 && rec.Index != nil {
+			p.idle = rec.Index.IdleLimit.Duration()
+		}
+	}
+	if p.status == nil {
+		p.status = func(string) {}
+	}
+	if opt.Keys != nil {
+		p.keys, p.queries = make(chan int, 16), make(chan query, 16)
+		go parseKeys(opt.Keys, p.keys, p.queries)
+	}
+	p.find = &searcher{rec: rec, cur: -1}
+	tl, err := rec.TimelineWith(opt.Emulator)
+	if err != nil {
+		return nil, err
+	}
+	p.tl = tl
+	p.chapters = rec.Chapters()
 	if opt.From > 0 {
 		if err := tl.Seek(ctx, opt.From); err != nil {
-			return err
+			return nil, err
 		}
 		if err := Paint(out, tl.View()); err != nil {
-			return err
+			return nil, err
 		}
 	}
-	// What is shown is written through a buffer flushed once a frame:
-	// events that fall within one display frame go out together.
-	bw := bufio.NewWriterSize(out, 64<<10)
-	out = bw
-	paused := false
-	timer := time.NewTimer(0)
-	defer timer.Stop()
-	// due is the wall-clock moment the next event should show.
-	var due time.Time
-	// wait is how long after the event now shown the next one is due.
-	wait := func() (time.Duration, bool) {
-		next, ok := tl.NextTime()
-		if !ok {
-			return 0, false
-		}
-		gap := next - tl.Time()
-		if idle > 0 && gap > idle {
-			gap = idle
-		}
-		return time.Duration(float64(max(gap, 0)) / speed), true
-	}
-	schedule := func() bool {
-		d, ok := wait()
-		if !ok {
-			return false
-		}
-		due = time.Now().Add(d)
-		timer.Reset(d)
-		return true
-	}
-	seek := func(t time.Duration) error {
-		if err := bw.Flush(); err != nil {
-			return fmt.Errorf("play: write to terminal: %w", err)
-		}
-		t = min(max(t, 0), rec.Duration)
-		if err := tl.Seek(ctx, t); err != nil {
-			return err
-		}
-		if err := Paint(out, tl.View()); err != nil {
-			return err
-		}
-		if err := bw.Flush(); err != nil {
-			return fmt.Errorf("play: write to terminal: %w", err)
-		}
-		if i := ChapterAt(chapters, t); i >= 0 {
-			status(fmt.Sprintf("step %d %s", chapters[i].N, chapters[i].Name))
-		}
-		return nil
-	}
-	step := func() (bool, error) {
-		ev, err := tl.Next()
-		if err == io.EOF {
-			return false, nil
-		}
-		if err != nil {
-			return false, err
-		}
-		if ev.Kind == recording.Output {
-			if _, err := out.Write(ev.Data); err != nil {
-				return false, fmt.Errorf("play: write to terminal: %w", err)
-			}
-		}
-		return true, nil
-	}
-	// showMatch shows the screen a match was printed to, its line at
-	// the bottom as less shows it.
-	showMatch := func(l TextLine) error {
-		if err := seek(l.At); err != nil {
-			return err
-		}
-		msg := find.status(l)
-		status(msg)
-		prompted = true
-		return promptLine(bw, tl.View(), msg)
-	}
-	more := schedule()
-	for more || paused {
+	p.bw = bufio.NewWriterSize(out, 64<<10)
+	p.timer = time.NewTimer(0)
+	return p, nil
+}
+
+// run plays to the end, or until quit, the timer pacing the events and
+// the keys steering.
+func (p *playback) run() error {
+	p.more = p.schedule()
+	for p.more || p.paused {
 		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-timer.C:
-			if paused {
-				continue
-			}
-			var err error
-			if more, err = playFrame(ctx, bw, step, wait, &due); err != nil {
+		case <-p.ctx.Done():
+			return p.ctx.Err()
+		case <-p.timer.C:
+			if err := p.advance(); err != nil {
 				return err
 			}
-			if more {
-				timer.Reset(time.Until(due))
-			}
-		case k, ok := <-keys:
+		case k, ok := <-p.keys:
 			if !ok {
-				keys = nil
+				p.keys = nil
 				continue
 			}
-			switch k {
-			case keyQuery:
-				q := <-queries
-				if !q.done && !q.cancel {
-					if !paused {
-						paused = true
-						timer.Stop()
-					}
-					if err := promptLine(bw, tl.View(), "/"+q.text); err != nil {
-						return err
-					}
-					prompted = true
-					status("/" + q.text)
-					continue
-				}
-				if q.cancel || q.text == "" {
-					// The prompt goes: the screen as it was.
-					if err := seek(tl.Time()); err != nil {
-						return err
-					}
-					prompted = false
-					status("paused")
-					continue
-				}
-				n, err := find.search(ctx, q.text)
-				if err != nil {
-					return err
-				}
-				if n == 0 {
-					msg := fmt.Sprintf("/%s: not found (paused)", q.text)
-					if err := promptLine(bw, tl.View(), msg); err != nil {
-						return err
-					}
-					status(msg)
-					continue
-				}
-				l, _ := find.next(tl.Time(), 1)
-				if err := showMatch(l); err != nil {
-					return err
-				}
-			case keyNextMatch, keyPrevMatch:
-				dir := 1
-				if k == keyPrevMatch {
-					dir = -1
-				}
-				l, ok := find.next(tl.Time(), dir)
-				if !ok {
-					status("no search: / searches")
-					continue
-				}
-				if !paused {
-					paused = true
-					timer.Stop()
-				}
-				if err := showMatch(l); err != nil {
-					return err
-				}
-			case keyQuit:
-				return nil
-			case keyInterrupt:
-				return ErrInterrupted
-			case keyPause:
-				paused = !paused
-				if paused {
-					timer.Stop()
-					if err := bw.Flush(); err != nil {
-						return fmt.Errorf("play: write to terminal: %w", err)
-					}
-					status("paused")
-				} else {
-					if prompted {
-						// The search's line goes before play goes on.
-						if err := seek(tl.Time()); err != nil {
-							return err
-						}
-						prompted = false
-					}
-					status("playing")
-					more = schedule()
-				}
-			case keyFrame:
-				if paused {
-					if _, err := step(); err != nil {
-						return err
-					}
-					if err := bw.Flush(); err != nil {
-						return fmt.Errorf("play: write to terminal: %w", err)
-					}
-				}
-			case keyFaster, keySlower:
-				if k == keyFaster {
-					speed = min(speed*2, 64)
-				} else {
-					speed = max(speed/2, 1.0/16)
-				}
-				bw.Flush()
-				status(fmt.Sprintf("speed %gx", speed))
-				if !paused {
-					more = schedule()
-				}
-			case keyForward, keyBack, keyNextStep, keyPrevStep:
-				target := tl.Time()
-				switch k {
-				case keyForward:
-					target += SeekStep
-				case keyBack:
-					target -= SeekStep
-				case keyNextStep:
-					for _, c := range chapters {
-						if c.Start > tl.Time() {
-							target = c.Start
-							break
-						}
-					}
-				case keyPrevStep:
-					i := ChapterAt(chapters, tl.Time())
-					// Just after a step's start, go to the one before.
-					if i >= 0 && tl.Time()-chapters[i].Start < time.Second {
-						i--
-					}
-					if i >= 0 {
-						target = chapters[i].Start
-					} else {
-						target = 0
-					}
-				}
-				if err := seek(target); err != nil {
-					return err
-				}
-				if !paused {
-					more = schedule()
-				}
+			// Quit and errors end play at once, without the final flush.
+			if quit, err := p.handleKey(k); quit || err != nil {
+				return err
 			}
 		}
 	}
-	if err := bw.Flush(); err != nil {
-		return fmt.Errorf("play: write to terminal: %w", err)
+	return flushPlay(p.bw)
+}
+
+// wait is how long after the event now shown the next one is due.
+func (p *playback) wait() (time.Duration, bool) {
+	next, ok := p.tl.NextTime()
+	if !ok {
+		return 0, false
+	}
+	gap := next - p.tl.Time()
+	if p.idle > 0 && gap > p.idle {
+		gap = p.idle
+	}
+	return time.Duration(float64(max(gap, 0)) / p.speed), true
+}
+
+// schedule sets the timer for the next event; false when none is left.
+func (p *playback) schedule() bool {
+	d, ok := p.wait()
+	if !ok {
+		return false
+	}
+	p.due = time.Now().Add(d)
+	p.timer.Reset(d)
+	return true
+}
+
+// advance plays the frame now due, unless paused, and sets the timer for
+// the next one.
+func (p *playback) advance() error {
+	if p.paused {
+		return nil
+	}
+	var err error
+	if p.more, err = playFrame(p.ctx, p.bw, p.step, p.wait, &p.due); err != nil {
+		return err
+	}
+	if p.more {
+		p.timer.Reset(time.Until(p.due))
 	}
 	return nil
+}
+
+// step writes the next event's output; false at the recording's end.
+func (p *playback) step() (bool, error) {
+	ev, err := p.tl.Next()
+	if err == io.EOF {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	if ev.Kind == recording.Output {
+		if _, err := p.bw.Write(ev.Data); err != nil {
+			return false, fmt.Errorf("play: write to terminal: %w", err)
+		}
+	}
+	return true, nil
+}
+
+// seek redraws the screen at t (kept within the recording) and notes the
+// step it falls in.
+func (p *playback) seek(t time.Duration) error {
+	if err := flushPlay(p.bw); err != nil {
+		return err
+	}
+	t = min(max(t, 0), p.rec.Duration)
+	if err := p.tl.Seek(p.ctx, t); err != nil {
+		return err
+	}
+	if err := Paint(p.bw, p.tl.View()); err != nil {
+		return err
+	}
+	if err := flushPlay(p.bw); err != nil {
+		return err
+	}
+	if i := ChapterAt(p.chapters, t); i >= 0 {
+		p.status(fmt.Sprintf("step %d %s", p.chapters[i].N, p.chapters[i].Name))
+	}
+	return nil
+}
+
+// pause stops play, if it goes on.
+func (p *playback) pause() {
+	if !p.paused {
+		p.paused = true
+		p.timer.Stop()
+	}
+}
+
+// handleKey does what key k asks; quit reports that play ends here.
+func (p *playback) handleKey(k int) (quit bool, err error) {
+	switch k {
+	case keyQuery:
+		return false, p.query(<-p.queries)
+	case keyNextMatch:
+		return false, p.nextMatch(1)
+	case keyPrevMatch:
+		return false, p.nextMatch(-1)
+	case keyQuit:
+		return true, nil
+	case keyInterrupt:
+		return true, ErrInterrupted
+	case keyPause:
+		return false, p.togglePause()
+	case keyFrame:
+		return false, p.frame()
+	case keyFaster, keySlower:
+		p.changeSpeed(k == keyFaster)
+	case keyForward, keyBack, keyNextStep, keyPrevStep:
+		return false, p.jump(k)
+	}
+	return false, nil
+}
+
+// query follows the search being typed: its prompt while typing, then on
+// Enter the first match from here, or on cancel the screen as it was.
+func (p *playback) query(q query) error {
+	if !q.done && !q.cancel {
+		p.pause()
+		if err := promptLine(p.bw, p.tl.View(), "/"+q.text); err != nil {
+			return err
+		}
+		p.prompted = true
+		p.status("/" + q.text)
+		return nil
+	}
+	if q.cancel || q.text == "" {
+		// The prompt goes: the screen as it was.
+		if err := p.seek(p.tl.Time()); err != nil {
+			return err
+		}
+		p.prompted = false
+		p.status("paused")
+		return nil
+	}
+	n, err := p.find.search(p.ctx, q.text)
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		msg := fmt.Sprintf("/%s: not found (paused)", q.text)
+		if err := promptLine(p.bw, p.tl.View(), msg); err != nil {
+			return err
+		}
+		p.status(msg)
+		return nil
+	}
+	l, _ := p.find.next(p.tl.Time(), 1)
+	return p.showMatch(l)
+}
+
+// nextMatch pauses on the search's next match in direction dir (1 or -1).
+func (p *playback) nextMatch(dir int) error {
+	l, ok := p.find.next(p.tl.Time(), dir)
+	if !ok {
+		p.status("no search: / searches")
+		return nil
+	}
+	p.pause()
+	return p.showMatch(l)
+}
+
+// showMatch shows the screen a match was printed to, its line at the
+// bottom as less shows it.
+func (p *playback) showMatch(l TextLine) error {
+	if err := p.seek(l.At); err != nil {
+		return err
+	}
+	msg := p.find.status(l)
+	p.status(msg)
+	p.prompted = true
+	return promptLine(p.bw, p.tl.View(), msg)
+}
+
+// togglePause pauses or resumes; resuming first clears the search's line.
+func (p *playback) togglePause() error {
+	p.paused = !p.paused
+	if p.paused {
+		p.timer.Stop()
+		if err := flushPlay(p.bw); err != nil {
+			return err
+		}
+		p.status("paused")
+		return nil
+	}
+	if p.prompted {
+		// The search's line goes before play goes on.
+		if err := p.seek(p.tl.Time()); err != nil {
+			return err
+		}
+		p.prompted = false
+	}
+	p.status("playing")
+	p.more = p.schedule()
+	return nil
+}
+
+// frame shows the next event while paused.
+func (p *playback) frame() error {
+	if !p.paused {
+		return nil
+	}
+	if _, err := p.step(); err != nil {
+		return err
+	}
+	return flushPlay(p.bw)
+}
+
+// changeSpeed doubles or halves the pace, within 1/16x to 64x.
+func (p *playback) changeSpeed(faster bool) {
+	if faster {
+		p.speed = min(p.speed*2, 64)
+	} else {
+		p.speed = max(p.speed/2, 1.0/16)
+	}
+	p.bw.Flush()
+	p.status(fmt.Sprintf("speed %gx", p.speed))
+	if !p.paused {
+		p.more = p.schedule()
+	}
+}
+
+// jump seeks as a seek key k asks: by SeekStep or to a step's start.
+func (p *playback) jump(k int) error {
+	if err := p.seek(p.jumpTarget(k)); err != nil {
+		return err
+	}
+	if !p.paused {
+		p.more = p.schedule()
+	}
+	return nil
+}
+
+// jumpTarget is the time seek key k goes to from the time now shown.
+func (p *playback) jumpTarget(k int) time.Duration {
+	now := p.tl.Time()
+	switch k {
+	case keyForward:
+		return now + SeekStep
+	case keyBack:
+		return now - SeekStep
+	case keyNextStep:
+		for _, c := range p.chapters {
+			if c.Start > now {
+				return c.Start
+			}
+		}
+	case keyPrevStep:
+		i := ChapterAt(p.chapters, now)
+		// Just after a step's start, go to the one before.
+		if i >= 0 && now-p.chapters[i].Start < time.Second {
+			i--
+		}
+		if i >= 0 {
+			return p.chapters[i].Start
+		}
+		return 0
+	}
+	return now
 }
 
 // promptLine writes text on the screen's bottom row, in reverse video, as
@@ -475,6 +560,7 @@ func playFrame(ctx context.Context, bw *bufio.Writer, step func() (bool, error),
 	}
 }
 
+// flushPlay flushes what play wrote, saying so if the terminal failed.
 func flushPlay(bw *bufio.Writer) error {
 	if err := bw.Flush(); err != nil {
 		return fmt.Errorf("play: write to terminal: %w", err)

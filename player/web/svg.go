@@ -39,33 +39,62 @@ func WriteSVG(w io.Writer, m *Movie, opt SVGOptions) error {
 	if opt.MaxFrames <= 0 {
 		opt.MaxFrames = 3000
 	}
-	fs := opt.FontSize
-	cw := round2(fs * 0.6)  // a monospace cell's width
-	lh := round2(fs * 1.25) // row height
-	pad := round2(fs)
-	sw, sh := round2(float64(m.Cols)*cw), round2(float64(m.Rows)*lh)
-	W, H := sw+2*pad, sh+2*pad
-
+	g := newSVGLayout(m, opt.FontSize)
 	frames := svgFrames(m, opt.MaxFrames)
-	// Distinct screens are drawn once; the timeline refers to them.
-	keyOf := func(f Frame) string {
-		var b strings.Builder
-		for _, l := range f.Lines {
-			for _, s := range l {
-				fmt.Fprintf(&b, "%q%d,%d,%d,%t;", s.Text, s.Style.FG, s.Style.BG, s.Style.Attrs, s.Wide)
-			}
-			b.WriteByte('\n')
-		}
-		if f.Cursor.Visible {
-			fmt.Fprintf(&b, "c%d,%d", f.Cursor.Col, f.Cursor.Row)
-		}
-		return b.String()
+	screens, order := svgScreens(frames)
+	total := m.Duration
+	if opt.Loop || total <= 0 {
+		total += svgHold
 	}
-	var screens []Frame
+	// Draw the strip first so the style sheet knows every style.
+	styles := &svgStyles{index: map[Style]int{}}
+	strip := svgStrip(screens, g, styles)
+
+	bw := bufio.NewWriter(w)
+	writeSVGHead(bw, m.Title, g)
+	for _, c := range styles.css {
+		fmt.Fprintf(bw, "%s\n", c)
+	}
+	writeSVGKeyframes(bw, frames, order, total, g.sh)
+	iter := "1 forwards"
+	if opt.Loop {
+		iter = "infinite"
+	}
+	fmt.Fprintf(bw, ".strip{animation:play %.3fs steps(1,end) %s}\n", total, iter)
+	fmt.Fprintf(bw, "</style>\n")
+	fmt.Fprintf(bw, `<rect width="%g" height="%g" rx="6" style="fill:var(--bg)"/>`+"\n", g.W, g.H)
+	fmt.Fprintf(bw, `<svg x="%g" y="%g" width="%g" height="%g" viewBox="0 0 %g %g">`+"\n", g.pad, g.pad, g.sw, g.sh, g.sw, g.sh)
+	fmt.Fprintf(bw, `<g class="strip">`+"\n%s</g>\n</svg>\n</svg>\n", strip)
+	return bw.Flush()
+}
+
+// svgLayout is where things go in the SVG, in pixels, for one font size.
+type svgLayout struct {
+	fs     float64 // font size
+	cw, lh float64 // a monospace cell's width, a row's height
+	pad    float64 // around the screen
+	sw, sh float64 // the screen's window
+	W, H   float64 // the whole image
+}
+
+// newSVGLayout places m's screen for font size fs.
+func newSVGLayout(m *Movie, fs float64) svgLayout {
+	g := svgLayout{fs: fs}
+	g.cw = round2(fs * 0.6)
+	g.lh = round2(fs * 1.25)
+	g.pad = round2(fs)
+	g.sw, g.sh = round2(float64(m.Cols)*g.cw), round2(float64(m.Rows)*g.lh)
+	g.W, g.H = g.sw+2*g.pad, g.sh+2*g.pad
+	return g
+}
+
+// svgScreens lists the distinct screens among frames, each drawn once, and
+// for each frame the index of its screen: the timeline refers to them.
+func svgScreens(frames []Frame) (screens []Frame, order []int) {
 	seen := map[string]int{}
-	order := make([]int, len(frames))
+	order = make([]int, len(frames))
 	for i, f := range frames {
-		k := keyOf(f)
+		k := svgScreenKey(f)
 		j, ok := seen[k]
 		if !ok {
 			j = len(screens)
@@ -74,109 +103,138 @@ func WriteSVG(w io.Writer, m *Movie, opt SVGOptions) error {
 		}
 		order[i] = j
 	}
+	return screens, order
+}
 
-	total := m.Duration
-	if opt.Loop || total <= 0 {
-		total += svgHold
+// svgScreenKey is the same for frames that draw the same screen.
+func svgScreenKey(f Frame) string {
+	var b strings.Builder
+	for _, l := range f.Lines {
+		for _, s := range l {
+			fmt.Fprintf(&b, "%q%d,%d,%d,%t;", s.Text, s.Style.FG, s.Style.BG, s.Style.Attrs, s.Wide)
+		}
+		b.WriteByte('\n')
 	}
-	bw := bufio.NewWriter(w)
+	if f.Cursor.Visible {
+		fmt.Fprintf(&b, "c%d,%d", f.Cursor.Col, f.Cursor.Row)
+	}
+	return b.String()
+}
+
+// svgStyles numbers the styles the strip draws with, in order of first
+// use, each with its CSS class.
+type svgStyles struct {
+	index map[Style]int
+	css   []string
+}
+
+// class is the CSS class for s ("" for the default style), made at its
+// first use.
+func (st *svgStyles) class(s Style) string {
+	if s == (Style{FG: DefaultColor, BG: DefaultColor}) {
+		return ""
+	}
+	i, ok := st.index[s]
+	if !ok {
+		i = len(st.index) + 1
+		st.index[s] = i
+		st.css = append(st.css, svgStyleCSS(i, s))
+	}
+	return "s" + strconv.Itoa(i)
+}
+
+// writeSVGHead writes the SVG's opening up to the style sheet's fixed rules.
+func writeSVGHead(bw *bufio.Writer, title string, g svgLayout) {
 	p := func(format string, a ...any) { fmt.Fprintf(bw, format, a...) }
 	p(`<svg xmlns="http://www.w3.org/2000/svg" width="%g" height="%g" viewBox="0 0 %g %g" role="img" aria-label="%s">`+"\n",
-		W, H, W, H, html.EscapeString(m.Title))
-	p("<title>%s</title>\n", html.EscapeString(m.Title))
+		g.W, g.H, g.W, g.H, html.EscapeString(title))
+	p("<title>%s</title>\n", html.EscapeString(title))
 	p("<style>\n")
 	p(":root{--bg:#0e0f11;--fg:#d0d0d0;%s}\n", paletteVars(darkPalette))
 	p("@media (prefers-color-scheme: light){:root{--bg:#ffffff;--fg:#222222;%s}}\n", paletteVars(lightPalette))
-	p(`text{font-family:"DejaVu Sans Mono","Cascadia Mono",Menlo,Consolas,"Liberation Mono",monospace;font-size:%gpx;fill:var(--fg);white-space:pre}`+"\n", fs)
+	p(`text{font-family:"DejaVu Sans Mono","Cascadia Mono",Menlo,Consolas,"Liberation Mono",monospace;font-size:%gpx;fill:var(--fg);white-space:pre}`+"\n", g.fs)
 	p(".cur{fill:var(--fg);opacity:.7}\n")
-	styles := map[Style]int{}
-	var styleCSS []string
-	class := func(s Style) string {
-		if s == (Style{FG: DefaultColor, BG: DefaultColor}) {
-			return ""
-		}
-		i, ok := styles[s]
-		if !ok {
-			i = len(styles) + 1
-			styles[s] = i
-			styleCSS = append(styleCSS, svgStyleCSS(i, s))
-		}
-		return "s" + strconv.Itoa(i)
-	}
-	// Draw the strip first (into a buffer) so the style sheet knows every style.
-	var strip strings.Builder
-	for i, f := range screens {
-		fmt.Fprintf(&strip, `<g transform="translate(0 %g)">`, round2(float64(i)*sh))
-		for r, l := range f.Lines {
-			y := round2(float64(r) * lh)
-			col := 0
-			// Backgrounds first, so the text lies on them.
-			for _, s := range l {
-				n := utf8.RuneCountInString(s.Text)
-				if s.Wide {
-					n *= 2
-				}
-				if bg := svgBG(s.Style); bg != "" {
-					fmt.Fprintf(&strip, `<rect x="%g" y="%g" width="%g" height="%g" style="fill:%s"/>`, round2(float64(col)*cw), y, round2(float64(n)*cw), lh, bg)
-				}
-				col += n
-			}
-			if f.Cursor.Visible && f.Cursor.Row == r {
-				fmt.Fprintf(&strip, `<rect class="cur" x="%g" y="%g" width="%g" height="%g"/>`, round2(float64(f.Cursor.Col)*cw), y, cw, lh)
-			}
-			if len(l) == 0 {
-				continue
-			}
-			fmt.Fprintf(&strip, `<text y="%g">`, round2(y+lh*0.8))
-			col = 0
-			for _, s := range l {
-				n := utf8.RuneCountInString(s.Text)
-				cls := class(s.Style)
-				attr := ""
-				if cls != "" {
-					attr = ` class="` + cls + `"`
-				}
-				if s.Wide {
-					xs := make([]string, 0, n)
-					for k := 0; k < n; k++ {
-						xs = append(xs, strconv.FormatFloat(round2(float64(col+2*k)*cw), 'f', -1, 64))
-					}
-					fmt.Fprintf(&strip, `<tspan x="%s"%s>%s</tspan>`, strings.Join(xs, " "), attr, html.EscapeString(s.Text))
-					col += 2 * n
-					continue
-				}
-				if strings.TrimSpace(s.Text) != "" || cls != "" {
-					fmt.Fprintf(&strip, `<tspan x="%g"%s>%s</tspan>`, round2(float64(col)*cw), attr, html.EscapeString(s.Text))
-				}
-				col += n
-			}
-			strip.WriteString("</text>")
-		}
-		strip.WriteString("</g>\n")
-	}
-	for _, c := range styleCSS {
-		p("%s\n", c)
-	}
-	// The strip's moves: one stop per frame, holding until the next.
-	p("@keyframes play{")
+}
+
+// writeSVGKeyframes writes the strip's moves: one stop per frame, holding
+// until the next, showing screen order[i] for frames[i].
+func writeSVGKeyframes(bw *bufio.Writer, frames []Frame, order []int, total, sh float64) {
+	fmt.Fprintf(bw, "@keyframes play{")
 	for i, f := range frames {
 		pct := 0.0
 		if total > 0 {
 			pct = 100 * f.At / total
 		}
-		p("%s%%{transform:translateY(%gpx)}", strconv.FormatFloat(round3(pct), 'f', -1, 64), -round2(float64(order[i])*sh))
+		fmt.Fprintf(bw, "%s%%{transform:translateY(%gpx)}", strconv.FormatFloat(round3(pct), 'f', -1, 64), -round2(float64(order[i])*sh))
 	}
-	p("100%%{transform:translateY(%gpx)}}\n", -round2(float64(order[len(order)-1])*sh))
-	iter := "1 forwards"
-	if opt.Loop {
-		iter = "infinite"
+	fmt.Fprintf(bw, "100%%{transform:translateY(%gpx)}}\n", -round2(float64(order[len(order)-1])*sh))
+}
+
+// svgStrip draws the screens one under another, registering the styles
+// they use.
+func svgStrip(screens []Frame, g svgLayout, styles *svgStyles) string {
+	var strip strings.Builder
+	for i, f := range screens {
+		fmt.Fprintf(&strip, `<g transform="translate(0 %g)">`, round2(float64(i)*g.sh))
+		for r, l := range f.Lines {
+			writeSVGRow(&strip, f, r, l, g, styles)
+		}
+		strip.WriteString("</g>\n")
 	}
-	p(".strip{animation:play %.3fs steps(1,end) %s}\n", total, iter)
-	p("</style>\n")
-	p(`<rect width="%g" height="%g" rx="6" style="fill:var(--bg)"/>`+"\n", W, H)
-	p(`<svg x="%g" y="%g" width="%g" height="%g" viewBox="0 0 %g %g">`+"\n", pad, pad, sw, sh, sw, sh)
-	p(`<g class="strip">`+"\n%s</g>\n</svg>\n</svg>\n", strip.String())
-	return bw.Flush()
+	return strip.String()
+}
+
+// writeSVGRow draws row r of screen f: backgrounds first, so the text lies
+// on them, then the cursor, then the text.
+func writeSVGRow(b *strings.Builder, f Frame, r int, l Line, g svgLayout, styles *svgStyles) {
+	y := round2(float64(r) * g.lh)
+	col := 0
+	for _, s := range l {
+		n := utf8.RuneCountInString(s.Text)
+		if s.Wide {
+			n *= 2
+		}
+		if bg := svgBG(s.Style); bg != "" {
+			fmt.Fprintf(b, `<rect x="%g" y="%g" width="%g" height="%g" style="fill:%s"/>`, round2(float64(col)*g.cw), y, round2(float64(n)*g.cw), g.lh, bg)
+		}
+		col += n
+	}
+	if f.Cursor.Visible && f.Cursor.Row == r {
+		fmt.Fprintf(b, `<rect class="cur" x="%g" y="%g" width="%g" height="%g"/>`, round2(float64(f.Cursor.Col)*g.cw), y, g.cw, g.lh)
+	}
+	if len(l) == 0 {
+		return
+	}
+	fmt.Fprintf(b, `<text y="%g">`, round2(y+g.lh*0.8))
+	writeSVGText(b, l, g, styles)
+	b.WriteString("</text>")
+}
+
+// writeSVGText writes a row's spans as tspans at their cells; blanks in the
+// default style are left out, and every wide rune gets its own x.
+func writeSVGText(b *strings.Builder, l Line, g svgLayout, styles *svgStyles) {
+	col := 0
+	for _, s := range l {
+		n := utf8.RuneCountInString(s.Text)
+		cls := styles.class(s.Style)
+		attr := ""
+		if cls != "" {
+			attr = ` class="` + cls + `"`
+		}
+		if s.Wide {
+			xs := make([]string, 0, n)
+			for k := 0; k < n; k++ {
+				xs = append(xs, strconv.FormatFloat(round2(float64(col+2*k)*g.cw), 'f', -1, 64))
+			}
+			fmt.Fprintf(b, `<tspan x="%s"%s>%s</tspan>`, strings.Join(xs, " "), attr, html.EscapeString(s.Text))
+			col += 2 * n
+			continue
+		}
+		if strings.TrimSpace(s.Text) != "" || cls != "" {
+			fmt.Fprintf(b, `<tspan x="%g"%s>%s</tspan>`, round2(float64(col)*g.cw), attr, html.EscapeString(s.Text))
+		}
+		col += n
+	}
 }
 
 // svgFrames keeps about limit frames at most, merging frames too close together
