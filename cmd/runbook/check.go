@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/spf13/pflag"
+
 	"github.com/runbook-dev/runbook/engine"
 	"github.com/runbook-dev/runbook/player"
 	"github.com/runbook-dev/runbook/recording"
@@ -62,46 +64,26 @@ type checkFailed struct{ n int }
 
 func (e *checkFailed) Error() string { return fmt.Sprintf("check: %d problems", e.n) }
 
+// checkOptions are the flags of `runbook check`.
+type checkOptions struct {
+	runbook    string
+	runbookDir string
+	update     bool
+	golden     string
+	junit      string
+}
+
+// runCheck checks each recording given and fails by the worst of them.
 func runCheck(ctx context.Context, st *IO, args []string) error {
-	fs := newFlags(st, "check", checkUse, checkMore)
-	rbArg := fs.String("runbook", "", "the runbook the recordings were made from (file or built-in name)")
-	rbDir := fs.String("runbook-dir", "", "find each recording's runbook in `DIR` by the name its index gives (DIR/NAME.lua)")
-	update := fs.Bool("update", false, "rewrite the screens golden instead of comparing")
-	golden := fs.String("golden", "", "screens golden path (default: NAME.screens.txt beside the recording; one recording)")
-	junit := fs.String("junit", "", "write a JUnit XML report to `FILE`: a test case per recording (for CI)")
+	var o checkOptions
+	fs := o.flagSet(st)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if fs.NArg() == 0 {
-		return usagef("check: no recording given\nusage: %s", checkUse)
+	if err := o.validate(fs); err != nil {
+		return err
 	}
-	if *golden != "" && fs.NArg() > 1 {
-		return usagef("check: --golden names one recording's golden, and %d recordings were given", fs.NArg())
-	}
-	if *rbArg != "" && *rbDir != "" {
-		return usagef("check: --runbook and --runbook-dir together")
-	}
-	if *rbDir != "" {
-		if fi, err := os.Stat(*rbDir); err != nil || !fi.IsDir() {
-			return &inputError{cmd: "check", err: fmt.Errorf("--runbook-dir %s: no such directory", *rbDir)}
-		}
-	}
-	if *junit != "" {
-		if err := checkOutput("check", *junit, true, nil); err != nil {
-			return err
-		}
-	}
-	// A runbook with mistakes is refused before anything is said or
-	// written of a recording; the lint runs while the first one is read.
-	lint := func() error { return nil }
-	if *rbArg != "" {
-		done := make(chan error, 1)
-		go func() {
-			_, _, err := planRunbook(ctx, st, *rbArg, nil, nil)
-			done <- err
-		}()
-		lint = sync.OnceValue(func() error { return <-done })
-	}
+	lint := o.lint(ctx, st)
 	suite := junitSuite{Name: "runbook check", Time: secsAttr(0)}
 	failed := 0
 	var firstErr error
@@ -109,7 +91,7 @@ func runCheck(ctx context.Context, st *IO, args []string) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		failures, notes, err := checkOne(ctx, st, path, *rbArg, *rbDir, lint, player.CheckOptions{Update: *update, Golden: *golden})
+		failures, notes, err := checkOne(ctx, st, path, o.runbook, o.runbookDir, lint, player.CheckOptions{Update: o.update, Golden: o.golden})
 		if lerr := lint(); lerr != nil {
 			return lerr
 		}
@@ -127,11 +109,11 @@ func runCheck(ctx context.Context, st *IO, args []string) error {
 			failed++
 		}
 	}
-	if *junit != "" {
-		if err := writeOutput(st, *junit, func(w io.Writer) error {
+	if o.junit != "" {
+		if err := writeOutput(st, o.junit, func(w io.Writer) error {
 			return writeJUnit(w, &junitSuites{Suites: []junitSuite{suite}})
 		}); err != nil {
-			return fmt.Errorf("check: write --junit %s: %w", *junit, err)
+			return fmt.Errorf("check: write --junit %s: %w", o.junit, err)
 		}
 	}
 	switch {
@@ -143,6 +125,58 @@ func runCheck(ctx context.Context, st *IO, args []string) error {
 		return errors.Join(errSilent, &checkFailed{failed})
 	}
 	return nil
+}
+
+// flagSet declares the flags of `runbook check` into o.
+func (o *checkOptions) flagSet(st *IO) *pflag.FlagSet {
+	fs := newFlags(st, "check", checkUse, checkMore)
+	fs.StringVar(&o.runbook, "runbook", "", "the runbook the recordings were made from (file or built-in name)")
+	fs.StringVar(&o.runbookDir, "runbook-dir", "", "find each recording's runbook in `DIR` by the name its index gives (DIR/NAME.lua)")
+	fs.BoolVar(&o.update, "update", false, "rewrite the screens golden instead of comparing")
+	fs.StringVar(&o.golden, "golden", "", "screens golden path (default: NAME.screens.txt beside the recording; one recording)")
+	fs.StringVar(&o.junit, "junit", "", "write a JUnit XML report to `FILE`: a test case per recording (for CI)")
+	return fs
+}
+
+// validate refuses flags and arguments that do not go together, a
+// missing --runbook-dir and a --junit that cannot be written.
+func (o *checkOptions) validate(fs *pflag.FlagSet) error {
+	if fs.NArg() == 0 {
+		return usagef("check: no recording given\nusage: %s", checkUse)
+	}
+	if o.golden != "" && fs.NArg() > 1 {
+		return usagef("check: --golden names one recording's golden, and %d recordings were given", fs.NArg())
+	}
+	if o.runbook != "" && o.runbookDir != "" {
+		return usagef("check: --runbook and --runbook-dir together")
+	}
+	if o.runbookDir != "" {
+		if fi, err := os.Stat(o.runbookDir); err != nil || !fi.IsDir() {
+			return &inputError{cmd: "check", err: fmt.Errorf("--runbook-dir %s: no such directory", o.runbookDir)}
+		}
+	}
+	if o.junit != "" {
+		if err := checkOutput("check", o.junit, true, nil); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// lint starts checking --runbook, if given, and returns what waits for
+// its result.
+func (o *checkOptions) lint(ctx context.Context, st *IO) func() error {
+	// A runbook with mistakes is refused before anything is said or
+	// written of a recording; the lint runs while the first one is read.
+	if o.runbook == "" {
+		return func() error { return nil }
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, _, err := planRunbook(ctx, st, o.runbook, nil, nil)
+		done <- err
+	}()
+	return sync.OnceValue(func() error { return <-done })
 }
 
 // checkOne checks one recording, replaying against it the runbook

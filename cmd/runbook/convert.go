@@ -10,6 +10,8 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/spf13/pflag"
+
 	"github.com/runbook-dev/runbook/internal/secret"
 	"github.com/runbook-dev/runbook/recording"
 )
@@ -55,29 +57,31 @@ Examples:
   runbook convert demo.ttyrec public.ttyrec --redact-regex 'token=[A-Za-z0-9]+'
 `
 
+// convertOptions are the flags of `runbook convert`.
+type convertOptions struct {
+	idle        string
+	speed       float64
+	cuts        []string
+	redactTexts []string
+	redactFiles []string
+	redacts     []string
+	from        string
+	to          string
+	format      string
+	castV3      bool
+	noIndex     bool
+	overwrite   bool
+	pace        string
+}
+
+// runConvert converts (or repairs) the recording IN into OUT.
 func runConvert(ctx context.Context, st *IO, args []string) error {
-	fs := newFlags(st, "convert", convertUse, convertMore)
-	idle := fs.String("idle-limit", "", "shorten every pause longer than `DUR` to DUR (e.g. 2s)")
-	speed := fs.Float64("speed", 1, "play `X` times as fast (0.5: half speed)")
-	cuts := fs.StringArray("cut", nil, "remove the time between `FROM-TO` (e.g. 1m-1m30s or 60-90); repeatable")
-	redactTexts := fs.StringArray("redact", nil, "mask the secret `TEXT` as ****, in every encoding and across frames; repeatable")
-	redactFiles := fs.StringArray("redact-file", nil, "mask each line of `FILE` as --redact does; repeatable")
-	redacts := fs.StringArray("redact-regex", nil, "mask text matching `REGEX` with * (layout kept; within one frame); repeatable")
-	from := fs.String("from-format", "", "input format: ttyrec, nh, asciicast, asciicast-v1/v2/v3 (default: from IN's name, else its content)")
-	to := fs.String("to", "", "output format: ttyrec, cast, cast-v3, txt, raw (default: from OUT's extension)")
-	format := fs.String("format", "", "format of whichever side is \"-\" or has no known extension")
-	oldSpelling(fs, "format", "use --from-format for IN's format and --to for OUT's (--format is the output format in render, export and doc)")
-	aliasFlag(fs, "from", "from-format", "use --from-format (--from is the step to start at in run and play)")
-	aliasFlag(fs, "idle-time-limit", "idle-limit", "")
-	castV3 := fs.Bool("cast-v3", false, "write asciicast v3 for .cast")
-	noIndex := fs.Bool("no-index", false, "ignore IN's index (IN.json): write no OUT.json, no markers")
-	var overwrite bool
-	addOverwriteFlag(fs, &overwrite)
-	pace := fs.String("pace", "real", "real: the recording's own time; `human`: commands typed and outputs held at a person's pace, from IN's index (for players that read only the file: tty-player, asciinema)")
+	var o convertOptions
+	fs := o.flagSet(st)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	human, err := checkPace("convert", *pace)
+	human, err := checkPace("convert", o.pace)
 	if err != nil {
 		return err
 	}
@@ -85,67 +89,23 @@ func runConvert(ctx context.Context, st *IO, args []string) error {
 		return usagef("convert: want IN and OUT (usage: %s)", convertUse)
 	}
 	in, out := fs.Arg(0), fs.Arg(1)
-
-	inFmt := *from
-	if inFmt == "" {
-		if in != "-" {
-			inFmt = recording.FormatOf(in)
-		}
-		if inFmt == "" && *format != "" && (in == "-" || recording.OutputFormatOf(out) != "" || out != "-") {
-			inFmt = *format
-		}
-		if inFmt == "" && in == "-" {
-			return usagef("convert: reading standard input needs --from-format")
-		}
-	}
-	outFmt := *to
-	if outFmt == "" && out != "-" {
-		outFmt = recording.OutputFormatOf(out)
-	}
-	if outFmt == "" && *format != "" && (out == "-" || filepath.Ext(out) != "") {
-		outFmt = *format
-	}
-	if outFmt == "" {
-		if out == "-" {
-			return usagef("convert: writing standard output needs --to")
-		}
-		return usagef("convert: cannot tell the output format of %s: use .ttyrec, .cast, .txt, .raw or --to", out)
-	}
-	if *castV3 && isCastFormat(outFmt) {
-		outFmt = "asciicast-v3"
-	}
-
-	opt := recording.RetimeOptions{Speed: *speed}
-	if err := checkSpeed(fs, "speed", *speed); err != nil {
-		return err
-	}
-	if *idle != "" {
-		d, err := parseIdle(fs, "idle-limit", *idle, false)
-		if err != nil {
-			return err
-		}
-		opt.IdleLimit = d
-	}
-	for _, c := range *cuts {
-		s, err := recording.ParseSpan(c)
-		if err != nil {
-			return usagef("convert: --%v", err)
-		}
-		opt.Cuts = append(opt.Cuts, s)
-	}
-	var res []*regexp.Regexp
-	for _, r := range *redacts {
-		re, err := regexp.Compile(r)
-		if err != nil {
-			return usagef("convert: --redact-regex %q: %v", r, err)
-		}
-		res = append(res, re)
-	}
-	secrets, err := redactSet(*redactTexts, *redactFiles)
+	inFmt, err := o.inputFormat(in, out)
 	if err != nil {
 		return err
 	}
-	if human && *noIndex {
+	outFmt, err := o.outputFormat(out)
+	if err != nil {
+		return err
+	}
+	retime, err := o.retime(fs)
+	if err != nil {
+		return err
+	}
+	red, err := o.redactions()
+	if err != nil {
+		return err
+	}
+	if human && o.noIndex {
 		return usagef("convert: --pace human needs IN's index, and --no-index leaves it out")
 	}
 
@@ -153,23 +113,140 @@ func runConvert(ctx context.Context, st *IO, args []string) error {
 		return err
 	}
 	// Converting in place (IN = OUT) is a repair asked for by name.
-	if err := checkOutput("convert", out, overwrite || sameFile(in, out), nil); err != nil {
+	if err := checkOutput("convert", out, o.overwrite || sameFile(in, out), nil); err != nil {
 		return err
 	}
-	redacted := len(res) > 0 || secrets.Len() > 0
+	redacted := red.any()
 	result, err := recording.Convert(ctx, recording.ConvertOptions{
 		In: in, Out: out, InFormat: inFmt, OutFormat: outFmt, Stdin: st.In, Stdout: st.Out,
-		Retime: opt, NoIndex: *noIndex, PaceHuman: human,
+		Retime: retime, NoIndex: o.noIndex, PaceHuman: human,
 		Filter: func(r recording.EventReader) recording.EventReader {
 			if !redacted {
 				return r
 			}
-			return newRedactor(r, res, secrets)
+			return newRedactor(r, red.res, red.secrets)
 		},
-		IndexFilter: func(ix *recording.Index) { redactIndex(ix, res) },
-		IndexBytes:  secrets.MaskJSON,
+		IndexFilter: func(ix *recording.Index) { redactIndex(ix, red.res) },
+		IndexBytes:  red.secrets.MaskJSON,
 		Redacted:    redacted,
 	})
+	return reportConvert(st, out, result, err, red)
+}
+
+// flagSet declares the flags of `runbook convert` into o.
+func (o *convertOptions) flagSet(st *IO) *pflag.FlagSet {
+	fs := newFlags(st, "convert", convertUse, convertMore)
+	fs.StringVar(&o.idle, "idle-limit", "", "shorten every pause longer than `DUR` to DUR (e.g. 2s)")
+	fs.Float64Var(&o.speed, "speed", 1, "play `X` times as fast (0.5: half speed)")
+	fs.StringArrayVar(&o.cuts, "cut", nil, "remove the time between `FROM-TO` (e.g. 1m-1m30s or 60-90); repeatable")
+	fs.StringArrayVar(&o.redactTexts, "redact", nil, "mask the secret `TEXT` as ****, in every encoding and across frames; repeatable")
+	fs.StringArrayVar(&o.redactFiles, "redact-file", nil, "mask each line of `FILE` as --redact does; repeatable")
+	fs.StringArrayVar(&o.redacts, "redact-regex", nil, "mask text matching `REGEX` with * (layout kept; within one frame); repeatable")
+	fs.StringVar(&o.from, "from-format", "", "input format: ttyrec, nh, asciicast, asciicast-v1/v2/v3 (default: from IN's name, else its content)")
+	fs.StringVar(&o.to, "to", "", "output format: ttyrec, cast, cast-v3, txt, raw (default: from OUT's extension)")
+	fs.StringVar(&o.format, "format", "", "format of whichever side is \"-\" or has no known extension")
+	oldSpelling(fs, "format", "use --from-format for IN's format and --to for OUT's (--format is the output format in render, export and doc)")
+	aliasFlag(fs, "from", "from-format", "use --from-format (--from is the step to start at in run and play)")
+	aliasFlag(fs, "idle-time-limit", "idle-limit", "")
+	fs.BoolVar(&o.castV3, "cast-v3", false, "write asciicast v3 for .cast")
+	fs.BoolVar(&o.noIndex, "no-index", false, "ignore IN's index (IN.json): write no OUT.json, no markers")
+	addOverwriteFlag(fs, &o.overwrite)
+	fs.StringVar(&o.pace, "pace", "real", "real: the recording's own time; `human`: commands typed and outputs held at a person's pace, from IN's index (for players that read only the file: tty-player, asciinema)")
+	return fs
+}
+
+// inputFormat is IN's format: --from-format, else IN's name, else
+// --format; "" leaves it to IN's content.
+func (o *convertOptions) inputFormat(in, out string) (string, error) {
+	inFmt := o.from
+	if inFmt == "" {
+		if in != "-" {
+			inFmt = recording.FormatOf(in)
+		}
+		if inFmt == "" && o.format != "" && (in == "-" || recording.OutputFormatOf(out) != "" || out != "-") {
+			inFmt = o.format
+		}
+		if inFmt == "" && in == "-" {
+			return "", usagef("convert: reading standard input needs --from-format")
+		}
+	}
+	return inFmt, nil
+}
+
+// outputFormat is OUT's format: --to, else OUT's extension, else
+// --format, made v3 by --cast-v3.
+func (o *convertOptions) outputFormat(out string) (string, error) {
+	outFmt := o.to
+	if outFmt == "" && out != "-" {
+		outFmt = recording.OutputFormatOf(out)
+	}
+	if outFmt == "" && o.format != "" && (out == "-" || filepath.Ext(out) != "") {
+		outFmt = o.format
+	}
+	if outFmt == "" {
+		if out == "-" {
+			return "", usagef("convert: writing standard output needs --to")
+		}
+		return "", usagef("convert: cannot tell the output format of %s: use .ttyrec, .cast, .txt, .raw or --to", out)
+	}
+	if o.castV3 && isCastFormat(outFmt) {
+		outFmt = "asciicast-v3"
+	}
+	return outFmt, nil
+}
+
+// retime reads --speed, --idle-limit and --cut.
+func (o *convertOptions) retime(fs *pflag.FlagSet) (recording.RetimeOptions, error) {
+	opt := recording.RetimeOptions{Speed: o.speed}
+	if err := checkSpeed(fs, "speed", o.speed); err != nil {
+		return opt, err
+	}
+	if o.idle != "" {
+		d, err := parseIdle(fs, "idle-limit", o.idle, false)
+		if err != nil {
+			return opt, err
+		}
+		opt.IdleLimit = d
+	}
+	for _, c := range o.cuts {
+		s, err := recording.ParseSpan(c)
+		if err != nil {
+			return opt, usagef("convert: --%v", err)
+		}
+		opt.Cuts = append(opt.Cuts, s)
+	}
+	return opt, nil
+}
+
+// redaction is what --redact-regex, --redact and --redact-file mask.
+type redaction struct {
+	res     []*regexp.Regexp
+	secrets *secret.Set
+}
+
+// redactions reads --redact-regex, --redact and --redact-file.
+func (o *convertOptions) redactions() (redaction, error) {
+	var res []*regexp.Regexp
+	for _, r := range o.redacts {
+		re, err := regexp.Compile(r)
+		if err != nil {
+			return redaction{}, usagef("convert: --redact-regex %q: %v", r, err)
+		}
+		res = append(res, re)
+	}
+	secrets, err := redactSet(o.redactTexts, o.redactFiles)
+	if err != nil {
+		return redaction{}, err
+	}
+	return redaction{res: res, secrets: secrets}, nil
+}
+
+// any reports whether there is anything to mask.
+func (r redaction) any() bool { return len(r.res) > 0 || r.secrets.Len() > 0 }
+
+// reportConvert says on stderr what the conversion to out read past and
+// left as it was, and turns err into convert's error.
+func reportConvert(st *IO, out string, result *recording.ConvertResult, err error, red redaction) error {
 	if result == nil && err != nil {
 		var fe *recording.FormatError
 		if errors.As(err, &fe) || errors.Is(err, os.ErrNotExist) {
@@ -182,7 +259,7 @@ func runConvert(ctx context.Context, st *IO, args []string) error {
 	}
 	for _, n := range result.Notes {
 		// Notes quote commands: mask them as the index is.
-		fmt.Fprintf(st.Err, "runbook: convert: note: %s\n", secrets.MaskBytes(redact([]byte(n), res)))
+		fmt.Fprintf(st.Err, "runbook: convert: note: %s\n", red.secrets.MaskBytes(redact([]byte(n), red.res)))
 	}
 	for _, p := range result.Problems {
 		fmt.Fprintf(st.Err, "runbook: convert: warning: %v\n", p)

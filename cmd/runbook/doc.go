@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/spf13/pflag"
+
 	"github.com/runbook-dev/runbook/engine"
 	"github.com/runbook-dev/runbook/player/guide"
 	"github.com/runbook-dev/runbook/recording"
@@ -51,32 +53,36 @@ Examples:
   runbook doc --stdlib -o docs/stdlib.md
 `
 
+// docOptions are the flags of `runbook doc`.
+type docOptions struct {
+	recPath   string
+	format    string
+	out       string
+	src       string
+	autoplay  bool
+	loop      bool
+	set       []string
+	notes     []string
+	notEx     []string
+	std       bool
+	overwrite bool
+}
+
+// runDoc writes a runbook's page, or the reference of the Lua stdlib.
 func runDoc(ctx context.Context, st *IO, args []string) error {
-	fs := newFlags(st, "doc", docUse, docMore)
-	recPath := fs.String("recording", "", "take outputs and prompts from recording `REC` and embed it")
-	format := fs.String("format", "markdown", "page format: `markdown` or hugo")
-	out := fs.StringP("output", "o", "-", "write the page to `FILE` (default: standard output)")
-	src := fs.String("src", "", "address the page loads the recording from (default: REC's path, relative to OUT)")
-	autoplay := fs.Bool("autoplay", false, "hugo: start the embedded recording on load")
-	loop := fs.Bool("loop", false, "hugo: play the embedded recording in a loop")
-	var set []string
-	addSetFlag(fs, &set)
-	notes := fs.StringArray("note", nil, "with --recording: a way the recorded run differed from the page, for the verified box (`TEXT`, repeatable)")
-	notEx := fs.StringArray("not-exercised", nil, "with --recording: what the recorded run did not exercise (`TEXT`, repeatable)")
-	std := fs.Bool("stdlib", false, "print the reference of the Lua stdlib instead")
-	var overwrite bool
-	addOverwriteFlag(fs, &overwrite)
+	var o docOptions
+	fs := o.flagSet(st)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if err := checkOutput("doc", *out, overwrite, nil); err != nil {
+	if err := checkOutput("doc", o.out, o.overwrite, nil); err != nil {
 		return err
 	}
-	if *std {
+	if o.std {
 		if fs.NArg() != 0 {
 			return usagef("doc: --stdlib takes no runbook")
 		}
-		return writeOutput(st, *out, func(w io.Writer) error {
+		return writeOutput(st, o.out, func(w io.Writer) error {
 			_, err := io.WriteString(w, stdlib.Reference())
 			return err
 		})
@@ -84,60 +90,95 @@ func runDoc(ctx context.Context, st *IO, args []string) error {
 	if fs.NArg() != 1 {
 		return usagef("doc: want one runbook (usage: %s)", docUse)
 	}
-	kind := strings.ToLower(*format)
+	kind := strings.ToLower(o.format)
 	if kind != "markdown" && kind != "md" && kind != "hugo" {
-		return usagef("doc: --format %q: want markdown or hugo", *format)
+		return usagef("doc: --format %q: want markdown or hugo", o.format)
 	}
-	var ix *recording.Index
-	if *recPath != "" {
-		if err := checkInput("doc", *recPath); err != nil {
-			return err
-		}
-		var err error
-		ix, err = recording.ReadIndex(recording.IndexPath(*recPath))
-		switch {
-		case errors.Is(err, errNotExist):
-			fmt.Fprintf(st.Err, "runbook: doc: %s has no index (%s): outputs left out, the recording is only embedded\n",
-				*recPath, filepath.Base(recording.IndexPath(*recPath)))
-			ix = nil
-		case err != nil:
-			return fmt.Errorf("doc: %w", err)
-		}
+	ix, err := o.readIndex(st)
+	if err != nil {
+		return err
 	}
-	rb, planned, err := planRunbookWith(ctx, st, fs.Arg(0), set, nil, ix)
+	rb, planned, err := planRunbookWith(ctx, st, fs.Arg(0), o.set, nil, ix)
 	if err != nil {
 		return err
 	}
 	plan := guidePlan(rb, planned)
 
-	if *recPath != "" {
+	if o.recPath != "" {
 		if ix != nil {
-			if ix.Runbook != nil && ix.Runbook.SHA256 != "" && ix.Runbook.SHA256 != rb.SHA256 {
-				fmt.Fprintf(st.Err, "runbook: doc: warning: %s was recorded from another version of %s (see: runbook check %s --runbook %s)\n",
-					*recPath, rb.Path, *recPath, rb.Path)
+			if err := o.attachRecorded(ctx, st, plan, rb, ix); err != nil {
+				return err
 			}
-			if plan.Host == "" && ix.Host != "" && ix.Host != "local" {
-				plan.Host = ix.Host
-			}
-			rec, err := guide.ReadRecorded(ctx, *recPath, "", ix)
-			if rec == nil {
-				return recordingInputError("doc", err)
-			}
-			if err != nil {
-				fmt.Fprintf(st.Err, "runbook: doc: warning: %v (outputs read up to the damage)\n", err)
-			}
-			plan.Attach(rec)
-			plan.Verified = &guide.Verified{Host: ix.Host, OS: recordedOS(ix), Date: ix.StartedAt.UTC().Format("2006-01-02"),
-				NotExercised: *notEx, Differs: *notes}
 		}
-		plan.Recording = &guide.Recording{Src: recordingSrc(*recPath, *out, *src), Name: strings.TrimSuffix(filepath.Base(*recPath), filepath.Ext(*recPath))}
+		plan.Recording = &guide.Recording{Src: recordingSrc(o.recPath, o.out, o.src), Name: strings.TrimSuffix(filepath.Base(o.recPath), filepath.Ext(o.recPath))}
 	}
-	return writeOutput(st, *out, func(w io.Writer) error {
+	return writeOutput(st, o.out, func(w io.Writer) error {
 		if kind == "hugo" {
-			return guide.WriteHugo(w, plan, guide.HugoOptions{Autoplay: *autoplay, Loop: *loop})
+			return guide.WriteHugo(w, plan, guide.HugoOptions{Autoplay: o.autoplay, Loop: o.loop})
 		}
 		return guide.WriteMarkdown(w, plan)
 	})
+}
+
+// flagSet declares the flags of `runbook doc` into o.
+func (o *docOptions) flagSet(st *IO) *pflag.FlagSet {
+	fs := newFlags(st, "doc", docUse, docMore)
+	fs.StringVar(&o.recPath, "recording", "", "take outputs and prompts from recording `REC` and embed it")
+	fs.StringVar(&o.format, "format", "markdown", "page format: `markdown` or hugo")
+	fs.StringVarP(&o.out, "output", "o", "-", "write the page to `FILE` (default: standard output)")
+	fs.StringVar(&o.src, "src", "", "address the page loads the recording from (default: REC's path, relative to OUT)")
+	fs.BoolVar(&o.autoplay, "autoplay", false, "hugo: start the embedded recording on load")
+	fs.BoolVar(&o.loop, "loop", false, "hugo: play the embedded recording in a loop")
+	addSetFlag(fs, &o.set)
+	fs.StringArrayVar(&o.notes, "note", nil, "with --recording: a way the recorded run differed from the page, for the verified box (`TEXT`, repeatable)")
+	fs.StringArrayVar(&o.notEx, "not-exercised", nil, "with --recording: what the recorded run did not exercise (`TEXT`, repeatable)")
+	fs.BoolVar(&o.std, "stdlib", false, "print the reference of the Lua stdlib instead")
+	addOverwriteFlag(fs, &o.overwrite)
+	return fs
+}
+
+// readIndex reads the index beside --recording: nil without --recording,
+// or when REC has no index (the page then only embeds it).
+func (o *docOptions) readIndex(st *IO) (*recording.Index, error) {
+	if o.recPath == "" {
+		return nil, nil
+	}
+	if err := checkInput("doc", o.recPath); err != nil {
+		return nil, err
+	}
+	ix, err := recording.ReadIndex(recording.IndexPath(o.recPath))
+	switch {
+	case errors.Is(err, errNotExist):
+		fmt.Fprintf(st.Err, "runbook: doc: %s has no index (%s): outputs left out, the recording is only embedded\n",
+			o.recPath, filepath.Base(recording.IndexPath(o.recPath)))
+		return nil, nil
+	case err != nil:
+		return nil, fmt.Errorf("doc: %w", err)
+	}
+	return ix, nil
+}
+
+// attachRecorded puts into plan the outputs of the run --recording made
+// of rb, ix its index, and the box saying what that run verified.
+func (o *docOptions) attachRecorded(ctx context.Context, st *IO, plan *guide.Plan, rb *engine.Runbook, ix *recording.Index) error {
+	if ix.Runbook != nil && ix.Runbook.SHA256 != "" && ix.Runbook.SHA256 != rb.SHA256 {
+		fmt.Fprintf(st.Err, "runbook: doc: warning: %s was recorded from another version of %s (see: runbook check %s --runbook %s)\n",
+			o.recPath, rb.Path, o.recPath, rb.Path)
+	}
+	if plan.Host == "" && ix.Host != "" && ix.Host != "local" {
+		plan.Host = ix.Host
+	}
+	rec, err := guide.ReadRecorded(ctx, o.recPath, "", ix)
+	if rec == nil {
+		return recordingInputError("doc", err)
+	}
+	if err != nil {
+		fmt.Fprintf(st.Err, "runbook: doc: warning: %v (outputs read up to the damage)\n", err)
+	}
+	plan.Attach(rec)
+	plan.Verified = &guide.Verified{Host: ix.Host, OS: recordedOS(ix), Date: ix.StartedAt.UTC().Format("2006-01-02"),
+		NotExercised: o.notEx, Differs: o.notes}
+	return nil
 }
 
 var errNotExist = iofs.ErrNotExist

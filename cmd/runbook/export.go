@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/spf13/pflag"
+
 	"github.com/runbook-dev/runbook/player/web"
 	"github.com/runbook-dev/runbook/recording"
 )
@@ -44,20 +46,24 @@ Examples:
   runbook export recordings/site-20260101T120000Z.fleet.json web3.svg --host web3
 `
 
+// exportOptions are the flags of `runbook export`.
+type exportOptions struct {
+	host      string
+	format    string
+	from      string
+	idle      string
+	title     string
+	notes     []string
+	loop      bool
+	fontSize  float64
+	overwrite bool
+	pace      string
+}
+
+// runExport publishes a recording, or a fleet run, as a web page or an SVG.
 func runExport(ctx context.Context, st *IO, args []string) error {
-	fs := newFlags(st, "export", exportUse, exportMore+exportFleetHelp)
-	host := fs.String("host", "", "of a fleet run, export host `NAME`'s recording alone")
-	format := fs.String("format", "", "what to write: `html` or svg (default: from OUT's extension)")
-	from := fs.String("from-format", "", "REC's format: ttyrec, nh, asciicast (default: from its name or content)")
-	aliasFlag(fs, "from", "from-format", "use --from-format (--from is the step to start at in run and play)")
-	idle := fs.String("idle-limit", "", "shorten every pause longer than `DUR` to DUR (e.g. 2s)")
-	title := fs.String("title", "", "the page's title (default: the runbook's name or REC's name)")
-	notes := fs.StringArray("note", nil, "html: a note shown above the player, e.g. how this run differed from the guide (`TEXT`, repeatable)")
-	loop := fs.Bool("loop", false, "svg: play again and again (default: once, then hold the final screen)")
-	fontSize := fs.Float64("font-size", 14, "svg: font size in `pixels`")
-	var overwrite bool
-	addOverwriteFlag(fs, &overwrite)
-	pace := fs.String("pace", "human", "`human`: commands typed and outputs held at a person's pace (needs the index); real: the recording's own time")
+	var o exportOptions
+	fs := o.flagSet(st)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -65,32 +71,11 @@ func runExport(ctx context.Context, st *IO, args []string) error {
 		return usagef("export: want REC and OUT (usage: %s)", exportUse)
 	}
 	in, out := fs.Arg(0), fs.Arg(1)
-	kind := strings.ToLower(*format)
-	if kind == "" {
-		switch strings.ToLower(filepath.Ext(out)) {
-		case ".html", ".htm":
-			kind = "html"
-		case ".svg":
-			kind = "svg"
-		default:
-			return usagef("export: cannot tell what to write from %q: name it .html or .svg, or give --format", out)
-		}
+	kind, err := o.kind(out)
+	if err != nil {
+		return err
 	}
-	if kind != "html" && kind != "svg" {
-		return usagef("export: --format %q: want html or svg", *format)
-	}
-	opt := web.LoadOptions{Format: *from, Title: *title}
-	if *idle != "" {
-		d, err := parseIdle(fs, "idle-limit", *idle, false)
-		if err != nil {
-			return err
-		}
-		opt.IdleLimit = d
-	}
-	if !(*fontSize >= 4 && *fontSize <= 200) {
-		return usagef("export: --font-size %v: want a size in pixels from 4 to 200", *fontSize)
-	}
-	human, err := checkPace("export", *pace)
+	opt, human, err := o.loadOptions(fs)
 	if err != nil {
 		return err
 	}
@@ -99,39 +84,33 @@ func runExport(ctx context.Context, st *IO, args []string) error {
 		return err
 	}
 	switch {
-	case fr != nil && *host == "" && kind != "html":
+	case fr != nil && o.host == "" && kind != "html":
 		return usagef("export: %s is a fleet run: its page is html; for an svg pick a host with --host NAME", in)
-	case fr != nil && *host == "":
-		if err := checkOutput("export", out, overwrite, exportedPage); err != nil {
+	case fr != nil && o.host == "":
+		if err := checkOutput("export", out, o.overwrite, exportedPage); err != nil {
 			return err
 		}
-		return exportFleet(ctx, st, fr, out, *from, opt, human)
+		return exportFleet(ctx, st, fr, out, o.from, opt, human)
 	case fr != nil:
-		if in, _, err = fr.recordingOf("export", *host); err != nil {
+		if in, _, err = fr.recordingOf("export", o.host); err != nil {
 			return err
 		}
-	case *host != "":
-		return usagef("export: --host %s: %s is not a fleet run (--host picks a host of one: NAME%s)", *host, in, recording.FleetSuffix)
+	case o.host != "":
+		return usagef("export: --host %s: %s is not a fleet run (--host picks a host of one: NAME%s)", o.host, in, recording.FleetSuffix)
 	}
 	if err := checkInput("export", in); err != nil {
 		return err
 	}
-	if err := checkOutput("export", out, overwrite, exportedPage); err != nil {
+	if err := checkOutput("export", out, o.overwrite, exportedPage); err != nil {
 		return err
 	}
 
-	movie, readErr, err := loadExportMovie(ctx, st, in, *from, opt, human)
+	movie, readErr, err := loadExportMovie(ctx, st, in, o.from, opt, human)
 	if err != nil {
 		return err
 	}
-	movie.Notes = *notes
-	write := func(w io.Writer) error {
-		if kind == "svg" {
-			return web.WriteSVG(w, movie, web.SVGOptions{Loop: *loop, FontSize: *fontSize})
-		}
-		return web.WritePage(w, movie)
-	}
-	if err := writeOutput(st, out, write); err != nil {
+	movie.Notes = o.notes
+	if err := o.writeMovie(st, out, kind, movie); err != nil {
 		return fmt.Errorf("export %s: %w", out, err)
 	}
 	if readErr != nil {
@@ -139,6 +118,70 @@ func runExport(ctx context.Context, st *IO, args []string) error {
 		return fmt.Errorf("export %s: published up to the damage: %w", in, readErr)
 	}
 	return nil
+}
+
+// flagSet declares the flags of `runbook export` into o.
+func (o *exportOptions) flagSet(st *IO) *pflag.FlagSet {
+	fs := newFlags(st, "export", exportUse, exportMore+exportFleetHelp)
+	fs.StringVar(&o.host, "host", "", "of a fleet run, export host `NAME`'s recording alone")
+	fs.StringVar(&o.format, "format", "", "what to write: `html` or svg (default: from OUT's extension)")
+	fs.StringVar(&o.from, "from-format", "", "REC's format: ttyrec, nh, asciicast (default: from its name or content)")
+	aliasFlag(fs, "from", "from-format", "use --from-format (--from is the step to start at in run and play)")
+	fs.StringVar(&o.idle, "idle-limit", "", "shorten every pause longer than `DUR` to DUR (e.g. 2s)")
+	fs.StringVar(&o.title, "title", "", "the page's title (default: the runbook's name or REC's name)")
+	fs.StringArrayVar(&o.notes, "note", nil, "html: a note shown above the player, e.g. how this run differed from the guide (`TEXT`, repeatable)")
+	fs.BoolVar(&o.loop, "loop", false, "svg: play again and again (default: once, then hold the final screen)")
+	fs.Float64Var(&o.fontSize, "font-size", 14, "svg: font size in `pixels`")
+	addOverwriteFlag(fs, &o.overwrite)
+	fs.StringVar(&o.pace, "pace", "human", "`human`: commands typed and outputs held at a person's pace (needs the index); real: the recording's own time")
+	return fs
+}
+
+// kind is what to write, html or svg: --format, else OUT's extension.
+func (o *exportOptions) kind(out string) (string, error) {
+	kind := strings.ToLower(o.format)
+	if kind == "" {
+		switch strings.ToLower(filepath.Ext(out)) {
+		case ".html", ".htm":
+			kind = "html"
+		case ".svg":
+			kind = "svg"
+		default:
+			return "", usagef("export: cannot tell what to write from %q: name it .html or .svg, or give --format", out)
+		}
+	}
+	if kind != "html" && kind != "svg" {
+		return "", usagef("export: --format %q: want html or svg", o.format)
+	}
+	return kind, nil
+}
+
+// loadOptions reads --title, --idle-limit, --font-size and --pace; human
+// is --pace human.
+func (o *exportOptions) loadOptions(fs *pflag.FlagSet) (opt web.LoadOptions, human bool, err error) {
+	opt = web.LoadOptions{Format: o.from, Title: o.title}
+	if o.idle != "" {
+		d, err := parseIdle(fs, "idle-limit", o.idle, false)
+		if err != nil {
+			return opt, false, err
+		}
+		opt.IdleLimit = d
+	}
+	if !(o.fontSize >= 4 && o.fontSize <= 200) {
+		return opt, false, usagef("export: --font-size %v: want a size in pixels from 4 to 200", o.fontSize)
+	}
+	human, err = checkPace("export", o.pace)
+	return opt, human, err
+}
+
+// writeMovie writes movie to out as kind: a web page or an SVG.
+func (o *exportOptions) writeMovie(st *IO, out, kind string, movie *web.Movie) error {
+	return writeOutput(st, out, func(w io.Writer) error {
+		if kind == "svg" {
+			return web.WriteSVG(w, movie, web.SVGOptions{Loop: o.loop, FontSize: o.fontSize})
+		}
+		return web.WritePage(w, movie)
+	})
 }
 
 // loadExportMovie reads in as export publishes it: paced for a person

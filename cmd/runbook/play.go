@@ -6,6 +6,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/spf13/pflag"
 	"golang.org/x/term"
 
 	"github.com/runbook-dev/runbook/player"
@@ -58,44 +59,28 @@ Examples:
   runbook play recordings/              # the newest fleet run: pick a host
 `
 
+// playOptions are the flags of `runbook play`.
+type playOptions struct {
+	host  string
+	speed float64
+	idle  string
+	from  string
+	emu   string
+	step  bool
+}
+
+// runPlay plays a recording, or a host's of a fleet run, in this terminal.
 func runPlay(ctx context.Context, st *IO, args []string) error {
-	fs := newFlags(st, "play", playUse, playMore+playFleetHelp)
-	host := fs.String("host", "", "of a fleet run, play host `NAME`'s recording")
-	speed := fs.Float64P("speed", "s", 1, "play this many times faster (-s as in asciinema play)")
-	idle := fs.StringP("idle-limit", "i", "", "shorten longer pauses to this (2s, or seconds: 2; 0: keep them; -i as in asciinema play)")
-	aliasFlag(fs, "idle-time-limit", "idle-limit", "")
-	from := fs.String("from", "", "start at this step (number or name, any case) or time (90s, 1m30s)")
-	emu := fs.String("emulator", "builtin", "terminal emulator for seeks: builtin or vt10x")
-	stepMode := fs.Bool("step", false, "go command by command, asking before each (needs a terminal)")
+	var o playOptions
+	fs := o.flagSet(st)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if fs.NArg() != 1 {
-		return usagef("play: want one recording, got %d arguments\nusage: %s", fs.NArg(), playUse)
-	}
-	if err := checkSpeed(fs, "speed", *speed); err != nil {
+	opt, err := o.validate(st, fs)
+	if err != nil {
 		return err
 	}
-	opt := player.PlayOptions{Speed: *speed}
-	if *idle != "" {
-		d, err := parseIdle(fs, "idle-limit", *idle, true)
-		if err != nil {
-			return err
-		}
-		opt.IdleLimit = d
-		if d == 0 {
-			opt.IdleLimit = -1 // asked for none
-		}
-	}
-	newEmu, err := player.EmulatorNamed(*emu)
-	if err != nil {
-		return usagef("play: --emulator: %v", err)
-	}
-	opt.Emulator = newEmu
-	if *stepMode && st.TTY == nil {
-		return usagef("play: --step needs a terminal to ask at, and stdin is not one")
-	}
-	recPath, err := fleetRecording(ctx, "play", st, fs.Arg(0), *host)
+	recPath, err := fleetRecording(ctx, "play", st, fs.Arg(0), o.host)
 	if err != nil {
 		return err
 	}
@@ -107,16 +92,75 @@ func runPlay(ctx context.Context, st *IO, args []string) error {
 	if rec.Damage != nil {
 		fmt.Fprintf(st.Err, "runbook play: warning: %v (playing what was read)\n", rec.Damage)
 	}
-	if *from != "" {
-		t, err := rec.ParseWhen(*from)
+	if o.from != "" {
+		t, err := rec.ParseWhen(o.from)
 		if err != nil {
 			return usagef("play: --from: %v", err)
 		}
 		if t > rec.Duration {
-			return usagef("play: --from %s: past the end of %s: want a time from 0s to %s, or a step", *from, recPath, rec.Duration.Round(time.Millisecond))
+			return usagef("play: --from %s: past the end of %s: want a time from 0s to %s, or a step", o.from, recPath, rec.Duration.Round(time.Millisecond))
 		}
 		opt.From = t
 	}
+	fitTerminal(st, rec, &opt)
+	if o.step {
+		return playStep(ctx, st, rec, opt)
+	}
+	err = playLive(ctx, st, rec, opt)
+	if err == nil && rec.Damage != nil {
+		// Played what was read; the damage still fails the command.
+		return fmt.Errorf("play: played up to the damage: %w", rec.Damage)
+	}
+	return err
+}
+
+// flagSet declares the flags of `runbook play` into o.
+func (o *playOptions) flagSet(st *IO) *pflag.FlagSet {
+	fs := newFlags(st, "play", playUse, playMore+playFleetHelp)
+	fs.StringVar(&o.host, "host", "", "of a fleet run, play host `NAME`'s recording")
+	fs.Float64VarP(&o.speed, "speed", "s", 1, "play this many times faster (-s as in asciinema play)")
+	fs.StringVarP(&o.idle, "idle-limit", "i", "", "shorten longer pauses to this (2s, or seconds: 2; 0: keep them; -i as in asciinema play)")
+	aliasFlag(fs, "idle-time-limit", "idle-limit", "")
+	fs.StringVar(&o.from, "from", "", "start at this step (number or name, any case) or time (90s, 1m30s)")
+	fs.StringVar(&o.emu, "emulator", "builtin", "terminal emulator for seeks: builtin or vt10x")
+	fs.BoolVar(&o.step, "step", false, "go command by command, asking before each (needs a terminal)")
+	return fs
+}
+
+// validate refuses flags and arguments play cannot use, before the
+// recording is opened, and returns the player's options they give.
+func (o *playOptions) validate(st *IO, fs *pflag.FlagSet) (player.PlayOptions, error) {
+	if fs.NArg() != 1 {
+		return player.PlayOptions{}, usagef("play: want one recording, got %d arguments\nusage: %s", fs.NArg(), playUse)
+	}
+	if err := checkSpeed(fs, "speed", o.speed); err != nil {
+		return player.PlayOptions{}, err
+	}
+	opt := player.PlayOptions{Speed: o.speed}
+	if o.idle != "" {
+		d, err := parseIdle(fs, "idle-limit", o.idle, true)
+		if err != nil {
+			return opt, err
+		}
+		opt.IdleLimit = d
+		if d == 0 {
+			opt.IdleLimit = -1 // asked for none
+		}
+	}
+	newEmu, err := player.EmulatorNamed(o.emu)
+	if err != nil {
+		return opt, usagef("play: --emulator: %v", err)
+	}
+	opt.Emulator = newEmu
+	if o.step && st.TTY == nil {
+		return opt, usagef("play: --step needs a terminal to ask at, and stdin is not one")
+	}
+	return opt, nil
+}
+
+// fitTerminal warns when standard output is a terminal smaller than rec,
+// and sends the player's notes to its title.
+func fitTerminal(st *IO, rec *player.Recording, opt *player.PlayOptions) {
 	if out, ok := st.Out.(*os.File); ok && term.IsTerminal(int(out.Fd())) {
 		if w, h, err := term.GetSize(int(out.Fd())); err == nil && (w < rec.Cols || h < rec.Rows) {
 			fmt.Fprintf(st.Err, "runbook play: warning: this terminal is %dx%d, the recording %dx%d: lines will wrap (make the window bigger)\n",
@@ -125,9 +169,11 @@ func runPlay(ctx context.Context, st *IO, args []string) error {
 		// Notes go to the window title, out of the recording's way.
 		opt.Status = func(s string) { fmt.Fprintf(out, "\x1b]2;runbook play: %s\x07", s) }
 	}
-	if *stepMode {
-		return playStep(ctx, st, rec, opt)
-	}
+}
+
+// playLive plays rec on standard output, with the keys of a terminal on
+// standard input when there is one, and leaves the cursor shown.
+func playLive(ctx context.Context, st *IO, rec *player.Recording, opt player.PlayOptions) error {
 	if st.TTY != nil {
 		old, err := term.MakeRaw(int(st.TTY.Fd()))
 		if err == nil {
@@ -135,14 +181,10 @@ func runPlay(ctx context.Context, st *IO, args []string) error {
 			opt.Keys = st.TTY
 		}
 	}
-	err = player.Play(ctx, rec, st.Out, opt)
+	err := player.Play(ctx, rec, st.Out, opt)
 	fmt.Fprint(st.Out, "\x1b[0m\x1b[?25h")
 	if opt.Keys != nil {
 		fmt.Fprint(st.Out, "\r\n")
-	}
-	if err == nil && rec.Damage != nil {
-		// Played what was read; the damage still fails the command.
-		return fmt.Errorf("play: played up to the damage: %w", rec.Damage)
 	}
 	return err
 }

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/spf13/pflag"
+
 	"github.com/runbook-dev/runbook/engine/handrec"
 	rssh "github.com/runbook-dev/runbook/engine/ssh"
 	"github.com/runbook-dev/runbook/engine/target"
@@ -70,64 +72,25 @@ type recOptions struct {
 	targets   targetFlags
 }
 
+// runRec records a session typed by hand, here or on --host.
 func runRec(ctx context.Context, st *IO, args []string) error {
 	var o recOptions
-	fs := newFlags(st, "rec", recUse, recMore)
-	fs.StringVar(&o.host, "host", "", "record on `HOST` over SSH: alias, user@host, host:port")
-	fs.DurationVar(&o.idleLimit, "idle-limit", 0, "record pauses longer than `DUR` as DUR (e.g. 2s; 0: keep them)")
-	fs.IntVar(&o.cols, "cols", 0, "terminal width (default: your terminal's)")
-	fs.IntVar(&o.rows, "rows", 0, "terminal height (default: your terminal's)")
-	fs.StringVar(&o.title, "title", "", "the session's `TITLE` (runbook draft's title)")
-	fs.StringVar(&o.command, "command", "", "run `CMD` instead of bash with marks (recorded; the index has no commands)")
-	fs.BoolVar(&o.overwrite, "overwrite", false, "record over an existing FILE")
-	fs.StringVar(&o.prefix, "prefix", "C-\\", "the prefix `KEY`: C-x (Ctrl-x) or one character")
-	fs.StringVar(&o.targets.user, "user", "", "log in as `USER` (overrides user@ and ssh_config)")
-	fs.IntVar(&o.targets.port, "port", 0, "SSH `PORT` (overrides :port and ssh_config)")
-	fs.StringArrayVarP(&o.targets.identities, "identity", "i", nil, "identity (private key) `FILE` (repeatable)")
-	fs.StringVar(&o.targets.sshConfig, "ssh-config", "", "read ssh `FILE` instead of ~/.ssh/config and /etc/ssh/ssh_config")
-	fs.BoolVar(&o.targets.acceptNew, "accept-new-host-key", false, "trust a host not yet in known_hosts and add its key there")
-	fs.BoolVar(&o.targets.sudo, "sudo", false, "run the session under sudo -i (password asked once, or $RUNBOOK_SUDO_PASSWORD)")
+	fs := o.flagSet(st)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if fs.NArg() > 1 {
-		return usagef("rec: one recording at a time, got %q", fs.Args())
-	}
-	prefix, err := parsePrefix(o.prefix)
+	prefix, err := o.validate(st, fs)
 	if err != nil {
 		return err
 	}
-	if o.cols < 0 || o.rows < 0 {
-		return usagef("rec: --cols and --rows must be positive")
-	}
-	if o.host == "" && (o.targets.user != "" || o.targets.port != 0 || len(o.targets.identities) > 0 || o.targets.sshConfig != "" || o.targets.acceptNew || o.targets.sudo) {
-		return usagef("rec: --user, --port, --identity, --ssh-config, --accept-new-host-key and --sudo need --host")
-	}
-	path, pick := fs.Arg(0), false
-	if path != "" && !o.overwrite {
-		if _, err := os.Stat(path); err == nil {
-			return &handrec.ExistsError{Path: path}
-		}
-	}
-	if st.TTY == nil {
-		return usagef("rec: standard input is not a terminal: rec records what you type")
-	}
 
 	// Where: this machine, or the host through the same SSH stack as runs.
-	var t target.Target
-	if o.host != "" {
-		if _, err := rssh.ParseSpec(o.host); err != nil {
-			return usagef("rec: --host: %v", err)
-		}
-		rt, err := rssh.Dial(ctx, o.host, o.targets.sshOptions(st, o.targets.sudo, onceSudoPassword(st, nil)))
-		if err != nil {
-			return err
-		}
-		t = rt
-	} else {
-		t = target.NewLocal()
+	t, err := o.target(ctx, st)
+	if err != nil {
+		return err
 	}
 	defer t.Close()
+	path, pick := fs.Arg(0), false
 	if path == "" {
 		path, pick = handrec.FileName("recordings", t.Name(), time.Now()), true
 	}
@@ -166,6 +129,68 @@ func runRec(ctx context.Context, st *IO, args []string) error {
 		fmt.Fprintf(st.Err, "\r\nrunbook rec: %s (%s): %s\n", res.Path, res.Ended, recSummary(res))
 	}
 	return err
+}
+
+// flagSet declares the flags of `runbook rec` into o.
+func (o *recOptions) flagSet(st *IO) *pflag.FlagSet {
+	fs := newFlags(st, "rec", recUse, recMore)
+	fs.StringVar(&o.host, "host", "", "record on `HOST` over SSH: alias, user@host, host:port")
+	fs.DurationVar(&o.idleLimit, "idle-limit", 0, "record pauses longer than `DUR` as DUR (e.g. 2s; 0: keep them)")
+	fs.IntVar(&o.cols, "cols", 0, "terminal width (default: your terminal's)")
+	fs.IntVar(&o.rows, "rows", 0, "terminal height (default: your terminal's)")
+	fs.StringVar(&o.title, "title", "", "the session's `TITLE` (runbook draft's title)")
+	fs.StringVar(&o.command, "command", "", "run `CMD` instead of bash with marks (recorded; the index has no commands)")
+	fs.BoolVar(&o.overwrite, "overwrite", false, "record over an existing FILE")
+	fs.StringVar(&o.prefix, "prefix", "C-\\", "the prefix `KEY`: C-x (Ctrl-x) or one character")
+	fs.StringVar(&o.targets.user, "user", "", "log in as `USER` (overrides user@ and ssh_config)")
+	fs.IntVar(&o.targets.port, "port", 0, "SSH `PORT` (overrides :port and ssh_config)")
+	fs.StringArrayVarP(&o.targets.identities, "identity", "i", nil, "identity (private key) `FILE` (repeatable)")
+	fs.StringVar(&o.targets.sshConfig, "ssh-config", "", "read ssh `FILE` instead of ~/.ssh/config and /etc/ssh/ssh_config")
+	fs.BoolVar(&o.targets.acceptNew, "accept-new-host-key", false, "trust a host not yet in known_hosts and add its key there")
+	fs.BoolVar(&o.targets.sudo, "sudo", false, "run the session under sudo -i (password asked once, or $RUNBOOK_SUDO_PASSWORD)")
+	return fs
+}
+
+// validate refuses what cannot be recorded before any session starts,
+// and returns --prefix parsed.
+func (o *recOptions) validate(st *IO, fs *pflag.FlagSet) (byte, error) {
+	if fs.NArg() > 1 {
+		return 0, usagef("rec: one recording at a time, got %q", fs.Args())
+	}
+	prefix, err := parsePrefix(o.prefix)
+	if err != nil {
+		return 0, err
+	}
+	if o.cols < 0 || o.rows < 0 {
+		return 0, usagef("rec: --cols and --rows must be positive")
+	}
+	if o.host == "" && (o.targets.user != "" || o.targets.port != 0 || len(o.targets.identities) > 0 || o.targets.sshConfig != "" || o.targets.acceptNew || o.targets.sudo) {
+		return 0, usagef("rec: --user, --port, --identity, --ssh-config, --accept-new-host-key and --sudo need --host")
+	}
+	if path := fs.Arg(0); path != "" && !o.overwrite {
+		if _, err := os.Stat(path); err == nil {
+			return 0, &handrec.ExistsError{Path: path}
+		}
+	}
+	if st.TTY == nil {
+		return 0, usagef("rec: standard input is not a terminal: rec records what you type")
+	}
+	return prefix, nil
+}
+
+// target is where the session runs: --host over SSH, else this machine.
+func (o *recOptions) target(ctx context.Context, st *IO) (target.Target, error) {
+	if o.host == "" {
+		return target.NewLocal(), nil
+	}
+	if _, err := rssh.ParseSpec(o.host); err != nil {
+		return nil, usagef("rec: --host: %v", err)
+	}
+	rt, err := rssh.Dial(ctx, o.host, o.targets.sshOptions(st, o.targets.sudo, onceSudoPassword(st, nil)))
+	if err != nil {
+		return nil, err
+	}
+	return rt, nil
 }
 
 func recSummary(r *handrec.Result) string {

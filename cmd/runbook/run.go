@@ -49,8 +49,8 @@ cannot be written (a full disk), the run stops after the command that was
 running, says which file and why, and the index says where the recording
 ends (exit 1).`
 
-// runFlags are the flags of `runbook run`.
-type runFlags struct {
+// runOptions are the flags of `runbook run`.
+type runOptions struct {
 	set       []string
 	setFiles  []string
 	record    string
@@ -120,29 +120,11 @@ func writeJSONResult(w io.Writer, reports []*engine.Report, err error) error {
 	return enc.Encode(res)
 }
 
+// runRunFlags runs `runbook run` and sets *printed once the --json recap
+// is written, so runRun does not print a second one.
 func runRunFlags(ctx context.Context, st *IO, args []string, printed *bool) error {
-	var f runFlags
-	fs := newFlags(st, "run", runUse, runMore+paramsHelp+hostsHelp+stepHelp)
-	addSetFlag(fs, &f.set)
-	addSetFileFlag(fs, &f.setFiles)
-	fs.StringVar(&f.record, "record", "", "record to `FILE` (default recordings/NAME-HOST-STAMP.ttyrec)")
-	fs.BoolVar(&f.noRecord, "no-record", false, "do not record")
-	fs.StringVar(&f.idleLimit, "idle-limit", "", "record pauses longer than `DUR` as DUR (2s, or seconds: 2; 0: keep them)")
-	aliasFlag(fs, "idle-time-limit", "idle-limit", "")
-	fs.StringVar(&f.from, "from", "", "start at `STEP` (name or number; names match in any case)")
-	aliasFlag(fs, "start-at-task", "from", "")
-	fs.StringArrayVar(&f.only, "only", nil, "run only `STEP` (name or number; repeatable, or 2,3)")
-	fs.IntVar(&f.cols, "cols", 0, "terminal width (default: your terminal's, else 80)")
-	fs.IntVar(&f.rows, "rows", 0, "terminal height (default: your terminal's, else 24)")
-	fs.BoolVarP(&f.quiet, "quiet", "q", false, "show only step lines and the recap, not the session")
-	fs.BoolVar(&f.jsonOut, "json", false, "print a machine-readable recap on stdout (the session goes to stderr)")
-	fs.StringVar(&f.junit, "junit", "", "write a JUnit XML report to `FILE`: a test case per step (for CI)")
-	fs.BoolVar(&f.dryRun, "dry-run", false, "change nothing: show what would run and change (records only with --record)")
-	fs.BoolVar(&f.diff, "diff", false, "show the diff of every file a step changes")
-	fs.BoolVar(&f.version, "version", false, "print runbook's version and exit")
-	addOverwriteFlag(fs, &f.targets.overwrite)
-	addStepFlag(fs, &f.step)
-	addTargetFlags(fs, &f.targets)
+	var o runOptions
+	fs := o.flagSet(st)
 	if wantsHelp(args) {
 		// runbook FILE.lua --help: the runbook's own help, when one is named.
 		if done, err := runbookHelp(ctx, st, fs, args); done {
@@ -152,50 +134,14 @@ func runRunFlags(ctx context.Context, st *IO, args []string, printed *bool) erro
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if f.version {
+	if o.version {
 		return runVersion(ctx, st, nil)
 	}
-	if fs.NArg() != 1 {
-		if fs.NArg() == 0 {
-			return usagef("run: no runbook given (try: runbook runbooks/demo.lua, or runbook list)")
-		}
-		return usagef("run: one runbook at a time, got %q", fs.Args())
-	}
-	if f.record != "" && f.noRecord {
-		return usagef("run: --record and --no-record together")
-	}
-	if f.from != "" && len(f.only) > 0 {
-		return usagef("run: --from and --only together")
-	}
-	if err := checkIntFlag(fs, "cols", f.cols, 1, maxTermSize, "a terminal width"); err != nil {
+	idleLimit, err := o.validate(fs)
+	if err != nil {
 		return err
 	}
-	if err := checkIntFlag(fs, "rows", f.rows, 1, maxTermSize, "a terminal height"); err != nil {
-		return err
-	}
-	var idleLimit time.Duration
-	if f.idleLimit != "" {
-		d, err := parseIdle(fs, "idle-limit", f.idleLimit, true)
-		if err != nil {
-			return err
-		}
-		idleLimit = d
-	}
-	if err := f.targets.check(fs); err != nil {
-		return err
-	}
-	if f.record != "" {
-		if err := checkRecordPath(f.record, f.targets.overwrite); err != nil {
-			return err
-		}
-	}
-	if f.junit != "" {
-		// A report is replaced at each run, as test reports are.
-		if err := checkOutput("run", f.junit, true, nil); err != nil {
-			return err
-		}
-	}
-	set, visible, err := paramValues(st, f.set, f.setFiles)
+	set, visible, err := paramValues(st, o.set, o.setFiles)
 	if err != nil {
 		return err
 	}
@@ -203,48 +149,14 @@ func runRunFlags(ctx context.Context, st *IO, args []string, printed *bool) erro
 	if err != nil {
 		return err
 	}
-	displayTTY := st.TTY != nil && isTerminalWriter(st.Out)
-	if f.jsonOut {
-		displayTTY = st.TTY != nil && isTerminalWriter(st.Err)
-	}
+	displayTTY := o.displayTTY(st)
 	// From here on everything printed is masked by the run's secrets.
 	var secrets engine.Options
 	st = withSecrets(st, &secrets, visible)
-	display := st.Out
-	if f.jsonOut {
-		display = st.Err
-	}
-	cols, rows := f.cols, f.rows
-	if st.TTY != nil && (cols == 0 || rows == 0) {
-		if w, h, err := term.GetSize(int(st.TTY.Fd())); err == nil {
-			cols, rows = pick(cols, w), pick(rows, h)
-		}
-	}
-	opts := engine.Options{
-		Path: rbk.shown, Source: rbk.src, Dir: rbk.dir,
-		Set: set, Ask: asker(st),
-		IdleLimit: idleLimit, From: f.from, Only: f.only,
-		Cols: cols, Rows: rows, DryRun: f.dryRun, Diff: f.diff,
-		Display: display, DisplayTTY: displayTTY, Quiet: f.quiet,
-		Secrets: secrets.Secrets, LookupEnv: secrets.LookupEnv, Visible: secrets.Visible, Warn: secrets.Warn,
-	}
-	if st.TTY != nil && f.cols == 0 && f.rows == 0 {
-		// Sized to the user's terminal: follow it when the window changes.
-		fd := int(st.TTY.Fd())
-		opts.WindowSize = func() (int, int, error) { return term.GetSize(fd) }
-	}
-	switch {
-	case f.noRecord:
-	case f.record != "":
-		opts.Record, opts.NoClobber = f.record, !f.targets.overwrite
-	case f.dryRun:
-		// A dry run changes nothing, and leaves no recording behind either.
-	default:
-		opts.RecordDir = "recordings"
-	}
+	opts := o.engineOptions(st, rbk, set, idleLimit, displayTTY, &secrets)
 
-	if f.step { // see step.go
-		done, err := setupStep(st, &f.targets, &opts)
+	if o.step { // see step.go
+		done, err := setupStep(st, &o.targets, &opts)
 		if err != nil {
 			return err
 		}
@@ -253,13 +165,139 @@ func runRunFlags(ctx context.Context, st *IO, args []string, printed *bool) erro
 
 	// This machine, or the hosts --host/--hosts (or the runbook) name:
 	// see hosts.go.
-	reports, firstErr := runOnTargets(ctx, st, &f.targets, opts)
-	if f.junit != "" {
-		if err := writeOutput(st, f.junit, func(w io.Writer) error { return writeJUnit(w, runJUnit(reports, firstErr)) }); err != nil {
-			return fmt.Errorf("run: write --junit %s: %w", f.junit, err)
+	reports, firstErr := runOnTargets(ctx, st, &o.targets, opts)
+	return o.writeReports(st, reports, firstErr, printed)
+}
+
+// flagSet declares the flags of `runbook run` into o.
+func (o *runOptions) flagSet(st *IO) *pflag.FlagSet {
+	fs := newFlags(st, "run", runUse, runMore+paramsHelp+hostsHelp+stepHelp)
+	addSetFlag(fs, &o.set)
+	addSetFileFlag(fs, &o.setFiles)
+	fs.StringVar(&o.record, "record", "", "record to `FILE` (default recordings/NAME-HOST-STAMP.ttyrec)")
+	fs.BoolVar(&o.noRecord, "no-record", false, "do not record")
+	fs.StringVar(&o.idleLimit, "idle-limit", "", "record pauses longer than `DUR` as DUR (2s, or seconds: 2; 0: keep them)")
+	aliasFlag(fs, "idle-time-limit", "idle-limit", "")
+	fs.StringVar(&o.from, "from", "", "start at `STEP` (name or number; names match in any case)")
+	aliasFlag(fs, "start-at-task", "from", "")
+	fs.StringArrayVar(&o.only, "only", nil, "run only `STEP` (name or number; repeatable, or 2,3)")
+	fs.IntVar(&o.cols, "cols", 0, "terminal width (default: your terminal's, else 80)")
+	fs.IntVar(&o.rows, "rows", 0, "terminal height (default: your terminal's, else 24)")
+	fs.BoolVarP(&o.quiet, "quiet", "q", false, "show only step lines and the recap, not the session")
+	fs.BoolVar(&o.jsonOut, "json", false, "print a machine-readable recap on stdout (the session goes to stderr)")
+	fs.StringVar(&o.junit, "junit", "", "write a JUnit XML report to `FILE`: a test case per step (for CI)")
+	fs.BoolVar(&o.dryRun, "dry-run", false, "change nothing: show what would run and change (records only with --record)")
+	fs.BoolVar(&o.diff, "diff", false, "show the diff of every file a step changes")
+	fs.BoolVar(&o.version, "version", false, "print runbook's version and exit")
+	addOverwriteFlag(fs, &o.targets.overwrite)
+	addStepFlag(fs, &o.step)
+	addTargetFlags(fs, &o.targets)
+	return fs
+}
+
+// validate refuses flags and arguments that do not go together, and
+// outputs that cannot be written, before anything runs; it returns
+// --idle-limit parsed.
+func (o *runOptions) validate(fs *pflag.FlagSet) (time.Duration, error) {
+	if fs.NArg() != 1 {
+		if fs.NArg() == 0 {
+			return 0, usagef("run: no runbook given (try: runbook runbooks/demo.lua, or runbook list)")
+		}
+		return 0, usagef("run: one runbook at a time, got %q", fs.Args())
+	}
+	if o.record != "" && o.noRecord {
+		return 0, usagef("run: --record and --no-record together")
+	}
+	if o.from != "" && len(o.only) > 0 {
+		return 0, usagef("run: --from and --only together")
+	}
+	if err := checkIntFlag(fs, "cols", o.cols, 1, maxTermSize, "a terminal width"); err != nil {
+		return 0, err
+	}
+	if err := checkIntFlag(fs, "rows", o.rows, 1, maxTermSize, "a terminal height"); err != nil {
+		return 0, err
+	}
+	var idleLimit time.Duration
+	if o.idleLimit != "" {
+		d, err := parseIdle(fs, "idle-limit", o.idleLimit, true)
+		if err != nil {
+			return 0, err
+		}
+		idleLimit = d
+	}
+	if err := o.targets.check(fs); err != nil {
+		return 0, err
+	}
+	if o.record != "" {
+		if err := checkRecordPath(o.record, o.targets.overwrite); err != nil {
+			return 0, err
 		}
 	}
-	if f.jsonOut {
+	if o.junit != "" {
+		// A report is replaced at each run, as test reports are.
+		if err := checkOutput("run", o.junit, true, nil); err != nil {
+			return 0, err
+		}
+	}
+	return idleLimit, nil
+}
+
+// displayTTY reports whether the session is shown on a terminal: standard
+// output, or standard error when --json takes standard output.
+func (o *runOptions) displayTTY(st *IO) bool {
+	if o.jsonOut {
+		return st.TTY != nil && isTerminalWriter(st.Err)
+	}
+	return st.TTY != nil && isTerminalWriter(st.Out)
+}
+
+// engineOptions are the engine's options for the run o asks for: st is
+// already masked, secrets what withSecrets filled in.
+func (o *runOptions) engineOptions(st *IO, rbk *runbookSource, set map[string]string, idleLimit time.Duration, displayTTY bool, secrets *engine.Options) engine.Options {
+	display := st.Out
+	if o.jsonOut {
+		display = st.Err
+	}
+	cols, rows := o.cols, o.rows
+	if st.TTY != nil && (cols == 0 || rows == 0) {
+		if w, h, err := term.GetSize(int(st.TTY.Fd())); err == nil {
+			cols, rows = pick(cols, w), pick(rows, h)
+		}
+	}
+	opts := engine.Options{
+		Path: rbk.shown, Source: rbk.src, Dir: rbk.dir,
+		Set: set, Ask: asker(st),
+		IdleLimit: idleLimit, From: o.from, Only: o.only,
+		Cols: cols, Rows: rows, DryRun: o.dryRun, Diff: o.diff,
+		Display: display, DisplayTTY: displayTTY, Quiet: o.quiet,
+		Secrets: secrets.Secrets, LookupEnv: secrets.LookupEnv, Visible: secrets.Visible, Warn: secrets.Warn,
+	}
+	if st.TTY != nil && o.cols == 0 && o.rows == 0 {
+		// Sized to the user's terminal: follow it when the window changes.
+		fd := int(st.TTY.Fd())
+		opts.WindowSize = func() (int, int, error) { return term.GetSize(fd) }
+	}
+	switch {
+	case o.noRecord:
+	case o.record != "":
+		opts.Record, opts.NoClobber = o.record, !o.targets.overwrite
+	case o.dryRun:
+		// A dry run changes nothing, and leaves no recording behind either.
+	default:
+		opts.RecordDir = "recordings"
+	}
+	return opts
+}
+
+// writeReports writes the --junit report and the --json recap of a run
+// that ended with firstErr, and returns firstErr.
+func (o *runOptions) writeReports(st *IO, reports []*engine.Report, firstErr error, printed *bool) error {
+	if o.junit != "" {
+		if err := writeOutput(st, o.junit, func(w io.Writer) error { return writeJUnit(w, runJUnit(reports, firstErr)) }); err != nil {
+			return fmt.Errorf("run: write --junit %s: %w", o.junit, err)
+		}
+	}
+	if o.jsonOut {
 		*printed = true
 		if err := writeJSONResult(st.Out, reports, firstErr); err != nil {
 			return fmt.Errorf("write --json recap: %w", err)
