@@ -21,6 +21,7 @@
 #   bench/run.sh bench/rows/fleet.sh
 #   FLEET_SIZES="10" bench/run.sh bench/rows/fleet.sh    # one small size
 #   FLEET_PEERS=0 bench/run.sh bench/rows/fleet.sh       # runbook alone
+#   FLEET_PEER_MAX=100 bench/run.sh bench/rows/fleet.sh  # Ansible up to 100 hosts
 
 fleet_bench_main() {
 	local need sizes max n
@@ -131,6 +132,8 @@ fleet_bench_size() {
 			"$i" "$port" "$FB/id" "$d/ansible/h$i" >>"$d/inventory"
 	done <"$FB/ports"
 
+	local peer=$FLEET_ANSIBLE
+	[ "$n" -gt "${FLEET_PEER_MAX:-$n}" ] && peer=0
 	local ours="$RUNBOOK $FB/fleet.lua --hosts $d/hosts --ssh-config $d/ssh_config --forks $n --quiet"
 	local theirs="ANSIBLE_CONFIG=$FB/ansible.cfg ANSIBLE_HOME=$d/ansible-home ansible-playbook -i $d/inventory --forks $n $FB/fleet.yml"
 	fleet_bench_reset "$d/ours" "$n"
@@ -139,12 +142,12 @@ fleet_bench_size() {
 	for pass in 1 2; do
 		fleet_bench_time "$d/ours$pass" bash -c "$ours --record $d/rec$pass/fleet.ttyrec" || { tail -30 "$d/ours$pass.out" >&2; return 1; }
 		fleet_bench_verify "$d" "$d/ours" "$d/rec$pass" "$n" "ours$pass" || return 1
-		if [ "$FLEET_ANSIBLE" = 1 ]; then
+		if [ "$peer" = 1 ]; then
 			fleet_bench_time "$d/ansible$pass" bash -c "$theirs" || { tail -30 "$d/ansible$pass.out" >&2; return 1; }
 			fleet_bench_verify "$d" "$d/ansible" "" "$n" "ansible$pass" || return 1
 		fi
 	done
-	python3 - "$d" "$n" "$FLEET_ANSIBLE" <<-'EOF' | tee -a "$RESULTS"
+	python3 - "$d" "$n" "$peer" <<-'EOF' | tee -a "$RESULTS"
 		import sys
 		d, n, peers = sys.argv[1], int(sys.argv[2]), sys.argv[3] == "1"
 		def t(name):
