@@ -47,6 +47,7 @@ type Recording struct {
 	keys      []keyframe
 	keyEvery  int64 // output bytes between keyframes
 	keyBudget int
+	endOnly   bool // no events kept: see Options.EndOnly
 }
 
 // Marker is a labelled moment.
@@ -79,6 +80,11 @@ type Options struct {
 	// (default 64 MB). Keyframes thin out (every other one dropped, the
 	// spacing doubled) to stay under it, whatever the file's size.
 	KeyframeBudget int
+	// EndOnly keeps no events, only the last screen (render --end): the
+	// recording is then viewed at its end only, with the built-in
+	// emulator; keeping every event to seek back was a quarter of the
+	// time of rendering the last screen.
+	EndOnly bool
 }
 
 // Open reads the recording at path (any format the recording package
@@ -99,7 +105,7 @@ func OpenWith(ctx context.Context, path string, opt Options) (*Recording, error)
 		return nil, fmt.Errorf("open recording %s: %w", path, err)
 	}
 	defer er.Close()
-	r := &Recording{Path: path, Header: er.Header(), keyEvery: 256 << 10, keyBudget: opt.KeyframeBudget}
+	r := &Recording{Path: path, Header: er.Header(), keyEvery: 256 << 10, keyBudget: opt.KeyframeBudget, endOnly: opt.EndOnly}
 	if r.keyBudget <= 0 {
 		r.keyBudget = 64 << 20
 	}
@@ -118,7 +124,7 @@ func OpenWith(ctx context.Context, path string, opt Options) (*Recording, error)
 	if r.Cols <= 0 || r.Rows <= 0 {
 		r.Cols, r.Rows = 80, 24
 	}
-	if fi, err := os.Stat(path); err == nil && fi.Mode().IsRegular() {
+	if fi, err := os.Stat(path); err == nil && fi.Mode().IsRegular() && !r.endOnly {
 		r.st.sizeHint(fi.Size())
 	}
 	if err := r.load(ctx, recording.Retime(er, recording.RetimeOptions{})); err != nil {
@@ -163,8 +169,10 @@ func (r *Recording) load(ctx context.Context, er recording.EventReader) error {
 			r.noteGap(prev, ev.Time-prev, r.Events)
 		}
 		prev = ev.Time
-		if err := r.st.add(ev.Time, ev.Kind, ev.Data); err != nil {
-			return err
+		if !r.endOnly {
+			if err := r.st.add(ev.Time, ev.Kind, ev.Data); err != nil {
+				return err
+			}
 		}
 		r.Events++
 		r.Duration = ev.Time
@@ -182,10 +190,14 @@ func (r *Recording) load(ctx context.Context, er recording.EventReader) error {
 		case recording.Mark:
 			r.Markers = append(r.Markers, Marker{At: ev.Time, Label: string(ev.Data)})
 		}
-		if since >= r.keyEvery {
+		if since >= r.keyEvery && !r.endOnly {
 			since = 0
 			r.addKey(keyframe{t: ev.Time, off: r.st.size, idx: r.Events, state: scr.Snapshot()})
 		}
+	}
+	if r.endOnly {
+		// The one keyframe: the last screen, with no event after it.
+		r.keys = []keyframe{{t: r.Duration, idx: r.Events, state: scr.Snapshot()}}
 	}
 	return r.st.flush()
 }

@@ -60,6 +60,9 @@ func EmulatorNamed(name string) (NewEmulator, error) {
 // TimelineWith returns a timeline at the recording's start whose screen
 // comes from the emulator newEmu makes (nil: ours, as Timeline).
 func (r *Recording) TimelineWith(newEmu NewEmulator) (*Timeline, error) {
+	if r.endOnly && newEmu != nil {
+		return nil, fmt.Errorf("%s: opened for its last screen only, with the built-in emulator", r.Path)
+	}
 	if newEmu == nil {
 		return r.Timeline(), nil
 	}
@@ -200,6 +203,9 @@ func (tl *Timeline) AdvanceTo(ctx context.Context, t time.Duration) error {
 // t. Backwards and far forward seeks start from the nearest keyframe.
 func (tl *Timeline) Seek(ctx context.Context, t time.Duration) error {
 	t = max(t, 0)
+	if tl.r.endOnly && t < tl.r.Duration {
+		return fmt.Errorf("%s: opened for its last screen only, not the screen at %s", tl.r.Path, t)
+	}
 	if tl.newEmu != nil {
 		if t < tl.t {
 			if err := tl.restart(); err != nil {

@@ -142,6 +142,60 @@ func TestSeekMatchesLinearReplayAndKeyframesBounded(t *testing.T) {
 	}
 }
 
+// TestEndOnlyKeepsTheLastScreen opens a recording for its last screen
+// only: the screen is the one a full open seeks to at the end, no event
+// is kept, and a seek before the end or another emulator is refused.
+func TestEndOnlyKeepsTheLastScreen(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "r.ttyrec")
+	writeTtyrec(t, path, 3<<20, time.Minute)
+	ctx := context.Background()
+	full, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer full.Close()
+	end, err := OpenWith(ctx, path, Options{EndOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer end.Close()
+	want, err := full.ScreenAt(ctx, full.Duration)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := end.ScreenAt(ctx, end.Duration)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gx, gy, gv := got.Cursor()
+	wx, wy, wv := want.Cursor()
+	if got.Text() != want.Text() || gx != wx || gy != wy || gv != wv || got.AltScreen() != want.AltScreen() {
+		t.Errorf("the last screen differs from a full open's")
+	}
+	cols, rows := want.Size()
+	for y := 0; y < rows; y++ {
+		for x := 0; x < cols; x++ {
+			if got.Cell(x, y) != want.Cell(x, y) {
+				t.Fatalf("cell %d,%d: %+v, a full open has %+v", x, y, got.Cell(x, y), want.Cell(x, y))
+			}
+		}
+	}
+	if end.st.size != 0 || end.Events != full.Events || end.Duration != full.Duration {
+		t.Errorf("end-only: %d bytes of events kept, %d events over %v; want 0 kept, %d over %v",
+			end.st.size, end.Events, end.Duration, full.Events, full.Duration)
+	}
+	if _, err := end.ScreenAt(ctx, end.Duration/2); err == nil {
+		t.Error("end-only: a seek before the end was not refused")
+	}
+	vt, err := EmulatorNamed("vt10x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := end.TimelineWith(vt); err == nil {
+		t.Error("end-only: another emulator was not refused")
+	}
+}
+
 // BenchmarkSeek seeks to random points of a one-hour, 50 MB recording,
 // after opening it (the target is under 50 ms a seek).
 func BenchmarkSeek(b *testing.B) {

@@ -39,10 +39,15 @@ func checkInput(cmd, path string) error {
 // be read as a recording at all is an input error (exit 2); damage part
 // way is left to the caller (rec.Damage).
 func openRecording(ctx context.Context, cmd, path string) (*player.Recording, error) {
+	return openRecordingWith(ctx, cmd, path, player.Options{})
+}
+
+// openRecordingWith is openRecording with the player's options.
+func openRecordingWith(ctx context.Context, cmd, path string, opt player.Options) (*player.Recording, error) {
 	if err := checkInput(cmd, path); err != nil {
 		return nil, err
 	}
-	rec, err := player.Open(ctx, path)
+	rec, err := player.OpenWith(ctx, path, opt)
 	if err != nil {
 		return nil, recordingInputError(cmd, err)
 	}

@@ -75,7 +75,9 @@ func runRender(ctx context.Context, st *IO, args []string) error {
 	if err := checkOutput("render", *out, overwrite, nil); err != nil {
 		return err
 	}
-	rec, err := openRecording(ctx, "render", fs.Arg(0))
+	// The last screen needs no event kept to seek back through.
+	endOnly := *at == "" && *step == "" && newEmu == nil
+	rec, err := openRecordingWith(ctx, "render", fs.Arg(0), player.Options{EndOnly: endOnly})
 	if err != nil {
 		return err
 	}
