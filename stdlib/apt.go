@@ -72,117 +72,158 @@ var aptQuiet = []string{"DEBIAN_FRONTEND=noninteractive", "DPKG_FORCE=confdef,co
 
 func (m *Modules) aptInstall(L *lua.LState) int {
 	o := m.newOp(L, "apt.install", "")
-	pkgs := o.packages(1)
-	opt := o.options(2, "release", "backports", "tool", "update", "recommends", "debconf")
-	release := opt.str("release", "")
-	backports := opt.boolean("backports", false)
-	if backports && release != "" {
-		o.fail("give release= or backports=true, not both")
-	}
-	tool := opt.oneOf("tool", "apt-get", "aptitude")
-	debconf := opt.strings("debconf")
-	recommends := opt.boolean("recommends", true)
-	what := "package"
-	if len(pkgs) > 1 {
-		what = "packages"
-	}
-	text := what + " " + quoted(pkgs) + " installed"
-	switch {
-	case release != "":
-		text += " from " + release
-	case backports:
-		text += " (from the release's backports where the host's sources have them)"
-	}
-	if !recommends {
-		text += ", without recommended packages"
-	}
-	o.intent(Intent{Text: text})
-	installCmd := func(release string, pkgs []string) string {
-		args := []string{"install", "-y"}
-		if release != "" {
-			args = append(args, "-t", shellquote.Quote(release))
-		}
-		if !recommends {
-			if tool == "aptitude" {
-				args = append(args, "--without-recommends")
-			} else {
-				args = append(args, "--no-install-recommends")
-			}
-		}
-		return tool + " " + strings.Join(args, " ") + " " + shellquote.Join(pkgs)
-	}
+	s := o.aptInstallArgs()
+	o.intent(Intent{Text: s.intentText()})
 	if o.planning() {
-		var cmds []string
-		if opt.boolean("update", false) {
-			cmds = append(cmds, "apt-get update")
-		}
-		if len(debconf) > 0 {
-			cmds = append(cmds, "debconf-set-selections <<'EOF'\n"+strings.Join(debconf, "\n")+"\nEOF")
-		}
-		o.planned(opt.notify(), append(cmds, installCmd(release, pkgs))...)
+		o.aptInstallPlanned(s)
 		L.Push(lua.LTrue)
 		return 1
 	}
-	if backports {
+	release := s.release
+	if s.backports {
 		release = o.backportsRelease()
 	}
-	have := o.installed(pkgs)
+	have := o.installed(s.pkgs)
 	var missing []string
-	for _, p := range pkgs {
+	for _, p := range s.pkgs {
 		if !have[p] {
 			missing = append(missing, p)
 		}
 	}
 	if len(missing) == 0 {
-		L.Push(o.done(false, opt.notify()))
+		L.Push(o.done(false, s.opt.notify()))
 		return 1
-	}
-	args := []string{"-y"}
-	if release != "" {
-		args = append(args, "-t", shellquote.Quote(release))
-	}
-	if !recommends {
-		args = append(args, "--no-install-recommends")
 	}
 	if o.m.host.DryRun() {
-		// apt-get's simulation reads the package lists and changes nothing.
-		out, code := o.exec("apt-get install -s "+strings.Join(args[1:], " ")+" "+shellquote.Join(missing)+" 2>&1", nil)
-		if code != 0 && opt.boolean("update", false) {
-			// The lists apt.update would fetch may well have it.
-			o.note("would update the package lists, then install %s", strings.Join(missing, " "))
-			o.wouldChange("apt.install " + strings.Join(missing, " "))
-			L.Push(o.done(true, opt.notify()))
-			return 1
-		}
-		if code != 0 {
-			o.fail("apt-get cannot install it%s", OutputTail(string(out)))
-		}
-		var inst []string
-		for _, l := range strings.Split(string(out), "\n") {
-			if f := strings.Fields(l); len(f) >= 2 && f[0] == "Inst" {
-				inst = append(inst, f[1])
-			}
-		}
-		o.note("would install %s (%d packages in all: %s)", strings.Join(missing, " "), len(inst), strings.Join(inst, " "))
-		o.wouldChange("apt.install " + strings.Join(missing, " "))
-		L.Push(o.done(true, opt.notify()))
+		o.aptSimulateInstall(s, release, missing)
+		L.Push(o.done(true, s.opt.notify()))
 		return 1
 	}
-	if opt.boolean("update", false) {
+	if s.opt.boolean("update", false) {
 		o.aptGetUpdate()
 	}
-	if len(debconf) > 0 {
-		o.run("debconf-set-selections <<'EOF'\n"+strings.Join(debconf, "\n")+"\nEOF", RunOptions{})
+	if len(s.debconf) > 0 {
+		o.run(debconfSelections(s.debconf), RunOptions{})
 	}
-	o.run(installCmd(release, missing), RunOptions{Quiet: aptQuiet})
+	o.run(s.command(release, missing), RunOptions{Quiet: aptQuiet})
 	have = o.installed(missing)
 	for _, p := range missing {
 		if !have[p] {
-			o.fail("%s is still not installed after %s", p, tool)
+			o.fail("%s is still not installed after %s", p, s.tool)
 		}
 	}
-	L.Push(o.done(true, opt.notify()))
+	L.Push(o.done(true, s.opt.notify()))
 	return 1
+}
+
+// aptInstallSpec is what apt.install was asked to do.
+type aptInstallSpec struct {
+	opt        opts
+	pkgs       []string
+	release    string
+	backports  bool
+	tool       string
+	debconf    []string
+	recommends bool
+}
+
+// aptInstallArgs reads apt.install's arguments, refusing contradictory ones.
+func (o *op) aptInstallArgs() aptInstallSpec {
+	s := aptInstallSpec{pkgs: o.packages(1)}
+	s.opt = o.options(2, "release", "backports", "tool", "update", "recommends", "debconf")
+	s.release = s.opt.str("release", "")
+	s.backports = s.opt.boolean("backports", false)
+	if s.backports && s.release != "" {
+		o.fail("give release= or backports=true, not both")
+	}
+	s.tool = s.opt.oneOf("tool", "apt-get", "aptitude")
+	s.debconf = s.opt.strings("debconf")
+	s.recommends = s.opt.boolean("recommends", true)
+	return s
+}
+
+// intentText says the state apt.install brings about.
+func (s aptInstallSpec) intentText() string {
+	what := "package"
+	if len(s.pkgs) > 1 {
+		what = "packages"
+	}
+	text := what + " " + quoted(s.pkgs) + " installed"
+	switch {
+	case s.release != "":
+		text += " from " + s.release
+	case s.backports:
+		text += " (from the release's backports where the host's sources have them)"
+	}
+	if !s.recommends {
+		text += ", without recommended packages"
+	}
+	return text
+}
+
+// command is the install command a person types for pkgs from release.
+func (s aptInstallSpec) command(release string, pkgs []string) string {
+	args := []string{"install", "-y"}
+	if release != "" {
+		args = append(args, "-t", shellquote.Quote(release))
+	}
+	if !s.recommends {
+		if s.tool == "aptitude" {
+			args = append(args, "--without-recommends")
+		} else {
+			args = append(args, "--no-install-recommends")
+		}
+	}
+	return s.tool + " " + strings.Join(args, " ") + " " + shellquote.Join(pkgs)
+}
+
+// debconfSelections is the command that sets the debconf answers given.
+func debconfSelections(lines []string) string {
+	return "debconf-set-selections <<'EOF'\n" + strings.Join(lines, "\n") + "\nEOF"
+}
+
+// aptInstallPlanned types, in a listing, every command apt.install would
+// type; a listing reads nothing from the host, so backports=true adds no -t.
+func (o *op) aptInstallPlanned(s aptInstallSpec) {
+	var cmds []string
+	if s.opt.boolean("update", false) {
+		cmds = append(cmds, "apt-get update")
+	}
+	if len(s.debconf) > 0 {
+		cmds = append(cmds, debconfSelections(s.debconf))
+	}
+	o.planned(s.opt.notify(), append(cmds, s.command(s.release, s.pkgs))...)
+}
+
+// aptSimulateInstall says, in a dry run, what installing missing would
+// bring, from apt-get's simulation (which reads the package lists and
+// changes nothing).
+func (o *op) aptSimulateInstall(s aptInstallSpec, release string, missing []string) {
+	var args []string
+	if release != "" {
+		args = append(args, "-t", shellquote.Quote(release))
+	}
+	if !s.recommends {
+		args = append(args, "--no-install-recommends")
+	}
+	out, code := o.exec("apt-get install -s "+strings.Join(args, " ")+" "+shellquote.Join(missing)+" 2>&1", nil)
+	if code != 0 && s.opt.boolean("update", false) {
+		// The lists apt.update would fetch may well have it.
+		o.note("would update the package lists, then install %s", strings.Join(missing, " "))
+		o.wouldChange("apt.install " + strings.Join(missing, " "))
+		return
+	}
+	if code != 0 {
+		o.fail("apt-get cannot install it%s", OutputTail(string(out)))
+	}
+	var inst []string
+	for _, l := range strings.Split(string(out), "\n") {
+		if f := strings.Fields(l); len(f) >= 2 && f[0] == "Inst" {
+			inst = append(inst, f[1])
+		}
+	}
+	o.note("would install %s (%d packages in all: %s)", strings.Join(missing, " "), len(inst), strings.Join(inst, " "))
+	o.wouldChange("apt.install " + strings.Join(missing, " "))
 }
 
 var _ = document("apt", "remove", `apt.remove(pkgs [, {purge=false}]) -> changed`,

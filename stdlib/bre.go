@@ -159,26 +159,45 @@ func (b *breWriter) class(rs []rune) {
 			return
 		}
 	}
-	var members []string
-	hasClose, hasDash, hasOpen, hasCaret := false, false, false, false
+	set, ok := bracketMembers(rs)
+	var text string
+	if ok {
+		text, ok = set.expression(neg)
+	}
+	if !ok {
+		b.bad = true
+		return
+	}
+	b.WriteString(text)
+}
+
+// bracketSet is a class's members as a bracket expression needs them: the
+// plain ones, and which of ] - [ ^ it holds, as these must go in set places.
+type bracketSet struct {
+	members                              []string
+	hasClose, hasDash, hasOpen, hasCaret bool
+}
+
+// bracketMembers sorts the ranges rs into a bracketSet, or false when one
+// of them cannot be written in a bracket expression.
+func bracketMembers(rs []rune) (bracketSet, bool) {
+	var s bracketSet
 	for i := 0; i+1 < len(rs); i += 2 {
 		lo, hi := rs[i], rs[i+1]
 		if lo < 0x20 || hi > 0x7e || lo == '\\' || hi == '\\' || lo <= '\\' && '\\' <= hi {
-			b.bad = true
-			return
+			return s, false
 		}
 		for _, sp := range []struct {
 			r    rune
 			flag *bool
-		}{{']', &hasClose}, {'-', &hasDash}, {'[', &hasOpen}, {'^', &hasCaret}} {
+		}{{']', &s.hasClose}, {'-', &s.hasDash}, {'[', &s.hasOpen}, {'^', &s.hasCaret}} {
 			if lo <= sp.r && sp.r <= hi {
 				*sp.flag = true
 				if lo == hi {
 					lo = -1
 				} else if lo != sp.r && hi != sp.r {
 					// A range across a special character: give up.
-					b.bad = true
-					return
+					return s, false
 				} else if lo == sp.r {
 					lo++
 				} else {
@@ -190,44 +209,48 @@ func (b *breWriter) class(rs []rune) {
 			continue
 		}
 		if lo == hi {
-			members = append(members, string(lo))
+			s.members = append(s.members, string(lo))
 		} else {
-			members = append(members, string(lo)+"-"+string(hi))
+			s.members = append(s.members, string(lo)+"-"+string(hi))
 		}
 	}
+	return s, true
+}
+
+// expression writes s as a bracket expression (negated when neg), with
+// ] first, [ ^ - last, or false when no placement of ^ means it literally.
+func (s bracketSet) expression(neg bool) (string, bool) {
 	var sb strings.Builder
 	sb.WriteString("[")
 	if neg {
 		sb.WriteString("^")
 	}
-	if hasClose {
+	if s.hasClose {
 		sb.WriteString("]")
 	}
-	if len(members) == 0 && hasCaret && !hasClose && !neg {
+	if len(s.members) == 0 && s.hasCaret && !s.hasClose && !neg {
 		// [^] would negate: put it after something else.
-		if !hasDash && !hasOpen {
-			b.WriteString(`\^`)
-			return
+		if !s.hasDash && !s.hasOpen {
+			return `\^`, true
 		}
 	}
-	for _, m := range members {
+	for _, m := range s.members {
 		sb.WriteString(m)
 	}
-	if hasOpen {
+	if s.hasOpen {
 		sb.WriteString("[")
 	}
-	if hasCaret {
+	if s.hasCaret {
 		if sb.Len() == 1 || neg && sb.Len() == 2 {
-			b.bad = true
-			return
+			return "", false
 		}
 		sb.WriteString("^")
 	}
-	if hasDash {
+	if s.hasDash {
 		sb.WriteString("-")
 	}
 	sb.WriteString("]")
-	b.WriteString(sb.String())
+	return sb.String(), true
 }
 
 func negate(rs []rune) []rune {

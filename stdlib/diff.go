@@ -58,26 +58,39 @@ func diffLines(a, b []string) []edit {
 // removed then all added, which is still a correct diff.
 const maxEdits = 2000
 
+// myers returns a shortest edit script turning a into b (Myers' O(ND)
+// algorithm), or all of a removed then all of b added past maxEdits.
 func myers(a, b []string) []edit {
+	if len(a) == 0 || len(b) == 0 {
+		return replaceAll(a, b)
+	}
+	trace, found := myersTrace(a, b)
+	if found < 0 {
+		return replaceAll(a, b)
+	}
+	return myersBacktrack(a, b, trace, found)
+}
+
+// replaceAll is the edit script that removes all of a then adds all of b.
+func replaceAll(a, b []string) []edit {
+	out := make([]edit, 0, len(a)+len(b))
+	for _, l := range a {
+		out = append(out, edit{'-', l})
+	}
+	for _, l := range b {
+		out = append(out, edit{'+', l})
+	}
+	return out
+}
+
+// myersTrace runs Myers' forward search, returning the furthest-reaching
+// x of each diagonal (offset by len(a)+len(b)) before each step d, and the
+// number of edits found, or -1 past maxEdits.
+func myersTrace(a, b []string) (trace [][]int, found int) {
 	n, m := len(a), len(b)
-	replaceAll := func() []edit {
-		out := make([]edit, 0, n+m)
-		for _, l := range a {
-			out = append(out, edit{'-', l})
-		}
-		for _, l := range b {
-			out = append(out, edit{'+', l})
-		}
-		return out
-	}
-	if n == 0 || m == 0 {
-		return replaceAll()
-	}
 	max := n + m
 	off := max
 	v := make([]int, 2*max+2)
-	var trace [][]int
-	found := -1
 	for d := 0; d <= max && d <= maxEdits; d++ {
 		trace = append(trace, append([]int(nil), v...))
 		for k := -d; k <= d; k += 2 {
@@ -94,19 +107,19 @@ func myers(a, b []string) []edit {
 			}
 			v[off+k] = x
 			if x >= n && y >= m {
-				found = d
-				break
+				return trace, d
 			}
 		}
-		if found >= 0 {
-			break
-		}
 	}
-	if found < 0 {
-		return replaceAll()
-	}
+	return trace, -1
+}
+
+// myersBacktrack walks trace back from the end to recover the edit script
+// of found edits.
+func myersBacktrack(a, b []string, trace [][]int, found int) []edit {
+	off := len(a) + len(b)
 	var rev []edit
-	x, y := n, m
+	x, y := len(a), len(b)
 	for d := found; d >= 0; d-- {
 		v := trace[d]
 		k := x - y
@@ -163,89 +176,106 @@ func unified(oldName, newName string, old, new []byte, color bool) string {
 		return ""
 	}
 	es := diffLines(splitLines(old), splitLines(new))
-	paint := func(c, s string) string {
-		if !color {
-			return s
-		}
-		return c + s + colReset
-	}
+	p := painter(color)
 	var sb strings.Builder
-	sb.WriteString(paint(colBold, "--- "+oldName) + "\n")
-	sb.WriteString(paint(colBold, "+++ "+newName) + "\n")
+	sb.WriteString(p.paint(colBold, "--- "+oldName) + "\n")
+	sb.WriteString(p.paint(colBold, "+++ "+newName) + "\n")
 	const ctx = 3
 	// aLine/bLine: 1-based line numbers at the start of es[i].
 	i := 0
 	aLine, bLine := 1, 1
 	for i < len(es) {
-		// Find the next change.
-		j := i
-		aj, bj := aLine, bLine
-		for j < len(es) && es[j].kind == ' ' {
-			j++
-			aj++
-			bj++
-		}
+		j, start, end := nextHunk(es, i, ctx)
 		if j == len(es) {
 			break
 		}
-		// Hunk start: up to ctx kept lines before the change.
-		start := j - ctx
-		if start < i {
-			start = i
-		}
+		// es[i:j] are kept lines, so the hunk starts that far on.
+		aj, bj := aLine+(j-i), bLine+(j-i)
 		aStart, bStart := aj-(j-start), bj-(j-start)
-		// Hunk end: extend while changes are within 2*ctx kept lines.
-		end := j
-		for end < len(es) {
-			if es[end].kind != ' ' {
-				end++
-				continue
-			}
-			k := end
-			for k < len(es) && es[k].kind == ' ' {
-				k++
-			}
-			if k == len(es) || k-end > 2*ctx {
-				end += min(ctx, k-end)
-				break
-			}
-			end = k
-		}
-		var aN, bN int
-		for _, e := range es[start:end] {
-			if e.kind != '+' {
-				aN++
-			}
-			if e.kind != '-' {
-				bN++
-			}
-		}
-		sb.WriteString(paint(colCyan, fmt.Sprintf("@@ -%s +%s @@", hunkRange(aStart, aN), hunkRange(bStart, bN))) + "\n")
-		for _, e := range es[start:end] {
-			line := string(e.kind) + strings.TrimSuffix(e.text, "\n")
-			switch e.kind {
-			case '-':
-				line = paint(colRed, line)
-			case '+':
-				line = paint(colGreen, line)
-			}
-			sb.WriteString(line + "\n")
-			if !strings.HasSuffix(e.text, "\n") {
-				sb.WriteString("\\ No newline at end of file\n")
-			}
-		}
+		aN, bN := sideLengths(es[start:end])
+		sb.WriteString(p.paint(colCyan, fmt.Sprintf("@@ -%s +%s @@", hunkRange(aStart, aN), hunkRange(bStart, bN))) + "\n")
+		writeHunkLines(&sb, es[start:end], p)
 		// Advance the line counters past the hunk.
-		for _, e := range es[i:end] {
-			if e.kind != '+' {
-				aLine++
-			}
-			if e.kind != '-' {
-				bLine++
-			}
-		}
+		da, db := sideLengths(es[i:end])
+		aLine += da
+		bLine += db
 		i = end
 	}
 	return sb.String()
+}
+
+// painter says whether a diff is coloured.
+type painter bool
+
+// paint wraps s in colour c when the diff is coloured.
+func (p painter) paint(c, s string) string {
+	if !p {
+		return s
+	}
+	return c + s + colReset
+}
+
+// nextHunk finds the first change at or after es[i], at es[j] (j is
+// len(es) when there is none), and the hunk around it, es[start:end]: up
+// to ctx kept lines either side, and the changes that follow within 2*ctx
+// kept lines.
+func nextHunk(es []edit, i, ctx int) (j, start, end int) {
+	j = i
+	for j < len(es) && es[j].kind == ' ' {
+		j++
+	}
+	if j == len(es) {
+		return j, j, j
+	}
+	start = max(j-ctx, i)
+	end = j
+	for end < len(es) {
+		if es[end].kind != ' ' {
+			end++
+			continue
+		}
+		k := end
+		for k < len(es) && es[k].kind == ' ' {
+			k++
+		}
+		if k == len(es) || k-end > 2*ctx {
+			end += min(ctx, k-end)
+			break
+		}
+		end = k
+	}
+	return j, start, end
+}
+
+// sideLengths counts the lines es spans in the old text (a) and the new (b).
+func sideLengths(es []edit) (a, b int) {
+	for _, e := range es {
+		if e.kind != '+' {
+			a++
+		}
+		if e.kind != '-' {
+			b++
+		}
+	}
+	return a, b
+}
+
+// writeHunkLines writes a hunk's lines, marking a last line without "\n"
+// as diff does.
+func writeHunkLines(sb *strings.Builder, es []edit, p painter) {
+	for _, e := range es {
+		line := string(e.kind) + strings.TrimSuffix(e.text, "\n")
+		switch e.kind {
+		case '-':
+			line = p.paint(colRed, line)
+		case '+':
+			line = p.paint(colGreen, line)
+		}
+		sb.WriteString(line + "\n")
+		if !strings.HasSuffix(e.text, "\n") {
+			sb.WriteString("\\ No newline at end of file\n")
+		}
+	}
 }
 
 // hunkRange formats "start,count" as diff -u does: an empty range starts

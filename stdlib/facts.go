@@ -197,7 +197,34 @@ func parseFacts(sec map[string][]string) hostFacts {
 		}
 		return ""
 	}
-	for _, l := range sec["os"] {
+	f.parseOSRelease(sec["os"])
+	f.kernel, f.arch, f.hostname = first("kernel"), first("arch"), first("hostname")
+	f.parseCPU(sec["cpu"])
+	if fs := strings.Fields(first("mem")); len(fs) >= 2 {
+		kb, _ := strconv.Atoi(fs[1])
+		f.memMB = kb / 1024
+	}
+	// /proc/net/route: Iface Destination Gateway ...; destination 0 is the default.
+	for _, l := range sec["route"] {
+		fs := strings.Fields(l)
+		if len(fs) >= 8 && fs[1] == "00000000" && fs[7] == "00000000" {
+			f.defaultIface = fs[0]
+			break
+		}
+	}
+	f.parseInterfaces(sec["links"], sec["addrs"])
+	f.systemd = first("systemd") == "yes"
+	f.luks = first("luks")
+	if ids := sec["id"]; len(ids) >= 2 {
+		f.uid, f.user = strings.TrimSpace(ids[0]), strings.TrimSpace(ids[1])
+	}
+	return f
+}
+
+// parseOSRelease reads the os section's /etc/os-release lines, whose values
+// may be shell-quoted.
+func (f *hostFacts) parseOSRelease(lines []string) {
+	for _, l := range lines {
 		k, v, ok := strings.Cut(l, "=")
 		if !ok {
 			continue
@@ -218,8 +245,12 @@ func parseFacts(sec map[string][]string) hostFacts {
 			f.osName = v
 		}
 	}
-	f.kernel, f.arch, f.hostname = first("kernel"), first("arch"), first("hostname")
-	for _, l := range sec["cpu"] {
+}
+
+// parseCPU reads the cpu section: the number of CPUs, and the flags line
+// that says which hardware virtualisation (vmx, svm) there is.
+func (f *hostFacts) parseCPU(lines []string) {
+	for _, l := range lines {
 		if strings.HasPrefix(l, "flags") {
 			for _, fl := range strings.Fields(l) {
 				if fl == "vmx" || fl == "svm" {
@@ -230,20 +261,13 @@ func parseFacts(sec map[string][]string) hostFacts {
 			f.cpus = n
 		}
 	}
-	if fs := strings.Fields(first("mem")); len(fs) >= 2 {
-		kb, _ := strconv.Atoi(fs[1])
-		f.memMB = kb / 1024
-	}
-	// /proc/net/route: Iface Destination Gateway ...; destination 0 is the default.
-	for _, l := range sec["route"] {
-		fs := strings.Fields(l)
-		if len(fs) >= 8 && fs[1] == "00000000" && fs[7] == "00000000" {
-			f.defaultIface = fs[0]
-			break
-		}
-	}
+}
+
+// parseInterfaces reads the links section ("name mac") and the addrs
+// section (ip -o addr) into f.ifaces, in the order they first appear.
+func (f *hostFacts) parseInterfaces(links, addrs []string) {
 	byName := map[string]*iface{}
-	for _, l := range sec["links"] {
+	for _, l := range links {
 		fs := strings.Fields(l)
 		if len(fs) == 2 {
 			i := &iface{name: fs[0], mac: fs[1]}
@@ -252,7 +276,7 @@ func parseFacts(sec map[string][]string) hostFacts {
 		}
 	}
 	// ip -o addr: "2: eth0    inet 10.0.0.2/24 brd ... scope global eth0\ ..."
-	for _, l := range sec["addrs"] {
+	for _, l := range addrs {
 		fs := strings.Fields(l)
 		if len(fs) < 4 || (fs[2] != "inet" && fs[2] != "inet6") {
 			continue
@@ -269,10 +293,4 @@ func parseFacts(sec map[string][]string) hostFacts {
 		}
 		i.addrs = append(i.addrs, fs[3])
 	}
-	f.systemd = first("systemd") == "yes"
-	f.luks = first("luks")
-	if ids := sec["id"]; len(ids) >= 2 {
-		f.uid, f.user = strings.TrimSpace(ids[0]), strings.TrimSpace(ids[1])
-	}
-	return f
 }

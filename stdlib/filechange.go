@@ -79,12 +79,7 @@ func (o *op) setFile(st *fstate, content []byte, a attrs, ed *lineEdit, notify [
 		o.fail("no such directory %s", dirOf(st.path))
 	}
 	exists := st.kind == 'f'
-	want := fstate{path: st.path, kind: 'f', content: content, mode: st.mode, owner: st.owner, group: st.group}
-	if !exists {
-		id := o.identity()
-		want.mode, want.owner, want.group = 0o666&^id.umask, id.user, id.group
-	}
-	a.applyTo(&want)
+	want := o.wantedFile(st, content, a)
 	contentChanged := !exists || !bytes.Equal(st.content, content)
 	attrsChanged := exists && (want.mode != st.mode || want.owner != st.owner || want.group != st.group)
 	if !contentChanged && !attrsChanged {
@@ -92,59 +87,16 @@ func (o *op) setFile(st *fstate, content []byte, a attrs, ed *lineEdit, notify [
 	}
 	old := st.content
 	if o.m.host.DryRun() {
-		switch {
-		case !exists:
-			o.note("would create it (%d bytes, mode %04o)", len(content), want.mode)
-		case contentChanged:
-			o.note("would change it")
-		}
-		if attrsChanged {
-			o.note("would set %s", attrText(st, &want))
-		}
-		o.showDiff(st.path, old, content)
+		o.noteFileChange(st, &want, content, contentChanged, attrsChanged)
 		o.remember(&want)
 		return bool(o.done(true, notify))
 	}
-
-	// The attributes asked for are typed whenever given, so that the
-	// command does the same on a copy of the file whatever its mode.
-	setAttrs := attrsTyped(a, st.path)
 	var cmd string
 	var env []string
-	switch {
-	case !contentChanged:
+	if contentChanged {
+		cmd, env = o.writeFileCommand(st, content, a, ed)
+	} else {
 		cmd = attrCommands(st, &want, st.path)
-	case ed != nil && ed.cmd != "" && (exists || ed.create) && !o.m.hasSecret([]byte(ed.cmd)):
-		cmd = ed.cmd
-		if len(setAttrs) > 0 {
-			cmd += " && " + strings.Join(setAttrs, " && ")
-		}
-	default:
-		made := false
-		if !exists && o.m.hasSecret(content) {
-			// A new file holding a secret is never readable by others,
-			// not even while it is being written.
-			if _, code := o.exec("umask 077 && : > "+shellquote.Quote(st.path), nil); code != 0 {
-				o.fail("creating it empty failed (exit %d)", code)
-			}
-			made = true
-		}
-		guard := ""
-		if ed != nil {
-			guard = guardPrefix(st.path, old, exists || made)
-		}
-		var fill string
-		fill, env = o.fillCommand(st.path, content)
-		rest := setAttrs
-		cmd = guard + fill
-		if len(rest) > 0 {
-			if i := strings.IndexByte(fill, '\n'); i >= 0 {
-				// A heredoc: the rest of the command goes on its first line.
-				cmd = guard + fill[:i] + " && " + strings.Join(rest, " && ") + fill[i:]
-			} else {
-				cmd += " && " + strings.Join(rest, " && ")
-			}
-		}
 	}
 	var diff string
 	if contentChanged {
@@ -159,6 +111,74 @@ func (o *op) setFile(st *fstate, content []byte, a attrs, ed *lineEdit, notify [
 	o.changed(&want, !exists && a.mode < 0)
 	o.showDiff(st.path, old, content)
 	return bool(o.done(true, notify))
+}
+
+// wantedFile is the state st should end in: content, the attributes a asks
+// for, and otherwise its own (or, for a new file, the session's defaults).
+func (o *op) wantedFile(st *fstate, content []byte, a attrs) fstate {
+	want := fstate{path: st.path, kind: 'f', content: content, mode: st.mode, owner: st.owner, group: st.group}
+	if st.kind != 'f' {
+		id := o.identity()
+		want.mode, want.owner, want.group = 0o666&^id.umask, id.user, id.group
+	}
+	a.applyTo(&want)
+	return want
+}
+
+// noteFileChange says, in a dry run, what setFile would change and shows
+// the diff.
+func (o *op) noteFileChange(st, want *fstate, content []byte, contentChanged, attrsChanged bool) {
+	switch {
+	case st.kind != 'f':
+		o.note("would create it (%d bytes, mode %04o)", len(content), want.mode)
+	case contentChanged:
+		o.note("would change it")
+	}
+	if attrsChanged {
+		o.note("would set %s", attrText(st, want))
+	}
+	o.showDiff(st.path, st.content, content)
+}
+
+// writeFileCommand is the command that gives st its new content (and the
+// attributes a asks for), with the environment it needs: ed's own command
+// when it can be typed, else the whole file.
+func (o *op) writeFileCommand(st *fstate, content []byte, a attrs, ed *lineEdit) (string, []string) {
+	exists := st.kind == 'f'
+	// The attributes asked for are typed whenever given, so that the
+	// command does the same on a copy of the file whatever its mode.
+	setAttrs := attrsTyped(a, st.path)
+	if ed != nil && ed.cmd != "" && (exists || ed.create) && !o.m.hasSecret([]byte(ed.cmd)) {
+		cmd := ed.cmd
+		if len(setAttrs) > 0 {
+			cmd += " && " + strings.Join(setAttrs, " && ")
+		}
+		return cmd, nil
+	}
+	made := false
+	if !exists && o.m.hasSecret(content) {
+		// A new file holding a secret is never readable by others,
+		// not even while it is being written.
+		if _, code := o.exec("umask 077 && : > "+shellquote.Quote(st.path), nil); code != 0 {
+			o.fail("creating it empty failed (exit %d)", code)
+		}
+		made = true
+	}
+	guard := ""
+	if ed != nil {
+		guard = guardPrefix(st.path, st.content, exists || made)
+	}
+	fill, env := o.fillCommand(st.path, content)
+	cmd := guard + fill
+	if len(setAttrs) > 0 {
+		if i := strings.IndexByte(fill, '\n'); i >= 0 {
+			// A heredoc: the rest of the command goes on its first line.
+			cmd = guard + fill[:i] + " && " + strings.Join(setAttrs, " && ") + fill[i:]
+		} else {
+			cmd += " && " + strings.Join(setAttrs, " && ")
+		}
+	}
+	return cmd, env
 }
 
 // checkResult reads the file again and fails the operation when it is

@@ -173,19 +173,7 @@ func (s *lineSpec) command() (string, bool) {
 		}
 	}
 	if s.absent {
-		pat := rBRE
-		if s.re == nil {
-			lit, ok := breLiteral(s.line)
-			if !ok {
-				return "", false
-			}
-			pat = "^" + lit + "$"
-		}
-		a, ok := sedAddr(pat)
-		if !ok {
-			return "", false
-		}
-		return "sed -i " + sq(a+"d") + " " + f, true
+		return s.deleteCommand(f, rBRE)
 	}
 	if s.line == "" {
 		return "", false // sed's a\ with no text adds nothing
@@ -194,31 +182,9 @@ func (s *lineSpec) command() (string, bool) {
 	if s.create {
 		grep = "grep -qs " // the file may not be there yet
 	}
-	var ins string
-	text := sedText(s.line)
-	switch {
-	case s.after != nil || s.before != nil:
-		anchor, verb := s.after, "a"
-		if anchor == nil {
-			anchor, verb = s.before, "i"
-		}
-		aBRE, ok := bre(anchor.String())
-		if !ok {
-			return "", false
-		}
-		addr, ok := sedAddr(aBRE)
-		if !ok {
-			return "", false
-		}
-		ins = "{ " + grep + sq(aBRE) + " " + f + " && sed -i " + sq(addr+verb+text) + " " + f + "; }"
-	case s.bof:
-		ins = "sed -i " + sq("1i"+text) + " " + f
-	default:
-		ins = "sed -i " + sq("$a"+text) + " " + f
-	}
-	if s.create && s.after == nil && s.before == nil {
-		// sed adds nothing to an empty file.
-		ins = "{ test -s " + f + " && " + ins + " || " + echoLine(s.line) + " >> " + f + "; }"
+	ins, ok := s.insertCommand(f, grep)
+	if !ok {
+		return "", false
 	}
 	has := "grep -qxF " + sq(s.line) + " " + f
 	if s.create {
@@ -249,6 +215,57 @@ func (s *lineSpec) command() (string, bool) {
 		cmd = "test ! -e " + f + " || { " + cmd + "; }"
 	}
 	return cmd, true
+}
+
+// deleteCommand is the sed that deletes the lines matching the spec (absent=true)
+// from the file f (quoted), rBRE being its regexp as a BRE.
+func (s *lineSpec) deleteCommand(f, rBRE string) (string, bool) {
+	pat := rBRE
+	if s.re == nil {
+		lit, ok := breLiteral(s.line)
+		if !ok {
+			return "", false
+		}
+		pat = "^" + lit + "$"
+	}
+	a, ok := sedAddr(pat)
+	if !ok {
+		return "", false
+	}
+	return "sed -i " + sq(a+"d") + " " + f, true
+}
+
+// insertCommand is the command that adds the line where the spec puts it
+// (after or before an anchor, first or last) to the file f (quoted); grep is
+// the grep that tests for the anchor.
+func (s *lineSpec) insertCommand(f, grep string) (string, bool) {
+	var ins string
+	text := sedText(s.line)
+	switch {
+	case s.after != nil || s.before != nil:
+		anchor, verb := s.after, "a"
+		if anchor == nil {
+			anchor, verb = s.before, "i"
+		}
+		aBRE, ok := bre(anchor.String())
+		if !ok {
+			return "", false
+		}
+		addr, ok := sedAddr(aBRE)
+		if !ok {
+			return "", false
+		}
+		ins = "{ " + grep + sq(aBRE) + " " + f + " && sed -i " + sq(addr+verb+text) + " " + f + "; }"
+	case s.bof:
+		ins = "sed -i " + sq("1i"+text) + " " + f
+	default:
+		ins = "sed -i " + sq("$a"+text) + " " + f
+	}
+	if s.create && s.after == nil && s.before == nil {
+		// sed adds nothing to an empty file.
+		ins = "{ test -s " + f + " && " + ins + " || " + echoLine(s.line) + " >> " + f + "; }"
+	}
+	return ins, true
 }
 
 // sedReplaceLine is the s command that replaces every whole line
