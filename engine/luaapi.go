@@ -250,12 +250,7 @@ func (r *runner) command(ctx context.Context, cmd string, o shOptions, strict bo
 		sr.ix.Commands = append(sr.ix.Commands, recording.Command{Text: text, Skipped: true, Op: o.op, OK: o.ok, Expect: o.expect})
 		return shell.Result{}, true, "", nil
 	}
-	pc := &PendingCommand{Step: sr.step, Steps: r.steps, Text: text, Op: o.op, Probe: o.probe, Recorder: r.ex.pauser(), Show: r.ex.note,
-		Narration: sr.ix.Comments, Target: o.target, Diff: o.diff, Intent: r.mask(o.intent)}
-	if ls, ok := r.ex.(*liveSession); ok {
-		d := ls.driver() // the session of now: a reboot replaces it
-		pc.Keyboard, pc.Ended, pc.Resize, pc.WaitPrompt = d.Keyboard(), d.Ended(), d.Resize, d.WaitPrompt
-	}
+	pc := r.pendingCommand(sr, text, o)
 	if hook := r.opts.BeforeCommand; hook != nil && !r.opts.Plan {
 		if err := hook(ctx, pc); err != nil {
 			return res, false, "", err
@@ -293,23 +288,7 @@ func (r *runner) command(ctx context.Context, cmd string, o shOptions, strict bo
 		if err != nil || r.opts.Plan {
 			return res, false, "", err
 		}
-		reason = ""
-		switch {
-		case res.TimedOut:
-			reason = fmt.Sprintf("command %q timed out after %v and was interrupted", text, o.timeout)
-		case strict && !contains(ok, res.Exit):
-			reason = fmt.Sprintf("command %q exited with status %d", text, res.Exit)
-			if len(o.ok) > 0 {
-				reason += fmt.Sprintf(" (accepted: %v)", o.ok)
-			}
-		default:
-			for _, e := range o.expect {
-				if !strings.Contains(res.Output, e) {
-					reason = fmt.Sprintf("output of %q lacks the expected %q", text, r.mask(e))
-					break
-				}
-			}
-		}
+		reason = r.failureReason(res, text, o, strict, ok)
 		if reason == "" || attempt >= o.retries {
 			if reason != "" && o.retries > 0 {
 				reason += fmt.Sprintf(" (after %d tries)", attempt+1)
@@ -324,6 +303,40 @@ func (r *runner) command(ctx context.Context, cmd string, o shOptions, strict bo
 			}
 		}
 	}
+}
+
+// pendingCommand describes the command about to run to the
+// BeforeCommand hook, with the live session's keyboard when there is one.
+func (r *runner) pendingCommand(sr *stepRun, text string, o shOptions) *PendingCommand {
+	pc := &PendingCommand{Step: sr.step, Steps: r.steps, Text: text, Op: o.op, Probe: o.probe, Recorder: r.ex.pauser(), Show: r.ex.note,
+		Narration: sr.ix.Comments, Target: o.target, Diff: o.diff, Intent: r.mask(o.intent)}
+	if ls, ok := r.ex.(*liveSession); ok {
+		d := ls.driver() // the session of now: a reboot replaces it
+		pc.Keyboard, pc.Ended, pc.Resize, pc.WaitPrompt = d.Keyboard(), d.Ended(), d.Resize, d.WaitPrompt
+	}
+	return pc
+}
+
+// failureReason says why a finished command failed, "" when it did not:
+// it timed out, exited outside ok (when strict), or lacks expected output.
+func (r *runner) failureReason(res shell.Result, text string, o shOptions, strict bool, ok []int) string {
+	switch {
+	case res.TimedOut:
+		return fmt.Sprintf("command %q timed out after %v and was interrupted", text, o.timeout)
+	case strict && !contains(ok, res.Exit):
+		reason := fmt.Sprintf("command %q exited with status %d", text, res.Exit)
+		if len(o.ok) > 0 {
+			reason += fmt.Sprintf(" (accepted: %v)", o.ok)
+		}
+		return reason
+	default:
+		for _, e := range o.expect {
+			if !strings.Contains(res.Output, e) {
+				return fmt.Sprintf("output of %q lacks the expected %q", text, r.mask(e))
+			}
+		}
+	}
+	return ""
 }
 
 func contains(list []int, n int) bool {

@@ -25,90 +25,137 @@ type opener struct {
 // unclosed scans Lua source for the innermost bracket or block left open
 // at its end, skipping strings and comments: "sh( is not closed (line 2)".
 func unclosed(s string) string {
-	var stack []opener
-	line := 1
-	word := func(i int) (string, int) {
-		j := i
-		for j < len(s) && (isIdent(s[j]) || s[j] >= '0' && s[j] <= '9') {
-			j++
-		}
-		return s[i:j], j
-	}
-	for i := 0; i < len(s); {
-		c := s[i]
-		switch {
-		case c == '\n':
-			line++
-			i++
-		case c == '-' && strings.HasPrefix(s[i:], "--"):
-			if n := longBracket(s[i+2:]); n >= 0 {
-				end := strings.Index(s[i+2:], "]"+strings.Repeat("=", n)+"]")
-				if end < 0 {
-					return fmt.Sprintf("a --[[ comment is not closed (line %d)", line)
-				}
-				line += strings.Count(s[i:i+2+end], "\n")
-				i += 2 + end + n + 2
-			} else {
-				for i < len(s) && s[i] != '\n' {
-					i++
-				}
-			}
-		case c == '"' || c == '\'':
-			start := line
-			i++
-			for i < len(s) && s[i] != c && s[i] != '\n' {
-				if s[i] == '\\' {
-					i++
-				}
-				i++
-			}
-			if i >= len(s) || s[i] == '\n' {
-				return fmt.Sprintf("a string is not closed (line %d)", start)
-			}
-			i++
-		case c == '[' && longBracket(s[i:]) >= 0:
-			n := longBracket(s[i:])
-			end := strings.Index(s[i:], "]"+strings.Repeat("=", n)+"]")
-			if end < 0 {
-				return fmt.Sprintf("a [[ string is not closed (line %d)", line)
-			}
-			line += strings.Count(s[i:i+end], "\n")
-			i += end + n + 2
-		case c == '(' || c == '{' || c == '[':
-			text := string(c)
-			if c == '(' {
-				text = callee(s[:i]) + "("
-			}
-			stack = append(stack, opener{text, line})
-			i++
-		case c == ')' || c == '}' || c == ']':
-			if len(stack) > 0 && isBracket(stack[len(stack)-1].text) {
-				stack = stack[:len(stack)-1]
-			}
-			i++
-		case isIdent(c):
-			w, j := word(i)
-			if i > 0 && (s[i-1] == '.' || s[i-1] == ':') {
-				i = j
-				continue
-			}
-			switch w {
-			case "function", "if", "do", "repeat":
-				stack = append(stack, opener{w, line})
-			case "end", "until":
-				if len(stack) > 0 && !isBracket(stack[len(stack)-1].text) {
-					stack = stack[:len(stack)-1]
-				}
-			}
-			i = j
-		default:
-			i++
+	sc := &eofScan{s: s, line: 1}
+	for sc.i < len(s) {
+		if msg := sc.step(); msg != "" {
+			return msg
 		}
 	}
-	if len(stack) == 0 {
+	return sc.verdict()
+}
+
+// eofScan is unclosed's state: where it is in the source, on which line,
+// and what is open there.
+type eofScan struct {
+	s     string
+	i     int
+	line  int
+	stack []opener
+}
+
+// step consumes one character or token at sc.i; it returns a message
+// when a comment or string runs to the end unclosed.
+func (sc *eofScan) step() string {
+	s, i := sc.s, sc.i
+	c := s[i]
+	switch {
+	case c == '\n':
+		sc.line++
+		sc.i++
+	case c == '-' && strings.HasPrefix(s[i:], "--"):
+		return sc.comment()
+	case c == '"' || c == '\'':
+		return sc.quoted(c)
+	case c == '[' && longBracket(s[i:]) >= 0:
+		return sc.longString()
+	case c == '(' || c == '{' || c == '[':
+		text := string(c)
+		if c == '(' {
+			text = callee(s[:i]) + "("
+		}
+		sc.stack = append(sc.stack, opener{text, sc.line})
+		sc.i++
+	case c == ')' || c == '}' || c == ']':
+		if len(sc.stack) > 0 && isBracket(sc.stack[len(sc.stack)-1].text) {
+			sc.stack = sc.stack[:len(sc.stack)-1]
+		}
+		sc.i++
+	case isIdent(c):
+		sc.word()
+	default:
+		sc.i++
+	}
+	return ""
+}
+
+// comment skips a -- comment, long (--[[ ]]) or to the end of the line.
+func (sc *eofScan) comment() string {
+	s, i := sc.s, sc.i
+	if n := longBracket(s[i+2:]); n >= 0 {
+		end := strings.Index(s[i+2:], "]"+strings.Repeat("=", n)+"]")
+		if end < 0 {
+			return fmt.Sprintf("a --[[ comment is not closed (line %d)", sc.line)
+		}
+		sc.line += strings.Count(s[i:i+2+end], "\n")
+		sc.i = i + 2 + end + n + 2
 		return ""
 	}
-	top := stack[len(stack)-1]
+	for sc.i < len(s) && s[sc.i] != '\n' {
+		sc.i++
+	}
+	return ""
+}
+
+// quoted skips a string quoted with q, which must end on its line.
+func (sc *eofScan) quoted(q byte) string {
+	s := sc.s
+	start := sc.line
+	i := sc.i + 1
+	for i < len(s) && s[i] != q && s[i] != '\n' {
+		if s[i] == '\\' {
+			i++
+		}
+		i++
+	}
+	if i >= len(s) || s[i] == '\n' {
+		return fmt.Sprintf("a string is not closed (line %d)", start)
+	}
+	sc.i = i + 1
+	return ""
+}
+
+// longString skips a [[ ]] (or [==[ ]==]) string.
+func (sc *eofScan) longString() string {
+	s, i := sc.s, sc.i
+	n := longBracket(s[i:])
+	end := strings.Index(s[i:], "]"+strings.Repeat("=", n)+"]")
+	if end < 0 {
+		return fmt.Sprintf("a [[ string is not closed (line %d)", sc.line)
+	}
+	sc.line += strings.Count(s[i:i+end], "\n")
+	sc.i = i + end + n + 2
+	return ""
+}
+
+// word consumes a name; a block keyword opens or closes a block, unless
+// it is a field or method name (after . or :).
+func (sc *eofScan) word() {
+	s, i := sc.s, sc.i
+	j := i
+	for j < len(s) && (isIdent(s[j]) || s[j] >= '0' && s[j] <= '9') {
+		j++
+	}
+	w := s[i:j]
+	sc.i = j
+	if i > 0 && (s[i-1] == '.' || s[i-1] == ':') {
+		return
+	}
+	switch w {
+	case "function", "if", "do", "repeat":
+		sc.stack = append(sc.stack, opener{w, sc.line})
+	case "end", "until":
+		if len(sc.stack) > 0 && !isBracket(sc.stack[len(sc.stack)-1].text) {
+			sc.stack = sc.stack[:len(sc.stack)-1]
+		}
+	}
+}
+
+// verdict names the innermost opener still open at the end, "" when none.
+func (sc *eofScan) verdict() string {
+	if len(sc.stack) == 0 {
+		return ""
+	}
+	top := sc.stack[len(sc.stack)-1]
 	if isBracket(top.text) {
 		return fmt.Sprintf("%s is not closed (line %d)", top.text, top.line)
 	}

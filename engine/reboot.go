@@ -51,52 +51,17 @@ func (h *host) Reboot(ctx context.Context, wait bool, timeout time.Duration) err
 	if r.replay != nil {
 		return r.replay.reboot(ctx, wait)
 	}
-	if _, local := t.(*target.Local); local || t.Name() == "local" {
-		return errors.New("refusing to reboot the machine runbook runs on: run it against a host (--host HOST)")
-	}
-	live, ok := r.ex.(*liveSession)
-	if !ok {
-		return errors.New("no live session to reboot")
-	}
-	if err := live.goneErr(); err != nil {
+	live, rc, err := h.rebootable(wait)
+	if err != nil {
 		return err
-	}
-	rc, canReconnect := t.(target.Reconnecter)
-	if wait && !canReconnect {
-		return fmt.Errorf("runbook cannot reach %s again after a reboot (this kind of target cannot reconnect); use wait=false", t.Name())
 	}
 	// The boot before: a session that answers with the same boot id is
 	// the old system, still going down.
 	before := h.bootID(ctx)
 
 	d := live.driver()
-	res, _, _, err := r.command(ctx, rebootCommand, shOptions{op: "host.reboot", target: t.Name()}, false)
-	cmds := r.inStep.ix.Commands
-	if err == nil && len(cmds) > 0 && cmds[len(cmds)-1].Skipped {
-		return nil // skipped at the step prompt: nothing happened
-	}
-	ended := err != nil && sessionEnded(err)
-	switch {
-	case err != nil && !ended:
+	if skipped, err := h.typeReboot(ctx, d); skipped || err != nil {
 		return err
-	case err == nil && res.Exit != 0:
-		return fmt.Errorf("%q exited with status %d%s", rebootCommand, res.Exit, stdlib.OutputTail(res.Output))
-	}
-	if ended && len(cmds) > 0 {
-		// The connection went before the shell said how the command
-		// ended: that is what a reboot does. The index says so.
-		c := &r.inStep.ix.Commands[len(r.inStep.ix.Commands)-1]
-		c.OK = []int{0, c.Exit}
-	}
-	if !ended {
-		// The reboot was accepted; the host drops the session soon.
-		select {
-		case <-d.Ended():
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(downWithin):
-			return fmt.Errorf("%s did not go down within %v after %q", t.Name(), downWithin, rebootCommand)
-		}
 	}
 	d.Close()
 	downAt := time.Now()
@@ -126,6 +91,65 @@ func (h *host) Reboot(ctx context.Context, wait bool, timeout time.Duration) err
 		Label: fmt.Sprintf("back after %d s", int(back.Seconds()))})
 	r.ex.note(fmt.Sprintf("[%s is back after %v]", t.Name(), back))
 	return nil
+}
+
+// rebootable returns the live session to reboot and, when the target can
+// reconnect, its Reconnecter; it refuses this machine, a lost session, and
+// wait on a target that cannot come back.
+func (h *host) rebootable(wait bool) (*liveSession, target.Reconnecter, error) {
+	r := h.r
+	t := r.opts.Target
+	if _, local := t.(*target.Local); local || t.Name() == "local" {
+		return nil, nil, errors.New("refusing to reboot the machine runbook runs on: run it against a host (--host HOST)")
+	}
+	live, ok := r.ex.(*liveSession)
+	if !ok {
+		return nil, nil, errors.New("no live session to reboot")
+	}
+	if err := live.goneErr(); err != nil {
+		return nil, nil, err
+	}
+	rc, canReconnect := t.(target.Reconnecter)
+	if wait && !canReconnect {
+		return nil, nil, fmt.Errorf("runbook cannot reach %s again after a reboot (this kind of target cannot reconnect); use wait=false", t.Name())
+	}
+	return live, rc, nil
+}
+
+// typeReboot types the reboot command and waits for d, the session, to
+// end. skipped is true when the step prompt skipped the command.
+func (h *host) typeReboot(ctx context.Context, d *shell.Driver) (skipped bool, err error) {
+	r := h.r
+	t := r.opts.Target
+	res, _, _, err := r.command(ctx, rebootCommand, shOptions{op: "host.reboot", target: t.Name()}, false)
+	cmds := r.inStep.ix.Commands
+	if err == nil && len(cmds) > 0 && cmds[len(cmds)-1].Skipped {
+		return true, nil // skipped at the step prompt: nothing happened
+	}
+	ended := err != nil && sessionEnded(err)
+	switch {
+	case err != nil && !ended:
+		return false, err
+	case err == nil && res.Exit != 0:
+		return false, fmt.Errorf("%q exited with status %d%s", rebootCommand, res.Exit, stdlib.OutputTail(res.Output))
+	}
+	if ended && len(cmds) > 0 {
+		// The connection went before the shell said how the command
+		// ended: that is what a reboot does. The index says so.
+		c := &r.inStep.ix.Commands[len(r.inStep.ix.Commands)-1]
+		c.OK = []int{0, c.Exit}
+	}
+	if !ended {
+		// The reboot was accepted; the host drops the session soon.
+		select {
+		case <-d.Ended():
+		case <-ctx.Done():
+			return false, ctx.Err()
+		case <-time.After(downWithin):
+			return false, fmt.Errorf("%s did not go down within %v after %q", t.Name(), downWithin, rebootCommand)
+		}
+	}
+	return false, nil
 }
 
 // comeBack reaches the host again and starts the new session, retrying

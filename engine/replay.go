@@ -284,17 +284,8 @@ func Replay(ctx context.Context, opts Options, ix *recording.Index, output func(
 	opts.Plan, opts.DryRun, opts.Target, opts.Ask = false, false, nil, nil
 	opts.BeforeCommand = rp.hook
 	if ix.Runbook != nil && ix.Runbook.Params != nil {
-		// The run's parameters; those the runbook no longer declares are
-		// left out (what they changed shows in the commands).
-		rb, err := Load(Options{Path: opts.Path, Source: opts.Source, Dir: opts.Dir})
-		if err != nil {
+		if err := replayParams(&opts, ix); err != nil {
 			return nil, err
-		}
-		opts.Set = map[string]string{}
-		for _, p := range rb.Params {
-			if v, ok := ix.Runbook.Params[p.Name]; ok {
-				opts.Set[p.Name] = v
-			}
 		}
 	}
 	r, err := load(&opts)
@@ -317,6 +308,33 @@ func Replay(ctx context.Context, opts Options, ix *recording.Index, output func(
 		rep.note(0, "", "the index predates replay (no reads or outputs recorded): commands compared up to each step's first read of the host, differences are notes; re-record to check fully")
 	}
 
+	if err := replaySteps(ctx, r, rp, ix, rep); err != nil {
+		return nil, err
+	}
+	rep.finish(ix, len(r.rb.Steps))
+	return rep, nil
+}
+
+// replayParams sets opts.Set to the run's parameters; those the runbook no
+// longer declares are left out (what they changed shows in the commands).
+func replayParams(opts *Options, ix *recording.Index) error {
+	rb, err := Load(Options{Path: opts.Path, Source: opts.Source, Dir: opts.Dir})
+	if err != nil {
+		return err
+	}
+	opts.Set = map[string]string{}
+	for _, p := range rb.Params {
+		if v, ok := ix.Runbook.Params[p.Name]; ok {
+			opts.Set[p.Name] = v
+		}
+	}
+	return nil
+}
+
+// replaySteps runs the runbook's steps against their recorded ones in
+// order, judging each and noting those that cannot be compared. Its only
+// error is the context's.
+func replaySteps(ctx context.Context, r *runner, rp *replayer, ix *recording.Index, rep *ReplayReport) error {
 	byN := map[int]int{}
 	lastN := 0
 	for i, s := range ix.Steps {
@@ -326,7 +344,7 @@ func Replay(ctx context.Context, opts Options, ix *recording.Index, output func(
 	stoppedAfter := 0 // a replayed host.reboot{wait=false} ends it too
 	for si, s := range r.rb.Steps {
 		if err := ctx.Err(); err != nil {
-			return nil, err
+			return err
 		}
 		i, ok := byN[s.N]
 		if stoppedAfter > 0 {
@@ -356,15 +374,21 @@ func Replay(ctx context.Context, opts Options, ix *recording.Index, output func(
 		sr := &stepRun{step: s, ix: &recording.Step{}, last: si == len(r.rb.Steps)-1}
 		o := r.runStep(ctx, sr)
 		if ctx.Err() != nil {
-			return nil, ctx.Err()
+			return ctx.Err()
 		}
 		rep.judge(rp, s, rs, o)
 		if r.stopAfter != "" {
 			stoppedAfter = s.N
 		}
 	}
+	return nil
+}
+
+// finish flags recorded steps beyond the runbook's last (steps of them),
+// and turns an older index's findings into notes.
+func (rep *ReplayReport) finish(ix *recording.Index, steps int) {
 	for _, rs := range ix.Steps {
-		if rs.N > len(r.rb.Steps) {
+		if rs.N > steps {
 			rep.Findings = append(rep.Findings, ReplayFinding{Step: rs.N, Name: rs.Name, Stale: true,
 				Msg: fmt.Sprintf("recorded, but the runbook no longer has step %d", rs.N)})
 		}
@@ -375,7 +399,6 @@ func Replay(ctx context.Context, opts Options, ix *recording.Index, output func(
 			rep.Findings[i].Stale = false
 		}
 	}
-	return rep, nil
 }
 
 func firstN(ix *recording.Index) int {

@@ -82,23 +82,9 @@ func runRender(ctx context.Context, st *IO, args []string) error {
 		return err
 	}
 	defer rec.Close()
-	when := rec.Duration
-	switch {
-	case *at != "":
-		d, err := time.ParseDuration(*at)
-		if err != nil || d < 0 {
-			return usagef("render: --at %q: want a time with a unit, such as 90s or 1m30s", *at)
-		}
-		if d > rec.Duration {
-			return usagef("render: --at %s: past the end of %s: want a time from 0s to %s", *at, fs.Arg(0), rec.Duration.Round(time.Millisecond))
-		}
-		when = d
-	case *step != "":
-		c, err := rec.Chapter(*step)
-		if err != nil {
-			return usagef("render: --after-step: %v", err)
-		}
-		when = c.End
+	when, err := renderMoment(rec, *at, *step)
+	if err != nil {
+		return err
 	}
 	scr, err := rec.ViewAt(ctx, when, newEmu)
 	if err != nil {
@@ -117,4 +103,27 @@ func runRender(ctx context.Context, st *IO, args []string) error {
 		return fmt.Errorf("render: rendered up to the damage: %w", rec.Damage)
 	}
 	return nil
+}
+
+// renderMoment is the moment render shows: --at, the end of --after-step,
+// or the end.
+func renderMoment(rec *player.Recording, at, step string) (time.Duration, error) {
+	switch {
+	case at != "":
+		d, err := time.ParseDuration(at)
+		if err != nil || d < 0 {
+			return 0, usagef("render: --at %q: want a time with a unit, such as 90s or 1m30s", at)
+		}
+		if d > rec.Duration {
+			return 0, usagef("render: --at %s: past the end of %s: want a time from 0s to %s", at, rec.Path, rec.Duration.Round(time.Millisecond))
+		}
+		return d, nil
+	case step != "":
+		c, err := rec.Chapter(step)
+		if err != nil {
+			return 0, usagef("render: --after-step: %v", err)
+		}
+		return c.End, nil
+	}
+	return rec.Duration, nil
 }

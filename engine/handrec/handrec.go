@@ -164,7 +164,6 @@ type session struct {
 }
 
 func (r *recorder) run(ctx context.Context) (err error) {
-	t := r.o.Target
 	var sess *session
 	var cleanup []func()
 	defer func() {
@@ -173,66 +172,96 @@ func (r *recorder) run(ctx context.Context) (err error) {
 		}
 	}()
 	if r.o.Command != "" {
-		s, serr := t.Shell(ctx, target.ShellOptions{Cols: r.o.Cols, Rows: r.o.Rows, Command: r.o.Command})
-		if serr != nil {
-			return r.fail(ctx, fmt.Errorf("%s: start %s: %w", t.Name(), r.o.Command, serr))
-		}
-		done := make(chan struct{})
-		var readErr error
-		go func() {
-			defer close(done)
-			_, readErr = io.Copy(r.tape, s)
-		}()
-		sess = &session{w: s, resize: s.Resize, ended: done, err: func() error { <-done; return readErr }, close: func() error {
-			err := s.Close()
-			select {
-			case <-done:
-			case <-time.After(5 * time.Second):
-			}
+		if sess, err = r.commandSession(ctx); err != nil {
 			return err
-		}}
+		}
 	} else {
-		dir, home, serr := r.prepare(ctx)
-		if serr != nil {
-			return r.fail(ctx, serr)
+		s, rm, serr := r.shellSession(ctx)
+		if rm != nil {
+			cleanup = append(cleanup, rm)
 		}
-		cleanup = append(cleanup, func() { t.Exec(context.WithoutCancel(ctx), "rm -rf -- "+shellquote.Quote(dir), nil) })
-		r.cmds = newCommands(t, dir, home, r.o.Editors, func() { r.writeIndex(false) })
-		r.cmds.paused = r.tape.isPaused
-		events := make(chan markEvent, 4096)
-		handled := make(chan struct{})
-		go func() {
-			defer close(handled)
-			for ev := range events {
-				r.cmds.handle(context.WithoutCancel(ctx), ev)
-			}
-		}()
-		d, serr := shell.Start(ctx, t, shell.Options{
-			Cols: r.o.Cols, Rows: r.o.Rows, Nonce: r.o.Nonce,
-			Describe: &shell.Describe{Dir: dir, Editors: r.o.Editors},
-			OnMark: func(m shell.Mark) {
-				switch m.Kind {
-				case shell.MarkDir, shell.MarkCommand, shell.MarkAsk, shell.MarkStart, shell.MarkEnd:
-					events <- markEvent{m: m, at: r.tape.Elapsed()}
-				}
-			},
-		}, r.tape)
 		if serr != nil {
-			close(events)
-			return r.fail(ctx, serr)
+			return serr
 		}
-		var once sync.Once
-		sess = &session{w: d.Keyboard(), resize: d.Resize, ended: d.Ended(), err: d.Err, close: func() error {
-			err := d.Close()
-			once.Do(func() { close(events) })
-			<-handled
-			return err
-		}}
+		sess = s
 	}
 	stopWin := r.followWindow(sess)
 	defer stopWin()
 
 	keysErr := r.keys(ctx, sess)
+	return r.end(ctx, sess, keysErr)
+}
+
+// commandSession starts r.o.Command on the target in place of a shell,
+// copying its output to the tape.
+func (r *recorder) commandSession(ctx context.Context) (*session, error) {
+	t := r.o.Target
+	s, serr := t.Shell(ctx, target.ShellOptions{Cols: r.o.Cols, Rows: r.o.Rows, Command: r.o.Command})
+	if serr != nil {
+		return nil, r.fail(ctx, fmt.Errorf("%s: start %s: %w", t.Name(), r.o.Command, serr))
+	}
+	done := make(chan struct{})
+	var readErr error
+	go func() {
+		defer close(done)
+		_, readErr = io.Copy(r.tape, s)
+	}()
+	return &session{w: s, resize: s.Resize, ended: done, err: func() error { <-done; return readErr }, close: func() error {
+		err := s.Close()
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+		}
+		return err
+	}}, nil
+}
+
+// shellSession starts the marked shell whose commands are indexed. rm,
+// when not nil, removes its helper directory from the target; the caller
+// runs it last, whether or not the shell started.
+func (r *recorder) shellSession(ctx context.Context) (sess *session, rm func(), err error) {
+	t := r.o.Target
+	dir, home, serr := r.prepare(ctx)
+	if serr != nil {
+		return nil, nil, r.fail(ctx, serr)
+	}
+	rm = func() { t.Exec(context.WithoutCancel(ctx), "rm -rf -- "+shellquote.Quote(dir), nil) }
+	r.cmds = newCommands(t, dir, home, r.o.Editors, func() { r.writeIndex(false) })
+	r.cmds.paused = r.tape.isPaused
+	events := make(chan markEvent, 4096)
+	handled := make(chan struct{})
+	go func() {
+		defer close(handled)
+		for ev := range events {
+			r.cmds.handle(context.WithoutCancel(ctx), ev)
+		}
+	}()
+	d, serr := shell.Start(ctx, t, shell.Options{
+		Cols: r.o.Cols, Rows: r.o.Rows, Nonce: r.o.Nonce,
+		Describe: &shell.Describe{Dir: dir, Editors: r.o.Editors},
+		OnMark: func(m shell.Mark) {
+			switch m.Kind {
+			case shell.MarkDir, shell.MarkCommand, shell.MarkAsk, shell.MarkStart, shell.MarkEnd:
+				events <- markEvent{m: m, at: r.tape.Elapsed()}
+			}
+		},
+	}, r.tape)
+	if serr != nil {
+		close(events)
+		return nil, rm, r.fail(ctx, serr)
+	}
+	var once sync.Once
+	return &session{w: d.Keyboard(), resize: d.Resize, ended: d.Ended(), err: d.Err, close: func() error {
+		err := d.Close()
+		once.Do(func() { close(events) })
+		<-handled
+		return err
+	}}, rm, nil
+}
+
+// end hangs up sess, closes the recording, says in the index why it
+// ended, and returns the run's error (keysErr is the keyboard's).
+func (r *recorder) end(ctx context.Context, sess *session, keysErr error) error {
 	// The end: hang up the shell, then close the recording, so the last
 	// bytes the shell printed are in it.
 	sess.close()

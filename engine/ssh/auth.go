@@ -28,75 +28,18 @@ func authMethods(ctx context.Context, s *settings, o *Options) (methods []ssh.Au
 	closeAgent = func() {}
 	var agentSigners []ssh.Signer
 	if s.pubkeyAuth {
-		sock := os.Getenv("SSH_AUTH_SOCK")
-		switch {
-		case strings.EqualFold(s.identityAgent, "none"):
-			sock = ""
-		case s.identityAgent != "" && s.identityAgent != "SSH_AUTH_SOCK":
-			sock = expand(strings.TrimPrefix(s.identityAgent, "$SSH_AUTH_SOCK"), o.home(), s)
-		}
-		if sock != "" {
-			if c, err := (&net.Dialer{}).DialContext(ctx, "unix", sock); err == nil {
-				closeAgent = func() { c.Close() }
-				if ss, err := agent.NewClient(c).Signers(); err == nil {
-					agentSigners = ss
-				} else {
-					o.warnf("ssh %s: agent at %s: %v\n", s.name, sock, err)
-				}
-			}
-		}
+		agentSigners, closeAgent = agentKeys(ctx, s, o)
 	}
 
 	if s.pubkeyAuth {
 		files := identityFiles(ctx, s, o)
 		methods = append(methods, ssh.PublicKeysCallback(func() ([]ssh.Signer, error) {
-			var out []ssh.Signer
-			seen := map[string]bool{}
-			filePubs := map[string]bool{}
-			for _, f := range files {
-				filePubs[string(f.PublicKey().Marshal())] = true
-			}
-			// The agent's keys first; with IdentitiesOnly only those that
-			// are also named as identity files.
-			for _, a := range agentSigners {
-				k := string(a.PublicKey().Marshal())
-				if s.identitiesOnly && !filePubs[k] {
-					continue
-				}
-				if !seen[k] {
-					seen[k] = true
-					out = append(out, a)
-				}
-			}
-			for _, f := range files {
-				k := string(f.PublicKey().Marshal())
-				if !seen[k] {
-					seen[k] = true
-					out = append(out, f)
-				}
-			}
-			return out, nil
+			return orderSigners(s, agentSigners, files), nil
 		}))
 	}
 	if o.Prompt != nil && !s.batchMode {
 		if s.kbdintAuth {
-			methods = append(methods, ssh.KeyboardInteractive(func(name, instruction string, questions []string, echos []bool) ([]string, error) {
-				if len(questions) == 0 {
-					return nil, nil
-				}
-				if instruction != "" {
-					o.warnf("%s\n", instruction)
-				}
-				answers := make([]string, len(questions))
-				for i, q := range questions {
-					a, err := o.Prompt(ctx, fmt.Sprintf("(%s@%s) %s", s.user, s.name, q), echos[i])
-					if err != nil {
-						return nil, err
-					}
-					answers[i] = a
-				}
-				return answers, nil
-			}))
+			methods = append(methods, keyboardInteractive(ctx, s, o))
 		}
 		if s.passwordAuth && s.passwordPrompts > 0 {
 			methods = append(methods, ssh.RetryableAuthMethod(ssh.PasswordCallback(func() (string, error) {
@@ -105,6 +48,83 @@ func authMethods(ctx context.Context, s *settings, o *Options) (methods []ssh.Au
 		}
 	}
 	return methods, closeAgent
+}
+
+// agentKeys asks the ssh-agent that IdentityAgent or SSH_AUTH_SOCK names
+// for its keys; closeAgent releases the connection (a no-op without one).
+func agentKeys(ctx context.Context, s *settings, o *Options) (agentSigners []ssh.Signer, closeAgent func()) {
+	closeAgent = func() {}
+	sock := os.Getenv("SSH_AUTH_SOCK")
+	switch {
+	case strings.EqualFold(s.identityAgent, "none"):
+		sock = ""
+	case s.identityAgent != "" && s.identityAgent != "SSH_AUTH_SOCK":
+		sock = expand(strings.TrimPrefix(s.identityAgent, "$SSH_AUTH_SOCK"), o.home(), s)
+	}
+	if sock != "" {
+		if c, err := (&net.Dialer{}).DialContext(ctx, "unix", sock); err == nil {
+			closeAgent = func() { c.Close() }
+			if ss, err := agent.NewClient(c).Signers(); err == nil {
+				agentSigners = ss
+			} else {
+				o.warnf("ssh %s: agent at %s: %v\n", s.name, sock, err)
+			}
+		}
+	}
+	return agentSigners, closeAgent
+}
+
+// orderSigners lists the keys to offer, each once: the agent's first, then
+// the identity files'.
+func orderSigners(s *settings, agentSigners, files []ssh.Signer) []ssh.Signer {
+	var out []ssh.Signer
+	seen := map[string]bool{}
+	filePubs := map[string]bool{}
+	for _, f := range files {
+		filePubs[string(f.PublicKey().Marshal())] = true
+	}
+	// The agent's keys first; with IdentitiesOnly only those that
+	// are also named as identity files.
+	for _, a := range agentSigners {
+		k := string(a.PublicKey().Marshal())
+		if s.identitiesOnly && !filePubs[k] {
+			continue
+		}
+		if !seen[k] {
+			seen[k] = true
+			out = append(out, a)
+		}
+	}
+	for _, f := range files {
+		k := string(f.PublicKey().Marshal())
+		if !seen[k] {
+			seen[k] = true
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// keyboardInteractive answers the server's questions through o.Prompt,
+// naming the user and host in each prompt.
+func keyboardInteractive(ctx context.Context, s *settings, o *Options) ssh.AuthMethod {
+	return ssh.KeyboardInteractive(func(name, instruction string, questions []string, echos []bool) ([]string, error) {
+		if len(questions) == 0 {
+			return nil, nil
+		}
+		if instruction != "" {
+			o.warnf("%s\n", instruction)
+		}
+		answers := make([]string, len(questions))
+		for i, q := range questions {
+			a, err := o.Prompt(ctx, fmt.Sprintf("(%s@%s) %s", s.user, s.name, q), echos[i])
+			if err != nil {
+				return nil, err
+			}
+			answers[i] = a
+		}
+		return answers, nil
+	})
 }
 
 // identityFiles loads the identity files that exist. An encrypted key is

@@ -179,6 +179,21 @@ func resolve(sp Spec, o *Options, cf *configFiles) (*settings, error) {
 	s := &settings{name: sp.Name(), alias: sp.Host}
 	get := func(k string) string { return cf.get(sp.Host, k) }
 
+	if err := s.resolveEndpoint(sp, o, get); err != nil {
+		return nil, err
+	}
+	s.resolveIdentities(sp, o, cf, home, get)
+	s.resolveHostKeys(o, home, get)
+	if err := s.resolveTimeouts(sp, o, get); err != nil {
+		return nil, err
+	}
+	s.resolveAuth(get)
+	return s, nil
+}
+
+// resolveEndpoint sets the host name, user and port; flags beat the spec,
+// which beats ssh_config.
+func (s *settings) resolveEndpoint(sp Spec, o *Options, get func(string) string) error {
 	s.hostname = sp.Host
 	if v := get("HostName"); v != "" {
 		s.hostname = strings.ReplaceAll(v, "%h", sp.Host)
@@ -188,7 +203,7 @@ func resolve(sp Spec, o *Options, cf *configFiles) (*settings, error) {
 	if v := get("Port"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil {
-			return nil, fmt.Errorf("ssh config: Port %q for %s: not a number", v, sp.Host)
+			return fmt.Errorf("ssh config: Port %q for %s: not a number", v, sp.Host)
 		}
 		s.port = n
 	}
@@ -198,13 +213,17 @@ func resolve(sp Spec, o *Options, cf *configFiles) (*settings, error) {
 	if o.Port != 0 {
 		s.port = o.Port
 	}
-	exp := func(p string) string { return expand(p, home, s) }
+	return nil
+}
 
+// resolveIdentities sets the key files to try, the agent and the jump
+// hosts; it needs the endpoint set first, for expand.
+func (s *settings) resolveIdentities(sp Spec, o *Options, cf *configFiles, home string, get func(string) string) {
 	for _, id := range o.Identities {
-		s.identities = append(s.identities, exp(id))
+		s.identities = append(s.identities, expand(id, home, s))
 	}
 	for _, id := range cf.getAll(sp.Host, "IdentityFile") {
-		s.identities = append(s.identities, exp(id))
+		s.identities = append(s.identities, expand(id, home, s))
 	}
 	if len(s.identities) == 0 {
 		for _, n := range []string{"id_rsa", "id_ecdsa", "id_ecdsa_sk", "id_ed25519", "id_ed25519_sk", "id_dsa"} {
@@ -217,16 +236,21 @@ func resolve(sp Spec, o *Options, cf *configFiles) (*settings, error) {
 	if strings.EqualFold(s.proxyJump, "none") {
 		s.proxyJump = ""
 	}
+}
+
+// resolveHostKeys sets the known_hosts files and how strictly an unknown
+// or changed host key is treated.
+func (s *settings) resolveHostKeys(o *Options, home string, get func(string) string) {
 	if v := get("UserKnownHostsFile"); v != "" {
 		for _, f := range strings.Fields(v) {
-			s.userKnownHosts = append(s.userKnownHosts, exp(f))
+			s.userKnownHosts = append(s.userKnownHosts, expand(f, home, s))
 		}
 	} else {
 		s.userKnownHosts = []string{filepath.Join(home, ".ssh", "known_hosts"), filepath.Join(home, ".ssh", "known_hosts2")}
 	}
 	if v := get("GlobalKnownHostsFile"); v != "" {
 		for _, f := range strings.Fields(v) {
-			s.globalKnown = append(s.globalKnown, exp(f))
+			s.globalKnown = append(s.globalKnown, expand(f, home, s))
 		}
 	} else {
 		s.globalKnown = []string{"/etc/ssh/ssh_known_hosts", "/etc/ssh/ssh_known_hosts2"}
@@ -237,11 +261,16 @@ func resolve(sp Spec, o *Options, cf *configFiles) (*settings, error) {
 	}
 	s.hashKnownHosts = isYes(get("HashKnownHosts"))
 	s.hostKeyAlias = get("HostKeyAlias")
+}
+
+// resolveTimeouts sets the connect timeout and the keepalives; flags beat
+// ssh_config.
+func (s *settings) resolveTimeouts(sp Spec, o *Options, get func(string) string) error {
 	s.connectTimeout = 30 * time.Second
 	if v := get("ConnectTimeout"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil {
-			return nil, fmt.Errorf("ssh config: ConnectTimeout %q for %s: not a number of seconds", v, sp.Host)
+			return fmt.Errorf("ssh config: ConnectTimeout %q for %s: not a number of seconds", v, sp.Host)
 		}
 		s.connectTimeout = time.Duration(n) * time.Second
 	}
@@ -251,14 +280,14 @@ func resolve(sp Spec, o *Options, cf *configFiles) (*settings, error) {
 	if v := get("ServerAliveInterval"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil {
-			return nil, fmt.Errorf("ssh config: ServerAliveInterval %q for %s: not a number of seconds", v, sp.Host)
+			return fmt.Errorf("ssh config: ServerAliveInterval %q for %s: not a number of seconds", v, sp.Host)
 		}
 		s.aliveInterval = time.Duration(n) * time.Second
 	}
 	if v := get("ServerAliveCountMax"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil {
-			return nil, fmt.Errorf("ssh config: ServerAliveCountMax %q for %s: not a number", v, sp.Host)
+			return fmt.Errorf("ssh config: ServerAliveCountMax %q for %s: not a number", v, sp.Host)
 		}
 		s.aliveCount = n
 	}
@@ -271,6 +300,12 @@ func resolve(sp Spec, o *Options, cf *configFiles) (*settings, error) {
 	if s.aliveInterval < 0 {
 		s.aliveInterval = 0
 	}
+	return nil
+}
+
+// resolveAuth sets which authentication methods may be tried, and how
+// many password prompts.
+func (s *settings) resolveAuth(get func(string) string) {
 	s.batchMode = isYes(get("BatchMode"))
 	s.passwordPrompts = 3
 	if v := get("NumberOfPasswordPrompts"); v != "" {
@@ -281,7 +316,6 @@ func resolve(sp Spec, o *Options, cf *configFiles) (*settings, error) {
 	s.passwordAuth = !isNo(get("PasswordAuthentication"))
 	s.kbdintAuth = !isNo(get("KbdInteractiveAuthentication")) && !isNo(get("ChallengeResponseAuthentication"))
 	s.pubkeyAuth = !isNo(get("PubkeyAuthentication"))
-	return s, nil
 }
 
 // Keepalive defaults when neither flags nor ssh_config set them.

@@ -150,35 +150,74 @@ func dialHop(ctx context.Context, sp Spec, o *Options, cf *configFiles, via *ssh
 		}
 	}
 	if via == nil && s.proxyJump != "" {
-		if depth > 8 {
-			return nil, nil, nil, &HostError{Host: s.name, Op: "ProxyJump", Err: errors.New("more than 8 jumps: a loop in ssh_config?")}
-		}
-		// -i, --user and --port are for the target, not for the hops.
-		ho := *o
-		ho.User, ho.Port, ho.Identities = "", 0, nil
-		for _, hop := range strings.Split(s.proxyJump, ",") {
-			hsp, err := ParseSpec(strings.TrimSpace(hop))
-			if err != nil {
-				closeHops()
-				return nil, nil, nil, &HostError{Host: s.name, Op: "ProxyJump", Err: err}
-			}
-			var prev *ssh.Client
-			if len(hops) > 0 {
-				prev = hops[len(hops)-1]
-			}
-			c, _, sub, err := dialHop(ctx, hsp, &ho, cf, prev, depth+1)
-			if err != nil {
-				closeHops()
-				return nil, nil, nil, fmt.Errorf("ssh %s: through ProxyJump %s: %w", s.name, hop, err)
-			}
-			hops = append(hops, sub...)
-			hops = append(hops, c)
+		if hops, err = dialJumps(ctx, s, o, cf, depth); err != nil {
+			return nil, nil, nil, err
 		}
 		via = hops[len(hops)-1]
 	}
 
 	addr := net.JoinHostPort(s.hostname, strconv.Itoa(s.port))
+	conn, err := dialTCP(ctx, s, via, addr)
+	if err != nil {
+		closeHops()
+		return nil, nil, nil, err
+	}
+
+	hk, err := newHostKeys(s, o)
+	if err != nil {
+		conn.Close()
+		closeHops()
+		return nil, nil, nil, &HostError{Host: s.name, Op: "host keys", Err: err}
+	}
+	c, err := handshake(ctx, s, o, hk, conn, addr, closeHops)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return c, s, hops, nil
+}
+
+// dialJumps connects through the target's ProxyJump hosts in turn and
+// returns every client on the way, first hop first; on failure it closes
+// the ones it opened.
+func dialJumps(ctx context.Context, s *settings, o *Options, cf *configFiles, depth int) ([]*ssh.Client, error) {
+	if depth > 8 {
+		return nil, &HostError{Host: s.name, Op: "ProxyJump", Err: errors.New("more than 8 jumps: a loop in ssh_config?")}
+	}
+	var hops []*ssh.Client
+	closeHops := func() {
+		for i := len(hops) - 1; i >= 0; i-- {
+			hops[i].Close()
+		}
+	}
+	// -i, --user and --port are for the target, not for the hops.
+	ho := *o
+	ho.User, ho.Port, ho.Identities = "", 0, nil
+	for _, hop := range strings.Split(s.proxyJump, ",") {
+		hsp, err := ParseSpec(strings.TrimSpace(hop))
+		if err != nil {
+			closeHops()
+			return nil, &HostError{Host: s.name, Op: "ProxyJump", Err: err}
+		}
+		var prev *ssh.Client
+		if len(hops) > 0 {
+			prev = hops[len(hops)-1]
+		}
+		c, _, sub, err := dialHop(ctx, hsp, &ho, cf, prev, depth+1)
+		if err != nil {
+			closeHops()
+			return nil, fmt.Errorf("ssh %s: through ProxyJump %s: %w", s.name, hop, err)
+		}
+		hops = append(hops, sub...)
+		hops = append(hops, c)
+	}
+	return hops, nil
+}
+
+// dialTCP opens the connection to addr, directly or through via, within
+// the connect timeout.
+func dialTCP(ctx context.Context, s *settings, via *ssh.Client, addr string) (net.Conn, error) {
 	var conn net.Conn
+	var err error
 	dctx, cancel := context.WithTimeout(ctx, s.connectTimeout)
 	if via == nil {
 		conn, err = (&net.Dialer{}).DialContext(dctx, "tcp", addr)
@@ -190,19 +229,17 @@ func dialHop(ctx context.Context, sp Spec, o *Options, cf *configFiles, via *ssh
 	}
 	cancel()
 	if err != nil {
-		closeHops()
 		if ctx.Err() != nil {
-			return nil, nil, nil, fmt.Errorf("ssh dial %s (%s): %w", s.name, addr, ctx.Err())
+			return nil, fmt.Errorf("ssh dial %s (%s): %w", s.name, addr, ctx.Err())
 		}
-		return nil, nil, nil, &HostError{Host: s.name, Op: "dial " + addr, Err: err}
+		return nil, &HostError{Host: s.name, Op: "dial " + addr, Err: err}
 	}
+	return conn, nil
+}
 
-	hk, err := newHostKeys(s, o)
-	if err != nil {
-		conn.Close()
-		closeHops()
-		return nil, nil, nil, &HostError{Host: s.name, Op: "host keys", Err: err}
-	}
+// handshake runs the SSH handshake and authentication over conn. On
+// failure it closes conn, then calls closeHops, and says what went wrong.
+func handshake(ctx context.Context, s *settings, o *Options, hk *hostKeys, conn net.Conn, addr string, closeHops func()) (*ssh.Client, error) {
 	// What the server says first tells a port that is not SSH from a
 	// refused handshake (greeting.go).
 	greet := &greetingConn{Conn: conn}
@@ -234,22 +271,28 @@ func dialHop(ctx context.Context, sp Spec, o *Options, cf *configFiles, via *ssh
 	if err != nil {
 		conn.Close()
 		closeHops()
-		var hke *HostKeyError
-		switch {
-		case ctx.Err() != nil:
-			return nil, nil, nil, fmt.Errorf("ssh %s: %w", s.name, ctx.Err())
-		case errors.As(err, &hke):
-			return nil, nil, nil, hke
-		case strings.Contains(err.Error(), "unable to authenticate"):
-			return nil, nil, nil, &HostError{Host: s.name, Op: "authenticate as " + s.user, Err: err}
-		}
-		if gerr := greet.handshakeError(err, s.connectTimeout); gerr != nil {
-			return nil, nil, nil, &HostError{Host: s.name, Op: "handshake with " + addr, Err: gerr}
-		}
-		return nil, nil, nil, &HostError{Host: s.name, Op: "handshake with " + addr, Err: err}
+		return nil, handshakeFailure(ctx, s, addr, greet, err)
 	}
 	conn.SetDeadline(time.Time{})
-	return ssh.NewClient(c, chans, reqs), s, hops, nil
+	return ssh.NewClient(c, chans, reqs), nil
+}
+
+// handshakeFailure names why the handshake with addr failed: cancellation,
+// a host key, authentication, or what the server's greeting suggests.
+func handshakeFailure(ctx context.Context, s *settings, addr string, greet *greetingConn, err error) error {
+	var hke *HostKeyError
+	switch {
+	case ctx.Err() != nil:
+		return fmt.Errorf("ssh %s: %w", s.name, ctx.Err())
+	case errors.As(err, &hke):
+		return hke
+	case strings.Contains(err.Error(), "unable to authenticate"):
+		return &HostError{Host: s.name, Op: "authenticate as " + s.user, Err: err}
+	}
+	if gerr := greet.handshakeError(err, s.connectTimeout); gerr != nil {
+		return &HostError{Host: s.name, Op: "handshake with " + addr, Err: gerr}
+	}
+	return &HostError{Host: s.name, Op: "handshake with " + addr, Err: err}
 }
 
 // Name is the host as the user named it.

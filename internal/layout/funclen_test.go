@@ -31,19 +31,11 @@ var longFuncs = map[string]int{
 	"player/screen/csi.go Screen.sgr":         86,
 	"testhost/main.go run":                    116,
 	"testhost/andromeda/host.go Up":           116,
-	"engine/ssh/dial.go dialHop":              113,
-	"engine/ssh/config.go resolve":            109,
-	"engine/handrec/handrec.go recorder.run":  109,
 	"player/web/data.go encodeData":           106,
-	"engine/replay.go Replay":                 99,
 	"internal/secret/refer.go referrer.run":   97,
-	"engine/luaeof.go unclosed":               94,
 	"draft/draft.go Write":                    94,
-	"engine/luaapi.go runner.command":         93,
-	"engine/reboot.go host.Reboot":            88,
 	"engine/ssh/sshtest/sshtest.go Start":     87,
 	"player/guide/recorded.go ReadRecorded":   84,
-	"engine/ssh/auth.go authMethods":          82,
 }
 
 // TestFunctionLength keeps functions (tests aside) under maxFuncLines, but
