@@ -54,7 +54,7 @@ func siteFleet(t *testing.T) (dir, manifest string) {
 	}
 	hostsFile := filepath.Join(dir, "hosts.txt")
 	os.WriteFile(hostsFile, []byte(hosts.String()), 0o644)
-	srvs[1].Kill()
+	srvs[1].Down(t)
 
 	code, out, errOut := runHostsCLI(t, rb, "--hosts", hostsFile, "--forks", "5", "--cols", "80", "--rows", "20",
 		"--record", filepath.Join(dir, "site.ttyrec"))

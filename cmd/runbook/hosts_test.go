@@ -149,7 +149,7 @@ func TestRunOnSeveralHosts(t *testing.T) {
 	}
 
 	// One host down: the others still run; the recap says which; exit 3.
-	srvs[1].Kill()
+	srvs[1].Down(t)
 	code, out, _ = runHostsCLI(t, rb, "--host", "h0,h1,h2", "--no-record")
 	if code != 3 {
 		t.Errorf("one host down: exit %d, want 3\n%s", code, out)

@@ -57,7 +57,7 @@ func TestFleetTwentyHosts(t *testing.T) {
 		hosts = append(hosts, h)
 	}
 	t.Setenv("SSH_AUTH_SOCK", "")
-	srvs[down].Kill()
+	srvs[down].Down(t)
 
 	display := &testenv.Buffer{}
 	rec := filepath.Join(dir, "fleet.ttyrec")

@@ -20,7 +20,6 @@ import (
 	"crypto/rand"
 	"encoding/pem"
 	"fmt"
-	"github.com/runbook-dev/runbook/internal/testenv"
 	"net"
 	"os"
 	"os/exec"
@@ -34,6 +33,8 @@ import (
 
 	"golang.org/x/crypto/ssh"
 	"golang.org/x/crypto/ssh/knownhosts"
+
+	"github.com/runbook-dev/runbook/internal/testenv"
 )
 
 // Options says how to set up one sshd.
@@ -291,6 +292,33 @@ func (s *Server) kill() {
 // Kill kills sshd and all its sessions at once, as a crash or a power cut
 // on the host would: connections close.
 func (s *Server) Kill() { s.Stop() }
+
+// Down kills sshd as Kill does and keeps its port refusing connections
+// until the test ends: a socket is bound to it and never listens, so no
+// other server (another test's, started meanwhile on a free port) can
+// take the port and answer in the host's place.
+func (s *Server) Down(t testing.TB) {
+	s.Stop()
+	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
+	if err != nil {
+		t.Fatalf("sshtest: hold port %d: %v", s.Port, err)
+	}
+	t.Cleanup(func() { syscall.Close(fd) })
+	// Connections the server accepted may linger in TIME_WAIT.
+	syscall.SetsockoptInt(fd, syscall.SOL_SOCKET, syscall.SO_REUSEADDR, 1)
+	sa := &syscall.SockaddrInet4{Port: s.Port, Addr: [4]byte{127, 0, 0, 1}}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		err := syscall.Bind(fd, sa)
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("sshtest: hold port %d after stopping sshd: %v", s.Port, err)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
 
 // Freeze stops (SIGSTOP) sshd and all its sessions: the TCP connections
 // stay open but nothing answers, as with a host that vanished from the
