@@ -207,32 +207,25 @@ func (o *op) setEnabled(u string, on bool, notify []*handler) bool {
 var _ = document("systemd", "start", `systemd.start(name) -> changed`,
 	`Starts the unit unless it is active.`)
 
-func (m *Modules) systemdStart(L *lua.LState) int {
-	o := m.newOp(L, "systemd.start", "")
-	u := o.checkUnit(1)
-	opt := o.options(2)
-	o.intent(Intent{Text: u + " running"})
-	if o.planned(opt.notify(), "systemctl start "+shellquote.Quote(u)) {
-		L.Push(lua.LTrue)
-		return 1
-	}
-	L.Push(lua.LBool(o.setActive(u, "start", opt.notify())))
-	return 1
-}
+func (m *Modules) systemdStart(L *lua.LState) int { return m.systemdActive(L, "start", "running") }
 
 var _ = document("systemd", "stop", `systemd.stop(name) -> changed`,
 	`Stops the unit if it is active (or activating).`)
 
-func (m *Modules) systemdStop(L *lua.LState) int {
-	o := m.newOp(L, "systemd.stop", "")
+func (m *Modules) systemdStop(L *lua.LState) int { return m.systemdActive(L, "stop", "stopped") }
+
+// systemdActive is systemd.start and systemd.stop: verb is systemctl's,
+// state what the unit is after it.
+func (m *Modules) systemdActive(L *lua.LState, verb, state string) int {
+	o := m.newOp(L, "systemd."+verb, "")
 	u := o.checkUnit(1)
 	opt := o.options(2)
-	o.intent(Intent{Text: u + " stopped"})
-	if o.planned(opt.notify(), "systemctl stop "+shellquote.Quote(u)) {
+	o.intent(Intent{Text: u + " " + state})
+	if o.planned(opt.notify(), "systemctl "+verb+" "+shellquote.Quote(u)) {
 		L.Push(lua.LTrue)
 		return 1
 	}
-	L.Push(lua.LBool(o.setActive(u, "stop", opt.notify())))
+	L.Push(lua.LBool(o.setActive(u, verb, opt.notify())))
 	return 1
 }
 
