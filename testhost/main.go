@@ -7,6 +7,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -18,6 +19,7 @@ import (
 	"time"
 
 	"github.com/runbook-dev/runbook/testhost/andromeda"
+	"golang.org/x/term"
 )
 
 const usage = `usage: go run ./testhost COMMAND [ARGS]
@@ -27,15 +29,20 @@ systemd-nspawn (systemd is PID 1) in a network namespace of its own, and
 reached over SSH on 127.0.0.1. Needs root.
 
 Commands:
-  up [--disk SIZE]  build (or reuse the cached) tree, boot andromeda and print
+  up [--disk SIZE] [--vm]
+                    build (or reuse the cached) tree, boot andromeda and print
                     the path of an ssh_config in which Host andromeda
                     reaches it. --disk attaches a sparse disk image of SIZE
                     (e.g. 4G) on a loop device, for the install guide.
+                    --vm boots it as a QEMU VM with its own kernel instead
+                    (slow, emulated; LUKS, LVM and real reboots work; the
+                    disk is /dev/vdb)
   down              stop andromeda and remove everything it made but the cache
   status            say whether andromeda is up, and where (exit 1: down)
   exec CMD...       run CMD inside as root; exits with CMD's status
   ssh-config        print the path of the ssh_config (andromeda must be up)
   reset             reboot onto a clean overlay (every change is gone)
+  console           attach to a VM's serial console (Ctrl-] leaves it)
   build             build (or extract) the cached tree without booting it
   cache             print the cache directory
 
@@ -83,75 +90,18 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (int, err
 	cmd, args := args[0], args[1:]
 	switch cmd {
 	case "up":
-		var disk int64
-		for i := 0; i < len(args); i++ {
-			a := args[i]
-			switch {
-			case a == "--disk" && i+1 < len(args):
-				i++
-				a = "--disk=" + args[i]
-				fallthrough
-			case strings.HasPrefix(a, "--disk="):
-				n, err := parseSize(strings.TrimPrefix(a, "--disk="))
-				if err != nil {
-					return 2, err
-				}
-				disk = n
-			default:
-				return 2, fmt.Errorf("up: unknown argument %q\n%s", a, usage)
-			}
-		}
-		start := time.Now()
-		h, err := andromeda.Up(ctx, andromeda.Options{Name: name, Log: stderr, Detach: true, DiskSize: disk})
-		if errors.Is(err, andromeda.ErrUp) {
-			fmt.Fprintln(stdout, h.SSHConfig())
-			return 0, nil
-		}
-		if err != nil {
-			return 3, err
-		}
-		fmt.Fprintf(stderr, "testhost: andromeda up on %s (tree %s) in %s\n", h.Addr(), h.Tree, time.Since(start).Round(10*time.Millisecond))
-		if h.Disk() != "" {
-			fmt.Fprintf(stderr, "testhost: disk %s attached\n", h.Disk())
-		}
-		fmt.Fprintln(stdout, h.SSHConfig())
-		return 0, nil
+		return up(ctx, args, stdout, stderr)
 	case "down":
-		h, err := andromeda.OpenName(name)
-		if err != nil {
-			// Nothing answers: still remove what a killed run left.
-			andromeda.RemoveStale(name)
-			fmt.Fprintln(stderr, "testhost: andromeda is not up")
-			return 0, nil
-		}
-		dctx, cancel := context.WithTimeout(ctx, time.Minute)
-		defer cancel()
-		if err := h.Down(dctx); err != nil {
-			return 1, err
-		}
-		return 0, nil
+		return down(ctx, stderr)
 	case "status":
-		h, err := andromeda.OpenName(name)
-		if err != nil {
-			fmt.Fprintln(stdout, "andromeda: down")
-			return 1, nil
-		}
-		st, err := h.Status(ctx)
-		if err != nil {
-			return 1, err
-		}
-		fmt.Fprintf(stdout, "andromeda: %s, ssh %s, supervisor pid %d, ssh_config %s\n", st, h.Addr(), h.PID(), h.SSHConfig())
-		if h.Disk() != "" {
-			fmt.Fprintf(stdout, "disk: %s\n", h.Disk())
-		}
-		return 0, nil
+		return status(ctx, stdout)
 	case "exec":
 		if len(args) == 0 {
 			return 2, errors.New("exec: no command")
 		}
-		h, err := andromeda.OpenName(name)
+		h, err := openUp()
 		if err != nil {
-			return 3, fmt.Errorf("andromeda is not up: %w", err)
+			return 3, err
 		}
 		res, err := h.ExecAs(ctx, "root", strings.Join(args, " "), os.Stdin, stdout, stderr)
 		if err != nil {
@@ -159,18 +109,20 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (int, err
 		}
 		return res.Exit, nil
 	case "ssh-config":
-		h, err := andromeda.OpenName(name)
+		h, err := openUp()
 		if err != nil {
-			return 3, fmt.Errorf("andromeda is not up: %w", err)
+			return 3, err
 		}
 		fmt.Fprintln(stdout, h.SSHConfig())
 		return 0, nil
 	case "reset":
-		h, err := andromeda.OpenName(name)
+		h, err := openUp()
 		if err != nil {
-			return 3, fmt.Errorf("andromeda is not up: %w", err)
+			return 3, err
 		}
 		return 0, h.Reset(ctx)
+	case "console":
+		return console(ctx, stdout, stderr)
 	case "build":
 		status, err := andromeda.Build(ctx, stderr)
 		if err != nil {
@@ -187,6 +139,141 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (int, err
 		return 0, nil
 	}
 	return 2, fmt.Errorf("unknown command %q\n%s", cmd, usage)
+}
+
+// openUp opens the running instance, or says it is not up.
+func openUp() (*andromeda.Host, error) {
+	h, err := andromeda.OpenName(name)
+	if err != nil {
+		return nil, fmt.Errorf("andromeda is not up: %w", err)
+	}
+	return h, nil
+}
+
+// up reads up's flags, boots andromeda (or finds it up) and prints its
+// ssh_config.
+func up(ctx context.Context, args []string, stdout, stderr io.Writer) (int, error) {
+	var disk int64
+	vm := false
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "--vm":
+			vm = true
+		case a == "--disk" && i+1 < len(args):
+			i++
+			a = "--disk=" + args[i]
+			fallthrough
+		case strings.HasPrefix(a, "--disk="):
+			n, err := parseSize(strings.TrimPrefix(a, "--disk="))
+			if err != nil {
+				return 2, err
+			}
+			disk = n
+		default:
+			return 2, fmt.Errorf("up: unknown argument %q\n%s", a, usage)
+		}
+	}
+	start := time.Now()
+	h, err := andromeda.Up(ctx, andromeda.Options{Name: name, Log: stderr, Detach: true, DiskSize: disk, VM: vm})
+	if errors.Is(err, andromeda.ErrUp) {
+		fmt.Fprintln(stdout, h.SSHConfig())
+		return 0, nil
+	}
+	if err != nil {
+		return 3, err
+	}
+	fmt.Fprintf(stderr, "testhost: andromeda up on %s (tree %s) in %s\n", h.Addr(), h.Tree, time.Since(start).Round(10*time.Millisecond))
+	if h.Disk() != "" {
+		fmt.Fprintf(stderr, "testhost: disk %s attached\n", h.Disk())
+	}
+	fmt.Fprintln(stdout, h.SSHConfig())
+	return 0, nil
+}
+
+// down stops andromeda; with nothing answering it still removes what a
+// killed run left.
+func down(ctx context.Context, stderr io.Writer) (int, error) {
+	h, err := andromeda.OpenName(name)
+	if err != nil {
+		andromeda.RemoveStale(name)
+		fmt.Fprintln(stderr, "testhost: andromeda is not up")
+		return 0, nil
+	}
+	dctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	if err := h.Down(dctx); err != nil {
+		return 1, err
+	}
+	return 0, nil
+}
+
+// status says whether andromeda is up and where (exit 1: down).
+func status(ctx context.Context, stdout io.Writer) (int, error) {
+	h, err := andromeda.OpenName(name)
+	if err != nil {
+		fmt.Fprintln(stdout, "andromeda: down")
+		return 1, nil
+	}
+	st, err := h.Status(ctx)
+	if err != nil {
+		return 1, err
+	}
+	fmt.Fprintf(stdout, "andromeda: %s, ssh %s, supervisor pid %d, ssh_config %s\n", st, h.Addr(), h.PID(), h.SSHConfig())
+	if h.VM() {
+		fmt.Fprintln(stdout, "vm: qemu (console: testhost console)")
+	}
+	if h.Disk() != "" {
+		fmt.Fprintf(stdout, "disk: %s\n", h.Disk())
+	}
+	return 0, nil
+}
+
+// console attaches this terminal to a VM's serial console.
+func console(ctx context.Context, stdout, stderr io.Writer) (int, error) {
+	h, err := openUp()
+	if err != nil {
+		return 3, err
+	}
+	c, err := h.Console(ctx)
+	if err != nil {
+		return 3, err
+	}
+	defer c.Close()
+	var in io.Reader = os.Stdin
+	if fd := int(os.Stdin.Fd()); term.IsTerminal(fd) {
+		// Raw, so that keys (Ctrl-C, Tab, arrows) reach the guest
+		// and only the guest echoes; Ctrl-] leaves, as in telnet.
+		old, err := term.MakeRaw(fd)
+		if err != nil {
+			return 3, fmt.Errorf("console: %w", err)
+		}
+		defer term.Restore(fd, old)
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithCancel(ctx)
+		defer cancel()
+		in = escapeReader{os.Stdin, cancel}
+		fmt.Fprint(stderr, "testhost: andromeda's serial console; Ctrl-] leaves it\r\n")
+	}
+	// The guest's prompt comes back on Enter.
+	c.Send("\n")
+	return 0, c.Stream(ctx, in, stdout)
+}
+
+// escapeReader ends the console at Ctrl-] (what reaches the guest stops
+// before it).
+type escapeReader struct {
+	r    io.Reader
+	quit func()
+}
+
+func (e escapeReader) Read(p []byte) (int, error) {
+	n, err := e.r.Read(p)
+	if i := bytes.IndexByte(p[:n], 0x1d); i >= 0 {
+		e.quit()
+		return i, io.EOF
+	}
+	return n, err
 }
 
 // parseSize reads 4G, 512M, 1073741824.

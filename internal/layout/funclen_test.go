@@ -29,8 +29,6 @@ var longFuncs = map[string]int{
 	"player/screen/parse.go Screen.step":      100,
 	"player/screen/vt10x.go VT10X.csi":        92,
 	"player/screen/csi.go Screen.sgr":         86,
-	"testhost/main.go run":                    116,
-	"testhost/andromeda/host.go Up":           116,
 	"player/web/data.go encodeData":           106,
 	"internal/secret/refer.go referrer.run":   97,
 	"draft/draft.go Write":                    94,

@@ -13,6 +13,10 @@
 // the private mount namespace, the network namespace, nspawn and the
 // forwarders, so when it ends, for whatever reason, they end with it.
 //
+// With Options.VM the same tree boots with its own kernel in QEMU instead
+// (vm.go, vmimage.go, console.go), for what a container cannot do:
+// device-mapper and real reboots.
+//
 // It must not import the engine, the stdlib, the player or cmd: it is test
 // infrastructure that those packages' tests import.
 package andromeda

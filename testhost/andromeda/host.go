@@ -39,6 +39,10 @@ type Options struct {
 	// DiskSize, when not zero, attaches a sparse disk image of that many
 	// bytes on a loop device that andromeda sees at the same /dev path.
 	DiskSize int64
+	// VM boots the tree with its own kernel in QEMU instead of in a
+	// container (see vm.go): slower, but device-mapper and real reboots
+	// work. The disk is then /dev/vdb inside.
+	VM bool
 }
 
 // Host is a running andromeda.
@@ -84,30 +88,54 @@ func Up(ctx context.Context, opts Options) (*Host, error) {
 	// A run directory without a live supervisor is what a killed run left.
 	removeRunDir(dir)
 
-	m, err := readMirrors("/etc/apt")
+	status, err := prepareRun(ctx, cache, dir, name, opts)
 	if err != nil {
 		return nil, err
+	}
+	return startSupervisor(ctx, dir, status, opts.Detach)
+}
+
+// prepareRun makes what a run needs before its supervisor starts: the
+// tree (or the VM's image), the run directory, its keys and its config.
+// It returns how the tree was got (built, cached...).
+func prepareRun(ctx context.Context, cache, dir, name string, opts Options) (TreeStatus, error) {
+	m, err := readMirrors("/etc/apt")
+	if err != nil {
+		return "", err
 	}
 	t, status, err := ensureTree(ctx, cache, opts.Log)
 	if err != nil {
-		return nil, err
+		return "", err
 	}
-	ns, err := ensureNspawn(ctx, cache)
-	if err != nil {
-		return nil, err
+	var ns nspawn
+	var vm *vmConfig
+	if opts.VM {
+		img, err := ensureVMImage(ctx, cache, t, opts.Log)
+		if err != nil {
+			return "", err
+		}
+		vm = &vmConfig{img}
+	} else if ns, err = ensureNspawn(ctx, cache); err != nil {
+		return "", err
 	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, err
+		return "", err
 	}
 	if err := makeKeys(dir); err != nil {
-		return nil, err
+		return "", err
 	}
-	cfg := runConfig{Name: name, Tree: t.Dir, Nspawn: ns, Mirrors: m, Watch: !opts.Detach, DiskSize: opts.DiskSize}
+	cfg := runConfig{Name: name, Tree: t.Dir, Nspawn: ns, Mirrors: m, Watch: !opts.Detach, DiskSize: opts.DiskSize, VM: vm}
 	b, _ := json.MarshalIndent(cfg, "", "  ")
 	if err := os.WriteFile(filepath.Join(dir, fileConfig), b, 0o600); err != nil {
-		return nil, err
+		return "", err
 	}
 
+	return status, nil
+}
+
+// startSupervisor starts this program again as the run's supervisor and
+// waits for its word that andromeda is reachable.
+func startSupervisor(ctx context.Context, dir string, status TreeStatus, detach bool) (*Host, error) {
 	self, err := os.Executable()
 	if err != nil {
 		return nil, err
@@ -131,7 +159,7 @@ func Up(ctx context.Context, opts Options) (*Host, error) {
 	// with it).
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Unshareflags: syscall.CLONE_NEWNS}
 	h := &Host{dir: dir, Tree: status, exited: make(chan struct{})}
-	if !opts.Detach {
+	if !detach {
 		if h.stdin, err = cmd.StdinPipe(); err != nil {
 			return nil, err
 		}
@@ -167,7 +195,7 @@ func Up(ctx context.Context, opts Options) (*Host, error) {
 		h.Down(context.Background())
 		return nil, err
 	}
-	if opts.Detach {
+	if detach {
 		h.child.Process.Release()
 		h.child = nil
 	}
@@ -217,8 +245,12 @@ func (h *Host) Dir() string { return h.dir }
 // PID is the supervisor's process id.
 func (h *Host) PID() int { return h.state.PID }
 
-// Disk is the loop device attached for the install guide ("" for none).
+// Disk is the loop device attached for the install guide ("" for none);
+// in a VM, /dev/vdb.
 func (h *Host) Disk() string { return h.state.Disk }
+
+// VM reports whether andromeda runs as a QEMU VM rather than a container.
+func (h *Host) VM() bool { return h.state.VM }
 
 // Status is "up", "booting" or "off" (powered off from inside).
 func (h *Host) Status(ctx context.Context) (string, error) { return h.control(ctx, "status") }
@@ -372,7 +404,8 @@ func (h *Host) ExecAs(ctx context.Context, user, cmd string, stdin io.Reader, st
 // runFiles are what a run puts in its directory.
 var runFiles = []string{fileConfig, fileState, fileControl, fileConsole, fileLog,
 	fileClientKey, fileClientKey + ".pub", fileHostKey, fileHostKey + ".pub",
-	fileSSHConfig, fileKnownHosts, fileDisk, "mnt"}
+	fileSSHConfig, fileKnownHosts, fileDisk, "mnt",
+	fileOverlay, fileSeed, fileConsoleSock, fileProxySock}
 
 // removeRunDir removes what a run put in dir, then dir if that left it
 // empty: never a blind RemoveAll of a path that may come from the

@@ -122,11 +122,13 @@ func pipe(a, b net.Conn) {
 // proxyAddr is where the proxy listens inside andromeda's namespace.
 const proxyAddr = "127.0.0.1:3142"
 
-// aptProxyConf is andromeda's apt configuration for the proxy.
-var aptProxyConf = strings.Join([]string{
-	`// Written at boot by runbook's testhost: andromeda reaches the mirror`,
-	`// only through a proxy the test host's supervisor runs.`,
-	`Acquire::http::Proxy "http://` + proxyAddr + `/";`,
-	`Acquire::https::Proxy "http://` + proxyAddr + `/";`,
-	``,
-}, "\n")
+// aptProxyConfFor is andromeda's apt configuration for the proxy at addr.
+func aptProxyConfFor(addr string) string {
+	return strings.Join([]string{
+		`// Written at boot by runbook's testhost: andromeda reaches the mirror`,
+		`// only through a proxy the test host's supervisor runs.`,
+		`Acquire::http::Proxy "http://` + addr + `/";`,
+		`Acquire::https::Proxy "http://` + addr + `/";`,
+		``,
+	}, "\n")
+}

@@ -19,7 +19,7 @@ func TestPruneKeepsTreesInUse(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	for _, f := range []string{old + ".tar.zst", old + ".ok", dead + ".tar.zst", dead + ".ok", cur.Tarball} {
+	for _, f := range []string{old + ".tar.zst", old + ".ok", old + "-vm-0a.img", dead + ".tar.zst", dead + ".ok", dead + "-vm-0a.img", cur.Tarball} {
 		os.WriteFile(f, nil, 0o644)
 	}
 	b, _ := json.Marshal(runConfig{Tree: old})
@@ -27,12 +27,12 @@ func TestPruneKeepsTreesInUse(t *testing.T) {
 
 	pruneTrees(trees, cur)
 
-	for _, p := range []string{cur.Dir, cur.Tarball, old, old + ".tar.zst"} {
+	for _, p := range []string{cur.Dir, cur.Tarball, old, old + ".tar.zst", old + "-vm-0a.img"} {
 		if _, err := os.Stat(p); err != nil {
 			t.Errorf("%s was pruned: %v", filepath.Base(p), err)
 		}
 	}
-	for _, p := range []string{dead, dead + ".tar.zst", dead + ".ok"} {
+	for _, p := range []string{dead, dead + ".tar.zst", dead + ".ok", dead + "-vm-0a.img"} {
 		if _, err := os.Stat(p); err == nil {
 			t.Errorf("%s was kept", filepath.Base(p))
 		}

@@ -43,8 +43,9 @@ type runConfig struct {
 	Tree     string
 	Nspawn   nspawn
 	Mirrors  mirrors
-	Watch    bool  // end when stdin reaches EOF (the test process died)
-	DiskSize int64 // bytes of a loop-backed disk to attach; 0 for none
+	Watch    bool      // end when stdin reaches EOF (the test process died)
+	DiskSize int64     // bytes of a loop-backed disk to attach; 0 for none
+	VM       *vmConfig `json:",omitempty"` // boot with QEMU instead of nspawn
 }
 
 // runState is what the supervisor tells others about itself once ready.
@@ -52,6 +53,7 @@ type runState struct {
 	PID     int
 	Port    int
 	Disk    string `json:",omitempty"` // e.g. /dev/loop3, as seen inside too
+	VM      bool   `json:",omitempty"`
 	Started time.Time
 }
 
@@ -74,6 +76,7 @@ type supervisor struct {
 	sshL, proxyL, ctlL net.Listener
 	proxy              *http.Server
 	disk               *loopDisk
+	vm                 *vmMachine // a VM's QEMU, when cfg.VM is set
 
 	mnt, root string // tmpfs for the overlay's upper layer; the merged root
 	nspawn    *exec.Cmd
@@ -128,8 +131,10 @@ func (s *supervisor) start() error {
 		return fmt.Errorf("supervisor not in a mount namespace of its own (%q): start it with andromeda.Up", mine)
 	}
 	s.startSpawner()
-	if err := s.privateRun(); err != nil {
-		return err
+	if s.cfg.VM == nil {
+		if err := s.privateRun(); err != nil {
+			return err
+		}
 	}
 	if s.sshL, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
 		return fmt.Errorf("listen for ssh on 127.0.0.1: %w", err)
@@ -140,7 +145,11 @@ func (s *supervisor) start() error {
 	if err := writeSSHConfig(s.dir, s.port); err != nil {
 		return err
 	}
-	if s.cfg.DiskSize > 0 {
+	if s.cfg.VM != nil {
+		if err := s.startVM(); err != nil {
+			return err
+		}
+	} else if s.cfg.DiskSize > 0 {
 		if s.disk, err = attachDisk(filepath.Join(s.dir, fileDisk), s.cfg.DiskSize); err != nil {
 			return err
 		}
@@ -148,9 +157,11 @@ func (s *supervisor) start() error {
 	if s.ctlL, err = net.Listen("unix", filepath.Join(s.dir, fileControl)); err != nil {
 		return fmt.Errorf("control socket: %w", err)
 	}
-	s.mnt = filepath.Join(s.dir, "mnt")
-	s.root = filepath.Join(s.mnt, "root")
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	if s.cfg.VM == nil {
+		s.mnt = filepath.Join(s.dir, "mnt")
+		s.root = filepath.Join(s.mnt, "root")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), s.bootTimeout())
 	defer cancel()
 	if err := s.boot(ctx, true); err != nil {
 		return err
@@ -159,8 +170,23 @@ func (s *supervisor) start() error {
 	if s.disk != nil {
 		st.Disk = s.disk.dev
 	}
+	if s.cfg.VM != nil {
+		st.VM = true
+		if s.cfg.DiskSize > 0 {
+			st.Disk = "/dev/vdb"
+		}
+	}
 	b, _ = json.MarshalIndent(st, "", "  ")
 	return os.WriteFile(filepath.Join(s.dir, fileState), b, 0o644)
+}
+
+// bootTimeout is how long a boot may take: an emulated VM boots in about
+// a minute on an idle machine, and much slower beside other work.
+func (s *supervisor) bootTimeout() time.Duration {
+	if s.cfg.VM != nil {
+		return 15 * time.Minute
+	}
+	return 5 * time.Minute
 }
 
 // privateRun hides what nspawn writes under /run/systemd (its locks and
@@ -194,6 +220,9 @@ func (s *supervisor) startSpawner() {
 // run's keys and apt settings into it and boots it, and waits until sshd
 // takes the run's key and systemd has finished booting.
 func (s *supervisor) boot(ctx context.Context, clean bool) error {
+	if s.vm != nil {
+		return s.bootVM(ctx, clean)
+	}
 	s.state = "booting"
 	if clean {
 		if s.disk != nil {
@@ -313,31 +342,43 @@ const (
 	nicGateway = "10.0.2.2"
 )
 
-// prepare writes what is made for the run into the (merged) tree.
-func (s *supervisor) prepare() error {
+// bootFile is a file made for the run that andromeda gets at every boot.
+type bootFile struct {
+	path string // in andromeda
+	data []byte
+	mode os.FileMode
+}
+
+// bootFiles are the run's keys and apt settings, with the apt proxy at
+// proxy (host:port, as andromeda reaches it).
+func (s *supervisor) bootFiles(proxy string) ([]bootFile, error) {
 	hostKey, err := os.ReadFile(filepath.Join(s.dir, fileHostKey))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	hostPub, err := os.ReadFile(filepath.Join(s.dir, fileHostKey+".pub"))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	clientPub, err := os.ReadFile(filepath.Join(s.dir, fileClientKey+".pub"))
 	if err != nil {
-		return err
+		return nil, err
 	}
-	files := []struct {
-		path string
-		data []byte
-		mode os.FileMode
-	}{
+	return []bootFile{
 		{"etc/ssh/ssh_host_ed25519_key", hostKey, 0o600},
 		{"etc/ssh/ssh_host_ed25519_key.pub", hostPub, 0o644},
 		{"root/.ssh/authorized_keys", clientPub, 0o600},
 		{"home/admin/.ssh/authorized_keys", clientPub, 0o600},
 		{"etc/apt/sources.list", []byte(s.cfg.Mirrors.sourcesList()), 0o644},
-		{"etc/apt/apt.conf.d/01andromeda-proxy", []byte(aptProxyConf), 0o644},
+		{"etc/apt/apt.conf.d/01andromeda-proxy", []byte(aptProxyConfFor(proxy)), 0o644},
+	}, nil
+}
+
+// prepare writes what is made for the run into the (merged) tree.
+func (s *supervisor) prepare() error {
+	files, err := s.bootFiles(proxyAddr)
+	if err != nil {
+		return err
 	}
 	for _, f := range files {
 		p := filepath.Join(s.root, f.path)
@@ -410,7 +451,7 @@ func (s *supervisor) waitReady(ctx context.Context) error {
 // execInside runs cmd over SSH straight into the namespace (not through
 // the forwarder), returning its stdout whatever its exit status.
 func (s *supervisor) execInside(ctx context.Context, cfg *ssh.ClientConfig, cmd string) (string, error) {
-	conn, err := s.ns.Load().dial(ctx, "127.0.0.1:22")
+	conn, err := s.dialSSH(ctx)
 	if err != nil {
 		return "", err
 	}
@@ -436,6 +477,14 @@ func (s *supervisor) execInside(ctx context.Context, cfg *ssh.ClientConfig, cmd 
 	return string(out), err
 }
 
+// dialSSH connects to andromeda's sshd.
+func (s *supervisor) dialSSH(ctx context.Context) (net.Conn, error) {
+	if s.vm != nil {
+		return s.vm.dialSSH(ctx)
+	}
+	return s.ns.Load().dial(ctx, "127.0.0.1:22")
+}
+
 func (s *supervisor) forwardSSH() {
 	for {
 		c, err := s.sshL.Accept()
@@ -445,7 +494,7 @@ func (s *supervisor) forwardSSH() {
 		go func() {
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
-			in, err := s.ns.Load().dial(ctx, "127.0.0.1:22")
+			in, err := s.dialSSH(ctx)
 			if err != nil {
 				s.log.Printf("forward ssh: %v", err)
 				c.Close()
@@ -479,7 +528,7 @@ func (s *supervisor) loop() {
 			if code := exitCode(err); code == 133 {
 				// `systemctl reboot` inside: come back on the same overlay.
 				s.log.Printf("andromeda rebooted itself")
-				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+				ctx, cancel := context.WithTimeout(context.Background(), s.bootTimeout())
 				if err := s.boot(ctx, false); err != nil {
 					s.log.Printf("reboot: %v", err)
 					s.state = "off"
@@ -495,7 +544,7 @@ func (s *supervisor) loop() {
 				r.reply <- s.state
 			case "reset":
 				s.stopNspawn()
-				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+				ctx, cancel := context.WithTimeout(context.Background(), s.bootTimeout())
 				err := s.boot(ctx, true)
 				cancel()
 				if err != nil {
@@ -547,6 +596,10 @@ func (s *supervisor) serveControl(ctl chan<- ctlReq) {
 // the container's init (which ends every process of its PID namespace)
 // and nspawn.
 func (s *supervisor) stopNspawn() {
+	if s.vm != nil {
+		s.stopVM()
+		return
+	}
 	if s.nspawn == nil {
 		return
 	}
@@ -598,6 +651,9 @@ func (s *supervisor) teardown() {
 	}
 	if s.disk != nil {
 		s.disk.detach()
+	}
+	if s.vm != nil {
+		s.vm.console.close()
 	}
 	if s.proxyL != nil {
 		s.proxyL.Close()

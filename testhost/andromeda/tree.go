@@ -175,6 +175,10 @@ func pruneTrees(dir string, keep tree) {
 		if i := strings.Index(n, "."); i > 0 {
 			key = n[:i]
 		}
+		// A VM's base image (KEY-vm-HASH.img) goes with its tree.
+		if i := strings.Index(key, "-vm-"); i > 0 {
+			key = key[:i]
+		}
 		if inUse[key] {
 			continue
 		}
