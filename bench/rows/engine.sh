@@ -8,7 +8,8 @@
 #
 # Every session starts with an empty HOME, so no one's login files weigh
 # on either side. ttyrec and asciinema record only on a terminal: they run
-# under script(1), as a user at a terminal would run them.
+# under script(1), as a user at a terminal would run them. runbook's
+# recording is removed before each run (runbook refuses to overwrite one).
 
 engine_bench_main() {
 	local need
@@ -44,7 +45,7 @@ LUA
 	local cmd
 	for cmd in true /bin/true; do
 		row "sh(\"$cmd\") x$n, recorded" 0 \
-			"HOME=$eb/home N=$n CMD=$cmd $RUNBOOK $eb/loop.lua --quiet --record $eb/loop.ttyrec" \
+			"rm -f $eb/loop.ttyrec*; HOME=$eb/home N=$n CMD=$cmd $RUNBOOK $eb/loop.lua --quiet --record $eb/loop.ttyrec" \
 			"expect+bash loop" "HOME=$eb/home expect $eb/loop.exp $n $cmd" \
 			"script per command" "for i in \$(seq $n); do script -q -c $cmd /dev/null; done >/dev/null"
 	done
@@ -54,7 +55,7 @@ LUA
 	local size
 	size=$(stat -c %s "$big")
 	row "sh(\"cat 200MB\"), recorded" "$size" \
-		"HOME=$eb/home FILE=$big $RUNBOOK $eb/cat.lua --quiet --record $eb/cat.ttyrec" \
+		"rm -f $eb/cat.ttyrec*; HOME=$eb/home FILE=$big $RUNBOOK $eb/cat.lua --quiet --record $eb/cat.ttyrec" \
 		"script -c cat" "script -q -c 'cat $big' /dev/null >/dev/null" \
 		"ttyrec -e cat" "script -qec \"ttyrec -e 'cat $big' $eb/peer.ttyrec\" /dev/null >/dev/null" \
 		"asciinema rec -c cat" "script -qec \"asciinema rec -q --overwrite -c 'cat $big' $eb/peer.cast\" /dev/null >/dev/null"
