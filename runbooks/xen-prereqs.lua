@@ -71,14 +71,11 @@ local function from(opts)
   return opts
 end
 
--- The Xen packages were installed in this run: the initramfs is made again.
-local initramfs_stale = false
-
 step("Install the Xen hypervisor and tools", function()
   comment("Xen comes as one metapackage that pulls in the hypervisor, its tools and the grub integration.")
   comment("The guide took it from stretch-backports, for a newer Xen; where the host has no backports, its release's own Xen will do.")
   comment("The metapackage was xen-linux-system-amd64 up to stretch; later releases call it xen-system-amd64.")
-  initramfs_stale = apt.install(xen_package(), from({ update = true }))
+  apt.install(xen_package(), from({ update = true }))
 end)
 
 step("Boot Xen first", function()
@@ -127,8 +124,13 @@ step("Silence grub's warning about the default entry", function()
 end)
 
 step("Regenerate the initramfs and the boot menu", function()
-  comment("Xen's packages bring kernel modules the initramfs must hold, for every installed kernel.")
-  if initramfs_stale then sh("update-initramfs -u -k all") end
+  comment("The guide makes every kernel's initramfs again once Xen is installed. Here that happens whenever an" ..
+    " initramfs is older than Xen's installation (the date of its package's file list) or than initramfs-tools'" ..
+    " configuration and hooks, so a run stopped before this step leaves the work to the next one.")
+  file.rebuild("/boot/initrd.img-*", {
+    from = { "/var/lib/dpkg/info/" .. xen_package() .. ".list", "/etc/initramfs-tools", "/usr/share/initramfs-tools" },
+    by = "update-initramfs -u -k all",
+  })
   comment("grub.cfg is made from /etc/default/grub and the scripts in /etc/grub.d: whenever they are newer, update-grub" ..
     " makes it again, even when an earlier run changed them and stopped before this step.")
   file.rebuild("/boot/grub/grub.cfg", { from = { grub_default, "/etc/default/grub.d", "/etc/grub.d" }, by = "update-grub" })

@@ -3,6 +3,7 @@ package stdlib
 import (
 	"bytes"
 	"fmt"
+	"path"
 	"regexp"
 	"strings"
 
@@ -644,7 +645,9 @@ var _ = document("file", "rebuild", `file.rebuild(target, {from={paths...}, by=C
 	`Makes sure the generated file target is newer than every path in from (a directory with
 everything in it), by typing the command by when it is not, or when target is missing: the
 guide's update-grub, run whenever /etc/default/grub is newer than /boot/grub/grub.cfg, even if an
-earlier run changed it and stopped before regenerating. The command must leave target newer.`)
+earlier run changed it and stopped before regenerating. The command must leave target newer.
+The last part of target may hold * and ? (/boot/initrd.img-*, one per kernel): then every file
+it matches must be newer, and at least one must exist.`)
 
 func (m *Modules) fileRebuild(L *lua.LState) int {
 	o := m.newOp(L, "file.rebuild", "")
@@ -663,14 +666,27 @@ func (m *Modules) fileRebuild(L *lua.LState) int {
 			o.fail("from= paths must be absolute: %q", f)
 		}
 	}
-	o.intent(Intent{Text: fmt.Sprintf("%s made again by %s whenever %s changed", p, by, quoted(from)), Path: p})
+	glob, err := rebuildGlob(p)
+	if err != nil {
+		o.fail("%v", err)
+	}
+	what := p
+	if glob != "" {
+		what = "every " + p
+	}
+	o.intent(Intent{Text: fmt.Sprintf("%s made again by %s whenever %s changed", what, by, quoted(from)), Path: p})
 	if o.planned(opt.notify(), by) {
 		L.Push(lua.LTrue)
 		return 1
 	}
 	stale := func() string {
-		out, code := o.exec("t="+shellquote.Quote(p)+"; [ -e \"$t\" ] || { echo \"$t is missing\"; exit 0; }; find "+shellquote.Join(from)+
-			" -newer \"$t\" -print 2>/dev/null | head -n 1", nil)
+		probe := "t=" + shellquote.Quote(p) + "; [ -e \"$t\" ] || { echo \"$t is missing\"; exit 0; }; find " + shellquote.Join(from) +
+			" -newer \"$t\" -print 2>/dev/null | head -n 1"
+		if glob != "" {
+			probe = "set -- " + glob + "; [ -e \"$1\" ] || { echo " + shellquote.Quote("no file matches "+p) + "; exit 0; }; " +
+				"for t; do find " + shellquote.Join(from) + " -newer \"$t\" -print 2>/dev/null | head -n 1; done | head -n 1"
+		}
+		out, code := o.exec(probe, nil)
 		if code != 0 {
 			o.fail("reading state failed (exit %d)", code)
 		}
@@ -709,4 +725,36 @@ func (m *Modules) fileRebuild(L *lua.LState) int {
 	}
 	L.Push(o.done(true, opt.notify()))
 	return 1
+}
+
+// rebuildGlob is file.rebuild's target as a shell pattern when its last
+// part holds * or ? (the rest quoted), "" for a plain path. A pattern
+// anywhere else, or brackets, are refused: what a target matches must be
+// plain to read.
+func rebuildGlob(p string) (string, error) {
+	dir, base := path.Split(p)
+	if strings.ContainsAny(dir, "*?[") || strings.ContainsAny(base, "[]") {
+		return "", fmt.Errorf("target %q: only its last part may hold a pattern, of * and ? alone", p)
+	}
+	if !strings.ContainsAny(base, "*?") {
+		return "", nil
+	}
+	var b strings.Builder
+	b.WriteString(shellquote.Quote(dir))
+	lit := ""
+	for _, r := range base {
+		if r == '*' || r == '?' {
+			if lit != "" {
+				b.WriteString(shellquote.Quote(lit))
+				lit = ""
+			}
+			b.WriteRune(r)
+			continue
+		}
+		lit += string(r)
+	}
+	if lit != "" {
+		b.WriteString(shellquote.Quote(lit))
+	}
+	return b.String(), nil
 }

@@ -165,6 +165,7 @@ var guideMutations = []guideMutation{
 	{runbook: "xen-prereqs", mutation: mutation{"local value", `local dummy = params.private_bridge .. "-dummy"`, `local dummy = params.private_bridge .. "-dum"`, 6}},
 	{runbook: "xen-prereqs", mutation: mutation{"stdlib option dropped", `systemd.disable("dnsmasq.service", { now = true })`, `systemd.disable("dnsmasq.service")`, 7}},
 	{runbook: "xen-prereqs", mutation: mutation{"helper's argument", `net.cidr_host(params.private_net, -2)`, `net.cidr_host(params.private_net, -3)`, 7}},
+	{runbook: "xen-prereqs", mutation: mutation{"rebuild command", `by = "update-initramfs -u -k all"`, `by = "update-initramfs -u"`, 5}},
 	{runbook: "xen-prereqs", mutation: mutation{"drop a command", "  systemd.enable(\"nftables.service\")\n", "", 8}},
 	{runbook: "xen-prereqs", mutation: mutation{"boolean default", `masquerade = { default = true`, `masquerade = { default = false`, 8}},
 	{runbook: "xen-prereqs", mutation: mutation{"swap two commands",
