@@ -204,6 +204,7 @@ func diffLines(a, b string) string {
 // `runbook rec --host andromeda`, drafted, and the draft run on a fresh
 // andromeda twice.
 func TestRecDraftOnAndromeda(t *testing.T) {
+	testenv.Program(t, "ttyplay")
 	h := andromeda.ResetShared(t)
 	bin := buildRunbook(t)
 	dir := t.TempDir()
@@ -212,7 +213,7 @@ func TestRecDraftOnAndromeda(t *testing.T) {
 	before := state(t, h)
 
 	start := time.Now()
-	p := startPane(t, dir, home, bin+" rec grub.ttyrec --host andromeda --ssh-config "+h.SSHConfig()+" --title 'Grub and packages'; echo EXIT=$?")
+	p := startPane(t, dir, home, bin+" rec grub.ttyrec --host andromeda --ssh-config "+h.SSHConfig()+" --title 'Grub and packages' --idle-limit 2s; echo EXIT=$?")
 	s := &session{pane: p, index: recording.IndexPath(rec)}
 	p.waitScreen("runbook rec: recording andromeda")
 	s.waitPrompt()
@@ -236,14 +237,19 @@ func TestRecDraftOnAndromeda(t *testing.T) {
 	if e := s.cmd("systemctl enable systemd-networkd"); e != 0 {
 		t.Fatalf("systemctl enable: exit %d\n%s", e, p.screen())
 	}
-	// A pause of 5 s: nothing of it may be on the recording's timeline.
+	// A real pause of 20 s: nothing of it may be on the recording's
+	// timeline. The recorder's pause holds the 20 s between PAUSED shown
+	// and the keys that end it, and lies within the time from the keys
+	// that start it to "recording again" shown.
+	pauseOuter := time.Now()
 	p.keys(`C-\`, "p")
 	p.waitShown("PAUSED")
 	paused := time.Now()
-	time.Sleep(5 * time.Second)
+	time.Sleep(pauseHeld)
 	p.keys(`C-\`, "p")
 	pauseSeen := time.Since(paused)
 	p.waitShown("recording again")
+	outer := time.Since(pauseOuter)
 	p.keys(`C-\`, "m")
 	p.waitShown("marker name")
 	p.typ("Grub")
@@ -335,8 +341,16 @@ func TestRecDraftOnAndromeda(t *testing.T) {
 			idle += pz.Cut.Duration()
 		}
 	}
-	if cut < 5*time.Second {
-		t.Errorf("pauses %+v: want the 5 s pause cut out", ix.Pauses)
+	if cut < pauseHeld || cut > outer {
+		t.Errorf("pauses %+v: %s cut, want the pause's: at least the %s it was held, at most the %s from its keys to its end shown", ix.Pauses, cut, pauseHeld, outer)
+	}
+	// Nothing over the idle limit is left on the timeline, and ttyplay
+	// plays it through.
+	if g, at := longestGap(t, rec); g > 2*time.Second+time.Millisecond {
+		t.Errorf("a gap of %s at %s: over the idle limit of 2 s", g, at)
+	}
+	if out, err := exec.Command("ttyplay", "-n", rec).CombinedOutput(); err != nil || !bytes.Contains(out, []byte("vim-tiny")) {
+		t.Errorf("ttyplay -n: %v\n%.2000q", err, out)
 	}
 	// The recording's duration excludes the pause: its timeline plus
 	// what was cut is at most the wall-clock time the session took.
@@ -344,8 +358,8 @@ func TestRecDraftOnAndromeda(t *testing.T) {
 	if dur+cut+idle > wall {
 		t.Errorf("the recording lasts %s, %s cut: more than the %s the session took", dur, cut+idle, wall)
 	}
-	t.Logf("session %s (wall clock, from tmux start to exit seen), recording %s, pause cut %s (the test held it %s), other cuts %s; wall - recording - pause = %s",
-		wall.Round(time.Millisecond), dur.Round(time.Millisecond), cut.Round(time.Millisecond), pauseSeen.Round(time.Millisecond), idle, (wall - dur - cut).Round(time.Millisecond))
+	t.Logf("session %s (wall clock, from tmux start to exit seen), recording %s, pause cut %s (the test held it %s, %s from its keys to its end shown), other cuts %s; wall - recording - pause = %s",
+		wall.Round(time.Millisecond), dur.Round(time.Millisecond), cut.Round(time.Millisecond), pauseSeen.Round(time.Millisecond), outer.Round(time.Millisecond), idle, (wall - dur - cut).Round(time.Millisecond))
 
 	// The edited file is named in the index; what it held is in the
 	// side file only.
@@ -434,8 +448,11 @@ func grubOf(t *testing.T, h *andromeda.Host) string {
 	return string(res.Stdout)
 }
 
-// duration is the time from the recording's first frame to its last.
-func duration(t *testing.T, rec string) time.Duration {
+// pauseHeld is how long the hand session holds its pause.
+const pauseHeld = 20 * time.Second
+
+// frameTimes are the times of rec's frames, in order.
+func frameTimes(t *testing.T, rec string) []time.Duration {
 	t.Helper()
 	f, err := os.Open(rec)
 	if err != nil {
@@ -443,15 +460,32 @@ func duration(t *testing.T, rec string) time.Duration {
 	}
 	defer f.Close()
 	rd := recording.NewReader(f, rec)
-	var first, last time.Duration
-	for n := 0; ; n++ {
+	var times []time.Duration
+	for {
 		fr, err := rd.Next()
 		if err != nil {
-			return last - first
+			return times
 		}
-		if n == 0 {
-			first = fr.Time()
-		}
-		last = fr.Time()
+		times = append(times, fr.Time())
 	}
+}
+
+// longestGap is the longest time between two frames of rec, and where.
+func longestGap(t *testing.T, rec string) (gap, at time.Duration) {
+	times := frameTimes(t, rec)
+	for i := 1; i < len(times); i++ {
+		if times[i]-times[i-1] > gap {
+			gap, at = times[i]-times[i-1], times[i-1]
+		}
+	}
+	return gap, at
+}
+
+// duration is the time from the recording's first frame to its last.
+func duration(t *testing.T, rec string) time.Duration {
+	times := frameTimes(t, rec)
+	if len(times) == 0 {
+		return 0
+	}
+	return times[len(times)-1] - times[0]
 }
