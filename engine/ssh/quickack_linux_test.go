@@ -20,12 +20,17 @@ func TestQuickAckConn(t *testing.T) {
 	for i := range want {
 		want[i] = byte(i * 7)
 	}
+	// The server closes only once the client has looked: a FIN puts
+	// the kernel's delayed-ACK state back to interactive (tcp_fin), which
+	// would read as TCP_QUICKACK off whatever the reads did.
+	looked := make(chan struct{})
 	go func() {
 		c, err := ln.Accept()
 		if err != nil {
 			return
 		}
 		c.Write(want)
+		<-looked
 		c.Close()
 	}()
 	raw, err := net.Dial("tcp", ln.Addr().String())
@@ -52,12 +57,18 @@ func TestQuickAckConn(t *testing.T) {
 	if _, ok := c.(*quickAckConn); !ok {
 		t.Fatalf("quickAck(%T) = %T, want the wrapper", raw, c)
 	}
-	got, err := io.ReadAll(c)
+	got := make([]byte, len(want))
+	n, err := io.ReadFull(c, got)
 	if err != nil || string(got) != string(want) {
-		t.Fatalf("read %d bytes (%v), want the %d sent", len(got), err, len(want))
+		close(looked)
+		t.Fatalf("read %d bytes (%v), want the %d sent", n, err, len(want))
 	}
 	if quick() != 1 {
 		t.Error("TCP_QUICKACK is off after the reads: ACKs are still delayed")
+	}
+	close(looked)
+	if rest, err := io.ReadAll(c); err != nil || len(rest) != 0 {
+		t.Errorf("after the data: %d more bytes, %v; want EOF", len(rest), err)
 	}
 
 	a, b := net.Pipe()
