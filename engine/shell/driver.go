@@ -17,7 +17,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"github.com/runbook-dev/runbook/internal/shellquote"
 	"io"
 	"strconv"
 	"strings"
@@ -26,6 +25,7 @@ import (
 
 	"github.com/runbook-dev/runbook/engine/target"
 	"github.com/runbook-dev/runbook/internal/secret"
+	"github.com/runbook-dev/runbook/internal/shellquote"
 )
 
 // Options say how to start the session.
@@ -591,15 +591,34 @@ func (d *Driver) send(ctx context.Context, s string) error {
 	}()
 	select {
 	case err := <-errc:
-		if err != nil {
-			return fmt.Errorf("type into the session: %w", err)
-		}
-		return nil
+		return typedErr(err)
 	case <-ctx.Done():
-		return ctx.Err()
 	case <-d.done:
-		return ErrEnded
 	}
+	// Cancelled while typing: the bytes may be in the terminal already
+	// (the goroutine has not said so yet), the command running. A write
+	// that finishes soon wins, so the caller interrupts what it started;
+	// one the shell does not take in that time is given up.
+	if ctx.Err() != nil {
+		select {
+		case err := <-errc:
+			return typedErr(err)
+		case <-d.done:
+		case <-time.After(sendGrace):
+		}
+		return ctx.Err()
+	}
+	return ErrEnded
+}
+
+// sendGrace is how long a cancelled send waits for its write to finish.
+const sendGrace = 2 * time.Second
+
+func typedErr(err error) error {
+	if err != nil {
+		return fmt.Errorf("type into the session: %w", err)
+	}
+	return nil
 }
 
 // Err is why the session ended (ErrEnded when its shell exited, the
