@@ -3,7 +3,6 @@ package handrec
 import (
 	"context"
 	"fmt"
-	"github.com/runbook-dev/runbook/internal/shellquote"
 	"path"
 	"strconv"
 	"strings"
@@ -12,14 +11,18 @@ import (
 
 	"github.com/runbook-dev/runbook/engine/shell"
 	"github.com/runbook-dev/runbook/engine/target"
+	"github.com/runbook-dev/runbook/internal/shellquote"
 	"github.com/runbook-dev/runbook/recording"
 )
 
 // markEvent is one mark the shell printed, with where it came on the
-// recording's timeline.
+// recording's timeline and whether the recording was paused then (the
+// marks are handled later, on their own goroutine, when a pause key
+// typed since may have been seen).
 type markEvent struct {
-	m  shell.Mark
-	at time.Duration
+	m      shell.Mark
+	at     time.Duration
+	paused bool
 }
 
 // commands follows the shell's marks and keeps what the index says of
@@ -32,7 +35,6 @@ type commands struct {
 	home    string
 	editors []string
 	changed func() // the index should be written again
-	paused  func() bool
 
 	mu       sync.Mutex
 	list     []recording.Command
@@ -79,7 +81,7 @@ func (c *commands) handle(ctx context.Context, ev markEvent) {
 	case shell.MarkAsk:
 		phase, _, _ := strings.Cut(m.Arg, ".")
 		if phase == "pre" {
-			c.begin(ev.at) // held before it runs: it starts now
+			c.begin(ev.at, ev.paused) // held before it runs: it starts now
 			c.readBefore(ctx)
 		} else {
 			c.readAfter(ctx)
@@ -89,7 +91,7 @@ func (c *commands) handle(ctx context.Context, ev markEvent) {
 		c.mu.Unlock()
 		c.ack(ctx, m.Arg)
 	case shell.MarkStart:
-		c.begin(ev.at)
+		c.begin(ev.at, ev.paused)
 		c.mu.Lock()
 		c.lastKind = m.Kind
 		c.mu.Unlock()
@@ -110,14 +112,15 @@ func (c *commands) handle(ctx context.Context, ev markEvent) {
 }
 
 // begin starts the command whose text and directory the marks just gave,
-// once (a held command begins at its ask, then gets its start mark).
-func (c *commands) begin(at time.Duration) {
+// once (a held command begins at its ask, then gets its start mark); a
+// command begun while the recording was paused is not kept.
+func (c *commands) begin(at time.Duration, paused bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.lastKind != shell.MarkCommand && c.lastKind != shell.MarkDir {
 		return
 	}
-	if c.frozen || c.paused != nil && c.paused() {
+	if c.frozen || paused {
 		// Not recorded: not in the index either.
 		c.lastKind = shell.MarkStart
 		c.running = -1

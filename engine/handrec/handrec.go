@@ -18,12 +18,10 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/runbook-dev/runbook/engine"
@@ -227,7 +225,6 @@ func (r *recorder) shellSession(ctx context.Context) (sess *session, rm func(), 
 	}
 	rm = func() { t.Exec(context.WithoutCancel(ctx), "rm -rf -- "+shellquote.Quote(dir), nil) }
 	r.cmds = newCommands(t, dir, home, r.o.Editors, func() { r.writeIndex(false) })
-	r.cmds.paused = r.tape.isPaused
 	events := make(chan markEvent, 4096)
 	handled := make(chan struct{})
 	go func() {
@@ -242,7 +239,7 @@ func (r *recorder) shellSession(ctx context.Context) (sess *session, rm func(), 
 		OnMark: func(m shell.Mark) {
 			switch m.Kind {
 			case shell.MarkDir, shell.MarkCommand, shell.MarkAsk, shell.MarkStart, shell.MarkEnd:
-				events <- markEvent{m: m, at: r.tape.Elapsed()}
+				events <- markEvent{m: m, at: r.tape.Elapsed(), paused: r.tape.isPaused()}
 			}
 		},
 	}, r.tape)
@@ -413,38 +410,21 @@ func (r *recorder) followWindow(sess *session) func() {
 	if r.o.WindowSize == nil {
 		return func() {}
 	}
-	ch := make(chan os.Signal, 1)
-	signal.Notify(ch, syscall.SIGWINCH)
-	done := make(chan struct{})
-	go func() {
-		lastC, lastR := r.o.Cols, r.o.Rows
-		for {
-			select {
-			case <-ch:
-				c, rows, err := r.o.WindowSize()
-				if err != nil || c <= 0 || rows <= 0 || (c == lastC && rows == lastR) {
-					continue
-				}
-				if sess.resize(c, rows) != nil {
-					continue
-				}
-				lastC, lastR = c, rows
-				r.tape.resize(rows)
-				if !r.tape.isStopped() {
-					r.addMarker(fmt.Sprintf("resize %dx%d", c, rows))
-				}
-			case <-done:
-				return
-			}
+	lastC, lastR := r.o.Cols, r.o.Rows
+	return engine.OnWindowChange(func() {
+		c, rows, err := r.o.WindowSize()
+		if err != nil || c <= 0 || rows <= 0 || (c == lastC && rows == lastR) {
+			return
 		}
-	}()
-	var once sync.Once
-	return func() {
-		once.Do(func() {
-			signal.Stop(ch)
-			close(done)
-		})
-	}
+		if sess.resize(c, rows) != nil {
+			return
+		}
+		lastC, lastR = c, rows
+		r.tape.resize(rows)
+		if !r.tape.isStopped() {
+			r.addMarker(fmt.Sprintf("resize %dx%d", c, rows))
+		}
+	})
 }
 
 // FileName is the default recording name: recordings/rec-HOST-STAMP.ttyrec.
