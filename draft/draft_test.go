@@ -113,8 +113,9 @@ func TestLineOps(t *testing.T) {
 		{"1\n2\n3\n4\n", "5\n6\n7\n8\n", 0},        // more than a few lines
 		{"x\ny\nx\n", "x\ny\n", 0},                 // removing one of two equal lines
 		{"#Port 22\nX=1\n", "Port 2222\nX=1\n", 1}, // a commented line set
-		{"k=1\nk=2\n", "k=1\nk=3\n", 1},            // the last match is the one replaced
-		{"k=1\nk=2\n", "k=3\nk=2\n", 0},            // not the last: file.line would edit another
+		{"k=1\nk=2\n", "k=1\nk=3\n", 1},            // two lines share the key: matched whole
+		{"k=1\nk=2\n", "k=3\nk=2\n", 1},            // the first of them alike
+		{"k=1\nk=1\n", "k=1\nk=3\n", 0},            // one of two equal lines: file.line edits both
 	} {
 		ops := lineOps(c.before, c.after)
 		if len(ops) != c.want {

@@ -9,7 +9,9 @@ import (
 	"strings"
 
 	"github.com/runbook-dev/runbook/internal/cmdline"
+	"github.com/runbook-dev/runbook/internal/linediff"
 	"github.com/runbook-dev/runbook/recording"
+	"github.com/runbook-dev/runbook/stdlib"
 )
 
 // maxLineOps is how many file.line calls a change may take before the
@@ -92,8 +94,8 @@ func (d *drafter) fileOp(e recording.Edit) []string {
 // lineOp is one file.line call.
 type lineOp struct {
 	line   string
-	regexp string // replace the last line matching it (or remove: absent)
-	after  string // insert after the last line matching it
+	regexp string // replace every line matching it (or remove: absent)
+	after  string // insert after every line matching it
 	absent bool
 }
 
@@ -125,18 +127,18 @@ func lineOps(before, after string) []lineOp {
 		return nil
 	}
 	var ops []lineOp
-	for _, h := range hunks(a, b) {
-		old, neu := a[h.i1:h.i2], b[h.j1:h.j2]
+	for _, h := range linediff.Hunks(a, b) {
+		old, neu := a[h.A0:h.A1], b[h.B0:h.B1]
 		switch {
 		case len(old) == len(neu):
 			for k := range old {
-				ops = append(ops, lineOp{line: neu[k], regexp: keyRegexp(old[k], neu[k])})
+				ops = append(ops, lineOp{line: neu[k], regexp: keyRegexp(a, old[k], neu[k])})
 			}
 		case len(old) == 0:
 			for k, l := range neu {
 				op := lineOp{line: l}
-				switch j := h.j1 + k; {
-				case h.i1 == len(a):
+				switch j := h.B0 + k; {
+				case h.A0 == len(a):
 					// At the end: file.line's default.
 				case j == 0:
 					return nil // at the very start: no line to go after
@@ -157,91 +159,63 @@ func lineOps(before, after string) []lineOp {
 		return nil
 	}
 	once := apply(a, ops)
-	if once == nil || !equal(once, b) {
+	if once == nil || !slices.Equal(once, b) {
 		return nil
 	}
-	if twice := apply(once, ops); twice == nil || !equal(twice, b) {
+	if twice := apply(once, ops); twice == nil || !slices.Equal(twice, b) {
 		return nil
 	}
 	return ops
 }
 
 // keyRegexp matches the line old became new by what they share before
-// the value (`GRUB_TIMEOUT=`, `PermitRootLogin `), else old exactly.
-func keyRegexp(old, neu string) string {
-	if i := strings.IndexAny(neu, "=: \t"); i > 0 {
-		key := neu[:i+1]
-		if strings.HasPrefix(old, key) {
-			return "^" + regexp.QuoteMeta(key)
+// the value (`GRUB_TIMEOUT=`, `PermitRootLogin `) when no other line of
+// the file ls has that key, else old exactly: file.line replaces every
+// line its regexp matches.
+func keyRegexp(ls []string, old, neu string) string {
+	exact := "^" + regexp.QuoteMeta(old) + "$"
+	i := strings.IndexAny(neu, "=: \t")
+	if i <= 0 || !strings.HasPrefix(old, neu[:i+1]) {
+		return exact
+	}
+	key := neu[:i+1]
+	n := 0
+	for _, l := range ls {
+		if strings.HasPrefix(l, key) {
+			n++
 		}
 	}
-	return "^" + regexp.QuoteMeta(old) + "$"
+	if n > 1 {
+		return exact
+	}
+	return "^" + regexp.QuoteMeta(key)
 }
 
-// apply does what file.line does with ops (stdlib/file.go): the last
-// line matching regexp is replaced (or every one removed); a line
-// already there is left; otherwise it goes after the last line matching
-// after, or at the end. nil when an op would fail.
+// apply does what file.line does with ops (stdlib.LineEdit) to the
+// lines ls of a file that ends in a newline; nil when an op would fail.
 func apply(ls []string, ops []lineOp) []string {
-	out := append([]string(nil), ls...)
+	text := []byte(strings.Join(ls, "\n") + "\n")
+	if len(ls) == 0 {
+		text = nil
+	}
 	for _, op := range ops {
-		var re *regexp.Regexp
+		e := stdlib.LineEdit{Line: op.line, Absent: op.absent}
+		var err error
 		if op.regexp != "" {
-			var err error
-			if re, err = regexp.Compile(op.regexp); err != nil {
+			if e.Match, err = regexp.Compile(op.regexp); err != nil {
 				return nil
 			}
 		}
-		if op.absent {
-			var keep []string
-			for _, l := range out {
-				if !re.MatchString(l) {
-					keep = append(keep, l)
-				}
-			}
-			out = keep
-			continue
-		}
-		if at := lastMatch(out, re); at >= 0 {
-			out[at] = op.line
-			continue
-		}
-		if slices.Index(out, op.line) >= 0 {
-			continue
-		}
-		pos := len(out)
 		if op.after != "" {
-			if at := lastMatch(out, regexp.MustCompile(op.after)); at >= 0 {
-				pos = at + 1
+			if e.After, err = regexp.Compile(op.after); err != nil {
+				return nil
 			}
 		}
-		out = append(out[:pos], append([]string{op.line}, out[pos:]...)...)
-	}
-	return out
-}
-
-func lastMatch(ls []string, re *regexp.Regexp) int {
-	if re == nil {
-		return -1
-	}
-	for i := len(ls) - 1; i >= 0; i-- {
-		if re.MatchString(ls[i]) {
-			return i
+		if text, err = e.Apply(text); err != nil {
+			return nil
 		}
 	}
-	return -1
-}
-
-func equal(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
+	return splitLines(string(text))
 }
 
 func splitLines(s string) []string {
@@ -249,56 +223,4 @@ func splitLines(s string) []string {
 		return nil
 	}
 	return strings.Split(strings.TrimSuffix(s, "\n"), "\n")
-}
-
-// hunk is a changed stretch: a[i1:i2] became b[j1:j2].
-type hunk struct{ i1, i2, j1, j2 int }
-
-// hunks diffs two line lists (longest common subsequence).
-func hunks(a, b []string) []hunk {
-	n, m := len(a), len(b)
-	l := make([][]int, n+1)
-	for i := range l {
-		l[i] = make([]int, m+1)
-	}
-	for i := n - 1; i >= 0; i-- {
-		for j := m - 1; j >= 0; j-- {
-			if a[i] == b[j] {
-				l[i][j] = l[i+1][j+1] + 1
-			} else {
-				l[i][j] = max(l[i+1][j], l[i][j+1])
-			}
-		}
-	}
-	var out []hunk
-	i, j := 0, 0
-	cur := hunk{-1, -1, -1, -1}
-	flush := func() {
-		if cur.i1 >= 0 {
-			out = append(out, cur)
-			cur = hunk{-1, -1, -1, -1}
-		}
-	}
-	for i < n || j < m {
-		switch {
-		case i < n && j < m && a[i] == b[j]:
-			flush()
-			i++
-			j++
-		case j < m && (i == n || l[i][j+1] > l[i+1][j]):
-			if cur.i1 < 0 {
-				cur = hunk{i, i, j, j}
-			}
-			j++
-			cur.j2 = j
-		default:
-			if cur.i1 < 0 {
-				cur = hunk{i, i, j, j}
-			}
-			i++
-			cur.i2 = i
-		}
-	}
-	flush()
-	return out
 }

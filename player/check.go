@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/runbook-dev/runbook/internal/linediff"
 	"github.com/runbook-dev/runbook/recording"
 )
 
@@ -330,8 +331,8 @@ func sections(s string) []section {
 	return out
 }
 
-// diffLines is a small line diff (longest common subsequence): "-" for
-// lines only in a, "+" only in b, unchanged lines left out.
+// diffLines is a small line diff: "-" for lines only in a, "+" only in
+// b, unchanged lines left out.
 func diffLines(a, b []string) string {
 	if slices.Equal(a, b) {
 		return ""
@@ -340,32 +341,10 @@ func diffLines(a, b []string) string {
 	if n*m > 4_000_000 {
 		return fmt.Sprintf("  (%d lines → %d lines)\n", n, m)
 	}
-	l := make([][]int, n+1)
-	for i := range l {
-		l[i] = make([]int, m+1)
-	}
-	for i := n - 1; i >= 0; i-- {
-		for j := m - 1; j >= 0; j-- {
-			if a[i] == b[j] {
-				l[i][j] = l[i+1][j+1] + 1
-			} else {
-				l[i][j] = max(l[i+1][j], l[i][j+1])
-			}
-		}
-	}
 	var out strings.Builder
-	i, j := 0, 0
-	for i < n || j < m {
-		switch {
-		case i < n && j < m && a[i] == b[j]:
-			i++
-			j++
-		case j < m && (i == n || l[i][j+1] > l[i+1][j]):
-			fmt.Fprintf(&out, "  + %s\n", b[j])
-			j++
-		default:
-			fmt.Fprintf(&out, "  - %s\n", a[i])
-			i++
+	for _, e := range linediff.Lines(a, b) {
+		if e.Kind != ' ' {
+			fmt.Fprintf(&out, "  %c %s\n", e.Kind, e.Text)
 		}
 	}
 	return out.String()

@@ -3,17 +3,17 @@ package stdlib
 import (
 	"fmt"
 	"strings"
+
+	"github.com/runbook-dev/runbook/internal/linediff"
 )
 
 // A unified diff written here rather than borrowed: the stdlib must show
 // exactly what an operation changes, the way `diff -u` would, and it only
 // ever compares two small texts.
 
-// edit is one line of an edit script: ' ' kept, '-' removed, '+' added.
-type edit struct {
-	kind byte
-	text string // the line, with its "\n" unless it is a last line without one
-}
+// edit is one line of an edit script: ' ' kept, '-' removed, '+' added;
+// its text keeps its "\n" unless it is a last line without one.
+type edit = linediff.Edit
 
 // splitLines cuts b into lines that keep their "\n", so a last line
 // without one differs from the same line with one.
@@ -28,127 +28,6 @@ func splitLines(b []byte) []string {
 		}
 		out = append(out, s[:i+1])
 		s = s[i+1:]
-	}
-	return out
-}
-
-// diffLines returns an edit script turning a into b: common head and tail
-// first (line edits in long files are cheap), Myers in between.
-func diffLines(a, b []string) []edit {
-	p := 0
-	for p < len(a) && p < len(b) && a[p] == b[p] {
-		p++
-	}
-	s := 0
-	for s < len(a)-p && s < len(b)-p && a[len(a)-1-s] == b[len(b)-1-s] {
-		s++
-	}
-	out := make([]edit, 0, len(a)+len(b)-p-s)
-	for _, l := range a[:p] {
-		out = append(out, edit{' ', l})
-	}
-	out = append(out, myers(a[p:len(a)-s], b[p:len(b)-s])...)
-	for _, l := range a[len(a)-s:] {
-		out = append(out, edit{' ', l})
-	}
-	return out
-}
-
-// maxEdits bounds the Myers search; past it the middle is shown as all
-// removed then all added, which is still a correct diff.
-const maxEdits = 2000
-
-// myers returns a shortest edit script turning a into b (Myers' O(ND)
-// algorithm), or all of a removed then all of b added past maxEdits.
-func myers(a, b []string) []edit {
-	if len(a) == 0 || len(b) == 0 {
-		return replaceAll(a, b)
-	}
-	trace, found := myersTrace(a, b)
-	if found < 0 {
-		return replaceAll(a, b)
-	}
-	return myersBacktrack(a, b, trace, found)
-}
-
-// replaceAll is the edit script that removes all of a then adds all of b.
-func replaceAll(a, b []string) []edit {
-	out := make([]edit, 0, len(a)+len(b))
-	for _, l := range a {
-		out = append(out, edit{'-', l})
-	}
-	for _, l := range b {
-		out = append(out, edit{'+', l})
-	}
-	return out
-}
-
-// myersTrace runs Myers' forward search, returning the furthest-reaching
-// x of each diagonal (offset by len(a)+len(b)) before each step d, and the
-// number of edits found, or -1 past maxEdits.
-func myersTrace(a, b []string) (trace [][]int, found int) {
-	n, m := len(a), len(b)
-	max := n + m
-	off := max
-	v := make([]int, 2*max+2)
-	for d := 0; d <= max && d <= maxEdits; d++ {
-		trace = append(trace, append([]int(nil), v...))
-		for k := -d; k <= d; k += 2 {
-			var x int
-			if k == -d || (k != d && v[off+k-1] < v[off+k+1]) {
-				x = v[off+k+1]
-			} else {
-				x = v[off+k-1] + 1
-			}
-			y := x - k
-			for x < n && y < m && a[x] == b[y] {
-				x++
-				y++
-			}
-			v[off+k] = x
-			if x >= n && y >= m {
-				return trace, d
-			}
-		}
-	}
-	return trace, -1
-}
-
-// myersBacktrack walks trace back from the end to recover the edit script
-// of found edits.
-func myersBacktrack(a, b []string, trace [][]int, found int) []edit {
-	off := len(a) + len(b)
-	var rev []edit
-	x, y := len(a), len(b)
-	for d := found; d >= 0; d-- {
-		v := trace[d]
-		k := x - y
-		var pk int
-		if k == -d || (k != d && v[off+k-1] < v[off+k+1]) {
-			pk = k + 1
-		} else {
-			pk = k - 1
-		}
-		px := v[off+pk]
-		py := px - pk
-		for x > px && y > py {
-			x--
-			y--
-			rev = append(rev, edit{' ', a[x]})
-		}
-		if d > 0 {
-			if x == px {
-				y--
-				rev = append(rev, edit{'+', b[y]})
-			} else {
-				x--
-				rev = append(rev, edit{'-', a[x]})
-			}
-		}
-	}
-	out := make([]edit, len(rev))
-	for i, e := range rev {
-		out[len(rev)-1-i] = e
 	}
 	return out
 }
@@ -175,7 +54,7 @@ func unified(oldName, newName string, old, new []byte, color bool) string {
 	if string(old) == string(new) {
 		return ""
 	}
-	es := diffLines(splitLines(old), splitLines(new))
+	es := linediff.Lines(splitLines(old), splitLines(new))
 	p := painter(color)
 	var sb strings.Builder
 	sb.WriteString(p.paint(colBold, "--- "+oldName) + "\n")
@@ -221,7 +100,7 @@ func (p painter) paint(c, s string) string {
 // kept lines.
 func nextHunk(es []edit, i, ctx int) (j, start, end int) {
 	j = i
-	for j < len(es) && es[j].kind == ' ' {
+	for j < len(es) && es[j].Kind == ' ' {
 		j++
 	}
 	if j == len(es) {
@@ -230,12 +109,12 @@ func nextHunk(es []edit, i, ctx int) (j, start, end int) {
 	start = max(j-ctx, i)
 	end = j
 	for end < len(es) {
-		if es[end].kind != ' ' {
+		if es[end].Kind != ' ' {
 			end++
 			continue
 		}
 		k := end
-		for k < len(es) && es[k].kind == ' ' {
+		for k < len(es) && es[k].Kind == ' ' {
 			k++
 		}
 		if k == len(es) || k-end > 2*ctx {
@@ -250,10 +129,10 @@ func nextHunk(es []edit, i, ctx int) (j, start, end int) {
 // sideLengths counts the lines es spans in the old text (a) and the new (b).
 func sideLengths(es []edit) (a, b int) {
 	for _, e := range es {
-		if e.kind != '+' {
+		if e.Kind != '+' {
 			a++
 		}
-		if e.kind != '-' {
+		if e.Kind != '-' {
 			b++
 		}
 	}
@@ -264,15 +143,15 @@ func sideLengths(es []edit) (a, b int) {
 // as diff does.
 func writeHunkLines(sb *strings.Builder, es []edit, p painter) {
 	for _, e := range es {
-		line := string(e.kind) + strings.TrimSuffix(e.text, "\n")
-		switch e.kind {
+		line := string(e.Kind) + strings.TrimSuffix(e.Text, "\n")
+		switch e.Kind {
 		case '-':
 			line = p.paint(colRed, line)
 		case '+':
 			line = p.paint(colGreen, line)
 		}
 		sb.WriteString(line + "\n")
-		if !strings.HasSuffix(e.text, "\n") {
+		if !strings.HasSuffix(e.Text, "\n") {
 			sb.WriteString("\\ No newline at end of file\n")
 		}
 	}

@@ -75,6 +75,23 @@ type lineSpec struct {
 	noAdd    bool // add=false: only lines matching re are replaced
 }
 
+// LineEdit is what file.line does to the text of a file that exists,
+// without a host: with Match, every line matching it becomes Line (or,
+// Absent, is removed); else Line, when not there already, goes after
+// every line matching After (an error when none does), or at the end.
+// draft uses it to know what the file.line calls it writes will do.
+type LineEdit struct {
+	Line         string
+	Match, After *regexp.Regexp
+	Absent       bool
+}
+
+// Apply returns what the edit makes of content.
+func (e LineEdit) Apply(content []byte) ([]byte, error) {
+	s := lineSpec{line: e.Line, re: e.Match, after: e.After, absent: e.Absent}
+	return s.apply(content, true)
+}
+
 // apply is what the edit makes of content (exists: the file is there).
 func (s *lineSpec) apply(content []byte, exists bool) ([]byte, error) {
 	if !exists {
