@@ -162,6 +162,17 @@ var errSessionEnded = errors.New("the session ended during the hand-over")
 // window changes (SIGWINCH), until the returned stop is called: at the
 // prompt, in the hand-over and while commands run alike.
 func ForwardResizes(t *prompt.Terminal, resize func(cols, rows int) error) (stop func()) {
+	return OnWindowChange(func() {
+		if cols, rows, err := t.Size(); err == nil {
+			_ = resize(cols, rows)
+		}
+	})
+}
+
+// OnWindowChange calls changed, one call at a time, each time this
+// process's terminal window changes size (SIGWINCH), until the returned
+// stop is called; stop may be called more than once.
+func OnWindowChange(changed func()) (stop func()) {
 	ch := make(chan os.Signal, 1)
 	signal.Notify(ch, syscall.SIGWINCH)
 	done := make(chan struct{})
@@ -169,9 +180,7 @@ func ForwardResizes(t *prompt.Terminal, resize func(cols, rows int) error) (stop
 		for {
 			select {
 			case <-ch:
-				if cols, rows, err := t.Size(); err == nil {
-					_ = resize(cols, rows)
-				}
+				changed()
 			case <-done:
 				return
 			}

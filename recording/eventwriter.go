@@ -123,14 +123,7 @@ func (c *CastWriter) WriteEvent(ev Event) error {
 		held = &c.held[1]
 	}
 	if held != nil {
-		if len(*held) > 0 {
-			data = append(append([]byte(nil), *held...), data...)
-			*held = (*held)[:0]
-		}
-		if k := incompleteTail(data); k > 0 {
-			*held = append((*held)[:0], data[len(data)-k:]...)
-			data = data[:len(data)-k]
-		}
+		data = holdIncomplete(held, data)
 		if len(data) == 0 {
 			return nil
 		}

@@ -183,15 +183,7 @@ func (w *Writer) Write(p []byte) (int, error) {
 	if w.err != nil {
 		return 0, w.err
 	}
-	data := p
-	if len(w.held) > 0 {
-		data = append(append([]byte(nil), w.held...), p...)
-		w.held = w.held[:0]
-	}
-	if k := incompleteTail(data); k > 0 {
-		w.held = append(w.held[:0], data[len(data)-k:]...)
-		data = data[:len(data)-k]
-	}
+	data := holdIncomplete(&w.held, p)
 	if len(data) == 0 {
 		return len(p), nil
 	}
@@ -211,15 +203,7 @@ func (w *Writer) WriteAt(at time.Duration, p []byte) error {
 	if w.err != nil {
 		return w.err
 	}
-	data := p
-	if len(w.held) > 0 {
-		data = append(append([]byte(nil), w.held...), p...)
-		w.held = w.held[:0]
-	}
-	if k := incompleteTail(data); k > 0 {
-		w.held = append(w.held[:0], data[len(data)-k:]...)
-		data = data[:len(data)-k]
-	}
+	data := holdIncomplete(&w.held, p)
 	if len(data) == 0 {
 		return nil
 	}

@@ -33,3 +33,19 @@ func splitPoint(p []byte, max int) int {
 	}
 	return max
 }
+
+// holdIncomplete returns the bytes *held kept from the last write followed
+// by p, less an incomplete UTF-8 character at the end, which it keeps in
+// *held for the next: an event or frame never ends inside a character.
+func holdIncomplete(held *[]byte, p []byte) []byte {
+	data := p
+	if len(*held) > 0 {
+		data = append(append([]byte(nil), *held...), p...)
+		*held = (*held)[:0]
+	}
+	if k := incompleteTail(data); k > 0 {
+		*held = append((*held)[:0], data[len(data)-k:]...)
+		data = data[:len(data)-k]
+	}
+	return data
+}

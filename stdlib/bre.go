@@ -2,6 +2,7 @@ package stdlib
 
 import (
 	"regexp/syntax"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -150,7 +151,7 @@ func (b *breWriter) class(rs []rune) {
 	// A newline is never inside a line: leave it out of the class.
 	rs = dropNL(rs)
 	for _, c := range breClasses {
-		if equalRunes(rs, dropNL(c.ranges)) {
+		if slices.Equal(rs, dropNL(c.ranges)) {
 			if neg {
 				b.WriteString("[^" + c.text[1:])
 			} else {
@@ -285,18 +286,6 @@ func dropNL(rs []rune) []rune {
 		}
 	}
 	return out
-}
-
-func equalRunes(a, b []rune) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // breLiteral is s as a BRE matching exactly s, or false.

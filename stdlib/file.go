@@ -337,22 +337,7 @@ func (m *Modules) fileComment(L *lua.LState) int {
 	}
 	o.intent(Intent{Text: fmt.Sprintf("%s with every line matching %s commented out (%s)", p, re, mark), Path: p})
 	spec := &commentSpec{path: p, re: re, prefix: prefix, mark: mark}
-	if o.planning() {
-		cmd, _ := spec.command()
-		o.planned(opt.notify(), cmd)
-		L.Push(lua.LTrue)
-		return 1
-	}
-	st, ok := o.editable(p, false, opt.notify())
-	if !ok {
-		L.Push(lua.LTrue)
-		return 1
-	}
-	spec.path = st.path
-	ed := &lineEdit{}
-	ed.cmd, _ = spec.command()
-	L.Push(lua.LBool(o.setFile(st, spec.apply(st.content), attrs{mode: -1}, ed, opt.notify())))
-	return 1
+	return o.editLines(L, p, &spec.path, spec, opt.notify())
 }
 
 var _ = document("file", "uncomment", `file.uncomment(path, pattern [, {marker="#"}]) -> changed`,
@@ -374,21 +359,35 @@ func (m *Modules) fileUncomment(L *lua.LState) int {
 	if spec.goRegexp() == nil {
 		o.fail("pattern cannot follow the comment marker: %s", re)
 	}
+	return o.editLines(L, p, &spec.path, spec, opt.notify())
+}
+
+// lineCommand is a line operation's edit: the copy-safe command that
+// makes it, and what it makes of a file's content.
+type lineCommand interface {
+	command() (string, bool)
+	apply(content []byte) []byte
+}
+
+// editLines ends a line operation on path (comment, uncomment): in a
+// listing it states the command; on a host it edits the file as found
+// there, *specPath set to where it really is, with the command typed.
+func (o *op) editLines(L *lua.LState, p string, specPath *string, spec lineCommand, notify []*handler) int {
 	if o.planning() {
 		cmd, _ := spec.command()
-		o.planned(opt.notify(), cmd)
+		o.planned(notify, cmd)
 		L.Push(lua.LTrue)
 		return 1
 	}
-	st, ok := o.editable(p, false, opt.notify())
+	st, ok := o.editable(p, false, notify)
 	if !ok {
 		L.Push(lua.LTrue)
 		return 1
 	}
-	spec.path = st.path
+	*specPath = st.path
 	ed := &lineEdit{}
 	ed.cmd, _ = spec.command()
-	L.Push(lua.LBool(o.setFile(st, spec.apply(st.content), attrs{mode: -1}, ed, opt.notify())))
+	L.Push(lua.LBool(o.setFile(st, spec.apply(st.content), attrs{mode: -1}, ed, notify)))
 	return 1
 }
 

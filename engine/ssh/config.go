@@ -200,12 +200,8 @@ func (s *settings) resolveEndpoint(sp Spec, o *Options, get func(string) string)
 	}
 	s.user = firstNonEmpty(o.User, sp.User, get("User"), localUser())
 	s.port = 22
-	if v := get("Port"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil {
-			return fmt.Errorf("ssh config: Port %q for %s: not a number", v, sp.Host)
-		}
-		s.port = n
+	if err := configInt(get, "Port", "a number", sp.Host, &s.port); err != nil {
+		return err
 	}
 	if sp.Port != 0 {
 		s.port = sp.Port
@@ -263,33 +259,38 @@ func (s *settings) resolveHostKeys(o *Options, home string, get func(string) str
 	s.hostKeyAlias = get("HostKeyAlias")
 }
 
+// configInt sets *n to the whole number ssh_config gives for key, when it
+// gives one; what must be the value (what) names it in the error.
+func configInt(get func(string) string, key, what, host string, n *int) error {
+	v := get(key)
+	if v == "" {
+		return nil
+	}
+	x, err := strconv.Atoi(v)
+	if err != nil {
+		return fmt.Errorf("ssh config: %s %q for %s: not %s", key, v, host, what)
+	}
+	*n = x
+	return nil
+}
+
 // resolveTimeouts sets the connect timeout and the keepalives; flags beat
 // ssh_config.
 func (s *settings) resolveTimeouts(sp Spec, o *Options, get func(string) string) error {
-	s.connectTimeout = 30 * time.Second
-	if v := get("ConnectTimeout"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil {
-			return fmt.Errorf("ssh config: ConnectTimeout %q for %s: not a number of seconds", v, sp.Host)
-		}
-		s.connectTimeout = time.Duration(n) * time.Second
+	timeout, interval := 30, int(DefaultKeepaliveInterval/time.Second)
+	if err := configInt(get, "ConnectTimeout", "a number of seconds", sp.Host, &timeout); err != nil {
+		return err
 	}
+	s.connectTimeout = time.Duration(timeout) * time.Second
 	// Keepalives are on by default (OpenSSH's are off): a run that waits
 	// on a host that vanished should end, not hang.
 	s.aliveInterval, s.aliveCount = DefaultKeepaliveInterval, DefaultKeepaliveCount
-	if v := get("ServerAliveInterval"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil {
-			return fmt.Errorf("ssh config: ServerAliveInterval %q for %s: not a number of seconds", v, sp.Host)
-		}
-		s.aliveInterval = time.Duration(n) * time.Second
+	if err := configInt(get, "ServerAliveInterval", "a number of seconds", sp.Host, &interval); err != nil {
+		return err
 	}
-	if v := get("ServerAliveCountMax"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil {
-			return fmt.Errorf("ssh config: ServerAliveCountMax %q for %s: not a number", v, sp.Host)
-		}
-		s.aliveCount = n
+	s.aliveInterval = time.Duration(interval) * time.Second
+	if err := configInt(get, "ServerAliveCountMax", "a number", sp.Host, &s.aliveCount); err != nil {
+		return err
 	}
 	if o.KeepaliveInterval != 0 {
 		s.aliveInterval = o.KeepaliveInterval

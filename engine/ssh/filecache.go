@@ -2,6 +2,7 @@ package ssh
 
 import (
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -49,7 +50,7 @@ func (c *parseCache[T]) get(key string, sigs []fileSig, parse func() (T, error))
 	c.mu.Lock()
 	p, ok := c.m[key]
 	c.mu.Unlock()
-	if ok && sameSigs(p.sigs, sigs) {
+	if ok && slices.Equal(p.sigs, sigs) {
 		return p.v, nil
 	}
 	v, err := parse()
@@ -63,18 +64,6 @@ func (c *parseCache[T]) get(key string, sigs []fileSig, parse func() (T, error))
 	c.m[key] = parsed[T]{sigs: sigs, v: v}
 	c.mu.Unlock()
 	return v, nil
-}
-
-func sameSigs(a, b []fileSig) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // statAll returns the signatures of paths, or false when one cannot be
