@@ -337,7 +337,7 @@ func (m *Modules) fileComment(L *lua.LState) int {
 	}
 	o.intent(Intent{Text: fmt.Sprintf("%s with every line matching %s commented out (%s)", p, re, mark), Path: p})
 	spec := &commentSpec{path: p, re: re, prefix: prefix, mark: mark}
-	return o.editLines(L, p, &spec.path, spec, opt.notify())
+	return o.editLines(L, p, spec, opt.notify())
 }
 
 var _ = document("file", "uncomment", `file.uncomment(path, pattern [, {marker="#"}]) -> changed`,
@@ -359,20 +359,21 @@ func (m *Modules) fileUncomment(L *lua.LState) int {
 	if spec.goRegexp() == nil {
 		o.fail("pattern cannot follow the comment marker: %s", re)
 	}
-	return o.editLines(L, p, &spec.path, spec, opt.notify())
+	return o.editLines(L, p, spec, opt.notify())
 }
 
 // lineCommand is a line operation's edit: the copy-safe command that
-// makes it, and what it makes of a file's content.
+// makes it, what it makes of a file's content, and the file it edits.
 type lineCommand interface {
 	command() (string, bool)
 	apply(content []byte) []byte
+	setPath(p string)
 }
 
 // editLines ends a line operation on path (comment, uncomment): in a
 // listing it states the command; on a host it edits the file as found
-// there, *specPath set to where it really is, with the command typed.
-func (o *op) editLines(L *lua.LState, p string, specPath *string, spec lineCommand, notify []*handler) int {
+// there (the spec set to where it really is), with the command typed.
+func (o *op) editLines(L *lua.LState, p string, spec lineCommand, notify []*handler) int {
 	if o.planning() {
 		cmd, _ := spec.command()
 		o.planned(notify, cmd)
@@ -384,7 +385,7 @@ func (o *op) editLines(L *lua.LState, p string, specPath *string, spec lineComma
 		L.Push(lua.LTrue)
 		return 1
 	}
-	*specPath = st.path
+	spec.setPath(st.path)
 	ed := &lineEdit{}
 	ed.cmd, _ = spec.command()
 	L.Push(lua.LBool(o.setFile(st, spec.apply(st.content), attrs{mode: -1}, ed, notify)))

@@ -409,6 +409,8 @@ func (s *commentSpec) apply(content []byte) []byte {
 	return keepSame(content, t, out)
 }
 
+func (s *commentSpec) setPath(p string) { s.path = p }
+
 func (s *commentSpec) command() (string, bool) {
 	pBRE, ok := bre(s.re.String())
 	mark, ok2 := breLiteral(s.mark)
@@ -484,6 +486,8 @@ func (s *uncommentSpec) apply(content []byte) []byte {
 	}
 	return keepSame(content, t, out)
 }
+
+func (s *uncommentSpec) setPath(p string) { s.path = p }
 
 func (s *uncommentSpec) command() (string, bool) {
 	if s.goRegexp() == nil || s.re.MatchString("") {

@@ -93,16 +93,18 @@ func replaceAll(a, b []string) []Edit {
 	return out
 }
 
-// myersTrace runs Myers' forward search, returning the furthest-reaching
-// x of each diagonal (offset by len(a)+len(b)) before each step d, and the
-// number of edits found, or -1 past MaxEdits.
+// myersTrace runs Myers' forward search, returning for each step d the
+// furthest-reaching x of the diagonals -d..d before it (trace[d][k+d]),
+// and the number of edits found, or -1 past MaxEdits. Only the diagonals
+// a step can reach are kept, so the trace costs O(D²) whatever the
+// lengths of a and b.
 func myersTrace(a, b []string) (trace [][]int, found int) {
 	n, m := len(a), len(b)
 	limit := n + m
 	off := limit
 	v := make([]int, 2*limit+2)
 	for d := 0; d <= limit && d <= MaxEdits; d++ {
-		trace = append(trace, append([]int(nil), v...))
+		trace = append(trace, append([]int(nil), v[off-d:off+d+1]...))
 		for k := -d; k <= d; k += 2 {
 			var x int
 			if k == -d || (k != d && v[off+k-1] < v[off+k+1]) {
@@ -127,19 +129,21 @@ func myersTrace(a, b []string) (trace [][]int, found int) {
 // myersBacktrack walks trace back from the end to recover the edit script
 // of found edits.
 func myersBacktrack(a, b []string, trace [][]int, found int) []Edit {
-	off := len(a) + len(b)
 	var rev []Edit
 	x, y := len(a), len(b)
 	for d := found; d >= 0; d-- {
-		v := trace[d]
+		v := trace[d] // v[k+d]: diagonal k
 		k := x - y
 		var pk int
-		if k == -d || (k != d && v[off+k-1] < v[off+k+1]) {
+		if k == -d || (k != d && v[k-1+d] < v[k+1+d]) {
 			pk = k + 1
 		} else {
 			pk = k - 1
 		}
-		px := v[off+pk]
+		px := 0
+		if d > 0 {
+			px = v[pk+d]
+		}
 		py := px - pk
 		for x > px && y > py {
 			x--

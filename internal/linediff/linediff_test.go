@@ -2,6 +2,7 @@ package linediff
 
 import (
 	"math/rand"
+	"runtime"
 	"slices"
 	"testing"
 )
@@ -83,5 +84,26 @@ func TestLinesPastTheBound(t *testing.T) {
 	es := Lines(a, b)
 	if len(es) != len(a)+len(b) || es[0].Kind != '-' || es[len(es)-1].Kind != '+' {
 		t.Fatalf("got %d edits, first %q", len(es), es[0].Kind)
+	}
+}
+
+// Two long texts with nothing in common: the search runs to MaxEdits, and
+// what it keeps must not grow with their length (it kept a copy of every
+// diagonal per step: 1.3 GB here).
+func TestLinesMemoryBoundedByEdits(t *testing.T) {
+	a := make([]string, 20000)
+	b := make([]string, 20000)
+	for i := range a {
+		a[i], b[i] = "a", "b"
+	}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	es := Lines(a, b)
+	runtime.ReadMemStats(&after)
+	if len(es) != len(a)+len(b) {
+		t.Fatalf("got %d edits", len(es))
+	}
+	if got := after.TotalAlloc - before.TotalAlloc; got > 256<<20 {
+		t.Errorf("allocated %d MB for a diff bounded at %d edits", got>>20, MaxEdits)
 	}
 }
