@@ -39,9 +39,14 @@ const (
 // "back after N s". Without wait the run ends cleanly after this step.
 //
 // This machine is never rebooted: a runbook that wants that is wrong.
-func (h *host) Reboot(ctx context.Context, wait bool, timeout time.Duration) error {
+//
+// With o.Unlock the host's console (target.Consoler) is watched from
+// before the reboot command: at the first passphrase prompt the
+// passphrase is typed, once (unlocker).
+func (h *host) Reboot(ctx context.Context, o stdlib.RebootOptions) error {
 	r := h.r
 	t := r.opts.Target
+	wait, timeout := o.Wait, o.Timeout
 	if r.inStep == nil {
 		return errors.New("host.reboot may only be called inside a step")
 	}
@@ -54,6 +59,20 @@ func (h *host) Reboot(ctx context.Context, wait bool, timeout time.Duration) err
 	live, rc, err := h.rebootable(wait)
 	if err != nil {
 		return err
+	}
+	var un *unlocker
+	if o.Unlock != "" {
+		r.addSecret("unlock", o.Unlock, "")
+		c, ok := t.(target.Consoler)
+		if !ok {
+			return fmt.Errorf("unlock= types the passphrase at %s's console, and this kind of target has none", t.Name())
+		}
+		con, err := c.Console(ctx)
+		if err != nil {
+			return fmt.Errorf("unlock= needs %s's console: %w", t.Name(), err)
+		}
+		un = startUnlock(con, o.Unlock)
+		defer un.close()
 	}
 	// The boot before: a session that answers with the same boot id is
 	// the old system, still going down.
@@ -79,10 +98,36 @@ func (h *host) Reboot(ctx context.Context, wait bool, timeout time.Duration) err
 	live.tee.PauseFor(reasonRedialed)
 	defer live.tee.Resume()
 	r.ex.note(fmt.Sprintf("[%s is rebooting; waiting up to %v for it to answer SSH again]", t.Name(), timeout))
-	nd, err := h.comeBack(ctx, rc, before, downAt.Add(timeout), timeout)
+	wctx := ctx
+	if un != nil {
+		var cancel context.CancelCauseFunc
+		wctx, cancel = context.WithCancelCause(ctx)
+		defer cancel(nil)
+		go func() {
+			select {
+			case <-un.failed():
+				_, err := un.result()
+				cancel(err)
+			case <-wctx.Done():
+			}
+		}()
+	}
+	nd, err := h.comeBack(wctx, rc, before, downAt.Add(timeout), timeout)
+	if cause := unlockCause(wctx); cause != nil && ctx.Err() == nil {
+		err = fmt.Errorf("%s did not boot: %w", t.Name(), cause)
+	}
 	if err != nil {
 		r.rebootErr = err
 		return err
+	}
+	if un != nil {
+		if disk, _ := un.result(); disk != "" {
+			r.markers = append(r.markers, recording.Marker{At: recording.SecondsOf(live.tee.Elapsed()),
+				Label: "disk " + disk + " unlocked at the console"})
+			r.ex.note(fmt.Sprintf("[%s's console asked for the passphrase of disk %s: it was typed (unlock=)]", t.Name(), disk))
+		} else {
+			r.ex.note(fmt.Sprintf("[%s came back without asking for a passphrase at its console]", t.Name()))
+		}
 	}
 	live.setDriver(nd)
 	live.tee.Resume()

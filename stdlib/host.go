@@ -89,7 +89,17 @@ type RunResult struct {
 // host is back (within timeout), the recording noting the gap.
 // host.reboot fails clearly on a Host that does not implement it.
 type Rebooter interface {
-	Reboot(ctx context.Context, wait bool, timeout time.Duration) error
+	Reboot(ctx context.Context, o RebootOptions) error
+}
+
+// RebootOptions are host.reboot's.
+type RebootOptions struct {
+	Wait    bool
+	Timeout time.Duration
+	// Unlock, when set, is the passphrase to type at the host's console
+	// when its initramfs asks for one to unlock an encrypted disk. It is
+	// a secret: it goes to the console and nowhere else.
+	Unlock string
 }
 
 // CommandNotifier is implemented by a Host that calls f before every

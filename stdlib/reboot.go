@@ -18,18 +18,25 @@ func (m *Modules) hostFuncs() map[string]lua.LGFunction {
 	}
 }
 
-var _ = document("host", "reboot", `host.reboot([{wait=true, timeout=600}]) -> true`,
+var _ = document("host", "reboot", `host.reboot([{wait=true, timeout=600, unlock=SECRET}]) -> true`,
 	`Reboots the host (systemctl reboot, typed in the session). With wait, the run goes on once
 the host is back and reachable again (within timeout seconds), in a new session; the recording
-notes the gap. Facts are gathered again afterwards. In a dry run it only says it would reboot.`)
+notes the gap. Facts are gathered again afterwards. In a dry run it only says it would reboot.
+unlock is the passphrase of an encrypted disk the host's initramfs asks for at boot: runbook
+types it at the host's console (--console CMD), once; a second prompt (a wrong passphrase)
+fails the step. It goes to the console only: pass a secret parameter, never a literal.`)
 
 func (m *Modules) hostReboot(L *lua.LState) int {
 	o := m.newOp(L, "host.reboot", m.host.Name())
-	opt := o.options(1, "wait", "timeout")
-	wait := opt.boolean("wait", true)
+	opt := o.options(1, "wait", "timeout", "unlock")
+	ro := RebootOptions{Wait: opt.boolean("wait", true), Unlock: opt.str("unlock", "")}
 	timeout := opt.number("timeout", 600)
 	if timeout <= 0 {
 		o.fail("timeout= must be a positive number of seconds")
+	}
+	ro.Timeout = time.Duration(timeout * float64(time.Second))
+	if ro.Unlock != "" && !ro.Wait {
+		o.fail("unlock= needs wait=true: the passphrase is typed while runbook waits for the host")
 	}
 	o.intent(Intent{Text: "the host rebooted"})
 	if o.planned(opt.notify(), "systemctl reboot") {
@@ -46,7 +53,7 @@ func (m *Modules) hostReboot(L *lua.LState) int {
 	if !ok {
 		o.fail("this target cannot be rebooted by runbook")
 	}
-	if err := r.Reboot(o.ctx, wait, time.Duration(timeout*float64(time.Second))); err != nil {
+	if err := r.Reboot(o.ctx, ro); err != nil {
 		o.fail("%v", err)
 	}
 	// A new boot: what was read about the host may have changed.

@@ -34,6 +34,12 @@ Hosts:
   that answers but is not SSH is named so, with what it sent; a silent one
   is given up after ssh_config's ConnectTimeout (default 30 s).
 
+  --console CMD reaches a host's console apart from SSH, for a reboot
+  that must unlock an encrypted disk (host.reboot{unlock=...}): CMD runs
+  here under sh -c, its stdin and stdout being the console, %h the host:
+      --console 'ipmitool -I lanplus -H %h-ipmi -E sol activate'
+      --console 'virsh console --force %h'
+
   --hosts FILE has one host a line, then parameters for that host, which
   override --set:
       # web servers
@@ -65,6 +71,7 @@ type targetFlags struct {
 	identities        []string
 	sshConfig         string
 	acceptNew         bool
+	console           string
 	sudo              bool
 	keepaliveInterval time.Duration
 	keepaliveCount    int
@@ -84,6 +91,7 @@ func addTargetFlags(fs *pflag.FlagSet, f *targetFlags) {
 	fs.StringArrayVarP(&f.identities, "identity", "i", nil, "identity (private key) `FILE`, tried before ssh_config's (repeatable; -i as in ssh, not Ansible's inventory: that is --hosts)")
 	fs.StringVar(&f.sshConfig, "ssh-config", "", "read ssh `FILE` instead of ~/.ssh/config and /etc/ssh/ssh_config (as ssh -F)")
 	fs.BoolVar(&f.acceptNew, "accept-new-host-key", false, "trust a host not yet in known_hosts and add its key there (a changed key is still refused)")
+	fs.StringVar(&f.console, "console", "", "the host's console is this `CMD`'s stdin and stdout (%h: host name), for host.reboot{unlock=...}")
 	fs.BoolVar(&f.sudo, "sudo", false, "run the session under sudo -i (password asked once, or $RUNBOOK_SUDO_PASSWORD)")
 	aliasFlag(fs, "become", "sudo", "")
 	fs.DurationVar(&f.keepaliveInterval, "keepalive", 0, "send an SSH keepalive every `DUR` (default: ssh_config's ServerAliveInterval, else 15s; -1s: off)")
@@ -139,8 +147,8 @@ func (f *targetFlags) hostJobs(defaultHost string) ([]hostJob, error) {
 	if f.forks < 1 {
 		return nil, usagef("--forks %d: want at least 1", f.forks)
 	}
-	if len(jobs) == 0 && (f.user != "" || f.port != 0 || len(f.identities) > 0 || f.sshConfig != "" || f.acceptNew) {
-		return nil, usagef("--user, --port, --identity, --ssh-config and --accept-new-host-key need --host or --hosts")
+	if len(jobs) == 0 && (f.user != "" || f.port != 0 || len(f.identities) > 0 || f.sshConfig != "" || f.acceptNew || f.console != "") {
+		return nil, usagef("--user, --port, --identity, --ssh-config, --accept-new-host-key and --console need --host or --hosts")
 	}
 	return jobs, nil
 }
@@ -293,6 +301,7 @@ func (f *targetFlags) sshOptions(st *IO, sudo bool, sudoPassword func(context.Co
 		User: f.user, Port: f.port, Identities: f.identities, ConfigFile: f.sshConfig,
 		AcceptNewHostKey: f.acceptNew, KeepaliveInterval: f.keepaliveInterval, KeepaliveCount: f.keepaliveCount,
 		Sudo: sudo, SudoPassword: sudoPassword, Prompt: ttyPrompter(st), Warn: st.Err,
+		Console: f.console,
 	}
 }
 

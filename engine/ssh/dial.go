@@ -53,6 +53,11 @@ type Options struct {
 	Warn io.Writer
 	// Home is the user's home directory for ~/.ssh; empty means $HOME.
 	Home string
+	// Console is a command, run on this machine by sh -c, whose stdin and
+	// stdout are the host's console (ipmitool ... sol activate, virsh
+	// console, a serial server): %h in it is the host's name. Empty: the
+	// host has no console runbook can reach.
+	Console string
 }
 
 func (o *Options) home() string {

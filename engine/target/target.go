@@ -96,3 +96,12 @@ func IsUnreachable(err error) bool {
 	var u interface{ Unreachable() bool }
 	return errors.As(err, &u) && u.Unreachable()
 }
+
+// Consoler is implemented by a Target whose host has a console runbook
+// can reach apart from SSH (a serial console, IPMI's serial-over-LAN):
+// what the host prints before its network is up, such as an initramfs
+// asking for a disk's passphrase. Console opens it: reads are what the
+// host prints, writes are keys typed. Closing it lets go of the console.
+type Consoler interface {
+	Console(ctx context.Context) (io.ReadWriteCloser, error)
+}

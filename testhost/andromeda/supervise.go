@@ -525,7 +525,7 @@ func (s *supervisor) loop() {
 			return
 		case err := <-s.exited:
 			s.nspawn = nil
-			if code := exitCode(err); code == 133 {
+			if code := exitCode(err); code == 133 || s.vm != nil && err == nil && s.vm.rebooted() {
 				// `systemctl reboot` inside: come back on the same overlay.
 				s.log.Printf("andromeda rebooted itself")
 				ctx, cancel := context.WithTimeout(context.Background(), s.bootTimeout())

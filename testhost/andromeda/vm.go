@@ -121,7 +121,8 @@ func (s *supervisor) bootVM(ctx context.Context, clean bool) error {
 	if err != nil {
 		return err
 	}
-	cmd := exec.Command("nice", s.qemuArgs(port, overlay)...)
+	fromDisk := s.diskBootable()
+	cmd := exec.Command("nice", s.qemuArgs(port, overlay, fromDisk)...)
 	// The relay QEMU starts for the guest's proxy connections is this
 	// binary again; it must not take itself for a supervisor.
 	for _, e := range os.Environ() {
@@ -158,6 +159,14 @@ func (s *supervisor) bootVM(ctx context.Context, clean bool) error {
 		close(m.done)
 		exited <- err
 	}()
+	if fromDisk {
+		// The installed system: its own keys and users, and maybe a
+		// passphrase to type at the console before it boots on. What
+		// connects finds out when it answers.
+		s.log.Printf("qemu %d booting the guide disk's boot loader (ssh forwarded from 127.0.0.1:%d)", cmd.Process.Pid, port)
+		s.state = "up"
+		return nil
+	}
 	s.log.Printf("qemu %d booting %s (clean=%v, ssh forwarded from 127.0.0.1:%d)", cmd.Process.Pid, overlay, clean, port)
 	if err := s.waitVM(ctx); err != nil {
 		return fmt.Errorf("%w\nlast lines of the serial console:\n%s", err, m.console.tail(40))
@@ -341,27 +350,66 @@ func (s *supervisor) freshDisks(ctx context.Context, overlay string) error {
 	return nil
 }
 
+// diskBootable reports whether the guide disk holds a boot loader: an MBR
+// with its signature and boot code (sfdisk alone writes the signature and
+// no code). A PC's BIOS boots such a disk before the live system, as a
+// machine whose install CD is still in boots the installed system.
+func (s *supervisor) diskBootable() bool {
+	if s.cfg.DiskSize <= 0 {
+		return false
+	}
+	f, err := os.Open(filepath.Join(s.dir, fileDisk))
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	mbr := make([]byte, 512)
+	if _, err := io.ReadFull(f, mbr); err != nil || mbr[510] != 0x55 || mbr[511] != 0xaa {
+		return false
+	}
+	return !bytes.Equal(mbr[:440], make([]byte, 440))
+}
+
+// vmRebooted reports whether QEMU ended because the guest rebooted
+// (-no-reboot turns a reset into an exit): Linux says so on the console.
+func (m *vmMachine) rebooted() bool {
+	return strings.Contains(m.console.tail(5), "reboot: Restarting system")
+}
+
 // qemuArgs is QEMU's command line (behind nice -n 19): TCG on two
-// threads, the image's kernel, the overlay as root, the guide disk, a
-// restricted user network with SSH forwarded from 127.0.0.1:port and the
-// proxy relayed through this binary, the seed and the serial console on
-// stdio.
-func (s *supervisor) qemuArgs(port int, overlay string) []string {
+// threads, the overlay as root, the guide disk, a restricted user network
+// with SSH forwarded from 127.0.0.1:port and the proxy relayed through
+// this binary, the seed and the serial console on stdio. The live system
+// boots the image's kernel; fromDisk, the BIOS boots the guide disk. The
+// devices keep their PCI slots either way, so the guest names them alike
+// (vda, vdb; eth0, or ens3 with predictable names). A reset ends QEMU
+// (-no-reboot): the supervisor starts it again, and chooses what boots.
+func (s *supervisor) qemuArgs(port int, overlay string, fromDisk bool) []string {
 	self := fmt.Sprintf("/proc/%d/exe", os.Getpid()) // still there if `go run` removed the binary
 	netdev := fmt.Sprintf("user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:%d-:22,guestfwd=tcp:%s-cmd:%s", port, vmProxyAddr, self)
 	args := []string{"-n", "19", "qemu-system-x86_64",
-		"-name", "andromeda", "-nodefaults", "-no-user-config", "-display", "none",
+		"-name", "andromeda", "-nodefaults", "-no-user-config", "-display", "none", "-no-reboot",
 		"-accel", "tcg", "-smp", "2", "-m", "1024",
-		"-kernel", s.cfg.VM.Kernel, "-initrd", s.cfg.VM.Initrd,
-		"-append", "root=/dev/vda rw console=ttyS0 net.ifnames=0",
-		"-drive", "if=virtio,format=qcow2,file=" + qemuEscape(overlay),
 	}
-	if s.cfg.DiskSize > 0 {
-		args = append(args, "-drive", "if=virtio,format=raw,file="+qemuEscape(filepath.Join(s.dir, fileDisk)))
+	if !fromDisk {
+		args = append(args, "-kernel", s.cfg.VM.Kernel, "-initrd", s.cfg.VM.Initrd,
+			"-append", "root=/dev/vda rw console=ttyS0 net.ifnames=0")
 	}
 	args = append(args,
 		"-netdev", netdev,
-		"-device", "virtio-net-pci,netdev=n0,mac="+nicMAC,
+		"-device", "virtio-net-pci,netdev=n0,addr=0x3,mac="+nicMAC,
+		"-drive", "if=none,id=root,format=qcow2,file="+qemuEscape(overlay),
+		"-device", "virtio-blk-pci,drive=root,addr=0x4")
+	if s.cfg.DiskSize > 0 {
+		boot := ""
+		if fromDisk {
+			boot = ",bootindex=0"
+		}
+		args = append(args,
+			"-drive", "if=none,id=guide,format=raw,file="+qemuEscape(filepath.Join(s.dir, fileDisk)),
+			"-device", "virtio-blk-pci,drive=guide,addr=0x5"+boot)
+	}
+	args = append(args,
 		"-fw_cfg", "name="+vmSeedName+",file="+qemuEscape(filepath.Join(s.dir, fileSeed)),
 		"-chardev", "stdio,id=serial0,signal=off", "-serial", "chardev:serial0")
 	return args

@@ -51,6 +51,10 @@ var vmStage = []vmStageFile{
 	{"etc/systemd/system/andromeda-seed.service", vmSeedUnit, 0o644},
 	{"etc/systemd/system/multi-user.target.wants/andromeda-seed.service", "/etc/systemd/system/andromeda-seed.service", os.ModeSymlink},
 	{"usr/local/sbin/andromeda-seed", vmSeedScript, 0o755},
+	// The live system boots the kernel and initrd QEMU is given, never its
+	// own /boot: rebuilding its initramfs when a package asks (cryptsetup,
+	// lvm2) would take minutes under emulation for nothing.
+	{"etc/initramfs-tools/update-initramfs.conf", "# andromeda (VM): QEMU boots its own copy of the initrd.\nupdate_initramfs=no\nbackup_initramfs=no\n", 0o644},
 }
 
 // vmUnmask lists the tree's masks that the VM lifts: the container masks
