@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math"
 	"os"
 	"sort"
 	"time"
@@ -80,6 +81,11 @@ type Options struct {
 	// (default 64 MB). Keyframes thin out (every other one dropped, the
 	// spacing doubled) to stay under it, whatever the file's size.
 	KeyframeBudget int
+	// Forward says the recording is read in time order only (check:
+	// one screen after another): no keyframe is kept but the first, and
+	// memory stays flat whatever the file's size. Seeking back replays
+	// from the start.
+	Forward bool
 	// EndOnly keeps no events, only the last screen (render --end): the
 	// recording is then viewed at its end only, with the built-in
 	// emulator; keeping every event to seek back was a quarter of the
@@ -108,6 +114,9 @@ func OpenWith(ctx context.Context, path string, opt Options) (*Recording, error)
 	r := &Recording{Path: path, Header: er.Header(), keyEvery: 256 << 10, keyBudget: opt.KeyframeBudget, endOnly: opt.EndOnly}
 	if r.keyBudget <= 0 {
 		r.keyBudget = 64 << 20
+	}
+	if opt.Forward {
+		r.keyEvery = math.MaxInt64
 	}
 	ix, err := recording.ReadIndex(recording.IndexPath(path))
 	switch {

@@ -187,7 +187,8 @@ func (o *checkOptions) lint(ctx context.Context, st *IO) func() error {
 // lint returns the runbook's mistakes, if any: nothing is printed or
 // written before it has said none.
 func checkOne(ctx context.Context, st *IO, path, rbArg, rbDir string, lint func() error, opt player.CheckOptions) (failures, notes []string, err error) {
-	rec, err := openRecording(ctx, "check", path)
+	// check reads screens in time order: no keyframes, flat memory.
+	rec, err := openRecordingWith(ctx, "check", path, player.Options{Forward: true})
 	var fe *recording.FormatError
 	if errors.As(err, &fe) {
 		if err := lint(); err != nil {
