@@ -109,23 +109,9 @@ func Start(ctx context.Context, t target.Target, opts Options, out Output) (*Dri
 		nonce = hex.EncodeToString(b[:])
 	}
 	rc := rcFile(nonce, opts.Prompt, len(opts.Vars) > 0, opts.Describe)
-	// Put the startup file in place through the side channel, so the
-	// same bootstrap works on this machine and over SSH.
-	res, err := t.Exec(ctx, `umask 077; f=$(mktemp "${TMPDIR:-/tmp}/runbook-rc.XXXXXXXX") && cat >"$f" && printf %s "$f"`, strings.NewReader(rc))
+	sess, rcPath, err := launchBash(ctx, t, target.ShellOptions{Cols: opts.Cols, Rows: opts.Rows}, rc)
 	if err != nil {
-		return nil, fmt.Errorf("%s: put the session's startup file in place: %w", t.Name(), err)
-	}
-	if res.Exit != 0 {
-		return nil, fmt.Errorf("%s: put the session's startup file in place: exit %d: %s", t.Name(), res.Exit, bytes.TrimSpace(res.Stderr))
-	}
-	rcPath := strings.TrimSpace(string(res.Stdout))
-	sess, err := t.Shell(ctx, target.ShellOptions{
-		Cols: opts.Cols, Rows: opts.Rows,
-		Command: "exec bash --noprofile --rcfile " + shellquote.Quote(rcPath) + " -i",
-	})
-	if err != nil {
-		t.Exec(context.WithoutCancel(ctx), "rm -f "+shellquote.Quote(rcPath), nil)
-		return nil, fmt.Errorf("%s: start the session's shell: %w", t.Name(), err)
+		return nil, err
 	}
 	d := &Driver{
 		sess:    sess,
@@ -162,7 +148,9 @@ func Start(ctx context.Context, t target.Target, opts Options, out Output) (*Dri
 	if err != nil {
 		d.Close()
 		// The startup file removes itself once read; it was not.
-		t.Exec(context.WithoutCancel(ctx), "rm -f "+shellquote.Quote(rcPath), nil)
+		if rcPath != "" {
+			t.Exec(context.WithoutCancel(ctx), "rm -f "+shellquote.Quote(rcPath), nil)
+		}
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
@@ -645,4 +633,33 @@ func (d *Driver) Close() error {
 	case <-time.After(5 * time.Second):
 	}
 	return err
+}
+
+// launchBash starts the session's bash with rc as its startup file: handed
+// over directly where the target can (this machine), else put in place
+// through the side channel, private to the user, and run from there.
+// rcPath is the file it was put in, "" when handed over directly.
+func launchBash(ctx context.Context, t target.Target, so target.ShellOptions, rc string) (sess target.Session, rcPath string, err error) {
+	if bs, ok := t.(target.BashStarter); ok {
+		sess, err := bs.StartBash(ctx, so, []byte(rc))
+		if err != nil {
+			return nil, "", fmt.Errorf("%s: start the session's shell: %w", t.Name(), err)
+		}
+		return sess, "", nil
+	}
+	res, err := t.Exec(ctx, `umask 077; f=$(mktemp "${TMPDIR:-/tmp}/runbook-rc.XXXXXXXX") && cat >"$f" && printf %s "$f"`, strings.NewReader(rc))
+	if err == nil && res.Exit != 0 {
+		err = fmt.Errorf("exit %d: %s", res.Exit, bytes.TrimSpace(res.Stderr))
+	}
+	if err != nil {
+		return nil, "", fmt.Errorf("%s: put the session's startup file in place: %w", t.Name(), err)
+	}
+	rcPath = strings.TrimSpace(string(res.Stdout))
+	so.Command = "exec bash --noprofile --rcfile " + shellquote.Quote(rcPath) + " -i"
+	sess, err = t.Shell(ctx, so)
+	if err != nil {
+		t.Exec(context.WithoutCancel(ctx), "rm -f "+shellquote.Quote(rcPath), nil)
+		return nil, "", fmt.Errorf("%s: start the session's shell: %w", t.Name(), err)
+	}
+	return sess, rcPath, nil
 }

@@ -12,7 +12,7 @@ import (
 const DefaultPrompt = `\u@\h:\w\$ `
 
 // RCFile returns the startup file of the session's bash. It first removes
-// itself from disk, then does what a login shell does (so PATH, aliases
+// itself from disk (unless it came through a pipe, /dev/fd/N), then does what a login shell does (so PATH, aliases
 // and functions are the user's), sets the prompts that print the marks,
 // and defines __rb_load, which reads shell variables from the terminal
 // with echo off (see Driver.Define). When load is true it calls __rb_load
@@ -31,7 +31,7 @@ func rcFile(nonce, prompt string, load bool, desc *Describe) string {
 	}
 	var b strings.Builder
 	b.WriteString(`# runbook session startup: the user's login files, then runbook's prompts.
-rm -f -- "${BASH_SOURCE[0]}"
+case ${BASH_SOURCE[0]} in /dev/fd/*) ;; *) rm -f -- "${BASH_SOURCE[0]}" ;; esac
 if [ -r /etc/profile ]; then . /etc/profile; fi
 for __rb_f in ~/.bash_profile ~/.bash_login ~/.profile; do
 	if [ -r "$__rb_f" ]; then . "$__rb_f"; break; fi

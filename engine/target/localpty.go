@@ -46,6 +46,11 @@ func (l *Local) Shell(ctx context.Context, opts ShellOptions) (Session, error) {
 		}
 		cmd = exec.Command(sh, "-l")
 	}
+	return l.startPTY(cmd, opts)
+}
+
+// startPTY starts cmd on a new pty of opts' size, with opts' environment.
+func (l *Local) startPTY(cmd *exec.Cmd, opts ShellOptions) (Session, error) {
 	cmd.Env = append(os.Environ(), opts.Env...)
 	cols, rows := opts.Cols, opts.Rows
 	if cols <= 0 {
@@ -165,4 +170,37 @@ func (s *localSession) Close() error {
 		}
 	})
 	return nil
+}
+
+var _ BashStarter = (*Local)(nil)
+
+// StartBash starts an interactive bash on a pty with rcfile as its
+// startup file, handed over on fd 3.
+func (l *Local) StartBash(ctx context.Context, opts ShellOptions, rcfile []byte) (Session, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	bash, err := exec.LookPath("bash")
+	if err != nil {
+		return nil, fmt.Errorf("start local shell: %w", err)
+	}
+	r, w, err := os.Pipe()
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(bash, "--noprofile", "--rcfile", "/dev/fd/3", "-i")
+	cmd.ExtraFiles = []*os.File{r}
+	s, err := l.startPTY(cmd, opts)
+	r.Close()
+	if err != nil {
+		w.Close()
+		return nil, err
+	}
+	// bash reads the file as it starts; a file larger than the pipe
+	// holds is written as it reads.
+	go func() {
+		w.Write(rcfile)
+		w.Close()
+	}()
+	return s, nil
 }

@@ -105,3 +105,12 @@ func IsUnreachable(err error) bool {
 type Consoler interface {
 	Console(ctx context.Context) (io.ReadWriteCloser, error)
 }
+
+// BashStarter is implemented by a Target that starts bash itself (this
+// machine): the startup file reaches it through a pipe on fd 3
+// (--rcfile /dev/fd/3), so no file is written, none is left behind by a
+// kill, and no process is spent writing or removing one. Other targets
+// get a private temporary file through Exec.
+type BashStarter interface {
+	StartBash(ctx context.Context, opts ShellOptions, rcfile []byte) (Session, error)
+}
