@@ -114,3 +114,8 @@ func (l *limitedWriter) Write(p []byte) (int, error) {
 	}
 	return len(p), nil
 }
+
+// sudo reports whether the session and the side channel run under sudo:
+// --sudo (or the runbook's sudo=true) for a user other than root. Root
+// needs none, and a freshly installed system may have no sudo at all.
+func (t *Target) sudo() bool { return t.o.Sudo && t.s.user != "root" }

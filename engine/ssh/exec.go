@@ -36,7 +36,7 @@ func (t *Target) Exec(ctx context.Context, cmd string, stdin io.Reader) (target.
 	sess.Stdout = &out
 	var sudo *sudoStderr
 	line := "sh -c " + shellquote.Quote(cmd)
-	if t.o.Sudo {
+	if t.sudo() {
 		nonce := newNonce()
 		in, err := sess.StdinPipe()
 		if err != nil {

@@ -57,7 +57,7 @@ func (t *Target) Shell(ctx context.Context, opts target.ShellOptions) (target.Se
 	s := &session{t: t, sess: sess, in: stdin, out: stdout, waited: make(chan struct{})}
 
 	nonce := newNonce()
-	line := shellCommand(opts, t.o.Sudo, nonce)
+	line := shellCommand(opts, t.sudo(), nonce)
 	err = t.await(ctx, sess, "start the shell", func() error {
 		if line == "" {
 			return sess.Shell()
@@ -69,7 +69,7 @@ func (t *Target) Shell(ctx context.Context, opts target.ShellOptions) (target.Se
 		return nil, err
 	}
 	go func() { s.waitErr = sess.Wait(); close(s.waited) }()
-	if t.o.Sudo {
+	if t.sudo() {
 		if err := s.becomeRoot(ctx, nonce); err != nil {
 			s.Close()
 			return nil, err
