@@ -18,6 +18,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/runbook-dev/runbook/internal/shellquote"
 	"golang.org/x/crypto/ssh"
 	"golang.org/x/sys/unix"
 )
@@ -238,6 +239,17 @@ func (h *Host) SSHConfig() string { return filepath.Join(h.dir, fileSSHConfig) }
 
 // Addr is where sshd answers on this machine: 127.0.0.1:PORT.
 func (h *Host) Addr() string { return net.JoinHostPort("127.0.0.1", strconv.Itoa(h.state.Port)) }
+
+// ConsoleCommand is a shell command whose stdin and stdout are a VM's
+// serial console, for runbook --console: this binary relaying to the
+// console's socket. It works while this process runs.
+func (h *Host) ConsoleCommand() (string, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return "", err
+	}
+	return envRelay + "=" + shellquote.Quote(filepath.Join(h.dir, fileConsoleSock)) + " " + shellquote.Quote(exe), nil
+}
 
 // Dir is the run directory (keys, ssh_config, console.log, supervisor.log).
 func (h *Host) Dir() string { return h.dir }

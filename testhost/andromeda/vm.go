@@ -45,14 +45,16 @@ const (
 // hands each connection to it to the supervisor.
 const vmProxyAddr = "10.0.2.100:3142"
 
-// envProxyRelay, set to the proxy's socket, makes this binary copy its
-// stdin and stdout to that socket: QEMU's guestfwd runs it for each
-// connection the guest makes to vmProxyAddr. (A guestfwd to a tcp:
-// chardev connects once, when QEMU starts, and carries one connection.)
-const envProxyRelay = "RUNBOOK_TESTHOST_PROXY_RELAY"
+// envRelay, set to a Unix socket, makes this binary (any that links this
+// package) copy its stdin and stdout to that socket. QEMU's guestfwd runs
+// it for each connection the guest makes to vmProxyAddr (a guestfwd to a
+// tcp: chardev connects once, when QEMU starts, and carries one
+// connection); runbook's --console runs it for the serial console
+// (Host.ConsoleCommand).
+const envRelay = "RUNBOOK_TESTHOST_RELAY"
 
 func init() {
-	if sock := os.Getenv(envProxyRelay); sock != "" {
+	if sock := os.Getenv(envRelay); sock != "" {
 		os.Exit(relayStdio(sock))
 	}
 }
@@ -130,7 +132,7 @@ func (s *supervisor) bootVM(ctx context.Context, clean bool) error {
 			cmd.Env = append(cmd.Env, e)
 		}
 	}
-	cmd.Env = append(cmd.Env, envProxyRelay+"="+filepath.Join(s.dir, fileProxySock))
+	cmd.Env = append(cmd.Env, envRelay+"="+filepath.Join(s.dir, fileProxySock))
 	in, err := cmd.StdinPipe()
 	if err != nil {
 		return err
