@@ -60,18 +60,11 @@ func (h *host) Reboot(ctx context.Context, o stdlib.RebootOptions) error {
 	if err != nil {
 		return err
 	}
-	var un *unlocker
-	if o.Unlock != "" {
-		r.addSecret("unlock", o.Unlock, "")
-		c, ok := t.(target.Consoler)
-		if !ok {
-			return fmt.Errorf("unlock= types the passphrase at %s's console, and this kind of target has none", t.Name())
-		}
-		con, err := c.Console(ctx)
-		if err != nil {
-			return fmt.Errorf("unlock= needs %s's console: %w", t.Name(), err)
-		}
-		un = startUnlock(con, o.Unlock)
+	un, err := h.openUnlock(ctx, o.Unlock)
+	if err != nil {
+		return err
+	}
+	if un != nil {
 		defer un.close()
 	}
 	// The boot before: a session that answers with the same boot id is
@@ -98,36 +91,13 @@ func (h *host) Reboot(ctx context.Context, o stdlib.RebootOptions) error {
 	live.tee.PauseFor(reasonRedialed)
 	defer live.tee.Resume()
 	r.ex.note(fmt.Sprintf("[%s is rebooting; waiting up to %v for it to answer SSH again]", t.Name(), timeout))
-	wctx := ctx
-	if un != nil {
-		var cancel context.CancelCauseFunc
-		wctx, cancel = context.WithCancelCause(ctx)
-		defer cancel(nil)
-		go func() {
-			select {
-			case <-un.failed():
-				_, err := un.result()
-				cancel(err)
-			case <-wctx.Done():
-			}
-		}()
-	}
-	nd, err := h.comeBack(wctx, rc, before, downAt.Add(timeout), timeout)
-	if cause := unlockCause(wctx); cause != nil && ctx.Err() == nil {
-		err = fmt.Errorf("%s did not boot: %w", t.Name(), cause)
-	}
+	nd, err := h.comeBackUnlocked(ctx, un, rc, before, downAt.Add(timeout), timeout)
 	if err != nil {
 		r.rebootErr = err
 		return err
 	}
 	if un != nil {
-		if disk, _ := un.result(); disk != "" {
-			r.markers = append(r.markers, recording.Marker{At: recording.SecondsOf(live.tee.Elapsed()),
-				Label: "disk " + disk + " unlocked at the console"})
-			r.ex.note(fmt.Sprintf("[%s's console asked for the passphrase of disk %s: it was typed (unlock=)]", t.Name(), disk))
-		} else {
-			r.ex.note(fmt.Sprintf("[%s came back without asking for a passphrase at its console]", t.Name()))
-		}
+		h.noteUnlock(live, un)
 	}
 	live.setDriver(nd)
 	live.tee.Resume()
@@ -268,4 +238,59 @@ func (h *host) bootID(ctx context.Context) string {
 func sessionEnded(err error) bool {
 	var lost *target.LostError
 	return errors.Is(err, shell.ErrEnded) || errors.As(err, &lost)
+}
+
+// openUnlock opens the host's console and starts watching it for a
+// passphrase prompt, when pass is set (nil, nil when not).
+func (h *host) openUnlock(ctx context.Context, pass string) (*unlocker, error) {
+	if pass == "" {
+		return nil, nil
+	}
+	t := h.r.opts.Target
+	h.r.addSecret("unlock", pass, "")
+	c, ok := t.(target.Consoler)
+	if !ok {
+		return nil, fmt.Errorf("unlock= types the passphrase at %s's console, and this kind of target has none", t.Name())
+	}
+	con, err := c.Console(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("unlock= needs %s's console: %w", t.Name(), err)
+	}
+	return startUnlock(con, pass), nil
+}
+
+// comeBackUnlocked is comeBack, given up at once when un (if any) says
+// the passphrase was wrong.
+func (h *host) comeBackUnlocked(ctx context.Context, un *unlocker, rc target.Reconnecter, before string, deadline time.Time, timeout time.Duration) (*shell.Driver, error) {
+	if un == nil {
+		return h.comeBack(ctx, rc, before, deadline, timeout)
+	}
+	wctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	go func() {
+		select {
+		case <-un.failed():
+			_, err := un.result()
+			cancel(err)
+		case <-wctx.Done():
+		}
+	}()
+	nd, err := h.comeBack(wctx, rc, before, deadline, timeout)
+	if cause := unlockCause(wctx); cause != nil && ctx.Err() == nil {
+		return nil, fmt.Errorf("%s did not boot: %w", h.r.opts.Target.Name(), cause)
+	}
+	return nd, err
+}
+
+// noteUnlock marks the recording where the disk was unlocked.
+func (h *host) noteUnlock(live *liveSession, un *unlocker) {
+	r, name := h.r, h.r.opts.Target.Name()
+	disk, _ := un.result()
+	if disk == "" {
+		r.ex.note(fmt.Sprintf("[%s came back without asking for a passphrase at its console]", name))
+		return
+	}
+	r.markers = append(r.markers, recording.Marker{At: recording.SecondsOf(live.tee.Elapsed()),
+		Label: "disk " + disk + " unlocked at the console"})
+	r.ex.note(fmt.Sprintf("[%s's console asked for the passphrase of disk %s: it was typed (unlock=)]", name, disk))
 }
