@@ -16,7 +16,8 @@ it with LUKS (discards allowed, for the SSD) holding an LVM volume group,
 makes the file systems, installs the base system with debootstrap, describes
 the disks in fstab and crypttab, installs the kernel, cryptsetup, LVM and
 grub, names the host, configures its network, and lets root in with your SSH
-key. It ends ready to reboot into the new system.]],
+key. Then it reboots into the new system, types the LUKS passphrase at the
+console when the initramfs asks (--console), and checks the disk is open.]],
   normalize = {
     "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
   },
@@ -41,6 +42,10 @@ key. It ends ready to reboot into the new system.]],
     bootloader = { default = true, type = "bool", doc = "install grub on the disk" },
     proxy = { default = "",
       doc = "HTTP proxy for the downloads (debootstrap, and apt in the new system), e.g. http://10.0.0.1:3142/; empty: none" },
+    serial_console = { default = "",
+      doc = "a serial console for grub and the kernel as well as the screen, e.g. ttyS0,115200 (a headless server's, where the passphrase prompt must appear); empty: the screen only" },
+    reboot = { default = true, type = "bool",
+      doc = "reboot into the new system at the end and check it (with LUKS, luks_passphrase is typed at the console: runbook --console CMD)" },
     partscan = { default = "partprobe",
       doc = "command that makes the kernel read the new partition table (the test host's kernel reads none: andromeda-partscan)" },
   },
@@ -89,7 +94,7 @@ step("Install the installer's tools on the live system", function()
       " (like the test host this runs on in CI). The guide's own layout is storage=luks-lvm, the default.")
   end
   comment("The live system needs debootstrap and the disk tools; the installed one gets its own later.")
-  local pkgs = { "debootstrap", "fdisk", "e2fsprogs" }
+  local pkgs = { "debootstrap", "fdisk", "parted", "e2fsprogs" }
   if luks then
     pkgs[#pkgs + 1] = "cryptsetup"
     pkgs[#pkgs + 1] = "lvm2"
@@ -241,6 +246,18 @@ step("Install the kernel, disk tools and grub", function()
         line = 'GRUB_CMDLINE_LINUX="cryptdevice=/dev/disk/by-uuid/' .. blkid(crypt_dev, "UUID") ..
                ':' .. params.vg .. ':allow-discards"' }) or changed
     end
+    if params.serial_console ~= "" then
+      local unit, speed = params.serial_console:match("^ttyS(%d+),?(%d*)$")
+      if not unit then error("serial_console must look like ttyS0 or ttyS0,115200, not " .. params.serial_console) end
+      comment("Grub and the kernel talk on the serial console " .. params.serial_console ..
+        " as well: on a headless machine that is where the passphrase prompt appears.")
+      local grub = T .. "/etc/default/grub"
+      changed = file.line(grub, { regexp = "^#?GRUB_CMDLINE_LINUX_DEFAULT=",
+        line = 'GRUB_CMDLINE_LINUX_DEFAULT="console=tty0 console=' .. params.serial_console .. '"' }) or changed
+      changed = file.line(grub, { regexp = "^#?GRUB_TERMINAL=", line = 'GRUB_TERMINAL="console serial"' }) or changed
+      changed = file.line(grub, { regexp = "^#?GRUB_SERIAL_COMMAND=",
+        line = 'GRUB_SERIAL_COMMAND="serial --unit=' .. unit .. ' --speed=' .. (speed ~= "" and speed or "115200") .. '"' }) or changed
+    end
     if changed or not file.exists(T .. "/boot/grub/grub.cfg") then
       chroot("grub-install " .. params.disk)
       chroot("update-grub")
@@ -250,7 +267,21 @@ end)
 
 step("Name the host and configure its network", function()
   local iface = params.interface
-  if iface == "auto" then iface = facts.default_interface or "eth0" end
+  if iface == "auto" then
+    iface = facts.default_interface or "eth0"
+    if iface:match("^eth%d+$") then
+      -- A live system booted with net.ifnames=0 says eth0; the new system
+      -- names the card as udev's predictable names do.
+      local r = sh("udevadm test-builtin net_id /sys/class/net/" .. iface .. " 2>/dev/null || true", { probe = true })
+      local out = r.output or ""
+      local name = out:match("ID_NET_NAME_ONBOARD=(%S+)") or out:match("ID_NET_NAME_SLOT=(%S+)") or
+                   out:match("ID_NET_NAME_PATH=(%S+)")
+      if name then
+        comment("The live system calls the network card " .. iface .. "; the new system will call it " .. name .. ".")
+        iface = name
+      end
+    end
+  end
   file.write(T .. "/etc/hostname", params.hostname .. "\n")
   file.line(T .. "/etc/hosts", { regexp = [[^127\.0\.1\.1\s]], line = "127.0.1.1\t" .. params.hostname, create = true })
   file.write(T .. "/etc/network/interfaces", table.concat({
@@ -267,9 +298,35 @@ step("Let root in with your SSH key", function()
   comment("Your public key, copied from your machine: the new system needs no root password over SSH.")
   file.mkdir(T .. "/root/.ssh", { mode = "0700" })
   file.upload(authorized_key, T .. "/root/.ssh/authorized_keys", { mode = "0600" })
+  comment("The new system keeps the live system's SSH host keys: the key you accepted for this machine" ..
+    " still names it after the reboot.")
+  local differ = sh("(cd /etc/ssh && for k in ssh_host_*; do cmp -s $k " .. T .. "/etc/ssh/$k || echo $k; done)",
+                    { probe = true })
+  if (differ.output or ""):match("%S") then
+    sh("cp -p /etc/ssh/ssh_host_* " .. T .. "/etc/ssh/")
+  end
 end)
 
-step("Ready to reboot", function()
-  comment("The new system is installed. Reboot into it when you are ready: systemctl reboot")
-  comment("(A message that systemd cannot connect to the bus is harmless here.)")
+step("Reboot into the new system", function()
+  if not (params.reboot and params.bootloader) then
+    comment("The new system is installed. Reboot into it when you are ready: systemctl reboot")
+    comment("(A message that systemd cannot connect to the bus is harmless here.)")
+    return
+  end
+  local unlock = nil
+  if luks then
+    if params.luks_passphrase ~= "" then
+      comment("At boot the initramfs asks for the LUKS passphrase on the console: runbook types it there.")
+      unlock = params.luks_passphrase
+    else
+      comment("At boot the initramfs asks for the LUKS passphrase on the console: type it there.")
+    end
+  end
+  host.reboot({ unlock = unlock, timeout = 1800 })
+  comment("Back over SSH, in the installed system:")
+  if luks then
+    sh("cryptsetup status " .. crypt_name)
+    sh("lvs")
+  end
+  sh("findmnt --real")
 end)
