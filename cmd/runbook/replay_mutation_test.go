@@ -188,7 +188,7 @@ var guideMutations = []guideMutation{
 	{runbook: "xen-prereqs", mutation: mutation{"parameter's doc", `doc = "memory given to dom0 (the rest is for guests)"`, `doc = "dom0's memory"`, 0}},
 
 	// debian-install-1 (recorded with storage=plain).
-	{runbook: "debian-install-1", mutation: mutation{"live system's packages", `local pkgs = { "debootstrap", "fdisk", "e2fsprogs" }`, `local pkgs = { "debootstrap", "fdisk", "e2fsprogs", "parted" }`, 1}},
+	{runbook: "debian-install-1", mutation: mutation{"live system's packages", `local pkgs = { "debootstrap", "fdisk", "parted", "e2fsprogs" }`, `local pkgs = { "debootstrap", "fdisk", "parted", "e2fsprogs", "gdisk" }`, 1}},
 	{runbook: "debian-install-1", mutation: mutation{"parameter default", `boot_size = { default = "512M"`, `boot_size = { default = "1G"`, 2}},
 	{runbook: "debian-install-1", mutation: mutation{"helper's literal", `return sh("chroot " .. T .. " " .. cmd, opts)`, `return sh("chroot " .. T .. " /bin/sh -c " .. string.format("%q", cmd), opts)`, 10}},
 	{runbook: "debian-install-1", mutation: mutation{"fstab options", `" / ext4 errors=remount-ro,discard 0 1"`, `" / ext4 errors=remount-ro 0 1"`, 8}},
