@@ -9,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"syscall"
+
+	"github.com/runbook-dev/runbook/internal/unnamed"
 )
 
 // A recording gets its name only once it holds its first frame (the size
@@ -25,7 +27,7 @@ import (
 // newRecordingFile returns a file in dir, locked, holding first. tmp is
 // its temporary name ("" for an unnamed file).
 func newRecordingFile(dir string, first []byte) (f *os.File, tmp string, err error) {
-	f, err = openUnnamed(dir)
+	f, err = unnamed.Open(dir)
 	if err != nil {
 		for range 100 {
 			tmp = filepath.Join(dir, ".runbook-"+randomHex(6)+".ttyrec.tmp")
@@ -62,7 +64,7 @@ func newRecordingFile(dir string, first []byte) (f *os.File, tmp string, err err
 func placeRecording(f *os.File, tmp, p string, first []byte) (*os.File, error) {
 	var err error
 	if tmp == "" {
-		err = linkUnnamed(f, p)
+		err = unnamed.Link(f, p)
 	} else {
 		err = os.Link(tmp, p)
 	}
@@ -124,7 +126,7 @@ func replaceRecording(f *os.File, tmp, p string, first []byte) (*os.File, error)
 		name := tmp
 		if name == "" {
 			name = filepath.Join(filepath.Dir(p), ".runbook-"+randomHex(6)+".ttyrec.tmp")
-			if err := linkUnnamed(f, name); err != nil {
+			if err := unnamed.Link(f, name); err != nil {
 				old.Close()
 				if noLinks(err) {
 					return overwriteInPlace(f, tmp, p, first)

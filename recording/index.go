@@ -6,9 +6,13 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strconv"
 	"time"
+
+	"github.com/runbook-dev/runbook/internal/unnamed"
 )
 
 // IndexVersion is the version of the index schema written by this package.
@@ -288,9 +292,14 @@ func encodeIndex(path string, ix *Index) ([]byte, error) {
 }
 
 // replaceFile puts b at path through a temporary file of a name no other
-// writer uses, renamed over path.
+// writer uses, renamed over path. Where it can, the file has no name while
+// it is written (unnamed): a process killed then leaves nothing, and one
+// killed between naming and renaming leaves a hidden file (.NAME.*.tmp).
 func replaceFile(path string, b []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".*.tmp")
+	if err := replaceUnnamed(path, b); !errors.Is(err, errUnnamedOpen) {
+		return err
+	}
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
 	if err != nil {
 		return fmt.Errorf("write index %s: %w", path, err)
 	}
@@ -306,6 +315,30 @@ func replaceFile(path string, b []byte) error {
 		err = os.Rename(tmp, path)
 	}
 	if err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("write index %s: %w", path, err)
+	}
+	return nil
+}
+
+var errUnnamedOpen = errors.New("no unnamed file")
+
+// replaceUnnamed is replaceFile through an unnamed file; errUnnamedOpen
+// when none can be made here (then a named temporary file stands in).
+func replaceUnnamed(path string, b []byte) error {
+	f, err := unnamed.Open(filepath.Dir(path))
+	if err != nil {
+		return fmt.Errorf("%w: %v", errUnnamedOpen, err)
+	}
+	defer f.Close()
+	if _, err := f.Write(b); err != nil {
+		return fmt.Errorf("write index %s: %w", path, err)
+	}
+	tmp := filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+"."+strconv.FormatUint(rand.Uint64(), 36)+".tmp")
+	if err := unnamed.Link(f, tmp); err != nil {
+		return fmt.Errorf("write index %s: %w", path, err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
 		os.Remove(tmp)
 		return fmt.Errorf("write index %s: %w", path, err)
 	}

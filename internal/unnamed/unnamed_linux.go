@@ -1,4 +1,7 @@
-package engine
+// Package unnamed makes files that have no name until they are whole
+// (O_TMPFILE, then linkat): a process killed before the link leaves
+// nothing behind.
+package unnamed
 
 import (
 	"fmt"
@@ -7,11 +10,11 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// openUnnamed opens a file in dir that has no name (O_TMPFILE): if the
+// Open opens a file in dir that has no name (O_TMPFILE): if the
 // run dies before it is linked, nothing is left. It fails where the
 // filesystem cannot, or where /proc (through which it is linked) is
 // missing.
-func openUnnamed(dir string) (*os.File, error) {
+func Open(dir string) (*os.File, error) {
 	fd, err := unix.Open(dir, unix.O_TMPFILE|unix.O_WRONLY|unix.O_CLOEXEC, 0o644)
 	if err != nil {
 		return nil, &os.PathError{Op: "open", Path: dir, Err: err}
@@ -24,9 +27,9 @@ func openUnnamed(dir string) (*os.File, error) {
 	return f, nil
 }
 
-// linkUnnamed gives the unnamed file f the name p; it fails when p
+// Link gives the unnamed file f the name p; it fails when p
 // exists.
-func linkUnnamed(f *os.File, p string) error {
+func Link(f *os.File, p string) error {
 	if err := unix.Linkat(unix.AT_FDCWD, procFD(f), unix.AT_FDCWD, p, unix.AT_SYMLINK_FOLLOW); err != nil {
 		return &os.LinkError{Op: "link", Old: f.Name(), New: p, Err: err}
 	}
