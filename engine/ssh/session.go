@@ -264,8 +264,12 @@ func (s *session) Read(p []byte) (int, error) {
 	if lerr := s.t.lostError(); lerr != nil {
 		return 0, lerr
 	}
+	// No exit status, or a shell killed by a signal (the server's side
+	// going down kills it, and may say so before the connection drops):
+	// wait a moment for the connection's end.
 	var missing *ssh.ExitMissingError
-	if errors.As(waitErr, &missing) {
+	var killed *ssh.ExitError
+	if errors.As(waitErr, &missing) || errors.As(waitErr, &killed) && killed.Signal() != "" {
 		if lerr := s.t.waitLost(2 * time.Second); lerr != nil {
 			return 0, lerr
 		}
