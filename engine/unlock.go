@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"regexp"
-	"strings"
 	"sync"
 )
 
@@ -106,7 +105,9 @@ func (u *unlocker) seeLine(s string) {
 	typed := u.disk != ""
 	u.mu.Unlock()
 	if typed && badPassphrase.MatchString(s) {
-		u.fail(fmt.Errorf("the passphrase given as unlock= is wrong: the console said %q; it was typed once and is not tried again", strings.TrimSpace(s)))
+		// Not the console's line itself: a console that echoes could
+		// have put the passphrase on it.
+		u.fail(fmt.Errorf("the passphrase given as unlock= is wrong: the console said %q; it was typed once and is not tried again", badPassphrase.FindString(s)))
 	}
 }
 

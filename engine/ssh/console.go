@@ -12,6 +12,7 @@ import (
 	"syscall"
 
 	"github.com/runbook-dev/runbook/engine/target"
+	"github.com/runbook-dev/runbook/internal/shellquote"
 )
 
 var _ target.Consoler = (*Target)(nil)
@@ -23,7 +24,8 @@ func (t *Target) Console(ctx context.Context) (io.ReadWriteCloser, error) {
 	if t.o.Console == "" {
 		return nil, fmt.Errorf("no console for %s: give the command that reaches it with --console CMD", t.name)
 	}
-	line := strings.ReplaceAll(t.o.Console, "%h", t.name)
+	// The name goes in quoted: a hosts file must not reach this shell.
+	line := strings.ReplaceAll(t.o.Console, "%h", shellquote.Quote(t.name))
 	cmd := exec.Command("sh", "-c", line)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	in, err := cmd.StdinPipe()
