@@ -179,9 +179,10 @@ func TestDefineUnseen(t *testing.T) {
 	if r.Output != "same\n3003\n" {
 		t.Fatalf("output %q, want same and 3003", r.Output)
 	}
-	after := out.String()[len(shown):]
-	if strings.Contains(after, "__rb_load") || strings.Contains(after, "s3cr3t") || strings.Contains(after, "xxxx") || strings.Count(out.String(), "rb> ") != 3 {
-		t.Fatalf("the definition showed: %q", out.String())
+	all := out.WaitCount("rb> ", 3, 5*time.Second)
+	after := all[len(shown):]
+	if strings.Contains(after, "__rb_load") || strings.Contains(after, "s3cr3t") || strings.Contains(after, "xxxx") || strings.Count(all, "rb> ") != 3 {
+		t.Fatalf("the definition showed: %q", all)
 	}
 	if !d.Defined("pw", v) {
 		t.Fatal("pw not noted as defined")

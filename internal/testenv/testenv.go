@@ -13,8 +13,10 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // InCI reports whether the tests run in CI.
@@ -85,4 +87,18 @@ func (s *Buffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// WaitCount returns what was written once it holds sub n times, or when
+// within has passed: a session's next prompt may still be on its way when
+// the command it follows is done.
+func (s *Buffer) WaitCount(sub string, n int, within time.Duration) string {
+	deadline := time.Now().Add(within)
+	for {
+		out := s.String()
+		if strings.Count(out, sub) >= n || time.Now().After(deadline) {
+			return out
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }
