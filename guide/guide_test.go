@@ -131,14 +131,21 @@ func (c *cli) runPart(ctx context.Context, h *andromeda.Host, p Part, rec string
 	args = append(args, extra...)
 	start := time.Now()
 	res := c.run(ctx, args...)
-	var rc recap
-	if err := json.Unmarshal([]byte(res.stdout), &rc); err != nil {
-		c.t.Fatalf("runbook %s: exit %d, recap not JSON (%v)\nstdout:\n%s\nstderr (tail):\n%s",
-			p.Name, res.exit, err, res.stdout, tail(res.stderr, 60))
-	}
+	rc := parseRecap(c.t, p.Name, res)
 	c.t.Logf("%s: exit %d, %d ok, %d changed, %d failed, %d skipped in %s",
 		p.Name, res.exit, rc.OK, rc.Changed, rc.Failed, rc.Skipped, time.Since(start).Round(time.Second))
 	return rc, res
+}
+
+// parseRecap reads what runbook run --json printed for the part name.
+func parseRecap(t *testing.T, name string, res result) recap {
+	t.Helper()
+	var rc recap
+	if err := json.Unmarshal([]byte(res.stdout), &rc); err != nil {
+		t.Fatalf("runbook %s: exit %d, recap not JSON (%v)\nstdout:\n%s\nstderr (tail):\n%s",
+			name, res.exit, err, res.stdout, tail(res.stderr, 60))
+	}
+	return rc
 }
 
 func tail(s string, n int) string {

@@ -132,3 +132,27 @@ func DocPages(p Part) []DocPage {
 		}},
 	}
 }
+
+// VMParts are the guide's runbooks as scripts/record-guide.sh --vm runs
+// them on andromeda booted as a QEMU VM with its own kernel: part 1 with
+// the guide's LUKS and LVM and the reboot that unlocks the disk (its
+// passphrase typed at the serial console), then the other parts on the
+// installed system, the last of them rebooting into Xen. What stays from
+// Parts is what keeps an emulated run affordable.
+var VMParts = []Part{
+	{Name: "debian-install-1", Set: []string{
+		"disk={disk}",
+		// The live system is bookworm, and stretch is archived.
+		"release=bookworm",
+		// Small volumes on the VM's 8 GB disk.
+		"root_size=3G", "swap_size=256M", "boot_size=256M",
+		"authorized_key={key}",
+		// The VM reaches the mirror only through the test host's proxy.
+		"proxy=http://{proxy}/",
+		// Where the passphrase prompt appears, and the tests read it.
+		"serial_console=ttyS0,115200",
+	}},
+	{Name: "debian-install-2"},
+	{Name: "debian-install-3", Set: []string{"x11_packages=xserver-xorg-core xinit"}},
+	{Name: "xen-prereqs", Set: []string{"recommends=false", "serial_console=ttyS0,115200", "reboot=true"}},
+}

@@ -44,6 +44,12 @@ Xen.]],
     private_bridge = { default = "virbr1", doc = "bridge of the private network" },
     masquerade = { default = true, type = "bool",
       doc = "masquerade the private network with nftables so guests reach the internet" },
+    serial_console = { default = "",
+      doc = "a serial console Xen and dom0 talk on, e.g. ttyS0,115200 (a headless server's, where dom0's passphrase prompt must appear): Xen takes the port as com1 and dom0 gets hvc0; empty: the screen only" },
+    reboot = { default = false, type = "bool",
+      doc = "reboot into Xen at the end and check that xl info names the hypervisor (the guide leaves the reboot to you)" },
+    luks_passphrase = { default = "", secret = true,
+      doc = "with reboot: the LUKS passphrase, typed at the console when the initramfs asks (runbook --console CMD); empty: type it there yourself" },
   },
 }
 
@@ -103,12 +109,23 @@ step("Give dom0 a small, pinned share of the machine", function()
     " to GRUB_CMDLINE_LINUX_XEN_REPLACE, for dom0.)")
   local xen = string.format("dom0_mem=%s,max:%s dom0_max_vcpus=%d dom0_vcpus_pin",
     params.dom0_mem, params.dom0_mem, params.dom0_vcpus)
+  if params.serial_console ~= "" then
+    local unit, speed = params.serial_console:match("^ttyS(%d+),?(%d*)$")
+    if not unit then error("serial_console must look like ttyS0 or ttyS0,115200, not " .. params.serial_console) end
+    local com = "com" .. (tonumber(unit) + 1)
+    comment("Xen takes the serial port " .. params.serial_console .. " as " .. com .. " and passes dom0's console (hvc0) through" ..
+      " to it: on a headless server that is where dom0's passphrase prompt appears.")
+    xen = xen .. " console=" .. com .. ",vga " .. com .. "=" .. (speed ~= "" and speed or "115200") .. ",8n1"
+  end
   local lines = {
     { "^_CMDLINE_LINUX=", '_CMDLINE_LINUX="' .. cmdline .. '"', "^GRUB_CMDLINE_LINUX=" },
     { "^GRUB_CMDLINE_XEN_DEFAULT=", 'GRUB_CMDLINE_XEN_DEFAULT="' .. xen .. '"' },
     { "^GRUB_CMDLINE_LINUX=", 'GRUB_CMDLINE_LINUX="$_CMDLINE_LINUX"' },
     { "^GRUB_CMDLINE_LINUX_XEN_REPLACE=", 'GRUB_CMDLINE_LINUX_XEN_REPLACE="$_CMDLINE_LINUX"' },
   }
+  if params.serial_console ~= "" then
+    table.insert(lines, { "^GRUB_CMDLINE_LINUX_XEN_REPLACE_DEFAULT=", 'GRUB_CMDLINE_LINUX_XEN_REPLACE_DEFAULT="console=hvc0"' })
+  end
   for _, l in ipairs(lines) do
     file.line(grub_default, { regexp = l[1], line = l[2], before = l[3] })
   end
@@ -286,6 +303,18 @@ step("Start and stop guests by hand", function()
 end)
 
 step("Reboot into Xen", function()
-  comment("Everything is in place: reboot into Xen when it suits you, with systemctl reboot.")
-  comment("After the reboot, xl info should name the hypervisor, and dom0 should have the memory and CPUs given above.")
+  if not params.reboot then
+    comment("Everything is in place: reboot into Xen when it suits you, with systemctl reboot.")
+    comment("After the reboot, xl info should name the hypervisor, and dom0 should have the memory and CPUs given above.")
+    return
+  end
+  comment("Everything is in place: reboot into Xen. Grub's first entry starts the hypervisor, and Linux as its dom0.")
+  local unlock = params.luks_passphrase ~= "" and params.luks_passphrase or nil
+  host.reboot({ unlock = unlock, timeout = 1800 })
+  comment("Back over SSH, in dom0: xl info names the hypervisor, and dom0 has the memory and CPUs given above.")
+  local info = sh("xl info")
+  if not (info.output or ""):match("xen_version%s*:") then
+    error("xl info names no hypervisor: the host did not boot into Xen")
+  end
+  sh("xl list")
 end)

@@ -12,17 +12,27 @@
 # Usage:
 #   scripts/record-guide.sh          record all four parts again, then docs/
 #   scripts/record-guide.sh --docs   only make docs/ again from the recordings
+#   scripts/record-guide.sh --vm     run the whole guide on andromeda booted as
+#                                    a QEMU VM (testhost up --vm): part 1 with
+#                                    LUKS and LVM and the reboot that unlocks
+#                                    the disk, parts 2 and 3, the Xen
+#                                    prerequisites and the reboot into Xen;
+#                                    recordings in recordings/vm/ (over an
+#                                    hour under emulation)
 set -eu
 cd "$(dirname "$0")/.."
 case "${1:-}" in
 --docs)
 	RUNBOOK_GUIDE_DOCS=update exec go test ./guide -run '^TestDocsUpToDate$' -count=1 -v
 	;;
+--vm)
+	RUNBOOK_GUIDE_VM=1 RUNBOOK_GUIDE_VM_OUT="$PWD/recordings/vm" exec go test ./guide -run '^TestGuideOnVM$' -count=1 -timeout 180m -v
+	;;
 "")
 	RUNBOOK_GUIDE_RECORD=1 exec go test ./guide -count=1 -timeout 60m -v
 	;;
 *)
-	echo "usage: scripts/record-guide.sh [--docs]" >&2
+	echo "usage: scripts/record-guide.sh [--docs | --vm]" >&2
 	exit 2
 	;;
 esac

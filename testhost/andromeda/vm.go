@@ -41,13 +41,13 @@ const (
 	fileProxySock   = "proxy.sock"
 )
 
-// vmProxyAddr is where the guest finds the apt proxy: QEMU's guestfwd
+// VMProxyAddr is where the guest finds the apt proxy: QEMU's guestfwd
 // hands each connection to it to the supervisor.
-const vmProxyAddr = "10.0.2.100:3142"
+const VMProxyAddr = "10.0.2.100:3142"
 
 // envRelay, set to a Unix socket, makes this binary (any that links this
 // package) copy its stdin and stdout to that socket. QEMU's guestfwd runs
-// it for each connection the guest makes to vmProxyAddr (a guestfwd to a
+// it for each connection the guest makes to VMProxyAddr (a guestfwd to a
 // tcp: chardev connects once, when QEMU starts, and carries one
 // connection); runbook's --console runs it for the serial console
 // (Host.ConsoleCommand).
@@ -269,7 +269,7 @@ func (s *supervisor) stopVM() {
 // the same run files the container gets in prepare, with the apt proxy
 // at the guestfwd address.
 func (s *supervisor) writeSeed() error {
-	files, err := s.bootFiles(vmProxyAddr)
+	files, err := s.bootFiles(VMProxyAddr)
 	if err != nil {
 		return err
 	}
@@ -388,7 +388,7 @@ func (m *vmMachine) rebooted() bool {
 // (-no-reboot): the supervisor starts it again, and chooses what boots.
 func (s *supervisor) qemuArgs(port int, overlay string, fromDisk bool) []string {
 	self := fmt.Sprintf("/proc/%d/exe", os.Getpid()) // still there if `go run` removed the binary
-	netdev := fmt.Sprintf("user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:%d-:22,guestfwd=tcp:%s-cmd:%s", port, vmProxyAddr, self)
+	netdev := fmt.Sprintf("user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:%d-:22,guestfwd=tcp:%s-cmd:%s", port, VMProxyAddr, self)
 	args := []string{"-n", "19", "qemu-system-x86_64",
 		"-name", "andromeda", "-nodefaults", "-no-user-config", "-display", "none", "-no-reboot",
 		"-accel", "tcg", "-smp", "2", "-m", "1024",

@@ -1,0 +1,246 @@
+package guide
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base32"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/runbook-dev/runbook/internal/testenv"
+	"github.com/runbook-dev/runbook/testhost/andromeda"
+)
+
+// vmGuide is set by scripts/record-guide.sh --vm: the whole guide runs on
+// andromeda booted as a QEMU VM. Under emulation that takes over an hour,
+// more than CI's VM lane has.
+var vmGuide = os.Getenv("RUNBOOK_GUIDE_VM") == "1"
+
+// vmDiskSize is the VM's guide disk: /boot, then LUKS holding root and swap.
+const vmDiskSize = 8 << 30
+
+// TestGuideOnVM runs the whole guide as its readers run it, on a machine
+// with its own kernel: part 1 from the live system with LUKS and LVM, the
+// reboot that unlocks the disk (the passphrase typed at the serial console
+// by the run), parts 2 and 3 and the Xen prerequisites on the installed
+// system, and the reboot into Xen. It checks the host after each reboot,
+// runs parts 2 to 4 again and checks that nothing changed, and checks
+// every recording. The recordings go to $RUNBOOK_GUIDE_VM_OUT when set.
+func TestGuideOnVM(t *testing.T) {
+	if !vmGuide {
+		t.Skip("the whole guide on an emulated VM takes over an hour: scripts/record-guide.sh --vm runs it")
+	}
+	testenv.Root(t, "andromeda")
+	testenv.Programs(t, "qemu-system-x86_64", "qemu-img", "mkfs.ext4", "ssh", "debootstrap", "zstd")
+	ctx, cancel := context.WithTimeout(context.Background(), 170*time.Minute)
+	defer cancel()
+	start := time.Now()
+	h, err := andromeda.Up(ctx, andromeda.Options{Log: os.Stderr, VM: true, DiskSize: vmDiskSize})
+	if err != nil {
+		t.Fatalf("up --vm: %v", err)
+	}
+	defer h.Down(context.Background())
+	t.Logf("andromeda VM up in %s", time.Since(start).Round(time.Second))
+	console, err := h.ConsoleCommand()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := os.Getenv("RUNBOOK_GUIDE_VM_OUT")
+	if out == "" {
+		out = t.TempDir()
+	} else if err := os.MkdirAll(out, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	pass := vmPassphrase(t)
+	t.Setenv("RUNBOOK_PARAM_LUKS_PASSPHRASE", pass)
+	c := newCLI(t)
+	recs := map[string]string{}
+	run := func(p Part, rec string, extra ...string) recap {
+		t.Helper()
+		args := append(vmPartArgs(h, p, console, rec), extra...)
+		began := time.Now()
+		res := c.run(ctx, args...)
+		rc := parseRecap(t, p.Name, res)
+		t.Logf("%s on the VM: exit %d, %d ok, %d changed, %d failed, %d skipped in %s",
+			p.Name, res.exit, rc.OK, rc.Changed, rc.Failed, rc.Skipped, time.Since(began).Round(time.Second))
+		if res.exit != 0 || rc.Failed != 0 {
+			t.Fatalf("%s on the VM: exit %d, recap %+v\nstderr (tail):\n%s\nconsole (tail):\n%s",
+				p.Name, res.exit, rc, tail(res.stderr, 80), consoleTail(h, 40))
+		}
+		return rc
+	}
+
+	for _, p := range VMParts {
+		recs[p.Name] = filepath.Join(out, p.Name+".ttyrec")
+		if p.Name == "xen-prereqs" {
+			before := snapshot(t, ctx, h, "")
+			run(p, recs[p.Name])
+			checkXen(t, ctx, h, before)
+			continue
+		}
+		run(p, recs[p.Name])
+		if p.Name == "debian-install-1" {
+			checkUnlocked(t, ctx, h)
+		}
+	}
+
+	// Again, parts 2 to 4 without the reboot: nothing changes.
+	before := snapshot(t, ctx, h, "")
+	for _, p := range VMParts[1:] {
+		if p.Name == "xen-prereqs" {
+			p.Set = append(append([]string(nil), p.Set...), "reboot=false")
+		}
+		if rc := run(p, ""); rc.Changed != 0 {
+			t.Errorf("%s again on the VM: %d changed, want 0", p.Name, rc.Changed)
+		}
+	}
+	if after := snapshot(t, ctx, h, ""); after != before {
+		t.Errorf("running the guide again changed the host:\n%s", lineDiff(before, after))
+	}
+	checkDHCP(t, ctx, h)
+	for _, p := range VMParts {
+		checkRecording(t, c, p.Name, recs[p.Name])
+		for _, f := range []string{recs[p.Name], recs[p.Name] + ".json", h.Dir() + "/console.log", h.Dir() + "/supervisor.log"} {
+			if b, err := os.ReadFile(f); err == nil && secretIn(string(b), pass) {
+				t.Errorf("%s holds the LUKS passphrase", f)
+			}
+		}
+	}
+}
+
+// vmPartArgs are the arguments of a run of p on the VM, as root (the
+// installed system has no other user), with its console for the unlock.
+func vmPartArgs(h *andromeda.Host, p Part, console, rec string) []string {
+	args := []string{p.Name + ".lua",
+		"--host", "andromeda", "--ssh-config", h.SSHConfig(), "--console", console,
+		"--cols", fmt.Sprint(Cols), "--rows", fmt.Sprint(Rows), "--idle-limit", IdleLimit, "--json"}
+	if rec != "" {
+		args = append(args, "--record", rec, "--overwrite")
+	} else {
+		args = append(args, "--no-record")
+	}
+	r := strings.NewReplacer("{disk}", h.Disk(), "{key}", filepath.Join(h.Dir(), "id_ed25519.pub"), "{proxy}", andromeda.VMProxyAddr)
+	for _, s := range p.Set {
+		args = append(args, "--set", r.Replace(s))
+	}
+	return args
+}
+
+// vmPassphrase is a new passphrase for each run, with a space and a quote
+// in it, as a person's may have.
+func vmPassphrase(t *testing.T) string {
+	b := make([]byte, 15)
+	if _, err := rand.Read(b); err != nil {
+		t.Fatal(err)
+	}
+	s := strings.ToLower(base32.StdEncoding.EncodeToString(b))
+	return s[:8] + " it's " + s[8:]
+}
+
+// secretIn reports whether text holds s in a form a reader could undo.
+func secretIn(text, s string) bool {
+	for _, form := range []string{s, s[:8], strings.TrimSpace(s[len(s)-12:])} {
+		if strings.Contains(text, form) {
+			return true
+		}
+	}
+	return false
+}
+
+func consoleTail(h *andromeda.Host, n int) string {
+	b, _ := os.ReadFile(filepath.Join(h.Dir(), "console.log"))
+	return tail(string(b), n)
+}
+
+// checkUnlocked checks the installed system part 1 rebooted into: its root
+// on LVM inside the LUKS volume it unlocked, discards passed down.
+func checkUnlocked(t *testing.T, ctx context.Context, h *andromeda.Host) {
+	t.Helper()
+	status := sh(t, ctx, h, "cryptsetup status crypt")
+	for _, want := range []string{"is active and is in use", "discards"} {
+		if !strings.Contains(status, want) {
+			t.Errorf("cryptsetup status crypt lacks %q:\n%s", want, status)
+		}
+	}
+	if got := sh(t, ctx, h, "lvs --noheadings -o vg_name,lv_name | awk '{print $1\"/\"$2}' | sort"); got != "lvm/root\nlvm/swap\n" {
+		t.Errorf("lvs: %q, want lvm/root and lvm/swap", got)
+	}
+	if !regexp.MustCompile(`(?m)^crypt\s+UUID=\S+\s+none\s+luks,discard$`).MatchString(sh(t, ctx, h, "cat /etc/crypttab")) {
+		t.Errorf("/etc/crypttab does not open crypt with luks,discard")
+	}
+	if got := sh(t, ctx, h, "findmnt -n -o SOURCE /; findmnt -n -o SOURCE /boot"); got != "/dev/mapper/lvm-root\n/dev/vdb1\n" {
+		t.Errorf("findmnt / and /boot: %q", got)
+	}
+	if got := sh(t, ctx, h, "systemctl is-enabled ssh.service"); got != "enabled\n" {
+		t.Errorf("ssh.service: %q", got)
+	}
+}
+
+// checkXen checks the host the Xen prerequisites rebooted into: Xen
+// first in grub with dom0's options, the bridges and the dummy up, dom0
+// with the memory and CPUs configured. before is the snapshot taken
+// before the part ran.
+func checkXen(t *testing.T, ctx context.Context, h *andromeda.Host, before string) {
+	t.Helper()
+	cfg := sh(t, ctx, h, "cat /boot/grub/grub.cfg")
+	entries := regexp.MustCompile(`(?m)^menuentry '([^']*)'`).FindAllStringSubmatch(cfg, -1)
+	if len(entries) < 2 || !strings.Contains(entries[0][1], "Xen") {
+		t.Errorf("grub.cfg's first entry is not Xen's: %q", entries)
+	}
+	if !regexp.MustCompile(`(?m)^\s*module2\s+/vmlinuz-\S+ placeholder root=/dev/mapper/lvm-root ro cryptdevice=/dev/disk/by-uuid/\S+:lvm:allow-discards net\.ifnames=1`).MatchString(cfg) {
+		t.Errorf("grub.cfg's Xen entry does not pass cryptdevice= and the kernel line to dom0")
+	}
+	info := sh(t, ctx, h, "xl info")
+	if !regexp.MustCompile(`(?m)^xen_version\s*:`).MatchString(info) {
+		t.Errorf("xl info names no hypervisor:\n%s", info)
+	}
+	dom0 := strings.Fields(sh(t, ctx, h, "xl list 0 | tail -n 1"))
+	if len(dom0) < 4 || dom0[0] != "Domain-0" || dom0[3] != "1" {
+		t.Errorf("xl list 0: %q, want Domain-0 with 1 VCPU", dom0)
+	} else if mem, _ := strconv.Atoi(dom0[2]); mem < 480 || mem > 512 {
+		t.Errorf("dom0 has %s MB, want about 512", dom0[2])
+	}
+	links := sh(t, ctx, h, "ip -br link")
+	for _, re := range []string{`(?m)^xenbr0\s+UP`, `(?m)^virbr1\s+UP`, `(?m)^virbr1-dummy\s+\S+\s+00:16:3e:`} {
+		if !regexp.MustCompile(re).MatchString(links) {
+			t.Errorf("ip -br link does not match %s:\n%s", re, links)
+		}
+	}
+	if got := sh(t, ctx, h, "systemctl is-active dnsmasq@virbr1.service nftables.service"); got != "active\nactive\n" {
+		t.Errorf("dnsmasq@virbr1 and nftables: %q", got)
+	}
+	if !strings.Contains(sh(t, ctx, h, "nft list ruleset"), "masquerade") {
+		t.Errorf("no masquerading rule loaded")
+	}
+	if before == snapshot(t, ctx, h, "") {
+		t.Errorf("xen-prereqs changed nothing on the installed system")
+	}
+}
+
+// checkDHCP asks dnsmasq@virbr1 for a lease from a client on the private
+// bridge (a network namespace of its own inside the VM), as a guest would.
+func checkDHCP(t *testing.T, ctx context.Context, h *andromeda.Host) {
+	t.Helper()
+	defer h.Exec(ctx, "ip netns del rbclient 2>/dev/null; ip link del rbc-br 2>/dev/null")
+	out := sh(t, ctx, h, `set -e
+ip netns add rbclient
+ip link add rbc type veth peer name rbc-br
+ip link set rbc netns rbclient
+ip link set rbc-br master virbr1 up
+ip netns exec rbclient ip link set rbc up
+ip netns exec rbclient timeout 120 dhclient -1 -v -pf /run/rbclient.pid -lf /run/rbclient.leases rbc 2>&1
+ip netns exec rbclient ip -4 -br addr show rbc
+ip netns exec rbclient dhclient -x -pf /run/rbclient.pid 2>/dev/null || true`)
+	if !regexp.MustCompile(`rbc\s+UP\s+192\.168\.100\.\d+/24`).MatchString(out) {
+		t.Errorf("no lease from dnsmasq@virbr1:\n%s", out)
+	}
+	if leases := sh(t, ctx, h, "cat /var/lib/dnsmasq/virbr1/leases"); !strings.Contains(leases, "192.168.100.") {
+		t.Errorf("dnsmasq's lease file holds no lease: %q", leases)
+	}
+}
