@@ -213,12 +213,15 @@ func (w *Writer) WriteAt(at time.Duration, p []byte) error {
 	return w.emit(at, data)
 }
 
-// emit writes data at timeline position pos, in chunks of at most maxChunk.
+// emit writes data at timeline position pos, in chunks of at most maxChunk,
+// all of them with one Write call.
 func (w *Writer) emit(pos time.Duration, data []byte) error {
 	usec := w.startUsec + int64(pos/time.Microsecond)
 	if usec < w.lastUsec {
 		usec = w.lastUsec
 	}
+	w.frame = w.frame[:0]
+	frames := 0
 	for len(data) > 0 {
 		n := splitPoint(data, maxChunk)
 		if w.off >= 0 {
@@ -226,29 +229,45 @@ func (w *Writer) emit(pos time.Duration, data []byte) error {
 			// process is killed (SIGKILL, the OOM killer) mid-write; a write
 			// within one page lands whole or not at all. So end the frame
 			// at the page boundary (at a character boundary just before it)
-			// and start the rest in a new frame with the same stamp.
-			if room := pageSize - int(w.off%int64(pageSize)) - ttyrecHeaderLen; room >= 1 && n > room {
+			// and start the rest in a new frame with the same stamp. Every
+			// page boundary is then a frame's end, and a write of several
+			// frames cut at one leaves whole frames only.
+			off := w.off + int64(len(w.frame))
+			if room := pageSize - int(off%int64(pageSize)) - ttyrecHeaderLen; room >= 1 && n > room {
 				if k := splitPoint(data, room); k > 0 && incompleteTail(data[:k]) == 0 {
 					n = k
 				}
 			}
 		}
-		if err := w.writeFrame(usec, data[:n]); err != nil {
-			return err
-		}
-		w.lastPos = pos
+		w.appendFrame(usec, data[:n])
+		frames++
 		data = data[n:]
 	}
+	if err := w.flush(usec, frames); err != nil {
+		return err
+	}
+	w.lastPos = pos
 	return nil
 }
 
 // writeFrame writes one frame with a single Write call.
 func (w *Writer) writeFrame(usec int64, p []byte) error {
 	w.frame = w.frame[:0]
+	w.appendFrame(usec, p)
+	return w.flush(usec, 1)
+}
+
+// appendFrame adds a frame stamped usec holding p to w.frame.
+func (w *Writer) appendFrame(usec int64, p []byte) {
 	w.frame = binary.LittleEndian.AppendUint32(w.frame, uint32(usec/1e6))
 	w.frame = binary.LittleEndian.AppendUint32(w.frame, uint32(usec%1e6))
 	w.frame = binary.LittleEndian.AppendUint32(w.frame, uint32(len(p)))
 	w.frame = append(w.frame, p...)
+}
+
+// flush writes the frames in w.frame (n of them, the last stamped usec)
+// with one Write call.
+func (w *Writer) flush(usec int64, n int) error {
 	if _, err := w.w.Write(w.frame); err != nil {
 		w.err = fmt.Errorf("write ttyrec frame %d: %w", w.frames, err)
 		if f, ok := w.w.(*os.File); ok && w.off >= 0 {
@@ -260,9 +279,12 @@ func (w *Writer) writeFrame(usec int64, p []byte) error {
 		return w.err
 	}
 	w.lastUsec = usec
-	w.frames++
+	w.frames += n
 	if w.off >= 0 {
 		w.off += int64(len(w.frame))
+	}
+	if cap(w.frame) > 4*maxChunk {
+		w.frame = nil // one huge write: do not keep its buffer
 	}
 	return nil
 }

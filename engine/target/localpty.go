@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/creack/pty"
+	"golang.org/x/sys/unix"
 )
 
 // Local is this machine as a Target: the session is a shell on a new pty,
@@ -142,7 +143,47 @@ func (s *localSession) Read(p []byte) (int, error) {
 			return 0, io.EOF
 		}
 	}
+	if err == nil && n >= floodRead {
+		n += s.more(p[n:])
+	}
 	return n, err
+}
+
+// floodRead is a read size that says a program is writing faster than the
+// terminal is read: a pty hands over at most a few KB a read.
+const floodRead = 2048
+
+// more reads, without waiting, what the pty holds already, into p: under a
+// flood of output one Read then returns up to len(p) bytes, and what reads
+// it (the secret filter, the recording's writes) runs once per 64 KB
+// instead of once per 4 KB. Output that trickles is read as it comes.
+func (s *localSession) more(p []byte) int {
+	rc, err := s.f.SyscallConn()
+	if err != nil {
+		return 0
+	}
+	n := 0
+	for len(p)-n >= floodRead {
+		var m int
+		var rerr error
+		// Only what the pty holds (TIOCINQ) is read: the read never
+		// waits, whether the fd is in blocking mode or not.
+		if err := rc.Read(func(fd uintptr) bool {
+			avail, err := unix.IoctlGetInt(int(fd), unix.TIOCINQ)
+			if err != nil || avail <= 0 {
+				return true
+			}
+			m, rerr = syscall.Read(int(fd), p[n:n+min(avail, len(p)-n)])
+			return true
+		}); err != nil || rerr != nil || m <= 0 {
+			break
+		}
+		n += m
+		if m < floodRead {
+			break
+		}
+	}
+	return n
 }
 
 func (s *localSession) Write(p []byte) (int, error) { return s.f.Write(p) }
