@@ -40,28 +40,9 @@ func (o *op) packages(n int) []string {
 	return pkgs
 }
 
-// installed returns which of pkgs dpkg has installed ("ii"). On a host
-// that says when commands run, dpkg is asked once for every package, and
-// the answer serves every check until the next command (which may install
-// or remove one): a run of checks costs one side-channel command.
+// installed returns which of pkgs dpkg has installed ("ii").
 func (o *op) installed(pkgs []string) map[string]bool {
-	if o.m.notified {
-		if o.m.dpkg == nil {
-			o.m.dpkg = o.dpkgInstalled(nil)
-		}
-		return o.m.dpkg
-	}
-	return o.dpkgInstalled(pkgs)
-}
-
-// dpkgInstalled asks dpkg which of pkgs (nil: of all packages) it has
-// installed, by name and by name with architecture.
-func (o *op) dpkgInstalled(pkgs []string) map[string]bool {
-	cmd := "dpkg-query -W -f='${binary:Package} ${Package} ${db:Status-Abbrev}\\n'"
-	if pkgs != nil {
-		cmd += " -- " + shellquote.Join(pkgs)
-	}
-	out, _ := o.exec(cmd+" 2>/dev/null", nil)
+	out, _ := o.exec("dpkg-query -W -f='${binary:Package} ${Package} ${db:Status-Abbrev}\\n' -- "+shellquote.Join(pkgs)+" 2>/dev/null", nil)
 	have := map[string]bool{}
 	for _, l := range strings.Split(string(out), "\n") {
 		f := strings.Fields(l)

@@ -42,11 +42,10 @@ func (m *Modules) keep(st *fstate) {
 
 // beforeCommand runs before every command typed into the session: every
 // pending read-back but the one of the file the stdlib is changing right
-// now is done, and what is known of files and packages is forgotten, for
-// the command may change them.
+// now is done, and what is known of files is forgotten, for the command
+// may change them.
 func (m *Modules) beforeCommand() {
 	keep := m.changing
-	m.dpkg = nil
 	m.readBackAll(keep)
 	for p := range m.cache {
 		if p != keep {

@@ -48,7 +48,6 @@ type Modules struct {
 	cache     map[string]*fstate
 	readBacks map[string]*readBack
 	changing  string
-	dpkg      map[string]bool // installed packages, until the next command (apt.go)
 }
 
 // Open registers every stdlib module in L, both as a global (file.write)
