@@ -58,6 +58,20 @@ func TestRecordings(t *testing.T) {
 			}
 		})
 	}
+	// The recordings of the whole guide on the VM (scripts/record-guide.sh
+	// --vm), where they have been made: as sound and as fresh.
+	for _, p := range VMParts {
+		rec := filepath.Join(root, "recordings", "vm", p.Name+".ttyrec")
+		if _, err := os.Stat(rec); err != nil {
+			continue
+		}
+		t.Run("vm/"+p.Name, func(t *testing.T) {
+			res := c.run(ctx, "check", rec, "--runbook", filepath.Join(root, "runbooks", p.Name+".lua"))
+			if res.exit != 0 {
+				t.Errorf("runbook check %s: exit %d\n%s%s", rec, res.exit, res.stdout, res.stderr)
+			}
+		})
+	}
 }
 
 // TestDocsUpToDate makes every page of docs/ again from the runbooks and
