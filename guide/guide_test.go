@@ -304,6 +304,35 @@ func TestInstallPart1(t *testing.T) {
 	checkRecording(t, c, p.Name, rec)
 }
 
+// TestInstallPart1Stable installs the current stable release too (trixie),
+// not recorded: the release the test host runs (bookworm) is not the only
+// one part 1 knows how to install.
+func TestInstallPart1Stable(t *testing.T) {
+	h := andromeda.ResetShared(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 25*time.Minute)
+	defer cancel()
+	c := newCLI(t)
+	p := part(t, "debian-install-1")
+	p.Set = append([]string(nil), p.Set...)
+	for i, s := range p.Set {
+		if strings.HasPrefix(s, "release=") {
+			p.Set[i] = "release=trixie"
+		}
+	}
+	giveNIC(t, ctx, h)
+	rc, res := c.runPart(ctx, h, p, "")
+	if res.exit != 0 || rc.Failed != 0 {
+		t.Fatalf("part 1 (trixie): exit %d, recap %+v\nstderr (tail):\n%s", res.exit, rc, tail(res.stderr, 80))
+	}
+	if got := sh(t, ctx, h, ". /target/etc/os-release && echo $VERSION_CODENAME"); got != "trixie\n" {
+		t.Errorf("the new system is %q, want trixie", got)
+	}
+	sh(t, ctx, h, "ls /target/boot/vmlinuz-* /target/boot/initrd.img-* && chroot /target dpkg-query -W linux-image-amd64 openssh-server grub-pc")
+	if got := sh(t, ctx, h, "grep -c '^menuentry' /target/boot/grub/grub.cfg || true"); strings.TrimSpace(got) == "0" {
+		t.Errorf("the new system's grub.cfg has no menu entry")
+	}
+}
+
 // TestGuide runs parts 2 and 3 and the Xen prerequisites on a fresh
 // andromeda, checks what they leave, runs them again and checks that
 // nothing changed.
