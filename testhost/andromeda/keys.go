@@ -99,5 +99,9 @@ func clientConfig(dir, user string) (*ssh.ClientConfig, error) {
 		User:            user,
 		Auth:            []ssh.AuthMethod{ssh.PublicKeys(signer)},
 		HostKeyCallback: ssh.FixedHostKey(hostKey),
+		// The run's key's algorithm only: a system installed on the VM
+		// keeps that key but has made keys of other types of its own,
+		// which the server would otherwise offer first.
+		HostKeyAlgorithms: []string{hostKey.Type()},
 	}, nil
 }
