@@ -65,7 +65,19 @@ func TestGuideOnVM(t *testing.T) {
 		t.Helper()
 		args := append(vmPartArgs(h, p, console, rec), extra...)
 		began := time.Now()
-		res := c.run(ctx, args...)
+		// A hypervisor that cannot boot here panics and resets the
+		// machine, again and again: stop the run at the first panic
+		// rather than at the reboot's timeout.
+		rctx, stop := context.WithCancel(ctx)
+		defer stop()
+		panicked := make(chan string, 1)
+		go watchXenPanic(rctx, h, stop, panicked)
+		res := c.run(rctx, args...)
+		select {
+		case msg := <-panicked:
+			t.Fatalf("%s on the VM: Xen panicked at boot; the console shows:\n%s", p.Name, msg)
+		default:
+		}
 		rc := parseRecap(t, p.Name, res)
 		t.Logf("%s on the VM: exit %d, %d ok, %d changed, %d failed, %d skipped in %s",
 			p.Name, res.exit, rc.OK, rc.Changed, rc.Failed, rc.Skipped, time.Since(began).Round(time.Second))
@@ -151,6 +163,39 @@ func secretIn(text, s string) bool {
 		}
 	}
 	return false
+}
+
+// watchXenPanic reads the VM's console log until ctx ends; at Xen's
+// panic message it sends Xen's last lines on msg and calls stop.
+func watchXenPanic(ctx context.Context, h *andromeda.Host, stop func(), msg chan<- string) {
+	log := filepath.Join(h.Dir(), "console.log")
+	start := 0
+	if fi, err := os.Stat(log); err == nil {
+		start = int(fi.Size())
+	}
+	panicRe := regexp.MustCompile(`\(XEN\) (Panic on CPU|Reboot in five seconds)`)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(5 * time.Second):
+		}
+		b, err := os.ReadFile(log)
+		if err != nil || len(b) <= start {
+			continue
+		}
+		if panicRe.Match(b[start:]) {
+			var xen []string
+			for _, l := range strings.Split(string(b[start:]), "\n") {
+				if strings.Contains(l, "(XEN)") {
+					xen = append(xen, l)
+				}
+			}
+			msg <- strings.Join(xen, "\n")
+			stop()
+			return
+		}
+	}
 }
 
 func consoleTail(h *andromeda.Host, n int) string {
