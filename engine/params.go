@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	lua "github.com/yuin/gopher-lua"
 )
@@ -63,6 +64,9 @@ func (r *runner) resolveParams(L *lua.LState) error {
 		p.Value = v
 		if p.Secret && v != "" {
 			r.addSecret(p.Name, v, p.Env)
+			if n := utf8.RuneCountInString(v); n < shortSecret && r.opts.Warn != nil {
+				r.opts.Warn(fmt.Sprintf("warning: the value of secret parameter %s is shorter than %d characters: it is masked (****) wherever it appears, inside words too, which makes the output hard to read; a secret that short is also easy to guess", p.Name, shortSecret))
+			}
 		}
 		tb.RawSetString(p.Name, lv)
 	}
@@ -70,6 +74,10 @@ func (r *runner) resolveParams(L *lua.LState) error {
 	L.SetGlobal("params", tb)
 	return nil
 }
+
+// shortSecret is the length under which a secret's masking warns: every
+// occurrence of a one-letter secret, inside any word, is masked.
+const shortSecret = 4
 
 // EnvName is the environment variable that gives parameter name a value:
 // RUNBOOK_PARAM_ and the name upper-cased (as Terraform's TF_VAR_).

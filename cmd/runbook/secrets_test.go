@@ -284,3 +284,26 @@ end)`
 		os.Remove(filepath.Join(dir, "conf"))
 	}
 }
+
+// A secret of a few characters is masked inside every word that holds
+// them: runbook says so, without saying the secret.
+func TestShortSecretWarns(t *testing.T) {
+	rb := filepath.Join(t.TempDir(), "short.lua")
+	if err := os.WriteFile(rb, []byte(`runbook { name = "short", params = { pw = { secret = true, default = "" } } }
+step("Say it", function() sh("echo exactly") end)
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("RUNBOOK_PARAM_PW", "x")
+	code, out, errs := runMain(t, "steps", rb)
+	if code != 0 {
+		t.Fatalf("steps: exit %d\n%s%s", code, out, errs)
+	}
+	if !strings.Contains(errs, "secret parameter pw is shorter than 4 characters") {
+		t.Errorf("no warning of a one-character secret:\n%s", errs)
+	}
+	t.Setenv("RUNBOOK_PARAM_PW", "long enough")
+	if _, _, errs := runMain(t, "steps", rb); strings.Contains(errs, "shorter than") {
+		t.Errorf("a long secret warned:\n%s", errs)
+	}
+}
