@@ -482,6 +482,11 @@ func checkGuideState(t *testing.T, ctx context.Context, h *andromeda.Host) {
 		}
 	}
 
+	// The bridge keeps its port's MAC (and so its DHCP lease).
+	if !hasLine(sh(t, ctx, h, "cat /etc/systemd/network/10-xenbr0.link"), "MACAddressPolicy=none") {
+		t.Errorf("/etc/systemd/network/10-xenbr0.link does not leave xenbr0 its port's MAC")
+	}
+
 	// dnsmasq: installed, its own instance stopped and disabled, one per
 	// private bridge instead.
 	if got := sh(t, ctx, h, "systemctl is-enabled dnsmasq.service || true; systemctl is-active dnsmasq.service || true"); got != "disabled\ninactive\n" {

@@ -160,12 +160,32 @@ step("Bridge the physical interface and add a private network", function()
     if not iface then
       error("no default route on " .. facts.hostname .. ": set the interface parameter (--set interface=eno1)")
     end
+    if iface == params.bridge then
+      -- Configured and booted already: the default route is the bridge's,
+      -- and the physical interface is its port.
+      local conf = file.read("/etc/network/interfaces") or ""
+      iface = conf:match("iface " .. params.bridge:gsub("%p", "%%%0") .. " inet dhcp\n%s+bridge_ports (%S+)")
+      if not iface then
+        error("the default route is on " .. params.bridge .. ", which /etc/network/interfaces does not bridge over an interface: set the interface parameter (--set interface=eno1)")
+      end
+    end
   end
   comment("Only dom0 is reachable from outside, through " .. params.bridge .. ", a bridge over the physical interface " ..
     iface .. " (the interface of the host's default route; the guide's was eno1: find yours with ip addr).")
   comment("The guests live on " .. params.private_net .. " behind dom0, on " .. params.private_bridge ..
     ", a bridge over a dummy interface: reachable from outside only through port forwards in dom0.")
   apt.install({ "ifupdown", "bridge-utils" }, { recommends = params.recommends })
+  comment("Since bullseye, systemd gives a new bridge a MAC address of its own (MACAddressPolicy=persistent): " ..
+    params.bridge .. " would then get another DHCP lease, and another address, than " .. iface .. " had." ..
+    " With this .link file the bridge takes the MAC of its port, as it did before.")
+  file.write("/etc/systemd/network/10-" .. params.bridge .. ".link", table.concat({
+    "[Match]",
+    "OriginalName=" .. params.bridge,
+    "",
+    "[Link]",
+    "MACAddressPolicy=none",
+    "",
+  }, "\n"))
 
   -- The dummy's MAC is random but made once: keep the one already there.
   local current = file.read("/etc/network/interfaces") or ""
