@@ -154,5 +154,9 @@ var VMParts = []Part{
 	}},
 	{Name: "debian-install-2"},
 	{Name: "debian-install-3", Set: []string{"x11_packages=xserver-xorg-core xinit"}},
-	{Name: "xen-prereqs", Set: []string{"recommends=false", "serial_console=ttyS0,115200", "reboot=true"}},
+	{Name: "xen-prereqs", Set: []string{"recommends=false", "serial_console=ttyS0,115200", "reboot=true",
+		// QEMU's restricted user network leases an address without a
+		// router: the installed system has no default route to find
+		// the physical interface by. The VM's card is in PCI slot 3.
+		"interface=ens3"}},
 }
