@@ -1,3 +1,5 @@
+//go:build vmguide
+
 package guide
 
 import (
@@ -17,11 +19,6 @@ import (
 	"github.com/runbook-dev/runbook/testhost/andromeda"
 )
 
-// vmGuide is set by scripts/record-guide.sh --vm: the whole guide runs on
-// andromeda booted as a QEMU VM. Under emulation that takes over an hour,
-// more than CI's VM lane has.
-var vmGuide = os.Getenv("RUNBOOK_GUIDE_VM") == "1"
-
 // vmDiskSize is the VM's guide disk: /boot, then LUKS holding root and swap.
 const vmDiskSize = 8 << 30
 
@@ -32,10 +29,10 @@ const vmDiskSize = 8 << 30
 // system, and the reboot into Xen. It checks the host after each reboot,
 // runs parts 2 to 4 again and checks that nothing changed, and checks
 // every recording. The recordings go to $RUNBOOK_GUIDE_VM_OUT when set.
+//
+// It is built only with the vmguide tag (scripts/record-guide.sh --vm):
+// under emulation it takes over an hour, more than CI's VM lane has.
 func TestGuideOnVM(t *testing.T) {
-	if !vmGuide {
-		t.Skip("the whole guide on an emulated VM takes over an hour: scripts/record-guide.sh --vm runs it")
-	}
 	testenv.Root(t, "andromeda")
 	testenv.Programs(t, "qemu-system-x86_64", "qemu-img", "mkfs.ext4", "ssh", "debootstrap", "zstd")
 	ctx, cancel := context.WithTimeout(context.Background(), 170*time.Minute)

@@ -26,7 +26,7 @@ case "${1:-}" in
 	RUNBOOK_GUIDE_DOCS=update exec go test ./guide -run '^TestDocsUpToDate$' -count=1 -v
 	;;
 --vm)
-	RUNBOOK_GUIDE_VM=1 RUNBOOK_GUIDE_VM_OUT="$PWD/recordings/vm" exec go test ./guide -run '^TestGuideOnVM$' -count=1 -timeout 180m -v
+	RUNBOOK_GUIDE_VM_OUT="$PWD/recordings/vm" exec go test -tags vmguide ./guide -run '^TestGuideOnVM$' -count=1 -timeout 180m -v
 	;;
 "")
 	RUNBOOK_GUIDE_RECORD=1 exec go test ./guide -count=1 -timeout 60m -v
