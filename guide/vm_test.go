@@ -37,13 +37,29 @@ func TestGuideOnVM(t *testing.T) {
 	testenv.Programs(t, "qemu-system-x86_64", "qemu-img", "mkfs.ext4", "ssh", "debootstrap", "zstd")
 	ctx, cancel := context.WithTimeout(context.Background(), 170*time.Minute)
 	defer cancel()
+	// $RUNBOOK_GUIDE_VM_PART1 names a directory for the disk of a
+	// finished part 1: saved there when it does not hold one yet, else
+	// the run starts from it (parts 2 to 4 without part 1's 45 minutes).
+	saved := os.Getenv("RUNBOOK_GUIDE_VM_PART1")
+	pass, resume := savedPassphrase(t, saved)
+	if !resume {
+		pass = vmPassphrase(t)
+	}
 	start := time.Now()
-	h, err := andromeda.Up(ctx, andromeda.Options{Log: os.Stderr, VM: true, DiskSize: vmDiskSize})
+	opts := andromeda.Options{Log: os.Stderr, VM: true, DiskSize: vmDiskSize}
+	if resume {
+		opts.DiskFrom = saved
+	}
+	h, err := andromeda.Up(ctx, opts)
 	if err != nil {
 		t.Fatalf("up --vm: %v", err)
 	}
 	defer h.Down(context.Background())
 	t.Logf("andromeda VM up in %s", time.Since(start).Round(time.Second))
+	if resume {
+		t.Logf("starting from the disk of part 1 saved in %s", saved)
+		unlockAtBoot(t, ctx, h, pass, nil)
+	}
 	console, err := h.ConsoleCommand()
 	if err != nil {
 		t.Fatal(err)
@@ -54,7 +70,6 @@ func TestGuideOnVM(t *testing.T) {
 	} else if err := os.MkdirAll(out, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	pass := vmPassphrase(t)
 	t.Setenv("RUNBOOK_PARAM_LUKS_PASSPHRASE", pass)
 	c := newCLI(t)
 	recs := map[string]string{}
@@ -87,6 +102,9 @@ func TestGuideOnVM(t *testing.T) {
 
 	for _, p := range VMParts {
 		recs[p.Name] = filepath.Join(out, p.Name+".ttyrec")
+		if resume && p.Name == "debian-install-1" {
+			continue
+		}
 		if p.Name == "xen-prereqs" {
 			before := snapshot(t, ctx, h, "")
 			run(p, recs[p.Name])
@@ -96,6 +114,9 @@ func TestGuideOnVM(t *testing.T) {
 		run(p, recs[p.Name])
 		if p.Name == "debian-install-1" {
 			checkUnlocked(t, ctx, h)
+			if saved != "" {
+				saveDisk(t, ctx, h, saved, pass)
+			}
 		}
 	}
 
@@ -114,6 +135,9 @@ func TestGuideOnVM(t *testing.T) {
 	}
 	checkDHCP(t, ctx, h)
 	for _, p := range VMParts {
+		if _, err := os.Stat(recs[p.Name]); resume && err != nil {
+			continue // part 1 ran in the run that saved the disk
+		}
 		checkRecording(t, c, p.Name, recs[p.Name])
 		for _, f := range []string{recs[p.Name], recs[p.Name] + ".json", h.Dir() + "/console.log", h.Dir() + "/supervisor.log"} {
 			if b, err := os.ReadFile(f); err == nil && secretIn(string(b), pass) {
@@ -121,6 +145,90 @@ func TestGuideOnVM(t *testing.T) {
 			}
 		}
 	}
+}
+
+// savedPassphrase reads the passphrase of the disk saved in dir, and
+// reports whether dir holds a saved disk.
+func savedPassphrase(t *testing.T, dir string) (string, bool) {
+	if dir == "" {
+		return "", false
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "passphrase"))
+	if os.IsNotExist(err) {
+		return "", false
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "disk.img")); err != nil {
+		t.Fatalf("%s has a passphrase but no disk: %v", dir, err)
+	}
+	return string(b), true
+}
+
+// saveDisk saves the disk of a finished part 1 in dir with its passphrase
+// (in a file only root reads): it remounts every filesystem read-only so
+// the copy is a consistent disk, copies it, and reboots the VM, which
+// unlocks its disk again at the console.
+func saveDisk(t *testing.T, ctx context.Context, h *andromeda.Host, dir, pass string) {
+	t.Helper()
+	con, err := h.Console(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer con.Close()
+	// SysRq u: sync, then every filesystem read-only, as the kernel does
+	// before an emergency reboot.
+	sh(t, ctx, h, "sync; echo u > /proc/sysrq-trigger; for i in $(seq 60); do dmesg | grep -q 'Emergency Remount complete' && exit 0; sleep 1; done; exit 1")
+	began := time.Now()
+	if err := h.SaveDisk(ctx, dir); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "passphrase"), []byte(pass), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("disk of part 1 saved in %s in %s", dir, time.Since(began).Round(time.Second))
+	// reboot(2) at once: nothing is left to write.
+	h.Exec(ctx, "reboot -ff")
+	unlockAtBoot(t, ctx, h, pass, con)
+}
+
+// unlockPrompt is cryptroot's question at the console.
+var unlockPrompt = regexp.MustCompile(`Please unlock disk \S+: *$|Please enter passphrase for disk [^\n]*: *$`)
+
+// unlockAtBoot types the passphrase at the console of a VM booting the
+// installed system and waits for its SSH. con is the console opened
+// before the boot began (nil: open it now, the boot being still early).
+func unlockAtBoot(t *testing.T, ctx context.Context, h *andromeda.Host, pass string, con *andromeda.Console) {
+	t.Helper()
+	if con == nil {
+		var err error
+		if con, err = h.Console(ctx); err != nil {
+			t.Fatal(err)
+		}
+		defer con.Close()
+	}
+	began := time.Now()
+	cctx, cancel := context.WithTimeout(ctx, 15*time.Minute)
+	defer cancel()
+	if _, err := con.Expect(cctx, regexp.MustCompile(`(?m)`+unlockPrompt.String())); err != nil {
+		t.Fatalf("the installed system did not ask for its passphrase: %v", err)
+	}
+	if err := con.Send(pass + "\r"); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		res, err := h.Exec(cctx, "systemctl is-system-running --wait")
+		if err == nil {
+			t.Logf("installed system: %s", strings.TrimSpace(res.Stdout))
+			break
+		}
+		if cctx.Err() != nil {
+			t.Fatalf("the installed system did not come up after the unlock: %v; console:\n%s", err, consoleTail(h, 40))
+		}
+		time.Sleep(5 * time.Second)
+	}
+	t.Logf("installed system unlocked and up in %s", time.Since(began).Round(time.Second))
 }
 
 // vmPartArgs are the arguments of a run of p on the VM, as root (the

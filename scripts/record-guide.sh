@@ -18,7 +18,12 @@
 #                                    the disk, parts 2 and 3, the Xen
 #                                    prerequisites and the reboot into Xen;
 #                                    recordings in recordings/vm/ (over an
-#                                    hour under emulation)
+#                                    hour under emulation). With
+#                                    RUNBOOK_GUIDE_VM_PART1=DIR it saves the
+#                                    disk of a finished part 1 (and its
+#                                    passphrase, root-only) in DIR, or, when
+#                                    DIR holds one, starts from it and runs
+#                                    the rest (about half an hour)
 set -eu
 cd "$(dirname "$0")/.."
 case "${1:-}" in

@@ -44,6 +44,10 @@ type Options struct {
 	// container (see vm.go): slower, but device-mapper and real reboots
 	// work. The disk is then /dev/vdb inside.
 	VM bool
+	// DiskFrom, with VM, is a directory SaveDisk wrote: the guide disk
+	// starts as its copy (and again at each reset) instead of blank, and
+	// the run takes its keys, so the system installed on it knows them.
+	DiskFrom string
 }
 
 // Host is a running andromeda.
@@ -115,14 +119,25 @@ func prepareRun(ctx context.Context, cache, dir, name string, opts Options) (Tre
 		if err != nil {
 			return "", err
 		}
-		vm = &vmConfig{img}
+		vm = &vmConfig{vmImage: img}
 	} else if ns, err = ensureNspawn(ctx, cache); err != nil {
 		return "", err
 	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return "", err
 	}
-	if err := makeKeys(dir); err != nil {
+	if opts.DiskFrom != "" {
+		if vm == nil {
+			return "", errors.New("andromeda: a saved disk (DiskFrom) boots only on the VM")
+		}
+		if err := copyKeys(opts.DiskFrom, dir); err != nil {
+			return "", fmt.Errorf("andromeda: saved disk %s: %w", opts.DiskFrom, err)
+		}
+		vm.DiskFrom = opts.DiskFrom
+		if fi, err := os.Stat(filepath.Join(opts.DiskFrom, fileDisk)); err == nil {
+			opts.DiskSize = fi.Size()
+		}
+	} else if err := makeKeys(dir); err != nil {
 		return "", err
 	}
 	cfg := runConfig{Name: name, Tree: t.Dir, Nspawn: ns, Mirrors: m, Watch: !opts.Detach, DiskSize: opts.DiskSize, VM: vm}

@@ -31,6 +31,7 @@ import (
 // vmConfig is what Up hands a VM's supervisor.
 type vmConfig struct {
 	vmImage
+	DiskFrom string `json:",omitempty"` // a saved disk's directory (SaveDisk)
 }
 
 // Run-directory files of a VM.
@@ -344,8 +345,12 @@ func (s *supervisor) freshDisks(ctx context.Context, overlay string) error {
 	if err != nil {
 		return fmt.Errorf("qemu-img create %s: %w: %s", overlay, err, strings.TrimSpace(string(out)))
 	}
+	disk := filepath.Join(s.dir, fileDisk)
+	if s.cfg.VM.DiskFrom != "" {
+		return copySparse(ctx, filepath.Join(s.cfg.VM.DiskFrom, fileDisk), disk)
+	}
 	if s.cfg.DiskSize > 0 {
-		if err := blankDisk(filepath.Join(s.dir, fileDisk), s.cfg.DiskSize); err != nil {
+		if err := blankDisk(disk, s.cfg.DiskSize); err != nil {
 			return err
 		}
 	}
