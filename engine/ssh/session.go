@@ -12,6 +12,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/crypto/ssh"
@@ -239,6 +240,7 @@ type session struct {
 	waited  chan struct{}
 	waitErr error
 	once    sync.Once
+	closed  atomic.Bool // Close hung up: the end is ours, not the network's
 }
 
 // Read returns what the remote terminal printed; io.EOF when the shell
@@ -267,9 +269,11 @@ func (s *session) Read(p []byte) (int, error) {
 	// No exit status, or a shell killed by a signal (the server's side
 	// going down kills it, and may say so before the connection drops):
 	// wait a moment for the connection's end.
+	// A hang-up of our own (Close) ends the shell with SIGHUP or no
+	// status at all: that is no sign of a connection going away.
 	var missing *ssh.ExitMissingError
 	var killed *ssh.ExitError
-	if errors.As(waitErr, &missing) || errors.As(waitErr, &killed) && killed.Signal() != "" {
+	if !s.closed.Load() && (errors.As(waitErr, &missing) || errors.As(waitErr, &killed) && killed.Signal() != "") {
 		if lerr := s.t.waitLost(2 * time.Second); lerr != nil {
 			return 0, lerr
 		}
@@ -299,6 +303,7 @@ func (s *session) Resize(cols, rows int) error {
 // Close hangs up: sshd sends the shell SIGHUP.
 func (s *session) Close() error {
 	var err error
+	s.closed.Store(true)
 	s.once.Do(func() {
 		err = s.sess.Close()
 		if errors.Is(err, io.EOF) {
