@@ -153,25 +153,68 @@ fleet_bench_size() {
 		def t(name):
 		    wall, user, sys_, rss = open(f"{d}/{name}.time").read().split()[-4:]
 		    return float(wall), float(user) + float(sys_), int(rss) / 1024
+		def hosts(name):
+		    return float(open(f"{d}/{name}.hostcpu").read())
 		checked = {p: open(f"{d}/ours{p}.checked").read().strip() for p in (1, 2)}
 		for p, what in ((1, "first pass"), (2, "second pass")):
 		    ow, oc, orss = t(f"ours{p}")
 		    name = f"fleet {n} hosts, {what}"
 		    if peers:
 		        aw, ac, arss = t(f"ansible{p}")
-		        print("%-34s %9.2f s    %-16s %9.2f s  %7.2fx   cpu %6.2fx   (peak RSS %.0f MB vs %.0f MB; %s)" % (
-		            name, ow, "ansible-playbook", aw, aw / ow, ac / oc if oc else 0, orss, arss, checked[p]))
+		        print("%-34s %9.2f s    %-16s %9.2f s  %7.2fx   cpu %6.2fx   (peak RSS %.0f MB vs %.0f MB; hosts' CPU %.1f s vs %.1f s; %s)" % (
+		            name, ow, "ansible-playbook", aw, aw / ow, ac / oc if oc else 0, orss, arss, hosts(f"ours{p}"), hosts(f"ansible{p}"), checked[p]))
 		    else:
-		        print("%-34s %9.2f s    (cpu %.2f s, peak RSS %.0f MB; %s)" % (name, ow, oc, orss, checked[p]))
+		        print("%-34s %9.2f s    (cpu %.2f s, peak RSS %.0f MB; hosts' CPU %.1f s; %s)" % (name, ow, oc, orss, hosts(f"ours{p}"), checked[p]))
 	EOF
 }
 
 # fleet_bench_time OUT CMD...: runs CMD, its wall, user and system seconds
 # and peak RSS (KB) into OUT.time, its output into OUT.out.
+# fleet_bench_time runs a pass under GNU time (the controller's wall, CPU
+# and peak RSS) and writes the CPU the hosts' sshds and everything under
+# them spent in it to OUT.hostcpu: on this one machine the hosts' work
+# shares the CPUs with the controller, and that bounds how far a fleet run
+# scales here.
 fleet_bench_time() {
-	local out=$1
+	local out=$1 before rc=0
 	shift
-	/usr/bin/time -o "$out.time" -f '%e %U %S %M' "$@" >"$out.out" 2>&1
+	before=$(fleet_bench_hostcpu)
+	/usr/bin/time -o "$out.time" -f '%e %U %S %M' "$@" >"$out.out" 2>&1 || rc=$?
+	# Let the hosts' sshds reap the sessions that just ended.
+	sleep 1
+	echo "$(fleet_bench_hostcpu) - $before" | bc >"$out.hostcpu"
+	return $rc
+}
+
+# fleet_bench_hostcpu is the CPU seconds the bench's sshds and every
+# process under them have used so far (their own, and what they reaped).
+fleet_bench_hostcpu() {
+	python3 - "$FB" <<-'EOF'
+		import os, sys
+		fb, hz = sys.argv[1], os.sysconf("SC_CLK_TCK")
+		procs = {}
+		for pid in os.listdir("/proc"):
+		    if not pid.isdigit():
+		        continue
+		    try:
+		        st = open(f"/proc/{pid}/stat").read()
+		        cmd = open(f"/proc/{pid}/cmdline", "rb").read()
+		    except OSError:
+		        continue
+		    f = st[st.rindex(")") + 2:].split()
+		    procs[int(pid)] = (int(f[1]), sum(int(x) for x in f[11:15]), cmd)
+		kids = {}
+		for pid, (ppid, _, _) in procs.items():
+		    kids.setdefault(ppid, []).append(pid)
+		# sshd names its listener "sshd: /usr/sbin/sshd -f CONF ... [listener]".
+		roots = [p for p, (_, _, c) in procs.items() if c.startswith(b"sshd: /usr/sbin/sshd -f " + fb.encode() + b"/sshd_")]
+		total, todo = 0, roots
+		while todo:
+		    p = todo.pop()
+		    total += procs[p][1]
+		    todo += kids.get(p, [])
+		print("%.2f" % (total / hz))
+	EOF
 }
 
 # fleet_bench_reset DIR N: each host's directory as before a first pass.
