@@ -193,8 +193,8 @@ func saveDisk(t *testing.T, ctx context.Context, h *andromeda.Host, dir, pass st
 	unlockAtBoot(t, ctx, h, pass, con)
 }
 
-// unlockPrompt is cryptroot's question at the console.
-var unlockPrompt = regexp.MustCompile(`Please unlock disk \S+: *$|Please enter passphrase for disk [^\n]*: *$`)
+// unlockPromptLine is cryptroot's question at the console.
+var unlockPromptLine = regexp.MustCompile(`(?m)(?:Please unlock disk \S+|Please enter passphrase for disk [^\n]*): *\r?$`)
 
 // unlockAtBoot types the passphrase at the console of a VM booting the
 // installed system and waits for its SSH. con is the console opened
@@ -211,7 +211,7 @@ func unlockAtBoot(t *testing.T, ctx context.Context, h *andromeda.Host, pass str
 	began := time.Now()
 	cctx, cancel := context.WithTimeout(ctx, 15*time.Minute)
 	defer cancel()
-	if _, err := con.Expect(cctx, regexp.MustCompile(`(?m)`+unlockPrompt.String())); err != nil {
+	if _, err := con.Expect(cctx, unlockPromptLine); err != nil {
 		t.Fatalf("the installed system did not ask for its passphrase: %v", err)
 	}
 	if err := con.Send(pass + "\r"); err != nil {

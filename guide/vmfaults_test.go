@@ -1,0 +1,182 @@
+//go:build vmguide
+
+package guide
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/runbook-dev/runbook/internal/testenv"
+	"github.com/runbook-dev/runbook/testhost/andromeda"
+)
+
+// faultRunbook reboots the host with the LUKS passphrase typed at the
+// console, then runs a command that can be made long enough to be cut.
+const faultRunbook = `runbook { name = "vm-faults", params = {
+  luks_passphrase = { default = "", secret = true, doc = "typed at the console" },
+  reboot = { default = false },
+  sleep = { default = "0" },
+} }
+step("Reboot", function()
+  if params.reboot then
+    host.reboot({ unlock = params.luks_passphrase, timeout = 900 })
+  end
+end)
+step("Work", function()
+  sh("echo before; sleep " .. params.sleep .. "; echo after")
+end)
+`
+
+// TestGuideVMFaults runs faults on the installed system of a saved part 1
+// ($RUNBOOK_GUIDE_VM_PART1, saved by TestGuideOnVM): a reboot given the
+// wrong LUKS passphrase, and the connection cut while a command runs.
+// Each must end with a clear error naming the host and the step, leave a
+// recording that reads to its last frame, and be followed by a run that
+// finishes. Built only with the vmguide tag, as TestGuideOnVM.
+func TestGuideVMFaults(t *testing.T) {
+	testenv.Root(t, "andromeda")
+	testenv.Programs(t, "qemu-system-x86_64", "qemu-img", "ssh")
+	saved := os.Getenv("RUNBOOK_GUIDE_VM_PART1")
+	pass, ok := savedPassphrase(t, saved)
+	if !ok {
+		t.Fatalf("RUNBOOK_GUIDE_VM_PART1 (%q) holds no saved part 1: run scripts/record-guide.sh --vm with it set first", saved)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Minute)
+	defer cancel()
+	h, err := andromeda.Up(ctx, andromeda.Options{Log: os.Stderr, VM: true, DiskFrom: saved})
+	if err != nil {
+		t.Fatalf("up --vm from %s: %v", saved, err)
+	}
+	defer h.Down(context.Background())
+	unlockAtBoot(t, ctx, h, pass, nil)
+	console, err := h.ConsoleCommand()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := newCLI(t)
+	rb := filepath.Join(c.dir, "vm-faults.lua")
+	if err := os.WriteFile(rb, []byte(faultRunbook), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	args := func(rec string, set ...string) []string {
+		a := []string{rb, "--host", "andromeda", "--ssh-config", h.SSHConfig(), "--console", console, "--record", rec}
+		for _, s := range set {
+			a = append(a, "--set", s)
+		}
+		return a
+	}
+	recs := t.TempDir()
+
+	t.Run("wrong passphrase", func(t *testing.T) {
+		wrong := "not the " + pass[:4] + " one"
+		t.Setenv("RUNBOOK_PARAM_LUKS_PASSPHRASE", wrong)
+		con, err := h.Console(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer con.Close()
+		rec := filepath.Join(recs, "wrong.ttyrec")
+		began := time.Now()
+		res := c.run(ctx, args(rec, "reboot=true")...)
+		t.Logf("the run with the wrong passphrase: exit %d in %s\n%s", res.exit, time.Since(began).Round(time.Second), tail(res.stderr, 6))
+		if res.exit != 1 {
+			t.Errorf("exit %d, want 1 (a failed step)", res.exit)
+		}
+		for _, want := range []string{"andromeda", `step 1 "Reboot"`, "passphrase", "wrong", "not tried again"} {
+			if !strings.Contains(res.stderr, want) {
+				t.Errorf("the error does not say %q:\n%s", want, tail(res.stderr, 20))
+			}
+		}
+		checkReadable(t, c, rec, 1, "")
+		for _, f := range []string{rec, rec + ".json", filepath.Join(h.Dir(), "console.log")} {
+			b, _ := os.ReadFile(f)
+			if strings.Contains(string(b), wrong) || secretIn(string(b), pass) {
+				t.Errorf("%s holds a passphrase", f)
+			}
+		}
+		// The machine still waits at its prompt (cryptroot asks again):
+		// the right passphrase boots it, and the next run finishes. The
+		// first prompt, the one runbook answered, is not that one.
+		if _, err := con.Expect(ctx, unlockPromptLine); err != nil {
+			t.Fatal(err)
+		}
+		unlockAtBoot(t, ctx, h, pass, con)
+		t.Setenv("RUNBOOK_PARAM_LUKS_PASSPHRASE", pass)
+		if res := c.run(ctx, args(filepath.Join(recs, "after-wrong.ttyrec"))...); res.exit != 0 {
+			t.Errorf("the run after the wrong passphrase: exit %d\n%s", res.exit, tail(res.stderr, 20))
+		}
+	})
+
+	t.Run("connection cut mid-command", func(t *testing.T) {
+		rec := filepath.Join(recs, "cut.ttyrec")
+		done := make(chan result, 1)
+		go func() { done <- c.run(ctx, args(rec, "sleep=600")...) }()
+		// Once the command runs, kill the sshd that carries its session:
+		// to runbook, the connection drops as a cable pulled would.
+		kill := `for i in $(seq 300); do p=$(pgrep -x sleep -n) && break; sleep 1; done
+[ -n "$p" ] || exit 1
+while p=$(ps -o ppid= -p "$p" | tr -d ' ') && [ "$p" -gt 1 ]; do
+	case $(cat /proc/$p/cmdline | tr '\0' ' ') in "sshd: root"*) kill -9 "$p"; echo "killed $p";; esac
+done`
+		if out := sh(t, ctx, h, kill); !strings.Contains(out, "killed") {
+			t.Fatalf("found no sshd to kill: %q", out)
+		}
+		var res result
+		select {
+		case res = <-done:
+		case <-time.After(5 * time.Minute):
+			t.Fatal("runbook did not notice the cut connection in 5 minutes")
+		}
+		t.Logf("the run whose connection was cut: exit %d\n%s", res.exit, tail(res.stderr, 6))
+		if res.exit == 0 {
+			t.Errorf("exit 0 after the connection was cut")
+		}
+		for _, want := range []string{"andromeda", `step 2 "Work"`} {
+			if !strings.Contains(res.stderr, want) {
+				t.Errorf("the error does not say %q:\n%s", want, tail(res.stderr, 20))
+			}
+		}
+		checkReadable(t, c, rec, 2, "before")
+		if res := c.run(ctx, args(filepath.Join(recs, "after-cut.ttyrec"))...); res.exit != 0 {
+			t.Errorf("the run after the cut: exit %d\n%s", res.exit, tail(res.stderr, 20))
+		}
+	})
+}
+
+// checkReadable checks that rec reads to its last frame with no problem
+// reported, that its index has step n failed, and that its last screen
+// shows text.
+func checkReadable(t *testing.T, c *cli, rec string, n int, text string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	if res := c.run(ctx, "info", rec); res.exit != 0 {
+		t.Errorf("runbook info %s: exit %d\n%s%s", rec, res.exit, res.stdout, res.stderr)
+	}
+	if res := c.run(ctx, "render", rec); res.exit != 0 {
+		t.Errorf("runbook render %s: exit %d\n%s", rec, res.exit, res.stderr)
+	} else if !strings.Contains(res.stdout, text) {
+		t.Errorf("%s does not end showing %q:\n%s", rec, text, tail(res.stdout, 20))
+	}
+	var ix struct {
+		Steps []struct {
+			N      int    `json:"n"`
+			Status string `json:"status"`
+		} `json:"steps"`
+	}
+	b, err := os.ReadFile(rec + ".json")
+	if err == nil {
+		err = json.Unmarshal(b, &ix)
+	}
+	if err != nil {
+		t.Fatalf("the index of %s: %v", rec, err)
+	}
+	if len(ix.Steps) < n || ix.Steps[n-1].Status != "failed" {
+		t.Errorf("the index of %s does not have step %d failed: %+v", rec, n, ix.Steps)
+	}
+}
