@@ -1,5 +1,7 @@
 package guide
 
+import "path"
+
 // Part is one runbook of the guide as the reference run on andromeda runs
 // it: the parameters that keep the run affordable in CI, or that the test
 // host needs, on top of the runbook's defaults (the guide's values).
@@ -16,11 +18,40 @@ type Part struct {
 	Differs []string
 	// NotExercised says what the recorded run did not exercise.
 	NotExercised []string
+	// Dir is the directory under recordings/ that holds the run's
+	// recording: "" for the container's runs, "vm" for the VM's.
+	Dir string
+	// Publish, on a VM part, makes the published page of that runbook
+	// come from the VM's run (its recording, its verified box) instead
+	// of the container's.
+	Publish bool
 	// TestHostOnScreen is set when the recorded run's commands show the
 	// test host's own settings (its disk, proxy, partition scanner, key):
 	// no web page or paced copy of it is published for readers, whose
 	// pages link the recording in recordings/ instead.
 	TestHostOnScreen bool
+}
+
+// Recording is the path of the part's recording from the checkout's top.
+func (p Part) Recording() string {
+	return path.Join("recordings", p.Dir, p.Name+".ttyrec")
+}
+
+// PagePart is the run that the published page of the runbook name comes
+// from: the VM's where it is published (see VMParts), else the
+// container's.
+func PagePart(name string) Part {
+	for _, p := range VMParts {
+		if p.Name == name && p.Publish {
+			return p
+		}
+	}
+	for _, p := range Parts {
+		if p.Name == name {
+			return p
+		}
+	}
+	return Part{Name: name}
 }
 
 // noDM is what the test host's kernel lacks.
@@ -103,10 +134,10 @@ func DocPages(p Part) []DocPage {
 	if p.TestHostOnScreen {
 		return []DocPage{
 			{File: name + ".md", Args: func(rb, rec, out string) []string {
-				return page("doc", rb, "--recording", rec, "-o", out, "--src", "../recordings/"+name+".ttyrec")
+				return page("doc", rb, "--recording", rec, "-o", out, "--src", "../"+p.Recording())
 			}},
 			{File: "hugo/" + name + ".md", Args: func(rb, rec, out string) []string {
-				return page("doc", rb, "--recording", rec, "-o", out, "--format", "hugo", "--src", "/recordings/"+name+".ttyrec")
+				return page("doc", rb, "--recording", rec, "-o", out, "--format", "hugo", "--src", "/"+p.Recording())
 			}},
 		}
 	}
@@ -140,7 +171,7 @@ func DocPages(p Part) []DocPage {
 // installed system, the last of them rebooting into Xen. What stays from
 // Parts is what keeps an emulated run affordable.
 var VMParts = []Part{
-	{Name: "debian-install-1", Set: []string{
+	{Name: "debian-install-1", Dir: "vm", Publish: true, TestHostOnScreen: true, Set: []string{
 		"disk={disk}",
 		// The live system is bookworm, and stretch is archived.
 		"release=bookworm",
@@ -151,12 +182,26 @@ var VMParts = []Part{
 		"proxy=http://{proxy}/",
 		// Where the passphrase prompt appears, and the tests read it.
 		"serial_console=ttyS0,115200",
+	}, Differs: []string{
+		vmDiffers,
+		"it installed Debian bookworm, not stretch (release=bookworm), with smaller volumes (root_size=3G, swap_size=256M, boot_size=256M), through the test host's package proxy and with its SSH key",
+		"the kernel's console, where the LUKS passphrase is asked and typed, is the serial port (serial_console=ttyS0,115200)",
 	}},
-	{Name: "debian-install-2"},
-	{Name: "debian-install-3", Set: []string{"x11_packages=xserver-xorg-core xinit"}},
-	{Name: "xen-prereqs", Set: []string{"recommends=false", "serial_console=ttyS0,115200", "reboot=true",
+	{Name: "debian-install-2", Dir: "vm", Publish: true, Differs: []string{vmDiffers + ", booted from the disk part 1 installed"},
+		NotExercised: []string{"lvmetad (bookworm's LVM has none: that edit changes nothing there)"}},
+	{Name: "debian-install-3", Dir: "vm", Publish: true, Set: []string{"x11_packages=xserver-xorg-core xinit"},
+		Differs: []string{vmDiffers, "a minimal X11 was installed (x11_packages=xserver-xorg-core xinit)"}},
+	{Name: "xen-prereqs", Dir: "vm", Set: []string{"recommends=false", "serial_console=ttyS0,115200", "reboot=true",
 		// QEMU's restricted user network leases an address without a
 		// router: the installed system has no default route to find
 		// the physical interface by. The VM's card is in PCI slot 3.
-		"interface=ens3"}},
+		"interface=ens3"},
+		Differs: []string{vmDiffers,
+			"recommended packages were left out (recommends=false)",
+			"Xen and dom0 use the serial console (serial_console=ttyS0,115200)",
+			"the bridge's interface was named (interface=ens3): the VM's network leases no default route",
+			"the run rebooted into Xen itself (reboot=true), typing the LUKS passphrase at the console"}},
 }
+
+// vmDiffers is how every VM run differs from a reader's server.
+const vmDiffers = "it ran on a QEMU virtual machine (emulated, with its own kernel, disk and serial console) that reaches nothing but the Debian mirror"

@@ -88,7 +88,8 @@ func TestDocsUpToDate(t *testing.T) {
 	// runbook as runbooks/NAME.lua wherever the checkout is.
 	c.dir = root
 	for _, p := range Parts {
-		rec := filepath.Join("recordings", p.Name+".ttyrec")
+		p := PagePart(p.Name)
+		rec := p.Recording()
 		rb := filepath.Join("runbooks", p.Name+".lua")
 		if _, err := os.Stat(filepath.Join(root, rec)); err != nil {
 			t.Errorf("%v: make the reference recordings with scripts/record-guide.sh", err)
