@@ -65,7 +65,8 @@ func (l *Local) startPTY(cmd *exec.Cmd, opts ShellOptions) (Session, error) {
 	if err != nil {
 		return nil, fmt.Errorf("start local shell on a pty: %w", err)
 	}
-	s := &localSession{f: f, cmd: cmd, waited: make(chan struct{})}
+	s := &localSession{cmd: cmd, waited: make(chan struct{})}
+	s.f, s.polled = pollable(f)
 	go func() {
 		s.waitErr = cmd.Wait()
 		close(s.waited)
@@ -125,9 +126,38 @@ func (l *Local) Close() error {
 	return first
 }
 
+// pollable returns the pty master f as a file read through Go's poller,
+// non-blocking: a read waits in the poller, not in a thread of its own,
+// Close wakes it, and a read that finds nothing says so at once (see
+// more). creack/pty leaves the master blocking (its ioctls use Fd). When
+// that cannot be done, f is returned as it is, and false.
+func pollable(f *os.File) (*os.File, bool) {
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return f, false
+	}
+	fd := -1
+	rc.Control(func(old uintptr) {
+		fd, err = unix.FcntlInt(old, unix.F_DUPFD_CLOEXEC, 0)
+	})
+	if err != nil {
+		return f, false
+	}
+	if err := unix.SetNonblock(fd, true); err != nil {
+		unix.Close(fd)
+		return f, false
+	}
+	nf := os.NewFile(uintptr(fd), f.Name())
+	f.Close()
+	return nf, true
+}
+
 // localSession is a shell on a pty of this machine.
 type localSession struct {
+	// f is the pty master. Nothing may call its Fd method, which would
+	// put it back in blocking mode: ioctls go through SyscallConn.
 	f       *os.File
+	polled  bool // f is non-blocking, read through the poller
 	cmd     *exec.Cmd
 	waited  chan struct{}
 	waitErr error
@@ -166,14 +196,19 @@ func (s *localSession) more(p []byte) int {
 	for len(p)-n >= floodRead {
 		var m int
 		var rerr error
-		// Only what the pty holds (TIOCINQ) is read: the read never
-		// waits, whether the fd is in blocking mode or not.
 		if err := rc.Read(func(fd uintptr) bool {
-			avail, err := unix.IoctlGetInt(int(fd), unix.TIOCINQ)
-			if err != nil || avail <= 0 {
-				return true
+			q := p[n:]
+			if !s.polled {
+				// A blocking fd: read only what the pty holds
+				// (TIOCINQ), so the read never waits.
+				avail, err := unix.IoctlGetInt(int(fd), unix.TIOCINQ)
+				if err != nil || avail <= 0 {
+					return true
+				}
+				q = q[:min(avail, len(q))]
 			}
-			m, rerr = syscall.Read(int(fd), p[n:n+min(avail, len(p)-n)])
+			// Non-blocking, an empty pty answers EAGAIN at once.
+			m, rerr = syscall.Read(int(fd), q)
 			return true
 		}); err != nil || rerr != nil || m <= 0 {
 			break
@@ -189,7 +224,17 @@ func (s *localSession) more(p []byte) int {
 func (s *localSession) Write(p []byte) (int, error) { return s.f.Write(p) }
 
 func (s *localSession) Resize(cols, rows int) error {
-	return pty.Setsize(s.f, &pty.Winsize{Cols: uint16(cols), Rows: uint16(rows)})
+	rc, err := s.f.SyscallConn()
+	if err != nil {
+		return err
+	}
+	cerr := rc.Control(func(fd uintptr) {
+		err = unix.IoctlSetWinsize(int(fd), unix.TIOCSWINSZ, &unix.Winsize{Col: uint16(cols), Row: uint16(rows)})
+	})
+	if cerr != nil {
+		return cerr
+	}
+	return err
 }
 
 // Close hangs up the pty, as closing a terminal window does: the shell and
