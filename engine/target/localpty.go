@@ -65,8 +65,7 @@ func (l *Local) startPTY(cmd *exec.Cmd, opts ShellOptions) (Session, error) {
 	if err != nil {
 		return nil, fmt.Errorf("start local shell on a pty: %w", err)
 	}
-	s := &localSession{cmd: cmd, waited: make(chan struct{})}
-	s.f, s.polled = pollable(f)
+	s := &localSession{f: f, cmd: cmd, waited: make(chan struct{})}
 	go func() {
 		s.waitErr = cmd.Wait()
 		close(s.waited)
@@ -126,38 +125,9 @@ func (l *Local) Close() error {
 	return first
 }
 
-// pollable returns the pty master f as a file read through Go's poller,
-// non-blocking: a read waits in the poller, not in a thread of its own,
-// Close wakes it, and a read that finds nothing says so at once (see
-// more). creack/pty leaves the master blocking (its ioctls use Fd). When
-// that cannot be done, f is returned as it is, and false.
-func pollable(f *os.File) (*os.File, bool) {
-	rc, err := f.SyscallConn()
-	if err != nil {
-		return f, false
-	}
-	fd := -1
-	rc.Control(func(old uintptr) {
-		fd, err = unix.FcntlInt(old, unix.F_DUPFD_CLOEXEC, 0)
-	})
-	if err != nil {
-		return f, false
-	}
-	if err := unix.SetNonblock(fd, true); err != nil {
-		unix.Close(fd)
-		return f, false
-	}
-	nf := os.NewFile(uintptr(fd), f.Name())
-	f.Close()
-	return nf, true
-}
-
 // localSession is a shell on a pty of this machine.
 type localSession struct {
-	// f is the pty master. Nothing may call its Fd method, which would
-	// put it back in blocking mode: ioctls go through SyscallConn.
 	f       *os.File
-	polled  bool // f is non-blocking, read through the poller
 	cmd     *exec.Cmd
 	waited  chan struct{}
 	waitErr error
@@ -187,54 +157,60 @@ const floodRead = 2048
 // flood of output one Read then returns up to len(p) bytes, and what reads
 // it (the secret filter, the recording's writes) runs once per 64 KB
 // instead of once per 4 KB. Output that trickles is read as it comes.
+//
+// The master stays in blocking mode for Read: one syscall for a chunk
+// that trickles (creack/pty's ioctls keep it so). For the drain alone it
+// is made non-blocking: an empty pty then answers EAGAIN at once, and a
+// chunk costs one read, not a TIOCINQ and a read. Write meanwhile may
+// meet EAGAIN, and retries.
 func (s *localSession) more(p []byte) int {
 	rc, err := s.f.SyscallConn()
 	if err != nil {
 		return 0
 	}
 	n := 0
-	for len(p)-n >= floodRead {
-		var m int
-		var rerr error
-		if err := rc.Read(func(fd uintptr) bool {
-			q := p[n:]
-			if !s.polled {
-				// A blocking fd: read only what the pty holds
-				// (TIOCINQ), so the read never waits.
-				avail, err := unix.IoctlGetInt(int(fd), unix.TIOCINQ)
-				if err != nil || avail <= 0 {
-					return true
-				}
-				q = q[:min(avail, len(q))]
-			}
-			// Non-blocking, an empty pty answers EAGAIN at once.
-			m, rerr = syscall.Read(int(fd), q)
+	rc.Read(func(fd uintptr) bool {
+		flags, err := unix.FcntlInt(fd, unix.F_GETFL, 0)
+		if err != nil {
 			return true
-		}); err != nil || rerr != nil || m <= 0 {
-			break
 		}
-		n += m
-		if m < floodRead {
-			break
+		if flags&unix.O_NONBLOCK == 0 {
+			if _, err := unix.FcntlInt(fd, unix.F_SETFL, flags|unix.O_NONBLOCK); err != nil {
+				return true
+			}
+			defer unix.FcntlInt(fd, unix.F_SETFL, flags)
 		}
-	}
+		for len(p)-n >= floodRead {
+			m, err := syscall.Read(int(fd), p[n:])
+			if err != nil || m <= 0 {
+				break
+			}
+			n += m
+			if m < floodRead {
+				break
+			}
+		}
+		return true
+	})
 	return n
 }
 
-func (s *localSession) Write(p []byte) (int, error) { return s.f.Write(p) }
+// Write types p. It retries where the pty's input queue is full while
+// more has the master non-blocking.
+func (s *localSession) Write(p []byte) (int, error) {
+	done := 0
+	for {
+		n, err := s.f.Write(p[done:])
+		done += max(n, 0)
+		if !errors.Is(err, syscall.EAGAIN) {
+			return done, err
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
 
 func (s *localSession) Resize(cols, rows int) error {
-	rc, err := s.f.SyscallConn()
-	if err != nil {
-		return err
-	}
-	cerr := rc.Control(func(fd uintptr) {
-		err = unix.IoctlSetWinsize(int(fd), unix.TIOCSWINSZ, &unix.Winsize{Col: uint16(cols), Row: uint16(rows)})
-	})
-	if cerr != nil {
-		return cerr
-	}
-	return err
+	return pty.Setsize(s.f, &pty.Winsize{Cols: uint16(cols), Rows: uint16(rows)})
 }
 
 // Close hangs up the pty, as closing a terminal window does: the shell and
