@@ -35,6 +35,16 @@ for {set i 0} {$i < $n} {incr i} {
 send "exit\r"
 expect eof
 EXP
+	# The same, with the prompt marks runbook's session prints around each
+	# command (PS0, PS1 and PROMPT_COMMAND, as engine/shell's startup file
+	# sets them): what bash alone spends on them, apart from runbook.
+	cat >"$eb/marks.rc" <<'RC'
+PS1=$'\[\e]133;A;0123456789abcdef\a\]RBPROMPT$ \[\e]133;P;0123456789abcdef\a\]'
+PS2=$'\[\e]133;B;0123456789abcdef\a\]> '
+PS0=$'\e]133;C;0123456789abcdef\a'
+PROMPT_COMMAND='printf '"'"'\033]133;D;%s;0123456789abcdef\007'"'"' "$?"'
+RC
+	sed -e 's/spawn env PS1=RBPROMPT\\$\\  bash --norc --noprofile -i/spawn bash --rcfile [lindex $argv 2] --noprofile -i/' "$eb/loop.exp" >"$eb/marks.exp"
 	cat >"$eb/loop.lua" <<'LUA'
 local n, cmd = tonumber(os.getenv("N")), os.getenv("CMD")
 step("loop", function() for i = 1, n do sh(cmd) end end)
@@ -47,6 +57,7 @@ LUA
 		row "sh(\"$cmd\") x$n, recorded" 0 \
 			"rm -f $eb/loop.ttyrec*; HOME=$eb/home N=$n CMD=$cmd $RUNBOOK $eb/loop.lua --quiet --record $eb/loop.ttyrec" \
 			"expect+bash loop" "HOME=$eb/home expect $eb/loop.exp $n $cmd" \
+			"expect+bash+marks" "HOME=$eb/home expect $eb/marks.exp $n $cmd $eb/marks.rc" \
 			"script per command" "for i in \$(seq $n); do script -q -c $cmd /dev/null; done >/dev/null"
 	done
 
