@@ -50,10 +50,24 @@ func (m *termModes) watch(p []byte) {
 		m.keepUnfinished(b)
 		return
 	}
-	for _, sm := range modeSeq.FindAllSubmatch(b, -1) {
-		on := sm[2][0] == 'h'
-		for _, f := range strings.Split(string(sm[1]), ";") {
-			n, err := strconv.Atoi(f)
+	for rest := b; ; {
+		i := bytes.Index(rest, modePrefix)
+		if i < 0 {
+			break
+		}
+		rest = rest[i+len(modePrefix):]
+		params, on, ok := modeParams(rest)
+		if !ok {
+			continue
+		}
+		for len(params) > 0 {
+			f := params
+			if j := bytes.IndexByte(params, ';'); j >= 0 {
+				f, params = params[:j], params[j+1:]
+			} else {
+				params = nil
+			}
+			n, err := strconv.Atoi(string(f))
 			if err != nil {
 				continue
 			}
@@ -68,6 +82,20 @@ func (m *termModes) watch(p []byte) {
 		}
 	}
 	m.keepUnfinished(b)
+}
+
+// modeParams reads what follows CSI ? in b as modeSeq does: the
+// parameters (digits and semicolons, at least one) and whether the final
+// byte sets (h) or resets (l) them.
+func modeParams(b []byte) (params []byte, on, ok bool) {
+	i := 0
+	for i < len(b) && (b[i] >= '0' && b[i] <= '9' || b[i] == ';') {
+		i++
+	}
+	if i == 0 || i == len(b) || b[i] != 'h' && b[i] != 'l' {
+		return nil, false, false
+	}
+	return b[:i], b[i] == 'h', true
 }
 
 // modePrefix starts every sequence modeSeq matches.

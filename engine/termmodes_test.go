@@ -1,7 +1,9 @@
 package engine
 
 import (
+	"math/rand/v2"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -32,6 +34,43 @@ func TestTermModes(t *testing.T) {
 		seq, what := m.restore()
 		if seq != c.seq || !reflect.DeepEqual(what, c.what) {
 			t.Errorf("%q: restore %q %v, want %q %v", c.writes, seq, what, c.seq, c.what)
+		}
+	}
+}
+
+// TestTermModesParserMatchesRegexp: the hand-written scan of watch finds
+// the modes modeSeq finds, on random output made of the bytes that matter.
+func TestTermModesParserMatchesRegexp(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	alphabet := []string{"\x1b", "[", "?", "1049", "25", "7", "1", ";", "h", "l", "x", "2004", "1000"}
+	for range 20000 {
+		var b strings.Builder
+		for range rng.IntN(40) {
+			b.WriteString(alphabet[rng.IntN(len(alphabet))])
+		}
+		in := b.String()
+		var m termModes
+		m.watch([]byte(in))
+		want := map[int]bool{}
+		for _, sm := range modeSeq.FindAllStringSubmatch(in, -1) {
+			for _, f := range strings.Split(sm[1], ";") {
+				n, err := strconv.Atoi(f)
+				if err != nil {
+					continue
+				}
+				for _, w := range watched {
+					if w.mode == n {
+						want[n] = sm[2] == "h"
+					}
+				}
+			}
+		}
+		got := m.set
+		if got == nil {
+			got = map[int]bool{}
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("%q: modes %v, want %v (as modeSeq reads it)", in, got, want)
 		}
 	}
 }
