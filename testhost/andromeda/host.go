@@ -289,6 +289,16 @@ func (h *Host) Reset(ctx context.Context) error {
 	return err
 }
 
+// PowerCycle cuts a VM's power and turns it on again: what the disks hold
+// stays, what was not written to them is lost, and the machine boots from
+// scratch (the live system, or the guide disk once it has a boot loader).
+// It returns once the live system answers over SSH, or at once when the
+// guide disk boots (what connects finds out when it answers).
+func (h *Host) PowerCycle(ctx context.Context) error {
+	_, err := h.control(ctx, "powercycle")
+	return err
+}
+
 func (h *Host) control(ctx context.Context, cmd string) (string, error) {
 	var d net.Dialer
 	c, err := d.DialContext(ctx, "unix", filepath.Join(h.dir, fileControl))

@@ -552,6 +552,21 @@ func (s *supervisor) loop() {
 				} else {
 					r.reply <- "ok"
 				}
+			case "powercycle":
+				// The power cut and back: the disks as they are.
+				if s.vm == nil {
+					r.reply <- "error only a VM can be power-cycled"
+					continue
+				}
+				s.stopVM()
+				ctx, cancel := context.WithTimeout(context.Background(), s.bootTimeout())
+				err := s.boot(ctx, false)
+				cancel()
+				if err != nil {
+					r.reply <- "error " + err.Error()
+				} else {
+					r.reply <- "ok"
+				}
 			case "down":
 				r.reply <- "ok"
 				return
