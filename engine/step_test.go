@@ -295,6 +295,10 @@ func TestStepHook(t *testing.T) {
 		t.Errorf("narration shown twice")
 	}
 	r.c.Send("e")
+	// Type only once the line editor is there: typed before, the line
+	// would meet the terminal's own line discipline, where ^U is not
+	// what the editor makes of it.
+	r.c.Expect("edit> file.line x")
 	r.c.Send("\x15echo changed\r")
 	r.c.Expect("edited: echo changed")
 	r.c.Send("y")
