@@ -24,6 +24,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -364,15 +365,22 @@ func (s *Server) tree() []int {
 		pp, _ := strconv.Atoi(f[1])
 		parent[pid] = pp
 	}
-	root := s.cmd.Process.Pid
+	kids := map[int][]int{}
+	for pid, pp := range parent {
+		kids[pp] = append(kids[pp], pid)
+	}
+	// Parents before their children: Freeze stops the sshds that carry
+	// a session before its shell, and the shell before what it runs. A
+	// shell still running when its command stops would report it (status
+	// 147) through an sshd still running.
 	var out []int
-	for pid := range parent {
-		for p, n := parent[pid], 0; p != 0 && n < 64; p, n = parent[p], n+1 {
-			if p == root {
-				out = append(out, pid)
-				break
-			}
-		}
+	for todo := []int{s.cmd.Process.Pid}; len(todo) > 0; {
+		p := todo[0]
+		todo = todo[1:]
+		ks := kids[p]
+		slices.Sort(ks)
+		out = append(out, ks...)
+		todo = append(todo, ks...)
 	}
 	return out
 }
