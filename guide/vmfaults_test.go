@@ -118,7 +118,7 @@ func TestGuideVMFaults(t *testing.T) {
 		go func() { done <- c.run(ctx, args(rec, "sleep=600")...) }()
 		// Once the command runs, kill the sshd that carries its session:
 		// to runbook, the connection drops as a cable pulled would.
-		kill := `for i in $(seq 300); do p=$(pgrep -x sleep -n) && break; sleep 1; done
+		kill := `for i in $(seq 300); do p=$(pgrep -f -n '^sleep 600$') && break; sleep 1; done
 [ -n "$p" ] || exit 1
 while p=$(ps -o ppid= -p "$p" | tr -d ' ') && [ "$p" -gt 1 ]; do
 	case $(cat /proc/$p/cmdline | tr '\0' ' ') in "sshd: root"*) kill -9 "$p"; echo "killed $p";; esac

@@ -17,10 +17,18 @@ if [ ! -s "$txt" ]; then
 fi
 bytes=$(stat -c %s "$txt")
 
+# script(1) types its terminal's end-of-file character when its standard
+# input ends (a bench run from cron, nohup or CI has none): the recorder
+# passes that keystroke on, and its echo lands in the middle of cat's
+# output. A FIFO this shell holds open is an input that never ends.
+in="$OUT/rec-stdin.fifo"
+[ -p "$in" ] || mkfifo "$in"
+exec 3<>"$in"
 row "rec: cat ${mb}MB" "$bytes" \
-	"script -qec \"$RUNBOOK rec --overwrite --command 'cat $txt' $OUT/rec-ours.ttyrec\" /dev/null" \
-	"asciinema rec" "script -qec \"asciinema rec --overwrite -q -c 'cat $txt' $OUT/rec-peer.cast\" /dev/null" \
-	ttyrec "script -qec \"ttyrec -e 'cat $txt' $OUT/rec-peer.ttyrec\" /dev/null"
+	"script -qec \"$RUNBOOK rec --overwrite --command 'cat $txt' $OUT/rec-ours.ttyrec\" /dev/null <$in" \
+	"asciinema rec" "script -qec \"asciinema rec --overwrite -q -c 'cat $txt' $OUT/rec-peer.cast\" /dev/null <$in" \
+	ttyrec "script -qec \"ttyrec -e 'cat $txt' $OUT/rec-peer.ttyrec\" /dev/null <$in"
+exec 3<&-
 
 # Every byte: the pty turns each LF into CR LF; take the CRs out again.
 # cat's output ends the recording; before it there may be the echo of
