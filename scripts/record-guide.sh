@@ -23,7 +23,7 @@
 #                                    disk of a finished part 1 (and its
 #                                    passphrase, root-only) in DIR, or, when
 #                                    DIR holds one, starts from it and runs
-#                                    the rest (about half an hour)
+#                                    the rest (about 25 minutes)
 set -eu
 cd "$(dirname "$0")/.."
 case "${1:-}" in
