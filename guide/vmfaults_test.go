@@ -121,9 +121,14 @@ func TestGuideVMFaults(t *testing.T) {
 		kill := `for i in $(seq 300); do p=$(pgrep -f -n '^sleep 600$') && break; sleep 1; done
 [ -n "$p" ] || exit 1
 while p=$(ps -o ppid= -p "$p" | tr -d ' ') && [ "$p" -gt 1 ]; do
-	case $(cat /proc/$p/cmdline | tr '\0' ' ') in "sshd: root"*) kill -9 "$p"; echo "killed $p";; esac
+	c=$(tr '\0' ' ' </proc/$p/cmdline); echo "$p: $c"
+	# The pty session's process carries the connection; this
+	# command's own session has no pty (notty).
+	case $c in "sshd: root@pts"*) kill -9 "$p"; echo "killed $p"; break;; esac
 done`
-		if out := sh(t, ctx, h, kill); !strings.Contains(out, "killed") {
+		out := sh(t, ctx, h, kill)
+		t.Logf("the runbook's sleep and its ancestors:\n%s", out)
+		if !strings.Contains(out, "killed") {
 			t.Fatalf("found no sshd to kill: %q", out)
 		}
 		var res result
