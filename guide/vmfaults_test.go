@@ -126,7 +126,16 @@ while p=$(ps -o ppid= -p "$p" | tr -d ' ') && [ "$p" -gt 1 ]; do
 	# command's own session has no pty (notty).
 	case $c in "sshd: root@pts"*) kill -9 "$p"; echo "killed $p"; break;; esac
 done`
-		out := sh(t, ctx, h, kill)
+		// Detached, so that nothing of this test's own connection
+		// depends on the kill; its log is read over a new one.
+		sh(t, ctx, h, "cat > /root/kill.sh <<'EOF'\n"+kill+"\nEOF\nsetsid sh /root/kill.sh >/root/kill.log 2>&1 </dev/null &")
+		var out string
+		for i := 0; i < 120 && !strings.Contains(out, "killed"); i++ {
+			time.Sleep(2 * time.Second)
+			if res, err := h.Exec(ctx, "cat /root/kill.log"); err == nil {
+				out = res.Stdout
+			}
+		}
 		t.Logf("the runbook's sleep and its ancestors:\n%s", out)
 		if !strings.Contains(out, "killed") {
 			t.Fatalf("found no sshd to kill: %q", out)
