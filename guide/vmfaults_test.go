@@ -19,7 +19,7 @@ import (
 // console, then runs a command that can be made long enough to be cut.
 const faultRunbook = `runbook { name = "vm-faults", params = {
   luks_passphrase = { default = "", secret = true, doc = "typed at the console" },
-  reboot = { default = false },
+  reboot = { default = false, type = "bool" },
   sleep = { default = "0" },
 } }
 step("Reboot", function()
