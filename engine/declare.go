@@ -15,8 +15,9 @@ var _ = stdlib.Document("", "runbook", `runbook{name=, title=, description=, hos
 runbook FILE.lua --help and on the page), the host it runs on by default, whether it needs
 sudo, the prompt its recording shows, output patterns check ignores, and its parameters.
 Parameters are read from --set, RUNBOOK_PARAM_<NAME>, --set-file, their default, or asked;
-a secret one is masked everywhere and typed as the shell variable ${NAME}. At most once, at
-the top level.`)
+a secret one is masked everywhere and typed as the shell variable ${NAME}. A parameter
+without a type takes its default's (default=false makes a bool, default=3 a number), else
+string. At most once, at the top level.`)
 
 var _ = stdlib.Document("", "params", `params.NAME -> value`,
 	`The parameters runbook{} declared, with their values (a string, number or bool, as
@@ -61,7 +62,10 @@ func (r *runner) luaRunbook(L *lua.LState) int {
 			switch d := v.(type) {
 			case *lua.LTable:
 				p.Doc = optString(L, d, "doc", "")
-				p.Type = optString(L, d, "type", "string")
+				// Without a type, a default of true or false makes a
+				// bool and a numeric default a number: the string
+				// "false" would be true in Lua.
+				p.Type = optString(L, d, "type", defaultType(d.RawGetString("default")))
 				p.Secret = lua.LVAsBool(d.RawGetString("secret"))
 				p.Env = optString(L, d, "env", "")
 				if def := d.RawGetString("default"); def != lua.LNil {
@@ -72,6 +76,7 @@ func (r *runner) luaRunbook(L *lua.LState) int {
 				}
 			case lua.LString, lua.LNumber, lua.LBool:
 				// params = { greeting = "hello" } is a default.
+				p.Type = defaultType(d)
 				p.Default, p.Required = lua.LVAsString(d), false
 				if b, ok := d.(lua.LBool); ok {
 					p.Default = strconv.FormatBool(bool(b))
@@ -92,6 +97,18 @@ func (r *runner) luaRunbook(L *lua.LState) int {
 		L.RaiseError("%s", err.Error())
 	}
 	return 0
+}
+
+// defaultType is the type of a parameter declared without one: that of
+// its default (string when it has none).
+func defaultType(def lua.LValue) string {
+	switch def.(type) {
+	case lua.LBool:
+		return "bool"
+	case lua.LNumber:
+		return "number"
+	}
+	return "string"
 }
 
 func optString(L *lua.LState, t *lua.LTable, key, def string) string {

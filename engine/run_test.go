@@ -429,3 +429,26 @@ end)`
 		t.Errorf("Stopped = %q, want %q", got, want)
 	}
 }
+
+// TestParamTypeFromDefault: a parameter declared without a type takes its
+// default's, so that `default = false` is false in Lua, not the string
+// "false" (which is true); --set converts by that type.
+func TestParamTypeFromDefault(t *testing.T) {
+	src := `
+runbook { name = "t", params = { flag = { default = false }, n = { default = 3 }, bare = true, s = { default = "x" } } }
+step("Types", function()
+  if params.flag ~= false then error("flag: " .. type(params.flag) .. " " .. tostring(params.flag)) end
+  if params.n ~= 4 then error("n: " .. type(params.n) .. " " .. tostring(params.n)) end
+  if params.bare ~= false then error("bare: " .. type(params.bare) .. " " .. tostring(params.bare)) end
+  if params.s ~= "x" then error("s: " .. type(params.s)) end
+end)
+`
+	res := runSource(t, context.Background(), src, func(o *Options) { o.Set = map[string]string{"n": "4", "bare": "no"} })
+	if res.err != nil {
+		t.Fatalf("run: %v\n%s", res.err, res.display)
+	}
+	res = runSource(t, context.Background(), src, func(o *Options) { o.Set, o.Record = map[string]string{"flag": "maybe"}, "" })
+	if res.err == nil || !strings.Contains(res.err.Error(), "parameter flag is a bool") {
+		t.Errorf("flag=maybe: %v", res.err)
+	}
+}
