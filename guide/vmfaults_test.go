@@ -140,26 +140,34 @@ done`
 		if !strings.Contains(out, "killed") {
 			t.Fatalf("found no sshd to kill: %q", out)
 		}
-		var res result
-		select {
-		case res = <-done:
-		case <-time.After(5 * time.Minute):
-			t.Fatal("runbook did not notice the cut connection in 5 minutes")
-		}
-		t.Logf("the run whose connection was cut: exit %d\n%s", res.exit, tail(res.stderr, 6))
-		if res.exit == 0 {
-			t.Errorf("exit 0 after the connection was cut")
-		}
-		for _, want := range []string{"andromeda", `step 2 "Work"`} {
-			if !strings.Contains(res.stderr, want) {
-				t.Errorf("the error does not say %q:\n%s", want, tail(res.stderr, 20))
-			}
-		}
+		cutShort(t, done, "the connection was cut", 5*time.Minute, `step 2 "Work"`)
 		checkReadable(t, c, rec, 2, "before")
 		if res := c.run(ctx, args(filepath.Join(recs, "after-cut.ttyrec"))...); res.exit != 0 {
 			t.Errorf("the run after the cut: exit %d\n%s", res.exit, tail(res.stderr, 20))
 		}
 	})
+}
+
+// cutShort waits up to wait for a run, whose end is done, that was cut
+// short (how says by what), and checks that it failed and said where: on
+// andromeda, in step.
+func cutShort(t *testing.T, done <-chan result, how string, wait time.Duration, step string) {
+	t.Helper()
+	var res result
+	select {
+	case res = <-done:
+	case <-time.After(wait):
+		t.Fatalf("runbook did not notice in %s that %s", wait, how)
+	}
+	t.Logf("the run cut short (%s): exit %d\n%s", how, res.exit, tail(res.stderr, 6))
+	if res.exit == 0 {
+		t.Fatalf("exit 0 from a run cut short: %s", how)
+	}
+	for _, want := range []string{"andromeda", step} {
+		if !strings.Contains(res.stderr, want) {
+			t.Errorf("the error does not say %q:\n%s", want, tail(res.stderr, 20))
+		}
+	}
 }
 
 // checkReadable checks that rec reads to its last frame with no problem
@@ -241,26 +249,12 @@ func TestGuideVMPowerOff(t *testing.T) {
 	if err := h.PowerCycle(ctx); err != nil {
 		t.Fatalf("power cycle: %v", err)
 	}
-	var res result
-	select {
-	case res = <-done:
-	case <-time.After(10 * time.Minute):
-		t.Fatal("runbook did not notice the power cut in 10 minutes")
-	}
-	t.Logf("the run cut by the power: exit %d\n%s", res.exit, tail(res.stderr, 6))
-	if res.exit == 0 {
-		t.Fatal("exit 0 from a run whose host lost its power")
-	}
-	for _, want := range []string{"andromeda", `step 7 "Install the base system"`} {
-		if !strings.Contains(res.stderr, want) {
-			t.Errorf("the error does not say %q:\n%s", want, tail(res.stderr, 20))
-		}
-	}
+	cutShort(t, done, "the host lost its power", 10*time.Minute, `step 7 "Install the base system"`)
 	checkReadable(t, c, cut, 7, "debootstrap")
 
 	again := filepath.Join(recs, "again.ttyrec")
 	began = time.Now()
-	res = c.run(ctx, vmPartArgs(h, part, console, again)...)
+	res := c.run(ctx, vmPartArgs(h, part, console, again)...)
 	rc := parseRecap(t, part.Name, res)
 	t.Logf("part 1 again: exit %d, %d ok, %d changed, %d failed in %s", res.exit, rc.OK, rc.Changed, rc.Failed, time.Since(began).Round(time.Second))
 	if res.exit != 0 {

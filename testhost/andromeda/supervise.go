@@ -180,6 +180,17 @@ func (s *supervisor) start() error {
 	return os.WriteFile(filepath.Join(s.dir, fileState), b, 0o644)
 }
 
+// bootReply boots andromeda (on a clean overlay when clean) and returns
+// the control socket's answer: "ok", or "error " and why not.
+func (s *supervisor) bootReply(clean bool) string {
+	ctx, cancel := context.WithTimeout(context.Background(), s.bootTimeout())
+	defer cancel()
+	if err := s.boot(ctx, clean); err != nil {
+		return "error " + err.Error()
+	}
+	return "ok"
+}
+
 // bootTimeout is how long a boot may take: an emulated VM boots in about
 // a minute on an idle machine, and much slower beside other work.
 func (s *supervisor) bootTimeout() time.Duration {
@@ -544,14 +555,7 @@ func (s *supervisor) loop() {
 				r.reply <- s.state
 			case "reset":
 				s.stopNspawn()
-				ctx, cancel := context.WithTimeout(context.Background(), s.bootTimeout())
-				err := s.boot(ctx, true)
-				cancel()
-				if err != nil {
-					r.reply <- "error " + err.Error()
-				} else {
-					r.reply <- "ok"
-				}
+				r.reply <- s.bootReply(true)
 			case "powercycle":
 				// The power cut and back: the disks as they are.
 				if s.vm == nil {
@@ -559,14 +563,7 @@ func (s *supervisor) loop() {
 					continue
 				}
 				s.stopVM()
-				ctx, cancel := context.WithTimeout(context.Background(), s.bootTimeout())
-				err := s.boot(ctx, false)
-				cancel()
-				if err != nil {
-					r.reply <- "error " + err.Error()
-				} else {
-					r.reply <- "ok"
-				}
+				r.reply <- s.bootReply(false)
 			case "down":
 				r.reply <- "ok"
 				return
