@@ -250,7 +250,7 @@ func TestGuideVMPowerOff(t *testing.T) {
 		t.Fatalf("power cycle: %v", err)
 	}
 	cutShort(t, done, "the host lost its power", 10*time.Minute, `step 7 "Install the base system"`)
-	checkReadable(t, c, cut, 7, "debootstrap")
+	checkReadable(t, c, cut, 7, "I: Unpacking")
 
 	again := filepath.Join(recs, "again.ttyrec")
 	began = time.Now()
