@@ -209,8 +209,21 @@ func (s *localSession) Write(p []byte) (int, error) {
 	}
 }
 
+// Resize sets the pty's size through SyscallConn, not pty.Setsize: that
+// calls Fd, which makes the master blocking again, and a resize in the
+// middle of more's drain would leave its next read waiting, the bytes it
+// holds unpassed until the program writes again.
 func (s *localSession) Resize(cols, rows int) error {
-	return pty.Setsize(s.f, &pty.Winsize{Cols: uint16(cols), Rows: uint16(rows)})
+	rc, err := s.f.SyscallConn()
+	if err != nil {
+		return err
+	}
+	if cerr := rc.Control(func(fd uintptr) {
+		err = unix.IoctlSetWinsize(int(fd), unix.TIOCSWINSZ, &unix.Winsize{Col: uint16(cols), Row: uint16(rows)})
+	}); cerr != nil {
+		return cerr
+	}
+	return err
 }
 
 // Close hangs up the pty, as closing a terminal window does: the shell and

@@ -26,7 +26,7 @@ func (h *Host) SaveDisk(ctx context.Context, dir string) error {
 	if err := os.Chmod(dir, 0o700); err != nil {
 		return err
 	}
-	for _, f := range []string{fileClientKey, fileClientKey + ".pub", fileHostKey, fileHostKey + ".pub"} {
+	for _, f := range keyFiles {
 		if err := copyFile(filepath.Join(h.dir, f), filepath.Join(dir, f)); err != nil {
 			return fmt.Errorf("andromeda: save %s: %w", f, err)
 		}
@@ -34,16 +34,18 @@ func (h *Host) SaveDisk(ctx context.Context, dir string) error {
 	return copySparse(ctx, filepath.Join(h.dir, fileDisk), filepath.Join(dir, fileDisk))
 }
 
+// keyFiles are the run's keys a saved disk keeps: the installed system
+// holds the host key and authorizes the client key.
+var keyFiles = []string{fileClientKey, fileClientKey + ".pub", fileHostKey, fileHostKey + ".pub"}
+
 // copyKeys takes a saved disk's keys for the run directory dst.
 func copyKeys(src, dst string) error {
-	for _, f := range []string{fileDisk, fileClientKey, fileClientKey + ".pub", fileHostKey, fileHostKey + ".pub"} {
-		if _, err := os.Stat(filepath.Join(src, f)); err != nil {
-			return fmt.Errorf("not a saved disk: %w", err)
-		}
+	if _, err := os.Stat(filepath.Join(src, fileDisk)); err != nil {
+		return fmt.Errorf("not a saved disk: %w", err)
 	}
-	for _, f := range []string{fileClientKey, fileClientKey + ".pub", fileHostKey, fileHostKey + ".pub"} {
+	for _, f := range keyFiles {
 		if err := copyFile(filepath.Join(src, f), filepath.Join(dst, f)); err != nil {
-			return err
+			return fmt.Errorf("not a saved disk: %w", err)
 		}
 	}
 	return nil
