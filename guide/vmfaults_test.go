@@ -4,7 +4,6 @@ package guide
 
 import (
 	"context"
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -146,61 +145,6 @@ done`
 			t.Errorf("the run after the cut: exit %d\n%s", res.exit, tail(res.stderr, 20))
 		}
 	})
-}
-
-// cutShort waits up to wait for a run, whose end is done, that was cut
-// short (how says by what), and checks that it failed and said where: on
-// andromeda, in step.
-func cutShort(t *testing.T, done <-chan result, how string, wait time.Duration, step string) {
-	t.Helper()
-	var res result
-	select {
-	case res = <-done:
-	case <-time.After(wait):
-		t.Fatalf("runbook did not notice in %s that %s", wait, how)
-	}
-	t.Logf("the run cut short (%s): exit %d\n%s", how, res.exit, tail(res.stderr, 6))
-	if res.exit == 0 {
-		t.Fatalf("exit 0 from a run cut short: %s", how)
-	}
-	for _, want := range []string{"andromeda", step} {
-		if !strings.Contains(res.stderr, want) {
-			t.Errorf("the error does not say %q:\n%s", want, tail(res.stderr, 20))
-		}
-	}
-}
-
-// checkReadable checks that rec reads to its last frame with no problem
-// reported, that its index has step n not done (failed, or cut), and that its last screen
-// shows text.
-func checkReadable(t *testing.T, c *cli, rec string, n int, text string) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	if res := c.run(ctx, "info", rec); res.exit != 0 {
-		t.Errorf("runbook info %s: exit %d\n%s%s", rec, res.exit, res.stdout, res.stderr)
-	}
-	if res := c.run(ctx, "render", rec); res.exit != 0 {
-		t.Errorf("runbook render %s: exit %d\n%s", rec, res.exit, res.stderr)
-	} else if !strings.Contains(res.stdout, text) {
-		t.Errorf("%s does not end showing %q:\n%s", rec, text, tail(res.stdout, 20))
-	}
-	var ix struct {
-		Steps []struct {
-			N      int    `json:"n"`
-			Status string `json:"status"`
-		} `json:"steps"`
-	}
-	b, err := os.ReadFile(rec + ".json")
-	if err == nil {
-		err = json.Unmarshal(b, &ix)
-	}
-	if err != nil {
-		t.Fatalf("the index of %s: %v", rec, err)
-	}
-	if len(ix.Steps) < n || ix.Steps[n-1].Status == "ok" || ix.Steps[n-1].Status == "changed" {
-		t.Errorf("the index of %s does not have step %d failed: %+v", rec, n, ix.Steps)
-	}
 }
 
 // TestGuideVMPowerOff cuts the VM's power while part 1's debootstrap

@@ -173,9 +173,23 @@ step("Mount the new system", function()
 end)
 
 step("Install the base system", function()
-  if file.exists(T .. "/etc/debian_version") then
+  -- base-files, which holds /etc/debian_version, is unpacked early on;
+  -- debootstrap removes its own work directory only when it finishes.
+  local unfinished = file.exists(T .. "/debootstrap")
+  if file.exists(T .. "/etc/debian_version") and not unfinished then
     comment("The base system is already in " .. T .. ".")
     return
+  end
+  if unfinished then
+    comment("An earlier debootstrap stopped before it finished (" .. T .. "/debootstrap is still there), and it will not" ..
+      " unpack over what it left: undo its mounts and remove the half-installed system, keeping /boot.")
+    local r = sh("findmnt -rn -o TARGET -R " .. T, { probe = true, ok = { 0, 1 } })
+    local inside = {}
+    for m in (r.output or ""):gmatch("[^\r\n]+") do
+      if m ~= T and m ~= T .. "/boot" then inside[#inside + 1] = m end
+    end
+    for i = #inside, 1, -1 do sh("umount " .. inside[i]) end
+    sh("find " .. T .. " -xdev -mindepth 1 -maxdepth 1 ! -name boot ! -name lost+found -exec rm -rf --one-file-system {} +")
   end
   comment("debootstrap installs a minimal Debian " .. params.release .. " into " .. T .. ".")
   local env = nil
