@@ -30,6 +30,30 @@ func readersMAC(t *testing.T, ctx context.Context, h *andromeda.Host) string {
 	return regexp.MustCompile(`00:16:3e(:[0-9a-f]{2}){3}`).FindString(out)
 }
 
+// pageLUKS is how a page shows the LUKS partition's UUID in the kernel
+// line, which a reader takes from their own host (the page says how);
+// on one without LUKS, such as the test host, the page says the line has
+// no cryptdevice= at all.
+const pageLUKS = "cryptdevice=/dev/disk/by-uuid/<facts.luks_uuid>:lvm:allow-discards "
+
+// readersValues is what a reader following the page of p by hand on the
+// test host puts in place of the values the page says are the recorded
+// host's: the dummy interface's MAC (mac, the one the runbook made), no
+// cryptdevice= (no LUKS here), and the interface the page was made with
+// (PageSet) is this host's default route's, eth0 (giveNIC).
+func readersValues(p Part, mac string) *strings.Replacer {
+	pairs := []string{pageLUKS, ""}
+	if mac != "" {
+		pairs = append(pairs, pageMAC, mac)
+	}
+	for _, kv := range p.PageSet {
+		if v, ok := strings.CutPrefix(kv, "interface="); ok {
+			pairs = append(pairs, v, "eth0")
+		}
+	}
+	return strings.NewReplacer(pairs...)
+}
+
 // TestFollowThePage follows a guide page as a reader does: it takes
 // docs/NAME.md alone, extracts what a reader would copy (the commands and
 // heredocs, in order), runs them as root on a fresh andromeda, and
@@ -67,13 +91,12 @@ func TestFollowThePage(t *testing.T) {
 			mac := readersMAC(t, ctx, h)
 
 			h = fresh()
+			own := readersValues(PagePart(name), mac)
 			for _, c := range cmds {
-				if strings.Contains(c, pageMAC) {
-					if mac == "" {
-						t.Fatalf("docs/%s.md has the placeholder %s, and the runbook made no MAC", name, pageMAC)
-					}
-					c = strings.ReplaceAll(c, pageMAC, mac)
+				if strings.Contains(c, pageMAC) && mac == "" {
+					t.Fatalf("docs/%s.md has the placeholder %s, and the runbook made no MAC", name, pageMAC)
 				}
+				c = own.Replace(c)
 				res, err := h.Exec(ctx, c)
 				if err != nil {
 					t.Fatalf("%s: %v", c, err)

@@ -16,6 +16,10 @@ type Part struct {
 	// differs from the page (which shows the runbook's own defaults):
 	// sentences that name no value of the test host.
 	Differs []string
+	// PageSet is passed to the page as --set NAME=VALUE: where a default
+	// cannot be worked out from what the recorded run read, the value
+	// that run was given (and Differs says so).
+	PageSet []string
 	// NotExercised says what the recorded run did not exercise.
 	NotExercised []string
 	// Dir is the directory under recordings/ that holds the run's
@@ -130,6 +134,9 @@ func DocPages(p Part) []DocPage {
 	for _, n := range p.NotExercised {
 		notes = append(notes, "--not-exercised", n)
 	}
+	for _, v := range p.PageSet {
+		notes = append(notes, "--set", v)
+	}
 	page := func(args ...string) []string { return append(args, notes...) }
 	if p.TestHostOnScreen {
 		return []DocPage{
@@ -191,11 +198,14 @@ var VMParts = []Part{
 		NotExercised: []string{"lvmetad (bookworm's LVM has none: that edit changes nothing there)"}},
 	{Name: "debian-install-3", Dir: "vm", Publish: true, Set: []string{"x11_packages=xserver-xorg-core xinit"},
 		Differs: []string{vmDiffers, "a minimal X11 was installed (x11_packages=xserver-xorg-core xinit)"}},
-	{Name: "xen-prereqs", Dir: "vm", Set: []string{"recommends=false", "serial_console=ttyS0,115200", "reboot=true",
+	{Name: "xen-prereqs", Dir: "vm", Publish: true, Set: []string{"recommends=false", "serial_console=ttyS0,115200", "reboot=true",
 		// QEMU's restricted user network leases an address without a
 		// router: the installed system has no default route to find
 		// the physical interface by. The VM's card is in PCI slot 3.
 		"interface=ens3"},
+		// The page, made with the default interface=auto, would find
+		// no interface to bridge in what the run read.
+		PageSet: []string{"interface=ens3"},
 		Differs: []string{vmDiffers,
 			"recommended packages were left out (recommends=false)",
 			"Xen and dom0 use the serial console (serial_console=ttyS0,115200)",

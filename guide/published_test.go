@@ -5,6 +5,8 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strings"
 	"testing"
 	"time"
 )
@@ -128,6 +130,43 @@ func TestDocsUpToDate(t *testing.T) {
 			}
 			if !bytes.Equal(got, want) {
 				t.Errorf("docs/%s is out of date with runbooks/%s.lua and its recording: run scripts/record-guide.sh --docs", pg.File, p.Name)
+			}
+		}
+	}
+}
+
+// uuidRE matches a UUID, the form of a disk's or a file system's.
+var uuidRE = regexp.MustCompile(`[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}`)
+
+// TestPagesNameNoRecordedDisk: what a reader pastes from a published page
+// (a command, or a file it writes whole) names no disk of the host the
+// page was recorded on: a UUID there is a placeholder. Outputs may show
+// the recorded host's.
+func TestPagesNameNoRecordedDisk(t *testing.T) {
+	root := repoRoot(t)
+	for _, p := range Parts {
+		path := filepath.Join(root, "docs", p.Name+".md")
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		block := ""
+		for i, l := range strings.Split(string(b), "\n") {
+			switch {
+			case strings.HasPrefix(l, "```"):
+				if block == "" {
+					block = strings.TrimPrefix(l, "```") + " "
+				} else {
+					block = ""
+				}
+				continue
+			case block == "console " && !strings.HasPrefix(l, "# ") && !strings.HasPrefix(l, "$ "):
+				continue // output
+			case block != "console " && block != "sh ":
+				continue
+			}
+			if u := uuidRE.FindString(l); u != "" {
+				t.Errorf("docs/%s.md:%d: a reader would paste %s, the recorded host's:\n%s", p.Name, i+1, u, l)
 			}
 		}
 	}

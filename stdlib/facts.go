@@ -22,7 +22,9 @@ facts.user; facts.luks_uuid (the UUID of the first LUKS partition, nil without o
 
 Listing a runbook (runbook steps, runbook doc) reads no host: there the facts are placeholders
 that say where the value comes from ("<facts.default_interface>"), numbers are 0 and
-booleans true, so the listing shows what the runbook does with them.`)
+booleans true, so the listing shows what the runbook does with them. A listing made beside a
+recording has the facts that run read, but facts.luks_uuid stays a placeholder: a page never
+names the recorded host's disk in a command a reader pastes on theirs.`)
 
 // factsScript prints each source under a "@@name" line.
 const factsScript = `echo @@os; cat /etc/os-release 2>/dev/null || cat /usr/lib/os-release 2>/dev/null
@@ -142,15 +144,25 @@ func (m *Modules) gatherFacts(L *lua.LState) {
 	t.RawSetString("root", lua.LBool(f.uid == "0"))
 	t.RawSetString("user", lua.LString(f.user))
 	if f.luks != "" {
-		t.RawSetString("luks_uuid", lua.LString(f.luks))
+		luks := lua.LString(f.luks)
+		if o.planning() {
+			// A listing is for a reader, whose disk is not the one the
+			// recorded run read: a page never names that host's disk.
+			luks = placeholder("luks_uuid")
+		}
+		t.RawSetString("luks_uuid", luks)
 	}
 	m.factsRead = true
 }
 
+// placeholder is what a listing shows for the fact name: where the value
+// comes from.
+func placeholder(name string) lua.LString { return lua.LString("<facts." + name + ">") }
+
 // placeholderFacts are the facts of a listing: no host is read.
 func (m *Modules) placeholderFacts(L *lua.LState) {
 	t := m.facts
-	ph := func(name string) lua.LString { return lua.LString("<facts." + name + ">") }
+	ph := placeholder
 	osT := L.NewTable()
 	for _, k := range []string{"id", "version", "codename", "name"} {
 		osT.RawSetString(k, ph("os."+k))

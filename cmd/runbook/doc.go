@@ -177,8 +177,25 @@ func (o *docOptions) attachRecorded(ctx context.Context, st *IO, plan *guide.Pla
 	}
 	plan.Attach(rec)
 	plan.Verified = &guide.Verified{Host: ix.Host, OS: recordedOS(ix), Date: ix.StartedAt.UTC().Format("2006-01-02"),
-		NotExercised: o.notEx, Differs: o.notes}
+		NotExercised: o.notEx, Differs: o.notes, Set: shownSet(rb, o.set)}
 	return nil
+}
+
+// shownSet is how the page's parameters differ from the runbook's
+// defaults, for the verified box: each --set as NAME=VALUE, a secret one
+// by its name alone.
+func shownSet(rb *engine.Runbook, set []string) []string {
+	var out []string
+	for _, kv := range set {
+		name, _, _ := strings.Cut(kv, "=")
+		for _, p := range rb.Params {
+			if p.Name == name && p.Secret {
+				kv = name + " (secret)"
+			}
+		}
+		out = append(out, kv)
+	}
+	return out
 }
 
 var errNotExist = iofs.ErrNotExist

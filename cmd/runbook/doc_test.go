@@ -53,3 +53,21 @@ func TestDocFromRealRun(t *testing.T) {
 		}
 	}
 }
+
+// TestDocVerifiedBoxNamesSet: a page made with --set says so in its
+// verified box, a secret parameter by its name alone.
+func TestDocVerifiedBoxNamesSet(t *testing.T) {
+	rec := demoRecording(t)
+	code, page, errOut := publishCLI(t, "doc", "demo", "--recording", rec,
+		"--set", "greeting=howdy", "--set", "token=zz-page-token-zz", "--note", "it ran in a test")
+	if code != 0 {
+		t.Fatalf("runbook doc: exit %d: %s", code, errOut)
+	}
+	want := "This page shows the runbook's own defaults, except greeting=howdy, token (secret); the recorded run differed: it ran in a test."
+	if !strings.Contains(page, want) {
+		t.Errorf("the verified box lacks %q:\n%s", want, page)
+	}
+	if strings.Contains(page, "zz-page-token-zz") {
+		t.Errorf("the page shows the secret given with --set:\n%s", page)
+	}
+}

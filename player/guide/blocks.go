@@ -123,8 +123,15 @@ func verifiedText(v *Verified) string {
 	if len(v.NotExercised) > 0 {
 		b.WriteString(" Not exercised there: " + strings.Join(v.NotExercised, "; ") + ".")
 	}
-	if len(v.Differs) > 0 {
-		b.WriteString(" This page shows the runbook's own defaults; the recorded run differed: " + strings.Join(v.Differs, "; ") + ".")
+	if len(v.Differs) > 0 || len(v.Set) > 0 {
+		b.WriteString(" This page shows the runbook's own defaults")
+		if len(v.Set) > 0 {
+			b.WriteString(", except " + strings.Join(v.Set, ", "))
+		}
+		if len(v.Differs) > 0 {
+			b.WriteString("; the recorded run differed: " + strings.Join(v.Differs, "; "))
+		}
+		b.WriteString(".")
 	}
 	return b.String()
 }

@@ -188,3 +188,21 @@ func TestReaderCommands(t *testing.T) {
 		t.Errorf("commands %q\nwant %q\npage:\n%s", got, want, md.String())
 	}
 }
+
+// TestVerifiedText: the box names the parameters the page was made with,
+// with or without ways the run differed.
+func TestVerifiedText(t *testing.T) {
+	for _, c := range []struct {
+		v    Verified
+		want string
+	}{
+		{Verified{Host: "h"}, "Verified by running this runbook on h; the recording at the end of the page is that run."},
+		{Verified{Host: "h", Set: []string{"a=1", "b=2"}}, "that run. This page shows the runbook's own defaults, except a=1, b=2."},
+		{Verified{Host: "h", Differs: []string{"x"}}, "that run. This page shows the runbook's own defaults; the recorded run differed: x."},
+		{Verified{Host: "h", Set: []string{"a=1"}, Differs: []string{"x", "y"}}, "own defaults, except a=1; the recorded run differed: x; y."},
+	} {
+		if got := verifiedText(&c.v); !strings.HasSuffix(got, c.want) {
+			t.Errorf("%+v: %q, want it to end %q", c.v, got, c.want)
+		}
+	}
+}

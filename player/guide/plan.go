@@ -28,6 +28,9 @@ type Verified struct {
 	// NotExercised and Differs are sentences.
 	NotExercised []string
 	Differs      []string
+	// Set are the parameters the page shows other than the runbook's
+	// defaults, as NAME=VALUE.
+	Set []string
 }
 
 // Step is one runbook step.
