@@ -98,6 +98,9 @@ type Target struct {
 
 	mu       sync.Mutex
 	sessions []*session
+
+	sideMu sync.Mutex
+	side   *sideShell // the side channel's shell (sideshell.go)
 }
 
 var _ target.Target = (*Target)(nil)

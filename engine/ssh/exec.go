@@ -8,16 +8,17 @@ import (
 	"github.com/runbook-dev/runbook/internal/shellquote"
 	"io"
 	"sync"
-	"time"
 
 	"golang.org/x/crypto/ssh"
 
 	"github.com/runbook-dev/runbook/engine/target"
 )
 
-// Exec runs cmd with `sh -c` in an exec channel of the same connection:
-// never shown or recorded, no new connection. Under Options.Sudo it runs
-// under `sudo -S`, the password answered on its stdin and nothing of that
+// Exec runs cmd as `sh -c` would, never shown or recorded, on the same
+// connection: a command without input in the side shell kept running for
+// the run (sideshell.go), one with input (or while the side shell is busy)
+// in an exec channel of its own. Under Options.Sudo it runs under
+// `sudo -S`, the password answered on its stdin and nothing of that
 // exchange returned.
 func (t *Target) Exec(ctx context.Context, cmd string, stdin io.Reader) (target.ExecResult, error) {
 	var res target.ExecResult
@@ -26,6 +27,11 @@ func (t *Target) Exec(ctx context.Context, cmd string, stdin io.Reader) (target.
 	}
 	if err := t.lostError(); err != nil {
 		return res, err
+	}
+	if stdin == nil {
+		if res, ok, err := t.sideExec(ctx, cmd); ok {
+			return res, err
+		}
 	}
 	sess, err := t.newSession(ctx, "open a side channel")
 	if err != nil {
@@ -79,7 +85,7 @@ func (t *Target) Exec(ctx context.Context, cmd string, stdin io.Reader) (target.
 			res.Exit = 128 + signalNumber(ee.Signal())
 		}
 	case errors.As(err, &missing):
-		if lerr := t.waitLost(2 * time.Second); lerr != nil {
+		if lerr := t.waitLost(connLostWait); lerr != nil {
 			return res, lerr
 		}
 		return res, fmt.Errorf("ssh %s: %s: ended without an exit status", t.name, quoteShort(cmd))

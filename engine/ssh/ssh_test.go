@@ -195,6 +195,72 @@ func TestExecSideChannel(t *testing.T) {
 	}
 }
 
+// TestSideShell: commands without input run one after another in one
+// shell kept running, each still its own `sh -c` process; outputs come
+// back exactly, however large and whatever they hold; a command cancelled
+// or one that kills the shell costs that shell, not the next command.
+func TestSideShell(t *testing.T) {
+	srv := sshtest.Start(t, sshtest.Options{})
+	isolate(t, sshtest.ClientHome(t, srv, "andromeda", true))
+	tg := dial(t, "andromeda", rssh.Options{})
+	ctx := ctxT(t)
+	exec := func(cmd string) target.ExecResult {
+		t.Helper()
+		res, err := tg.Exec(ctx, cmd, nil)
+		if err != nil {
+			t.Fatalf("%s: %v", cmd, err)
+		}
+		return res
+	}
+
+	a, b := strings.Fields(string(exec("echo $$ $PPID").Stdout)), strings.Fields(string(exec("echo $$ $PPID").Stdout))
+	if len(a) != 2 || len(b) != 2 || a[0] == b[0] || a[1] != b[1] {
+		t.Errorf("two commands ran as %v and %v: want processes of their own under one shell", a, b)
+	}
+	for _, out := range []string{"abc", "", "\n", "\nrunbook-side-0123456789abcdef 0\n", "x\n\n"} {
+		res := exec("printf '%s' " + shellQuote(out) + "; printf '%s' " + shellQuote(out) + " >&2")
+		if string(res.Stdout) != out || string(res.Stderr) != out || res.Exit != 0 {
+			t.Errorf("printf %q: stdout %q stderr %q exit %d", out, res.Stdout, res.Stderr, res.Exit)
+		}
+	}
+	// 4 MB on each stream, interleaved: more than the channel's window.
+	res := exec(`i=0; while [ $i -lt 2000 ]; do printf '%02000d\n' 0; printf '%02000d\n' 1 >&2; i=$((i+1)); done`)
+	if len(res.Stdout) != 2000*2001 || len(res.Stderr) != 2000*2001 || bytes.Count(res.Stdout, []byte("1")) != 0 {
+		t.Errorf("interleaved outputs: %d and %d bytes, want %d each", len(res.Stdout), len(res.Stderr), 2000*2001)
+	}
+
+	short, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
+	defer cancel()
+	if _, err := tg.Exec(short, "sleep 30", nil); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("cancelled command: %v, want the deadline's error", err)
+	}
+	if got := string(exec("echo after-cancel").Stdout); got != "after-cancel\n" {
+		t.Errorf("after a cancelled command: %q", got)
+	}
+	if _, err := tg.Exec(ctx, "kill -KILL $PPID; sleep 1", nil); err == nil || !strings.Contains(err.Error(), "side channel's shell ended") {
+		t.Errorf("a command that killed the side shell: %v", err)
+	}
+	if got := string(exec("echo after-kill").Stdout); got != "after-kill\n" {
+		t.Errorf("after the side shell was killed: %q", got)
+	}
+
+	// Side-channel commands at once: each gets its own answer.
+	var wg sync.WaitGroup
+	for i := 0; i < 6; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			res, err := tg.Exec(ctx, fmt.Sprintf("sleep 0.1; echo %d", i), nil)
+			if err != nil || string(res.Stdout) != fmt.Sprintf("%d\n", i) {
+				t.Errorf("concurrent command %d: %q, %v", i, res.Stdout, err)
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
+
 func TestHostSpecsAndFlags(t *testing.T) {
 	srv := sshtest.Start(t, sshtest.Options{})
 	home := t.TempDir()
@@ -560,6 +626,16 @@ func TestSudoSessionAndSideChannel(t *testing.T) {
 	}
 	if string(res.Stdout) != "0\nstdin-data\n" || string(res.Stderr) != "e\n" {
 		t.Errorf("sudo exec: stdout %q stderr %q", res.Stdout, res.Stderr)
+	}
+	// Without input, in the side shell, under one sudo.
+	for i := 0; i < 2; i++ {
+		res, err = tg.Exec(ctxT(t), "id -u; echo e2 >&2", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(res.Stdout) != "0\n" || string(res.Stderr) != "e2\n" {
+			t.Errorf("sudo side shell: stdout %q stderr %q", res.Stdout, res.Stderr)
+		}
 	}
 	if asked != 1 {
 		t.Errorf("password asked %d times, want once", asked)
