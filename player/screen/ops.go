@@ -7,6 +7,19 @@ package screen
 
 func (s *Screen) blank() cell { return cell{r: ' ', bg: s.pen.bg, w: 1} }
 
+// fill sets every cell of row to b: a copy from a row of b kept ready (a
+// memmove, where a loop stores a cell at a time), made again only when b
+// or the width changes.
+func (s *Screen) fill(row []cell, b cell) {
+	if len(s.blanks) < len(row) || len(s.blanks) == 0 || s.blanks[0] != b {
+		s.blanks = make([]cell, max(len(row), s.cols))
+		for i := range s.blanks {
+			s.blanks[i] = b
+		}
+	}
+	copy(row, s.blanks)
+}
+
 // clearRect blanks cells [x0,x1) of rows [y0,y1) with the current
 // background (tmux and xterm erase with the background colour).
 func (s *Screen) clearRect(x0, y0, x1, y1 int) {
@@ -18,8 +31,8 @@ func (s *Screen) clearRect(x0, y0, x1, y1 int) {
 		row := s.lines[y]
 		s.splitWide(row, x0)
 		s.splitWide(row, x1)
-		for x := x0; x < x1; x++ {
-			row[x] = b
+		if x0 < x1 {
+			s.fill(row[x0:x1], b)
 		}
 	}
 }
@@ -73,9 +86,7 @@ func (s *Screen) scrollUp(top, bot, n int) {
 	copy(wr, wr[n:])
 	b := s.blank()
 	for i, row := range gone {
-		for x := range row {
-			row[x] = b
-		}
+		s.fill(row, b)
 		rows[len(rows)-n+i] = row
 		wr[len(wr)-n+i] = false
 	}
@@ -104,9 +115,7 @@ func (s *Screen) scrollDown(top, bot, n int) {
 	copy(wr[n:], wr[:len(wr)-n])
 	b := s.blank()
 	for i, row := range gone {
-		for x := range row {
-			row[x] = b
-		}
+		s.fill(row, b)
 		rows[i] = row
 		wr[i] = false
 	}

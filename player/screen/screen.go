@@ -68,8 +68,9 @@ type Screen struct {
 	title string
 	last  rune // last printed character, for REP
 
-	combs *combTable
-	spare [][]cell // scratch for scrolling
+	combs  *combTable
+	spare  [][]cell // scratch for scrolling
+	blanks []cell   // a row of one blank cell, for fill
 
 	// gen grows with every change to what a row shows; rowGen[y] is gen
 	// at the last change to row y (its cells, its wrapped flag, or
