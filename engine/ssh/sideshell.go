@@ -283,7 +283,26 @@ func (s *sideShell) read(t *Target, cmd string) (target.ExecResult, error) {
 // ended is why the shell stopped before it answered cmd: the connection
 // lost, or the shell itself gone (killed on the host).
 func (s *sideShell) ended(t *Target, cmd string) error {
-	if lerr := t.waitLost(connLostWait); lerr != nil {
+	// The host answering a keepalive says at once that the connection is
+	// up; else wait for its reader to notice the loss.
+	alive := make(chan bool, 1)
+	go func() {
+		_, _, err := s.client.SendRequest("keepalive@openssh.com", true, nil)
+		alive <- err == nil
+	}()
+	select {
+	case ok := <-alive:
+		if !ok {
+			if lerr := t.waitLost(connLostWait); lerr != nil {
+				return lerr
+			}
+		}
+	case <-time.After(connLostWait):
+		if lerr := t.lostError(); lerr != nil {
+			return lerr
+		}
+	}
+	if lerr := t.lostError(); lerr != nil {
 		return lerr
 	}
 	return fmt.Errorf("ssh %s: %s: the side channel's shell ended before the command did", t.name, quoteShort(cmd))
