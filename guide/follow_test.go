@@ -34,7 +34,7 @@ func readersMAC(t *testing.T, ctx context.Context, h *andromeda.Host) string {
 // line, which a reader takes from their own host (the page says how);
 // on one without LUKS, such as the test host, the page says the line has
 // no cryptdevice= at all.
-const pageLUKS = "cryptdevice=/dev/disk/by-uuid/<facts.luks_uuid>:lvm:allow-discards "
+const pageLUKS = "cryptdevice=/dev/disk/by-uuid/<UUID of the LUKS partition>:lvm:allow-discards "
 
 // readersValues is what a reader following the page of p by hand on the
 // test host puts in place of the values the page says are the recorded

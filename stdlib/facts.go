@@ -22,9 +22,10 @@ facts.user; facts.luks_uuid (the UUID of the first LUKS partition, nil without o
 
 Listing a runbook (runbook steps, runbook doc) reads no host: there the facts are placeholders
 that say where the value comes from ("<facts.default_interface>"), numbers are 0 and
-booleans true, so the listing shows what the runbook does with them. A listing made beside a
-recording has the facts that run read, but facts.luks_uuid stays a placeholder: a page never
-names the recorded host's disk in a command a reader pastes on theirs.`)
+booleans true, so the listing shows what the runbook does with them; facts.luks_uuid is
+"<UUID of the LUKS partition>". A listing made beside a recording has the facts that run
+read, but facts.luks_uuid stays that placeholder: a page never names the recorded host's
+disk in a command a reader pastes on theirs.`)
 
 // factsScript prints each source under a "@@name" line.
 const factsScript = `echo @@os; cat /etc/os-release 2>/dev/null || cat /usr/lib/os-release 2>/dev/null
@@ -148,7 +149,7 @@ func (m *Modules) gatherFacts(L *lua.LState) {
 		if o.planning() {
 			// A listing is for a reader, whose disk is not the one the
 			// recorded run read: a page never names that host's disk.
-			luks = placeholder("luks_uuid")
+			luks = luksPlaceholder
 		}
 		t.RawSetString("luks_uuid", luks)
 	}
@@ -159,6 +160,10 @@ func (m *Modules) gatherFacts(L *lua.LState) {
 // comes from.
 func placeholder(name string) lua.LString { return lua.LString("<facts." + name + ">") }
 
+// luksPlaceholder is what a listing shows for facts.luks_uuid: a value a
+// reader looks up on their own host, as blkid's placeholders are.
+const luksPlaceholder = lua.LString("<UUID of the LUKS partition>")
+
 // placeholderFacts are the facts of a listing: no host is read.
 func (m *Modules) placeholderFacts(L *lua.LState) {
 	t := m.facts
@@ -168,9 +173,10 @@ func (m *Modules) placeholderFacts(L *lua.LState) {
 		osT.RawSetString(k, ph("os."+k))
 	}
 	t.RawSetString("os", osT)
-	for _, k := range []string{"kernel", "arch", "hostname", "default_interface", "user", "luks_uuid"} {
+	for _, k := range []string{"kernel", "arch", "hostname", "default_interface", "user"} {
 		t.RawSetString(k, ph(k))
 	}
+	t.RawSetString("luks_uuid", luksPlaceholder)
 	t.RawSetString("interfaces", L.NewTable())
 	cpu := L.NewTable()
 	cpu.RawSetString("count", lua.LNumber(0))
