@@ -1,6 +1,9 @@
 package guide
 
-import "path"
+import (
+	"path"
+	"strings"
+)
 
 // Part is one runbook of the guide as the reference run on andromeda runs
 // it: the parameters that keep the run affordable in CI, or that the test
@@ -150,9 +153,11 @@ func DocPages(p Part) []DocPage {
 	}
 	// The web page is the recorded run itself: it says how that run
 	// differed from the guide page.
+	// One note: the ways the run differed, then what the guide page shows.
 	var exportNotes []string
-	for _, d := range p.Differs {
-		exportNotes = append(exportNotes, "--note", "Recorded on the project's test host, where "+d+"; the guide page shows the runbook's own defaults.")
+	if len(p.Differs) > 0 {
+		exportNotes = []string{"--note", "Recorded on the project's test host, where " + strings.Join(p.Differs, "; ") +
+			". The guide page shows the runbook's own defaults."}
 	}
 	return []DocPage{
 		{File: name + ".md", Args: func(rb, rec, out string) []string {
