@@ -162,13 +162,19 @@ func (s *sudoStderr) failure() error {
 		return s.err
 	}
 	if !s.started {
-		msg := string(bytes.TrimSpace(bytes.ReplaceAll(s.buf, []byte(sudoAsked(s.nonce)), []byte(": "))))
-		if msg == "" {
-			msg = "sudo ended before running the command"
-		}
-		return &HostError{Host: s.t.name, Op: "sudo", Err: errors.New(msg)}
+		return s.t.sudoEnded(s.buf, s.nonce)
 	}
 	return nil
+}
+
+// sudoEnded is why sudo ended before running the command, from what it
+// wrote to stderr (its prompts, with the nonce, shown as ": ").
+func (t *Target) sudoEnded(stderr []byte, nonce string) error {
+	msg := string(bytes.TrimSpace(bytes.ReplaceAll(stderr, []byte(sudoAsked(nonce)), []byte(": "))))
+	if msg == "" {
+		msg = "sudo ended before running the command"
+	}
+	return &HostError{Host: t.name, Op: "sudo", Err: errors.New(msg)}
 }
 
 func quoteShort(cmd string) string {

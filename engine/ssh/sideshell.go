@@ -52,6 +52,7 @@ type sideShell struct {
 	out    io.Reader
 	mark   string
 	pend   []byte        // read from stdout, not yet returned
+	chunk  []byte        // stdout's read buffer, kept for the run
 	errs   chan []byte   // each command's stderr, in order
 	quit   chan struct{} // closed when given up: the stderr reader stops
 	broken bool          // cancelled, or ended: start another
@@ -174,11 +175,7 @@ func (t *Target) sideSudo(ctx context.Context, in io.Writer, stderr io.Reader, n
 			if lerr := t.waitLost(connLostWait); lerr != nil {
 				return nil, lerr
 			}
-			msg := string(bytes.TrimSpace(bytes.ReplaceAll(buf, []byte(sudoAsked(nonce)), []byte(": "))))
-			if msg == "" {
-				msg = "sudo ended before running the command"
-			}
-			return nil, &HostError{Host: t.name, Op: "sudo", Err: errors.New(msg)}
+			return nil, t.sudoEnded(buf, nonce)
 		}
 	}
 }
@@ -249,7 +246,10 @@ func (s *sideShell) read(t *Target, cmd string) (target.ExecResult, error) {
 		return res, t.failed(quoteShort(cmd), err)
 	}
 	end := []byte("\n" + s.mark + " ")
-	chunk := make([]byte, 32<<10)
+	if s.chunk == nil {
+		s.chunk = make([]byte, 16<<10)
+	}
+	chunk := s.chunk
 	from := 0
 	for {
 		if i := bytes.Index(s.pend[from:], end); i >= 0 {
